@@ -1,0 +1,43 @@
+//! The public routes under `/api`. Everything else is served from the static assets.
+
+mod sessions;
+
+use oi_protocol::rest::Health;
+use worker::{Env, Method, Request, Response, Result};
+
+use crate::http::{failure_response, json_response, method_not_allowed, not_found, Outcome};
+
+pub async fn handle(req: Request, env: Env) -> Result<Response> {
+    match route(req, env).await {
+        Ok(response) => Ok(response),
+        Err(failure) => failure_response(failure),
+    }
+}
+
+async fn route(req: Request, env: Env) -> Outcome<Response> {
+    let path = req.path();
+    let method = req.method();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["api", "health"] => match method {
+            Method::Get => json_response(
+                200,
+                &Health {
+                    ok: true,
+                    version: env!("CARGO_PKG_VERSION").to_string(),
+                },
+            ),
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "sessions"] => match method {
+            Method::Post => sessions::create(req, &env).await,
+            Method::Get => sessions::list(req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "sessions", id, rest @ ..] => {
+            let (id, rest) = (id.to_string(), rest.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            sessions::forward(req, &env, &id, &rest).await
+        }
+        _ => Err(not_found(&format!("{} {path}", method.as_ref()))),
+    }
+}

@@ -1,0 +1,143 @@
+//! `/api/sessions`: create and list here (D1); every per-session route goes to the session's
+//! Durable Object after the index confirms the session exists.
+
+use oi_protocol::limits::{DEFAULT_SESSIONS_PAGE, MAX_SESSIONS_PAGE};
+use oi_protocol::rest::{CreateSessionRequest, SessionList};
+use oi_protocol::{ApiError, ErrorCode, SessionStatus, SessionSummary};
+use oi_session_core::paging::{page_size, SessionCursor};
+use oi_session_core::validation::validate_new_session;
+use worker::{Env, Method, Request, RequestInit, Response};
+
+use crate::http::{json_response, method_not_allowed, query_param, read_json, Failure, Outcome};
+use crate::identity::{current_user, USER_HEADER};
+use crate::session::routes::{allowed_methods, INIT_URL};
+use crate::{config, ids, index_store};
+
+/// The Durable Object namespace binding.
+pub const SESSIONS_BINDING: &str = "SESSIONS";
+
+pub async fn create(mut req: Request, env: &Env) -> Outcome<Response> {
+    let user = current_user(&req, env)?;
+    let body: CreateSessionRequest = read_json(&mut req).await?;
+    let new = validate_new_session(&body, &config::default_model(env))?;
+    let now = ids::now_ms();
+    let summary = SessionSummary {
+        id: ids::new_id("ses"),
+        repo: new.repo,
+        branch: new.branch,
+        model: new.model,
+        title: new.title,
+        status: SessionStatus::Created,
+        archived: false,
+        created_by: user,
+        created_at: now,
+        updated_at: now,
+    };
+    // The index row comes first, so the Worker never forwards to a Durable Object that the
+    // index does not know; if initialization fails the row is removed again.
+    index_store::insert(env, &summary).await?;
+    let init = async {
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_body(Some(serde_json::to_string(&summary)?.into()));
+        let request = Request::new_with_init(INIT_URL, &init)?;
+        let mut response = stub(env, &summary.id)?.fetch_with_request(request).await?;
+        if response.status_code() != 201 {
+            let text = response.text().await.unwrap_or_default();
+            return Err(worker::Error::RustError(format!(
+                "init answered {}: {text}",
+                response.status_code()
+            )));
+        }
+        Ok::<_, worker::Error>(())
+    };
+    if let Err(e) = init.await {
+        let _ = index_store::delete(env, &summary.id).await;
+        return Err(Failure::Internal(e));
+    }
+    json_response(201, &summary)
+}
+
+pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
+    let _user = current_user(&req, env)?;
+    let url = req.url()?;
+    let status = match query_param(&url, "status") {
+        None => None,
+        Some(s) => Some(SessionStatus::parse(&s).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!("`status` must be one of created, running, idle, failed; got {s:?}"),
+            )
+        })?),
+    };
+    let archived = match query_param(&url, "archived").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!("`archived` must be true or false, got {other:?}"),
+            )
+            .into())
+        }
+    };
+    let limit = match query_param(&url, "limit") {
+        None => None,
+        Some(v) => Some(v.parse::<u32>().map_err(|_| {
+            ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!("`limit` must be a positive integer, got {v:?}"),
+            )
+        })?),
+    };
+    let after = query_param(&url, "cursor")
+        .map(|c| SessionCursor::decode(&c))
+        .transpose()?;
+    let filter = index_store::ListFilter {
+        status,
+        archived,
+        after,
+        limit: page_size(limit, DEFAULT_SESSIONS_PAGE, MAX_SESSIONS_PAGE),
+    };
+    let (sessions, next) = index_store::list(env, &filter).await?;
+    json_response(
+        200,
+        &SessionList {
+            sessions,
+            next_cursor: next.map(|c| c.encode()),
+        },
+    )
+}
+
+/// Sends a per-session request to the session's Durable Object, with the caller's identity.
+pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outcome<Response> {
+    let path = req.path();
+    let method = req.method();
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let allowed =
+        allowed_methods(&rest).ok_or_else(|| crate::http::not_found(&format!("{} {path}", method.as_ref())))?;
+    if !allowed.contains(&method) {
+        return Err(method_not_allowed(method.as_ref(), &path));
+    }
+    if !plausible_session_id(id) || !index_store::exists(env, id).await? {
+        return Err(ApiError::new(ErrorCode::SessionNotFound, format!("no session {id:?}")).into());
+    }
+    let user = current_user(&req, env)?;
+    let mut forwarded = req.clone_mut()?;
+    forwarded
+        .headers_mut()?
+        .set(USER_HEADER, &serde_json::to_string(&user)?)?;
+    let response = stub(env, id)?.fetch_with_request(forwarded).await?;
+    if method == Method::Delete && response.status_code() == 204 {
+        index_store::delete(env, id).await?;
+    }
+    Ok(response)
+}
+
+fn stub(env: &Env, id: &str) -> worker::Result<worker::Stub> {
+    env.durable_object(SESSIONS_BINDING)?.id_from_name(id)?.get_stub()
+}
+
+fn plausible_session_id(id: &str) -> bool {
+    id.len() <= 64 && id.starts_with("ses_") && id[4..].chars().all(|c| c.is_ascii_alphanumeric())
+}

@@ -1,0 +1,27 @@
+//! The Open Inspect control plane: a Cloudflare Worker (compiled to WASM) with one Durable
+//! Object per session.
+//!
+//! - [`api`]: the public routes under `/api`; sessions are created and listed here (D1) and
+//!   everything else about one session is forwarded to its Durable Object.
+//! - [`session`]: the session Durable Object: event log, prompt queue, client and bridge
+//!   WebSockets, all in its SQLite.
+//! - [`index_store`]: the cross-session index in D1.
+//! - [`identity`]: who is asking; the one place identity comes from.
+//!
+//! Decisions (validation, queue, acknowledgement, compaction, paging) live in the
+//! `oi-session-core` crate; this crate does the I/O.
+
+pub mod api;
+pub mod config;
+pub mod http;
+pub mod identity;
+pub mod ids;
+pub mod index_store;
+pub mod session;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    api::handle(req, env).await
+}

@@ -1,0 +1,74 @@
+//! The per-session routes, shared by the Worker (which checks them before forwarding) and the
+//! session Durable Object (which serves them). Paths are relative to `/api/sessions/:id`.
+
+use worker::Method;
+
+/// The Worker initializes a new session's Durable Object with a POST here (not routable from
+/// outside).
+pub const INIT_URL: &str = "https://session.internal/init";
+
+/// A per-session route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionRoute {
+    /// `GET /` state, `DELETE /` purge.
+    Root,
+    /// `POST /prompts`
+    Prompts,
+    /// `POST /stop`
+    Stop,
+    /// `POST /archive`
+    Archive,
+    /// `POST /unarchive`
+    Unarchive,
+    /// `GET /events?after=&limit=`
+    Events,
+    /// `GET /ws`: a client WebSocket.
+    ClientSocket,
+    /// `GET /sandbox`: the bridge WebSocket.
+    BridgeSocket,
+    /// `POST /sandbox/attach`: a token for a bridge started by hand.
+    AttachSandbox,
+}
+
+impl SessionRoute {
+    pub fn parse(rest: &[&str]) -> Option<Self> {
+        Some(match rest {
+            [] | [""] => SessionRoute::Root,
+            ["prompts"] => SessionRoute::Prompts,
+            ["stop"] => SessionRoute::Stop,
+            ["archive"] => SessionRoute::Archive,
+            ["unarchive"] => SessionRoute::Unarchive,
+            ["events"] => SessionRoute::Events,
+            ["ws"] => SessionRoute::ClientSocket,
+            ["sandbox"] => SessionRoute::BridgeSocket,
+            ["sandbox", "attach"] => SessionRoute::AttachSandbox,
+            _ => return None,
+        })
+    }
+
+    pub fn methods(self) -> &'static [Method] {
+        match self {
+            SessionRoute::Root => &[Method::Get, Method::Delete],
+            SessionRoute::Events | SessionRoute::ClientSocket | SessionRoute::BridgeSocket => &[Method::Get],
+            SessionRoute::Prompts
+            | SessionRoute::Stop
+            | SessionRoute::Archive
+            | SessionRoute::Unarchive
+            | SessionRoute::AttachSandbox => &[Method::Post],
+        }
+    }
+}
+
+/// The methods a route takes, or `None` when there is no such route.
+pub fn allowed_methods(rest: &[&str]) -> Option<&'static [Method]> {
+    SessionRoute::parse(rest).map(SessionRoute::methods)
+}
+
+/// Splits `/api/sessions/:id/<rest>` into the route.
+pub fn parse_path(path: &str) -> Option<SessionRoute> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["api", "sessions", _id, rest @ ..] => SessionRoute::parse(rest),
+        _ => None,
+    }
+}

@@ -1,0 +1,51 @@
+//! The session Durable Object's SQLite schema. Everything that matters lives here, so the
+//! session survives eviction, hibernation and restarts.
+
+pub const SCHEMA: &[&str] = &[
+    // One row: the session and its sandbox.
+    "CREATE TABLE IF NOT EXISTS meta (
+        id                   INTEGER PRIMARY KEY CHECK (id = 1),
+        session_id           TEXT NOT NULL,
+        repo                 TEXT NOT NULL,
+        branch               TEXT NOT NULL,
+        model                TEXT NOT NULL,
+        title                TEXT,
+        status               TEXT NOT NULL,
+        archived             INTEGER NOT NULL DEFAULT 0,
+        created_by           TEXT NOT NULL,
+        created_at           INTEGER NOT NULL,
+        updated_at           INTEGER NOT NULL,
+        last_seq             INTEGER NOT NULL DEFAULT 0,
+        sandbox_status       TEXT NOT NULL DEFAULT 'none',
+        sandbox_id           TEXT,
+        sandbox_token_hash   TEXT,
+        bridge_acked_through INTEGER NOT NULL DEFAULT 0,
+        bridge_connection    TEXT,
+        bridge_runtime       TEXT
+    )",
+    // The event log. `json` is the whole protocol SessionEvent.
+    "CREATE TABLE IF NOT EXISTS events (
+        seq        INTEGER PRIMARY KEY,
+        message_id TEXT,
+        json       TEXT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS events_by_message ON events (message_id) WHERE message_id IS NOT NULL",
+    // The prompt queue, in arrival order.
+    "CREATE TABLE IF NOT EXISTS prompts (
+        ord               INTEGER PRIMARY KEY,
+        message_id        TEXT NOT NULL UNIQUE,
+        client_request_id TEXT NOT NULL UNIQUE,
+        text              TEXT NOT NULL,
+        model             TEXT,
+        author            TEXT NOT NULL,
+        status            TEXT NOT NULL,
+        created_at        INTEGER NOT NULL,
+        started_at        INTEGER,
+        finished_at       INTEGER
+    )",
+    // At most one prompt holds the sandbox.
+    "CREATE UNIQUE INDEX IF NOT EXISTS one_active_prompt
+        ON prompts ((status IN ('processing', 'stopping')))
+        WHERE status IN ('processing', 'stopping')",
+    "CREATE INDEX IF NOT EXISTS prompts_unfinished ON prompts (status, ord)",
+];

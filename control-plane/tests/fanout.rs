@@ -1,0 +1,97 @@
+//! Create, prompt, fan-out to three clients; a late joiner and a reconnecting client end with
+//! the same transcript as the clients connected throughout.
+
+use oi_protocol::events::{EventBody, PromptOutcome};
+use oi_protocol::rest::CreateSessionRequest;
+use oi_protocol::transcript::Part;
+use oi_protocol::SessionStatus;
+use oi_testkit::agent_events::typical_answer;
+use oi_testkit::{Api, BridgeSocket, ClientSocket, ControlPlane};
+
+#[tokio::test]
+async fn three_clients_a_late_joiner_and_a_reconnecting_client_share_one_transcript() -> anyhow::Result<()> {
+    let cp = ControlPlane::start().await?;
+    let api = cp.api();
+    let session = api
+        .create_session(&CreateSessionRequest {
+            repo: "/srv/git/app.git".into(),
+            ..Default::default()
+        })
+        .await?;
+    assert_eq!(session.status, SessionStatus::Created);
+
+    let mut clients = vec![];
+    for _ in 0..3 {
+        clients.push(ClientSocket::join(&cp.ws_url(), &session.id, None).await?.0);
+    }
+    let attach = api.attach_sandbox(&session.id).await?;
+    let mut bridge = BridgeSocket::connect(&cp.ws_url(), &session.id, &attach.sandbox_id, &attach.token).await?;
+
+    let accepted = api
+        .prompt(&session.id, &Api::prompt_request("create hello.txt"))
+        .await?;
+    assert_eq!(accepted.position, 0);
+    let (message_id, text) = bridge.wait_prompt().await?;
+    assert_eq!(
+        (message_id.as_str(), text.as_str()),
+        (accepted.message_id.as_str(), "create hello.txt")
+    );
+
+    // The reconnecting client drops halfway through the stream.
+    let (mut reconnecting, _) = ClientSocket::join(&cp.ws_url(), &session.id, None).await?;
+    let answer = typical_answer(&message_id);
+    let half = answer.len() / 2;
+    for event in &answer[..half] {
+        bridge.emit(event.clone()).await?;
+    }
+    reconnecting
+        .wait_event(|e| matches!(e.body, EventBody::ToolCall(_)))
+        .await?;
+    let seen = reconnecting.last_seq();
+    reconnecting.close().await?;
+    for event in &answer[half..] {
+        bridge.emit(event.clone()).await?;
+    }
+    bridge.wait_acked().await?;
+
+    let last_seq = api.session(&session.id).await?.last_seq;
+    for client in clients.iter_mut() {
+        client.catch_up_to(last_seq).await?;
+    }
+    let want = clients[0].transcript();
+    for (i, client) in clients.iter().enumerate() {
+        assert_eq!(client.transcript(), want, "client {i}");
+    }
+    let turn = &want.turns[0];
+    assert_eq!(turn.prompt.as_deref(), Some("create hello.txt"));
+    assert_eq!(turn.outcome, Some(PromptOutcome::Completed));
+    assert_eq!(turn.parts.len(), 3);
+    assert!(matches!(&turn.parts[0], Part::Text { text, .. } if text == "I'll create the file."));
+    assert!(matches!(&turn.parts[2], Part::Text { text, .. } if text == "Done: hello.txt exists."));
+
+    // Deltas were streamed live, one event each ...
+    let live_deltas = clients[0]
+        .events
+        .iter()
+        .filter(|e| matches!(e.body, EventBody::TextDelta(_)))
+        .count();
+    assert_eq!(live_deltas, 7);
+    // ... and compacted once the prompt finished.
+    let (late, state) = ClientSocket::join(&cp.ws_url(), &session.id, None).await?;
+    assert_eq!(late.transcript(), want, "late joiner");
+    assert!(
+        late.events.iter().all(|e| !matches!(e.body, EventBody::TextDelta(_))),
+        "history holds no deltas"
+    );
+    assert_eq!(state.summary.status, SessionStatus::Idle);
+    assert!(state.queue.is_empty());
+
+    let (again, _) = ClientSocket::join(&cp.ws_url(), &session.id, Some(seen)).await?;
+    assert!(again.events.iter().all(|e| e.seq > seen), "only what it missed");
+    let mut rebuilt = oi_protocol::transcript::TranscriptBuilder::new();
+    let before: Vec<_> = clients[0].events.iter().filter(|e| e.seq <= seen).cloned().collect();
+    rebuilt.apply_all(&before)?;
+    rebuilt.apply_all(&again.events)?;
+    assert_eq!(rebuilt.transcript(), want, "reconnecting client");
+    Ok(())
+}

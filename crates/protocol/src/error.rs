@@ -1,0 +1,126 @@
+//! The error body every API answers with: `{"error":{"code":"…","message":"…"}}`.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable, machine-readable error code. Messages are for humans; codes are for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body or frame is not valid JSON.
+    BadJson,
+    /// The JSON is well-formed but a field is missing, of the wrong type or out of range.
+    InvalidRequest,
+    /// A WebSocket frame names a `type` this endpoint does not know.
+    UnknownMessageType,
+    /// No such route.
+    NotFound,
+    /// No such session (or it was deleted).
+    SessionNotFound,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// The prompt is longer than [`crate::limits::MAX_PROMPT_CHARS`].
+    PromptTooLong,
+    /// The prompt is empty or only whitespace.
+    PromptEmpty,
+    /// [`crate::limits::MAX_QUEUED_PROMPTS`] prompts are already waiting.
+    QueueFull,
+    /// The `client_request_id` was used before with a different prompt.
+    IdempotencyConflict,
+    /// The session is archived and takes no prompts until it is unarchived.
+    SessionArchived,
+    /// The prompt cannot be cancelled (it is running or finished).
+    PromptNotCancellable,
+    /// Missing or wrong credentials.
+    Unauthorized,
+    /// Authenticated but not allowed.
+    Forbidden,
+    /// The request conflicts with the current state.
+    Conflict,
+    /// The request body is larger than the endpoint accepts.
+    PayloadTooLarge,
+    /// Something failed on our side.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::BadJson | ErrorCode::InvalidRequest | ErrorCode::UnknownMessageType | ErrorCode::PromptEmpty => {
+                400
+            }
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound | ErrorCode::SessionNotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::IdempotencyConflict
+            | ErrorCode::SessionArchived
+            | ErrorCode::PromptNotCancellable
+            | ErrorCode::Conflict => 409,
+            ErrorCode::PromptTooLong | ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::QueueFull => 429,
+            ErrorCode::Internal => 500,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        // The same names serde uses; a unit test keeps the two in step.
+        match self {
+            ErrorCode::BadJson => "bad_json",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::UnknownMessageType => "unknown_message_type",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::SessionNotFound => "session_not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::PromptTooLong => "prompt_too_long",
+            ErrorCode::PromptEmpty => "prompt_empty",
+            ErrorCode::QueueFull => "queue_full",
+            ErrorCode::IdempotencyConflict => "idempotency_conflict",
+            ErrorCode::SessionArchived => "session_archived",
+            ErrorCode::PromptNotCancellable => "prompt_not_cancellable",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// The inner object of an error body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        self.code.http_status()
+    }
+
+    pub fn into_body(self) -> ErrorBody {
+        ErrorBody { error: self }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// `{"error":{"code","message"}}`: the body of every non-2xx response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ApiError,
+}

@@ -1,0 +1,25 @@
+//! Every wire type of Open Inspect, in one place.
+//!
+//! The control-plane Worker, the sandbox supervisor, the web app and every test use these types,
+//! so no JSON shape is written twice. Each module is one surface:
+//!
+//! - [`rest`]: REST request and response bodies under `/api`.
+//! - [`client`]: messages between a client (browser, CLI, test) and a session's Durable Object.
+//! - [`bridge`]: messages between the sandbox bridge and a session's Durable Object.
+//! - [`events`]: the session event log, shared by history, live fan-out and the bridge.
+//! - [`error`]: the one error body, `{"error":{"code","message"}}`.
+//! - [`transcript`]: the reducer that turns events into the transcript a user sees.
+
+pub mod bridge;
+pub mod client;
+pub mod decode;
+pub mod error;
+pub mod events;
+pub mod limits;
+pub mod rest;
+pub mod session;
+pub mod transcript;
+
+pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use events::{EventBody, SessionEvent};
+pub use session::{PromptStatus, QueuedPrompt, SandboxStatus, SessionState, SessionStatus, SessionSummary, User};

@@ -1,0 +1,102 @@
+//! REST request and response bodies under `/api`. Every error is an
+//! [`crate::error::ErrorBody`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::events::SessionEvent;
+use crate::session::{SessionStatus, SessionSummary};
+
+/// `POST /api/sessions` → 201 [`SessionSummary`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CreateSessionRequest {
+    /// A git URL, an absolute local path, or `owner/name`.
+    pub repo: String,
+    /// Defaults to `main`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// `provider/model`; defaults to the deployment's default model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// Query of `GET /api/sessions`: `?status=&archived=&limit=&cursor=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ListSessionsQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<SessionStatus>,
+    /// `false` (the default) lists live sessions, `true` archived ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// `GET /api/sessions` → 200. Newest activity first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionList {
+    pub sessions: Vec<SessionSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/sessions/:id/prompts` (also the `prompt` client message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptRequest {
+    pub text: String,
+    /// Chosen by the client, 1 to 128 characters; a retry with the same id and text returns
+    /// the first answer instead of queueing again.
+    pub client_request_id: String,
+    /// Overrides the session's model for this prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+}
+
+/// `POST /api/sessions/:id/prompts` → 202.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptAccepted {
+    pub message_id: String,
+    /// Prompts that run before this one (0: it runs now, or next).
+    pub position: u32,
+    /// True when this answers a retry of an earlier request.
+    #[serde(default)]
+    pub duplicate: bool,
+}
+
+/// `POST /api/sessions/:id/stop` → 202.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopAccepted {
+    /// The prompt being stopped; absent when nothing was running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+/// `GET /api/sessions/:id/events?after=SEQ&limit=N` → 200.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventsPage {
+    pub events: Vec<SessionEvent>,
+    /// True when more events follow the last one returned.
+    pub has_more: bool,
+    /// The newest `seq` in the session when the page was read.
+    pub last_seq: u64,
+}
+
+/// `POST /api/sessions/:id/sandbox/attach` → 201: a sandbox token for a bridge started by hand.
+/// The token is shown once; only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxAttachment {
+    pub sandbox_id: String,
+    pub token: String,
+}
+
+/// `GET /api/health` → 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub ok: bool,
+    pub version: String,
+}

@@ -1,0 +1,10 @@
+//! Pure session decisions, tested natively. The Durable Object does the I/O (SQLite,
+//! sockets, D1) and asks these functions what to do.
+
+pub mod admission;
+pub mod bridge_ack;
+pub mod compaction;
+pub mod frames;
+pub mod paging;
+pub mod queue;
+pub mod validation;

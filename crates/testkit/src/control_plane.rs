@@ -1,0 +1,167 @@
+//! The built control plane under `wrangler dev` (workerd), with its own state directory.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::api::Api;
+use crate::process::{free_port, ChildGroup};
+
+/// The repository root (this crate lives in `crates/testkit`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+/// How to start a control plane.
+#[derive(Debug, Clone, Default)]
+pub struct ControlPlaneOptions {
+    /// Extra `[vars]`, as `--var NAME:VALUE`.
+    pub vars: Vec<(String, String)>,
+}
+
+/// A running control plane. Dropping it stops workerd and removes its state.
+pub struct ControlPlane {
+    group: Option<ChildGroup>,
+    port: u16,
+    state: tempfile::TempDir,
+    options: ControlPlaneOptions,
+}
+
+impl ControlPlane {
+    /// Starts a fresh control plane: empty state, D1 migrations applied.
+    pub async fn start() -> Result<Self> {
+        Self::start_with(ControlPlaneOptions::default()).await
+    }
+
+    pub async fn start_with(options: ControlPlaneOptions) -> Result<Self> {
+        let root = repo_root();
+        let wasm = root.join("control-plane/build/index_bg.wasm");
+        if !wasm.exists() {
+            bail!(
+                "{} is missing: build the Worker first (scripts/test does)",
+                wasm.display()
+            );
+        }
+        let state = tempfile::Builder::new().prefix("oi-control-plane-").tempdir()?;
+        let mut cp = Self {
+            group: None,
+            port: free_port(),
+            state,
+            options,
+        };
+        cp.migrate()?;
+        cp.launch().await?;
+        Ok(cp)
+    }
+
+    fn wrangler(&self) -> Command {
+        let root = repo_root();
+        let bin = root.join("node_modules/.bin");
+        let mut command = Command::new(bin.join("wrangler"));
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        command
+            .current_dir(&root)
+            .env("PATH", path)
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .env("WRANGLER_LOG_PATH", self.state.path().join("wrangler-logs"))
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn persist_dir(&self) -> PathBuf {
+        self.state.path().join("state")
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.state.path().join("wrangler.log")
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let out = self
+            .wrangler()
+            .args(["d1", "migrations", "apply", "open-inspect", "--local", "--persist-to"])
+            .arg(self.persist_dir())
+            .output()
+            .context("run wrangler d1 migrations apply")?;
+        if !out.status.success() {
+            bail!(
+                "D1 migrations failed:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
+    async fn launch(&mut self) -> Result<()> {
+        let log = File::options().create(true).append(true).open(self.log_path())?;
+        let mut command = self.wrangler();
+        command
+            .args(["dev", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"])
+            .args(["--port", &self.port.to_string()])
+            .args(["--inspector-port", &free_port().to_string()])
+            .arg("--persist-to")
+            .arg(self.persist_dir())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        for (k, v) in &self.options.vars {
+            command.args(["--var", &format!("{k}:{v}")]);
+        }
+        self.group = Some(ChildGroup::spawn(command).context("spawn wrangler dev")?);
+        let started = Instant::now();
+        let api = self.api();
+        loop {
+            if api.health().await.is_ok() {
+                return Ok(());
+            }
+            if self.group.as_mut().is_some_and(ChildGroup::exited) {
+                bail!("wrangler dev exited:\n{}", self.log_tail(40));
+            }
+            if started.elapsed() > Duration::from_secs(90) {
+                bail!("wrangler dev not ready after 90 s:\n{}", self.log_tail(40));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Stops workerd and starts it again on the same port and state: a Durable Object
+    /// restart with nothing kept in memory.
+    pub async fn restart(&mut self) -> Result<()> {
+        if let Some(mut group) = self.group.take() {
+            group.stop(Duration::from_secs(5));
+        }
+        self.launch().await
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:<port>`
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// `ws://127.0.0.1:<port>`
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.port)
+    }
+
+    pub fn api(&self) -> Api {
+        Api::new(self.base_url())
+    }
+
+    /// The last lines wrangler and workerd printed.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}

@@ -1,0 +1,21 @@
+//! Test and benchmark harness for Open Inspect.
+//!
+//! [`ControlPlane`] starts the built Worker under `wrangler dev` (workerd) on a free loopback
+//! port with its own state directory, and stops it when dropped. [`Api`], [`ClientSocket`]
+//! and [`BridgeSocket`] speak to it with the protocol crate's types.
+
+pub mod agent_events;
+mod api;
+mod bridge_socket;
+mod client_socket;
+mod control_plane;
+mod process;
+
+pub use api::{Api, ApiResponse};
+pub use bridge_socket::BridgeSocket;
+pub use client_socket::ClientSocket;
+pub use control_plane::{repo_root, ControlPlane, ControlPlaneOptions};
+pub use process::{free_port, ChildGroup};
+
+/// How long a test waits for one expected message before failing.
+pub const RECV_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
