@@ -34,12 +34,10 @@ impl SessionObject {
     pub(super) fn accept_client(&self, user: User) -> Outcome<Response> {
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[CLIENT_TAG]);
-        pair.server.serialize_attachment(&ClientAttachment {
-            user,
-            subscribed: false,
-            presence: PresenceStatus::Active,
-            closed: false,
-        })?;
+        self.write_client_attachment(
+            &pair.server,
+            &ClientAttachment { user, subscribed: false, presence: PresenceStatus::Active, closed: false },
+        )?;
         Ok(Response::from_websocket(pair.client)?)
     }
 
@@ -104,7 +102,7 @@ impl SessionObject {
         };
         let was_subscribed = attachment.subscribed;
         attachment.subscribed = true;
-        ws.serialize_attachment(&attachment)?;
+        self.write_client_attachment(ws, &attachment)?;
         let state = self.session_state(&meta)?;
         let events = self.store.events_after(after_seq, None)?;
         let mut chunks = chunk_events(events, MAX_FRAME_BYTES).into_iter().peekable();
@@ -135,7 +133,7 @@ impl SessionObject {
     fn set_presence(&self, ws: &WebSocket, attachment: &mut ClientAttachment, status: PresenceStatus) -> Result<()> {
         if attachment.presence != status {
             attachment.presence = status;
-            ws.serialize_attachment(&*attachment)?;
+            self.write_client_attachment(ws, attachment)?;
             self.broadcast_presence();
         }
         Ok(())

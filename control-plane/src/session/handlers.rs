@@ -121,6 +121,7 @@ impl SessionObject {
             };
             let _ = ws.close(Some(code), Some("session deleted"));
         }
+        *self.client_cache.borrow_mut() = None;
         let storage = self.state.storage();
         storage.delete_alarm().await?;
         storage.delete_all().await?;

@@ -23,6 +23,7 @@ pub struct SessionObject {
     state: State,
     env: Env,
     store: Store,
+    client_cache: sockets::ClientCache,
 }
 
 impl worker::DurableObject for SessionObject {
@@ -31,7 +32,7 @@ impl worker::DurableObject for SessionObject {
         if let Err(e) = store.create_schema() {
             worker::console_error!("session schema: {e}");
         }
-        Self { state, env, store }
+        Self { state, env, store, client_cache: Default::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {

@@ -35,13 +35,32 @@ pub fn client_attachment(ws: &WebSocket) -> Option<ClientAttachment> {
     ws.deserialize_attachment().ok().flatten()
 }
 
+/// The open client sockets with their attachments, kept in memory so a broadcast does not
+/// read every attachment back. Memory is only a cache: after hibernation it starts empty and
+/// is rebuilt from the attachments, which are the truth.
+pub type ClientCache = std::cell::RefCell<Option<Vec<(WebSocket, ClientAttachment)>>>;
+
 impl SessionObject {
     pub(super) fn clients(&self) -> Vec<(WebSocket, ClientAttachment)> {
-        self.state
+        if let Some(cached) = self.client_cache.borrow().as_ref() {
+            return cached.clone();
+        }
+        let fresh: Vec<_> = self
+            .state
             .get_websockets_with_tag(CLIENT_TAG)
             .into_iter()
             .filter_map(|ws| client_attachment(&ws).filter(|a| !a.closed).map(|a| (ws, a)))
-            .collect()
+            .collect();
+        *self.client_cache.borrow_mut() = Some(fresh.clone());
+        fresh
+    }
+
+    /// Writes a client socket's attachment; every change goes through here so the cache of
+    /// client sockets stays true.
+    pub(super) fn write_client_attachment(&self, ws: &WebSocket, attachment: &ClientAttachment) -> Result<()> {
+        ws.serialize_attachment(attachment)?;
+        *self.client_cache.borrow_mut() = None;
+        Ok(())
     }
 
     /// Sends a message to every subscribed client.
@@ -125,7 +144,7 @@ impl SessionObject {
     pub(super) fn on_socket_closed(&self, ws: &WebSocket) -> Result<()> {
         if let Some(mut a) = client_attachment(ws) {
             a.closed = true;
-            ws.serialize_attachment(&a)?;
+            self.write_client_attachment(ws, &a)?;
             self.broadcast_presence();
             return Ok(());
         }

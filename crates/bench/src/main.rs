@@ -1,0 +1,24 @@
+//! `scripts/bench`: measures the local stack and prints the figures for docs/benchmarks.md.
+//!
+//! Sections: `fanout` (one session's Durable Object: events/s from a bridge while fanning out to
+//! 1, 10 and 50 clients; bridge-send to client-receipt latency), `bundle` (the Worker's WASM).
+//! Pass section names to run only those.
+
+mod bundle;
+mod fanout;
+mod stats;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    let wants = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    println!("# Open Inspect benchmarks\n");
+    println!("machine: {} cores, {}\n", std::thread::available_parallelism()?.get(), stats::memory_total());
+    if wants("bundle") {
+        bundle::run()?;
+    }
+    if wants("fanout") {
+        fanout::run().await?;
+    }
+    Ok(())
+}
