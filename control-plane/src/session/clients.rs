@@ -36,7 +36,12 @@ impl SessionObject {
         self.state.accept_websocket_with_tags(&pair.server, &[CLIENT_TAG]);
         self.write_client_attachment(
             &pair.server,
-            &ClientAttachment { user, subscribed: false, presence: PresenceStatus::Active, closed: false },
+            &ClientAttachment {
+                user,
+                subscribed: false,
+                presence: PresenceStatus::Active,
+                closed: false,
+            },
         )?;
         Ok(Response::from_websocket(pair.client)?)
     }

@@ -32,7 +32,12 @@ impl worker::DurableObject for SessionObject {
         if let Err(e) = store.create_schema() {
             worker::console_error!("session schema: {e}");
         }
-        Self { state, env, store, client_cache: Default::default() }
+        Self {
+            state,
+            env,
+            store,
+            client_cache: Default::default(),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
