@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::events::{AgentError, LogLine, Notice, PromptFinished, Retry, StepFinished, TextDelta, ToolCall};
+use crate::events::{AgentError, Commit, LogLine, Notice, PromptFinished, Retry, StepFinished, TextDelta, ToolCall};
 use crate::session::User;
 
 /// Bridge → Durable Object.
@@ -56,6 +56,8 @@ pub enum AgentEvent {
     PromptFinished(PromptFinished),
     Log(LogLine),
     Notice(Notice),
+    /// The prompt's work was committed (and pushed). Sent before `prompt_finished`.
+    Commit(Commit),
     /// Boot failed; the sandbox is going away.
     BootFailed {
         message: String,
@@ -73,6 +75,7 @@ impl AgentEvent {
         "prompt_finished",
         "log",
         "notice",
+        "commit",
         "boot_failed",
     ];
 
@@ -87,6 +90,7 @@ impl AgentEvent {
             AgentEvent::PromptFinished(_) => "prompt_finished",
             AgentEvent::Log(_) => "log",
             AgentEvent::Notice(_) => "notice",
+            AgentEvent::Commit(_) => "commit",
             AgentEvent::BootFailed { .. } => "boot_failed",
         }
     }

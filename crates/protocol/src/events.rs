@@ -43,6 +43,7 @@ pub enum EventBody {
     Archived(ArchiveChanged),
     Log(LogLine),
     Notice(Notice),
+    Commit(Commit),
 }
 
 impl EventBody {
@@ -60,6 +61,7 @@ impl EventBody {
         "archived",
         "log",
         "notice",
+        "commit",
     ];
 
     /// The `type` tag, as it appears on the wire.
@@ -78,6 +80,7 @@ impl EventBody {
             EventBody::Archived(_) => "archived",
             EventBody::Log(_) => "log",
             EventBody::Notice(_) => "notice",
+            EventBody::Commit(_) => "commit",
         }
     }
 
@@ -92,6 +95,7 @@ impl EventBody {
             EventBody::Retry(e) => Some(&e.message_id),
             EventBody::AgentError(e) => e.message_id.as_deref(),
             EventBody::PromptFinished(e) => Some(&e.message_id),
+            EventBody::Commit(e) => Some(&e.message_id),
             _ => None,
         }
     }
@@ -286,4 +290,26 @@ pub enum NoticeLevel {
 pub struct Notice {
     pub level: NoticeLevel,
     pub message: String,
+}
+
+/// The work of a prompt, committed to the session branch and pushed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commit {
+    pub message_id: String,
+    /// The session branch, `oi/<session id>`.
+    pub branch: String,
+    /// The new commit; absent when the prompt changed nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha: Option<String>,
+    /// The commit's author (the prompting user), as `Name <email>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    pub files_changed: u32,
+    pub insertions: u32,
+    pub deletions: u32,
+    /// Whether the branch reached the remote.
+    pub pushed: bool,
+    /// Why the commit or the push failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }

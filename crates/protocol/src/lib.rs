@@ -10,14 +10,17 @@
 //! - [`error`]: the one error body, `{"error":{"code","message"}}`.
 //! - [`transcript`]: the reducer that turns events into the transcript a user sees.
 
+pub mod agent;
 pub mod bridge;
 pub mod client;
 pub mod decode;
 pub mod error;
 pub mod events;
 pub mod limits;
+pub mod provider;
 pub mod rest;
 pub mod session;
+pub mod signing;
 pub mod transcript;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::events::{EventBody, PromptOutcome, SessionEvent, TokenUsage, ToolStatus};
+use crate::events::{Commit, EventBody, PromptOutcome, SessionEvent, TokenUsage, ToolStatus};
 use crate::session::User;
 
 /// The conversation so far.
@@ -34,6 +34,8 @@ pub struct Turn {
     pub errors: Vec<String>,
     pub outcome: Option<PromptOutcome>,
     pub outcome_error: Option<String>,
+    /// What the prompt committed.
+    pub commits: Vec<Commit>,
 }
 
 /// A piece of the agent's answer.
@@ -190,6 +192,7 @@ impl TranscriptBuilder {
                 turn.outcome = Some(p.outcome);
                 turn.outcome_error.clone_from(&p.error);
             }
+            EventBody::Commit(c) => self.turn(&c.message_id, seq).turn.commits.push(c.clone()),
             EventBody::SessionCreated(_)
             | EventBody::SandboxStatus(_)
             | EventBody::Archived(_)
@@ -231,6 +234,7 @@ impl TranscriptBuilder {
                         errors: Vec::new(),
                         outcome: None,
                         outcome_error: None,
+                        commits: Vec::new(),
                     },
                     part_positions: Vec::new(),
                     part_index: HashMap::new(),

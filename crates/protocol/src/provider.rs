@@ -1,0 +1,147 @@
+//! The sandbox-provider HTTP contract. The control plane calls a provider (the local one in
+//! `crates/local-provider`, or the Modal app in `modal/`) to create, inspect, snapshot, restore
+//! and terminate sandboxes. Every request except `GET /v1/health` is signed (see
+//! [`crate::signing`]). Errors are [`crate::ErrorBody`]s.
+//!
+//! | method and path | body | success |
+//! |---|---|---|
+//! | `GET /v1/health` | | 200 [`ProviderHealth`] |
+//! | `POST /v1/sandboxes` | [`CreateSandbox`] | 201 [`SandboxInfo`] |
+//! | `GET /v1/sandboxes/:id` | | 200 [`SandboxInfo`] |
+//! | `DELETE /v1/sandboxes/:id` | | 200 [`SandboxInfo`] (idempotent) |
+//! | `POST /v1/sandboxes/:id/snapshot` | | 201 [`SnapshotInfo`] |
+//! | `POST /v1/sandboxes/restore` | [`RestoreSandbox`] | 201 [`SandboxInfo`] |
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::AgentConfig;
+
+/// How a sandbox boots, as `OPENINSPECT_BOOT_MODE` tells the supervisor and the repo's scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BootMode {
+    /// Building a repo image: clone and `setup.sh` (fatal on failure); no `start.sh`, no agent.
+    Build,
+    /// A new sandbox from nothing: clone, `setup.sh` (a warning on failure), `start.sh`.
+    #[default]
+    Fresh,
+    /// From a prebuilt repo image: fetch, skip `setup.sh`, run `start.sh`.
+    RepoImage,
+    /// From a snapshot of this session: keep the checkout, skip `setup.sh`, run `start.sh`.
+    SnapshotRestore,
+}
+
+impl BootMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BootMode::Build => "build",
+            BootMode::Fresh => "fresh",
+            BootMode::RepoImage => "repo_image",
+            BootMode::SnapshotRestore => "snapshot_restore",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            BootMode::Build,
+            BootMode::Fresh,
+            BootMode::RepoImage,
+            BootMode::SnapshotRestore,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+    }
+}
+
+/// `POST /v1/sandboxes`: start a sandbox for a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateSandbox {
+    pub session_id: String,
+    /// Chosen by the control plane; the provider uses it as the sandbox's id.
+    pub sandbox_id: String,
+    /// The repository: a git URL, or an absolute path on the provider's host.
+    pub repo: String,
+    /// The base branch.
+    pub branch: String,
+    /// The control plane's base URL, as the sandbox reaches it (`http://127.0.0.1:8787`).
+    pub control_plane_url: String,
+    /// The sandbox's bearer token for the bridge socket (and, later, the git and model proxies).
+    pub sandbox_token: String,
+    /// The agent's model configuration.
+    pub agent: AgentConfig,
+    /// Extra environment for the repo's scripts and the agent's shell.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub boot_mode: BootMode,
+    /// Start from this prebuilt repo image (`repo_image` mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+}
+
+/// `POST /v1/sandboxes/restore`: start a sandbox from a snapshot (`snapshot_restore` mode).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreSandbox {
+    pub snapshot_id: String,
+    pub sandbox: CreateSandbox,
+}
+
+/// Where a sandbox is, as its provider sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderSandboxStatus {
+    /// Its supervisor is running.
+    Running,
+    /// Its supervisor exited by itself (`exit_code` says how).
+    Exited,
+    /// It could not be started.
+    Failed,
+    /// It was terminated.
+    Terminated,
+}
+
+/// A sandbox as its provider reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxInfo {
+    pub sandbox_id: String,
+    pub session_id: String,
+    pub status: ProviderSandboxStatus,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A filesystem snapshot of a sandbox: its workspace and its agent's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotInfo {
+    pub snapshot_id: String,
+    pub sandbox_id: String,
+    pub session_id: String,
+    pub created_at: i64,
+    /// The supervisor version it was taken with; restores below the supported floor fail.
+    pub runtime_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+}
+
+/// What a provider can do, declared rather than assumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ProviderCapabilities {
+    pub snapshot: bool,
+    pub restore: bool,
+    pub persistent_resume: bool,
+}
+
+/// `GET /v1/health` (not signed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderHealth {
+    pub ok: bool,
+    /// `local`, `modal`, …
+    pub provider: String,
+    pub version: String,
+    pub capabilities: ProviderCapabilities,
+}

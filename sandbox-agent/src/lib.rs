@@ -1,0 +1,1 @@
+//! Sandbox supervisor (being built).
