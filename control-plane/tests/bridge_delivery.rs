@@ -25,7 +25,7 @@ async fn resent_events_are_recorded_exactly_once() -> anyhow::Result<()> {
     let api = cp.api();
     let id = session(&api).await?;
     let attach = api.attach_sandbox(&id).await?;
-    let mut bridge = BridgeSocket::connect(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
     let (mut client, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
     api.prompt(&id, &Api::prompt_request("count")).await?;
     let (m, _) = bridge.wait_prompt().await?;
@@ -34,10 +34,11 @@ async fn resent_events_are_recorded_exactly_once() -> anyhow::Result<()> {
         bridge.emit(delta(&m, "prt_1", word)).await?;
     }
     bridge.wait_acked().await?;
-    // A replay of an acknowledged id is dropped and answered with the same ack.
-    bridge.emit_with_id(2, delta(&m, "prt_1", "two ")).await?;
+    // A replay of an acknowledged id (1 was `ready`, 3 is "two ") is dropped and answered
+    // with the same ack.
+    bridge.emit_with_id(3, delta(&m, "prt_1", "two ")).await?;
     match bridge.recv_text().await? {
-        t if t.contains(r#""type":"ack""#) => assert!(t.contains(r#""through":3"#), "{t}"),
+        t if t.contains(r#""type":"ack""#) => assert!(t.contains(r#""through":4"#), "{t}"),
         t => panic!("expected an ack, got {t}"),
     }
     // Events sent and then cut off before their acks: the reconnect re-sends them.
@@ -49,7 +50,7 @@ async fn resent_events_are_recorded_exactly_once() -> anyhow::Result<()> {
     bridge.emit(finished(&m, PromptOutcome::Completed)).await?;
     bridge.wait_acked().await?;
     bridge.reconnect().await?; // Nothing left to re-send; the ack position survives.
-    assert_eq!(bridge.acked_through, 7);
+    assert_eq!(bridge.acked_through, 8);
 
     let last = api.session(&id).await?.last_seq;
     client.catch_up_to(last).await?;
@@ -111,8 +112,9 @@ async fn the_socket_needs_the_current_sandbox_token() -> anyhow::Result<()> {
             .await
             .is_err()
     );
-    let mut new = BridgeSocket::connect(&cp.ws_url(), &id, &second.sandbox_id, &second.token).await?;
+    let mut new = BridgeSocket::connect_ready(&cp.ws_url(), &id, &second.sandbox_id, &second.token).await?;
 
+    new.wait_acked().await?;
     // A bad frame is refused; the socket goes on working.
     new.send_raw("{not json").await?;
     assert!(new.recv_text().await?.contains("bad_json"));
@@ -133,7 +135,7 @@ async fn a_prompt_held_across_a_bridge_reconnect_is_offered_again() -> anyhow::R
     let api = cp.api();
     let id = session(&api).await?;
     let attach = api.attach_sandbox(&id).await?;
-    let mut bridge = BridgeSocket::connect(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
     let accepted = api.prompt(&id, &Api::prompt_request("long job")).await?;
     let (m, _) = bridge.wait_prompt().await?;
     bridge.reconnect().await?;

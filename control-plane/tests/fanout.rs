@@ -25,7 +25,7 @@ async fn three_clients_a_late_joiner_and_a_reconnecting_client_share_one_transcr
         clients.push(ClientSocket::join(&cp.ws_url(), &session.id, None).await?.0);
     }
     let attach = api.attach_sandbox(&session.id).await?;
-    let mut bridge = BridgeSocket::connect(&cp.ws_url(), &session.id, &attach.sandbox_id, &attach.token).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &session.id, &attach.sandbox_id, &attach.token).await?;
 
     let accepted = api
         .prompt(&session.id, &Api::prompt_request("create hello.txt"))

@@ -107,7 +107,7 @@ async fn limits_and_idempotency_and_dispatch_in_order() -> anyhow::Result<()> {
 
     // A sandbox connects: prompts run one at a time, in order.
     let attach = api.attach_sandbox(&id).await?;
-    let mut bridge = BridgeSocket::connect(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
     let (first, text) = bridge.wait_prompt().await?;
     assert_eq!(text.len(), MAX_PROMPT_CHARS);
     let mut order = vec![];
@@ -132,7 +132,7 @@ async fn stop_aborts_the_running_prompt_and_the_next_one_runs() -> anyhow::Resul
     let api = cp.api();
     let id = session(&api).await?;
     let attach = api.attach_sandbox(&id).await?;
-    let mut bridge = BridgeSocket::connect(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
     let (mut client, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
 
     let slow = api.prompt(&id, &Api::prompt_request("write slowly")).await?;
@@ -208,7 +208,7 @@ async fn stop_without_a_sandbox_and_cancel_over_the_socket() -> anyhow::Result<(
 
     // A prompt that was dispatched to a bridge which then went away: stop finishes it at once.
     let attach = api.attach_sandbox(&id).await?;
-    let mut bridge = BridgeSocket::connect(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
     api.prompt(&id, &Api::prompt_request("run")).await?;
     let (running, _) = bridge.wait_prompt().await?;
     drop(bridge);

@@ -18,7 +18,7 @@ async fn state_queue_log_and_acks_survive_a_restart() -> anyhow::Result<()> {
         .await?
         .id;
     let attach = api.attach_sandbox(&id).await?;
-    let mut bridge = BridgeSocket::connect(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
     let (mut watcher, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
     let first = api.prompt(&id, &Api::prompt_request("first")).await?;
     let second = api.prompt(&id, &Api::prompt_request("second")).await?;
@@ -47,8 +47,8 @@ async fn state_queue_log_and_acks_survive_a_restart() -> anyhow::Result<()> {
 
     // The bridge reconnects; the acknowledged position survived, so a stale re-send is dropped.
     bridge.reconnect().await?;
-    assert_eq!(bridge.acked_through, 2);
-    bridge.emit_with_id(2, delta(&m, "prt_1", "restart ")).await?;
+    assert_eq!(bridge.acked_through, 3, "ready, then two deltas");
+    bridge.emit_with_id(3, delta(&m, "prt_1", "restart ")).await?;
     bridge.emit(delta(&m, "prt_1", "after")).await?;
     bridge.emit(finished(&m, PromptOutcome::Completed)).await?;
     let (next, text) = loop {

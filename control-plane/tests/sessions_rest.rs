@@ -144,7 +144,7 @@ async fn delete_purges_the_session_and_disconnects_everyone() -> anyhow::Result<
     let keep = api.create_session(&repo("other")).await?;
     api.prompt(&s.id, &Api::prompt_request("work")).await?;
     let attach = api.attach_sandbox(&s.id).await?;
-    let mut bridge = BridgeSocket::connect(&cp.ws_url(), &s.id, &attach.sandbox_id, &attach.token).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &s.id, &attach.sandbox_id, &attach.token).await?;
     bridge.wait_prompt().await?;
     let (mut client, _) = ClientSocket::join(&cp.ws_url(), &s.id, None).await?;
 

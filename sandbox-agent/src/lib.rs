@@ -1,1 +1,19 @@
-//! Sandbox supervisor (being built).
+//! The sandbox supervisor (`sandbox-agent`): boots the session's repo, runs OpenCode, and
+//! bridges it to the session's Durable Object.
+//!
+//! Pure decisions: [`config`] (the provider's environment), [`boot_plan`] (what each boot mode
+//! does), [`outbox`] (exactly-once numbering), [`translate`] (OpenCode events → agent events),
+//! [`opencode::config`]. I/O: [`git`], [`scripts`], [`opencode`] (process and HTTP client),
+//! [`bridge`] (the WebSocket), [`supervisor`] (the loop tying them together).
+
+pub mod agent;
+pub mod boot;
+pub mod boot_plan;
+pub mod bridge;
+pub mod config;
+pub mod git;
+pub mod opencode;
+pub mod outbox;
+pub mod scripts;
+pub mod supervisor;
+pub mod translate;

@@ -1,1 +1,26 @@
-fn main() {}
+//! `sandbox-agent`: the supervisor inside a sandbox. It reads its configuration from the
+//! environment a provider sets (docs/sandbox-provider.md) and logs to stderr.
+
+use oi_sandbox_agent::config::Config;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    if std::env::args().any(|a| a == "--version") {
+        println!("sandbox-agent {}", env!("CARGO_PKG_VERSION"));
+        return;
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("sandbox-agent: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    tracing::info!(session = %config.session_id, sandbox = %config.sandbox_id, "starting");
+    let code = oi_sandbox_agent::supervisor::run(config).await;
+    std::process::exit(code);
+}

@@ -162,7 +162,8 @@ impl SessionObject {
                 } else {
                     SandboxStatus::Ready
                 };
-                self.set_sandbox_status(&meta, status, None)
+                self.set_sandbox_status(&meta, status, None)?;
+                self.dispatch_next()
             }
             AgentEvent::TextDelta(e) => self.record(EventBody::TextDelta(e)).map(drop),
             AgentEvent::ToolCall(e) => self.record(EventBody::ToolCall(e)).map(drop),

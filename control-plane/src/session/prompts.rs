@@ -128,7 +128,9 @@ impl SessionObject {
     /// Sends the next queued prompt to the bridge, if one is connected and nothing runs.
     pub(super) fn dispatch_next(&self) -> Result<()> {
         let Some(meta) = self.store.meta()? else { return Ok(()) };
-        if meta.sandbox_status == SandboxStatus::Failed {
+        // Only a booted sandbox takes prompts: its bridge connects early to stream the boot,
+        // and says `ready` once its agent is healthy.
+        if meta.sandbox_status != SandboxStatus::Ready {
             return Ok(());
         }
         let Some(bridge) = self.bridge_socket(&meta) else {

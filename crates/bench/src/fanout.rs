@@ -62,7 +62,7 @@ async fn measure(cp: &ControlPlane, clients: usize, events: usize, pace: Option<
         .await?
         .id;
     let attach = api.attach_sandbox(&id).await?;
-    let mut bridge = BridgeSocket::connect(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
     api.prompt(&id, &Api::prompt_request("benchmark")).await?;
     let (message_id, _) = bridge.wait_prompt().await?;
 

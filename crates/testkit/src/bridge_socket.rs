@@ -64,6 +64,14 @@ impl BridgeSocket {
         Ok(bridge)
     }
 
+    /// Connects, says hello, and reports the sandbox ready (as the real supervisor does once
+    /// its agent is healthy), so prompts are dispatched to it.
+    pub async fn connect_ready(ws_base: &str, session_id: &str, sandbox_id: &str, token: &str) -> Result<Self> {
+        let mut bridge = Self::connect(ws_base, session_id, sandbox_id, token).await?;
+        bridge.emit(AgentEvent::Ready).await?;
+        Ok(bridge)
+    }
+
     async fn hello(&mut self) -> Result<()> {
         self.send(&BridgeMessage::Hello {
             sandbox_id: self.sandbox_id.clone(),

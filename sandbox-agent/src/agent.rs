@@ -1,0 +1,145 @@
+//! OpenCode as the supervisor runs it: the process (watched for exits), its HTTP client, the
+//! one OpenCode session this sandbox uses (kept across restarts and snapshot restores), and the
+//! event subscription, made before any prompt is sent.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::opencode::client::OpencodeClient;
+use crate::opencode::config::OpencodeDirs;
+use crate::opencode::{ids, process};
+
+/// Why OpenCode exited.
+#[derive(Debug, Clone)]
+pub struct Exit(pub String);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub struct Agent {
+    pub client: OpencodeClient,
+    pub session_id: String,
+    pub version: String,
+    pid: Option<u32>,
+    generation: u64,
+    exits_tx: mpsc::UnboundedSender<(u64, Exit)>,
+    exits: mpsc::UnboundedReceiver<(u64, Exit)>,
+    frames: mpsc::UnboundedSender<serde_json::Value>,
+    events_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Agent {
+    pub async fn start(config: &Config, frames: mpsc::UnboundedSender<serde_json::Value>) -> Result<Self> {
+        let (exits_tx, exits) = mpsc::unbounded_channel();
+        let mut agent = Self {
+            client: OpencodeClient::new(String::new(), String::new()),
+            session_id: String::new(),
+            version: String::new(),
+            pid: None,
+            generation: 0,
+            exits_tx,
+            exits,
+            frames,
+            events_task: None,
+        };
+        agent.launch(config).await?;
+        Ok(agent)
+    }
+
+    async fn launch(&mut self, config: &Config) -> Result<()> {
+        self.generation += 1;
+        let dirs = OpencodeDirs::under(&config.state_dir);
+        let password = ids::random_hex(16);
+        let log = config.state_dir.join("opencode.log");
+        let mut proc = process::start(
+            &config.opencode_bin,
+            &config.workspace,
+            &config.agent,
+            &dirs,
+            &password,
+            &log,
+        )
+        .await?;
+        self.pid = proc.child.id();
+        let (generation, exits) = (self.generation, self.exits_tx.clone());
+        let mut child = proc.child;
+        tokio::spawn(async move {
+            let status = child
+                .wait()
+                .await
+                .map(|s| s.to_string())
+                .unwrap_or_else(|e| e.to_string());
+            let _ = exits.send((generation, Exit(status)));
+        });
+        self.client = OpencodeClient::new(std::mem::take(&mut proc.url), password);
+        self.version = self.client.health().await.context("OpenCode health")?;
+        self.session_id = self.session(config).await?;
+        if let Some(old) = self.events_task.take() {
+            old.abort();
+        }
+        self.events_task = Some(self.client.subscribe(self.frames.clone()).await?);
+        Ok(())
+    }
+
+    /// The sandbox's OpenCode session: the one recorded in the state directory if OpenCode
+    /// still has it (after a restart or a snapshot restore), else a new one.
+    async fn session(&self, config: &Config) -> Result<String> {
+        let file = config.state_dir.join("opencode-session-id");
+        if let Ok(id) = std::fs::read_to_string(&file) {
+            let id = id.trim().to_string();
+            if !id.is_empty() && self.client.session_exists(&id).await {
+                return Ok(id);
+            }
+        }
+        let id = self
+            .client
+            .create_session(&format!("Open Inspect {}", config.session_id))
+            .await?;
+        std::fs::write(&file, &id)?;
+        Ok(id)
+    }
+
+    /// Waits for the current OpenCode process to exit (earlier processes are ignored).
+    pub async fn exited(&mut self) -> Exit {
+        loop {
+            match self.exits.recv().await {
+                Some((generation, exit)) if generation == self.generation => return exit,
+                Some(_) => continue,
+                None => std::future::pending::<()>().await,
+            }
+        }
+    }
+
+    pub async fn restart(&mut self, config: &Config) -> Result<()> {
+        self.stop().await;
+        self.launch(config).await
+    }
+
+    /// Stops OpenCode and everything it started: SIGTERM to its group, SIGKILL after 5 s.
+    pub async fn stop(&mut self) {
+        let Some(pid) = self.pid.take() else { return };
+        // A new generation, so the exit this causes is not taken for a crash.
+        self.generation += 1;
+        // SAFETY: signals to OpenCode's own process group.
+        unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+        let gone = tokio::time::timeout(Duration::from_secs(5), async {
+            // SAFETY: signal 0 only checks that the process exists.
+            while unsafe { libc::kill(pid as i32, 0) } == 0 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        if gone.is_err() {
+            unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+        }
+        if let Some(task) = self.events_task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! One boot: git, then `.openinspect/setup.sh`, then `.openinspect/start.sh`, as the boot mode's
+//! plan says, with every output line streamed to the session.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use oi_protocol::bridge::AgentEvent;
+use oi_protocol::events::{LogLine, LogSource, Notice, NoticeLevel};
+use tokio::sync::mpsc;
+
+use crate::boot_plan::{plan, OnFailure};
+use crate::bridge::BridgeHandle;
+use crate::config::Config;
+use crate::{git, scripts};
+
+/// Variables that stay with the supervisor and never reach scripts or the agent.
+pub const PRIVATE_VARIABLES: &[&str] = &["OI_SANDBOX_TOKEN", "OI_AGENT_CONFIG"];
+
+/// The environment for the repo's scripts and the agent's shell: the sandbox's environment
+/// without the supervisor's secrets, plus `OPENINSPECT_BOOT_MODE`.
+pub fn child_environment(
+    config: &Config,
+    inherited: impl Iterator<Item = (String, String)>,
+) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = inherited
+        .filter(|(k, _)| !PRIVATE_VARIABLES.contains(&k.as_str()))
+        .collect();
+    env.insert("OPENINSPECT_BOOT_MODE".into(), config.boot_mode.as_str().into());
+    env
+}
+
+pub fn log(bridge: &BridgeHandle, source: LogSource, line: impl Into<String>) {
+    bridge.send(AgentEvent::Log(LogLine {
+        source,
+        line: line.into(),
+    }));
+}
+
+pub fn notice(bridge: &BridgeHandle, level: NoticeLevel, message: impl Into<String>) {
+    bridge.send(AgentEvent::Notice(Notice {
+        level,
+        message: message.into(),
+    }));
+}
+
+/// Runs the boot. `Err` carries the message of a fatal failure.
+pub async fn boot(config: &Config, bridge: &BridgeHandle) -> Result<(), String> {
+    let steps = plan(config.boot_mode);
+    log(
+        bridge,
+        LogSource::Supervisor,
+        format!("booting in {} mode", config.boot_mode.as_str()),
+    );
+    match git::sync(config, steps.git).await {
+        Ok(line) => log(bridge, LogSource::Git, line),
+        Err(e) if steps.git_failure == OnFailure::Fatal => return Err(format!("git sync failed: {e:#}")),
+        Err(e) => notice(
+            bridge,
+            NoticeLevel::Warning,
+            format!("git sync failed; continuing with the checkout: {e:#}"),
+        ),
+    }
+    let env = child_environment(config, std::env::vars());
+    if let Some(on_failure) = steps.setup {
+        let outcome = script(config, bridge, "setup.sh", LogSource::Setup, config.setup_timeout, &env).await;
+        if !outcome.ok() {
+            let what = outcome.describe(".openinspect/setup.sh");
+            match on_failure {
+                OnFailure::Fatal => return Err(what),
+                OnFailure::Warn => notice(bridge, NoticeLevel::Warning, format!("{what}; continuing")),
+            }
+        }
+    }
+    if steps.start {
+        let outcome = script(config, bridge, "start.sh", LogSource::Start, config.start_timeout, &env).await;
+        if !outcome.ok() {
+            return Err(outcome.describe(".openinspect/start.sh"));
+        }
+    }
+    Ok(())
+}
+
+async fn script(
+    config: &Config,
+    bridge: &BridgeHandle,
+    name: &str,
+    source: LogSource,
+    timeout: Duration,
+    env: &BTreeMap<String, String>,
+) -> scripts::ScriptOutcome {
+    let path = config.workspace.join(".openinspect").join(name);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let run = scripts::run(&path, &config.workspace, env, timeout, tx);
+    let forward = async {
+        while let Some(line) = rx.recv().await {
+            log(bridge, source, line);
+        }
+    };
+    let (outcome, ()) = tokio::join!(run, forward);
+    let outcome = outcome.unwrap_or_else(|e| {
+        log(
+            bridge,
+            source,
+            format!("could not run {}: {e:#}", Path::new(name).display()),
+        );
+        scripts::ScriptOutcome::Failed { code: None }
+    });
+    if outcome != scripts::ScriptOutcome::Missing {
+        log(
+            bridge,
+            LogSource::Supervisor,
+            outcome.describe(&format!(".openinspect/{name}")),
+        );
+    }
+    outcome
+}

@@ -1,0 +1,94 @@
+//! What a boot does in each mode (`OPENINSPECT_BOOT_MODE`), decided in one place.
+
+use oi_protocol::provider::BootMode;
+
+/// How the checkout is brought up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitSync {
+    /// Clone if missing, fetch, reset to the base branch (or the session branch if the remote
+    /// has it). A failure is fatal.
+    CloneOrReset,
+    /// The image holds a checkout: fetch the commits since it was built and reset. A failure
+    /// is a warning (the image's checkout still works).
+    FetchAndReset,
+    /// Keep the checkout as it is (uncommitted work survives); only fetch. A failure is a
+    /// warning.
+    KeepAndFetch,
+}
+
+/// What to run when the script fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    Fatal,
+    Warn,
+}
+
+/// The steps of one boot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BootPlan {
+    pub git: GitSync,
+    pub git_failure: OnFailure,
+    /// `.openinspect/setup.sh`, and what its failure means.
+    pub setup: Option<OnFailure>,
+    /// `.openinspect/start.sh` (a failure is always fatal).
+    pub start: bool,
+    /// Whether OpenCode and the prompt loop start (not when building an image).
+    pub agent: bool,
+}
+
+pub fn plan(mode: BootMode) -> BootPlan {
+    match mode {
+        BootMode::Build => BootPlan {
+            git: GitSync::CloneOrReset,
+            git_failure: OnFailure::Fatal,
+            setup: Some(OnFailure::Fatal),
+            start: false,
+            agent: false,
+        },
+        BootMode::Fresh => BootPlan {
+            git: GitSync::CloneOrReset,
+            git_failure: OnFailure::Fatal,
+            setup: Some(OnFailure::Warn),
+            start: true,
+            agent: true,
+        },
+        BootMode::RepoImage => BootPlan {
+            git: GitSync::FetchAndReset,
+            git_failure: OnFailure::Warn,
+            setup: None,
+            start: true,
+            agent: true,
+        },
+        BootMode::SnapshotRestore => BootPlan {
+            git: GitSync::KeepAndFetch,
+            git_failure: OnFailure::Warn,
+            setup: None,
+            start: true,
+            agent: true,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reference_semantics() {
+        // setup only on build and fresh: fatal in build, a warning otherwise.
+        assert_eq!(plan(BootMode::Build).setup, Some(OnFailure::Fatal));
+        assert_eq!(plan(BootMode::Fresh).setup, Some(OnFailure::Warn));
+        assert_eq!(plan(BootMode::RepoImage).setup, None);
+        assert_eq!(plan(BootMode::SnapshotRestore).setup, None);
+        // start on every non-build boot.
+        assert!(!plan(BootMode::Build).start);
+        for mode in [BootMode::Fresh, BootMode::RepoImage, BootMode::SnapshotRestore] {
+            assert!(plan(mode).start && plan(mode).agent, "{mode:?}");
+        }
+        assert!(!plan(BootMode::Build).agent);
+        // A restore keeps uncommitted work; sync failures only warn after an image or restore.
+        assert_eq!(plan(BootMode::SnapshotRestore).git, GitSync::KeepAndFetch);
+        assert_eq!(plan(BootMode::Fresh).git_failure, OnFailure::Fatal);
+        assert_eq!(plan(BootMode::RepoImage).git_failure, OnFailure::Warn);
+    }
+}

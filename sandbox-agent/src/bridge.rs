@@ -1,0 +1,255 @@
+//! The bridge's WebSocket to the session's Durable Object. Events go into a shared
+//! [`Outbox`] (numbered at once), are sent while connected, and everything unacknowledged is
+//! re-sent after each reconnect. Commands go to the supervisor. A heartbeat every 30 s;
+//! reconnects with capped exponential backoff. A close with 4409 (replaced) or 4410 (session
+//! deleted), or a refused handshake (401, 403, 404, 410), ends the sandbox.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use oi_protocol::bridge::{AgentEvent, BridgeCommand, BridgeMessage};
+use tokio::sync::{mpsc, watch, Notify};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use crate::config::Config;
+use crate::outbox::Outbox;
+
+pub const HEARTBEAT: Duration = Duration::from_secs(30);
+
+/// What the bridge tells the supervisor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    Command(BridgeCommand),
+    /// The control plane ended this sandbox; shut down.
+    Terminated(String),
+}
+
+struct Shared {
+    outbox: Mutex<Outbox>,
+    wake: Notify,
+    pending: watch::Sender<usize>,
+}
+
+impl Shared {
+    fn publish(&self) {
+        let n = self.outbox.lock().expect("outbox").pending();
+        let _ = self.pending.send(n);
+    }
+}
+
+/// The supervisor's side of the bridge.
+pub struct BridgeHandle {
+    shared: Arc<Shared>,
+    pub inbound: mpsc::UnboundedReceiver<Inbound>,
+}
+
+impl BridgeHandle {
+    /// Queues an event for the log; it is sent now if connected, or after the reconnect.
+    pub fn send(&self, event: AgentEvent) {
+        self.shared.outbox.lock().expect("outbox").push(event);
+        self.shared.publish();
+        self.shared.wake.notify_one();
+    }
+
+    /// Waits until every event queued so far is acknowledged, or `timeout` passes.
+    pub async fn flush(&self, timeout: Duration) -> bool {
+        let mut pending = self.shared.pending.subscribe();
+        tokio::time::timeout(timeout, async {
+            while *pending.borrow_and_update() > 0 {
+                if pending.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+        .await
+        .is_ok()
+    }
+}
+
+/// The wait before reconnect attempt `n` (1-based): 200 ms doubling, at most 5 s.
+pub fn reconnect_delay(attempt: u32) -> Duration {
+    Duration::from_millis(200u64.saturating_mul(1 << attempt.saturating_sub(1).min(5))).min(Duration::from_secs(5))
+}
+
+/// Handshake statuses that mean this sandbox is over.
+fn terminal_status(status: u16) -> bool {
+    matches!(status, 401 | 403 | 404 | 410)
+}
+
+pub fn start(config: &Config) -> BridgeHandle {
+    let (inbound_tx, inbound_rx) = mpsc::unbounded_channel();
+    let (pending, _) = watch::channel(0);
+    let shared = Arc::new(Shared {
+        outbox: Mutex::new(Outbox::new()),
+        wake: Notify::new(),
+        pending,
+    });
+    let task = Task {
+        url: config.bridge_url(),
+        token: config.sandbox_token.clone(),
+        hello: BridgeMessage::Hello {
+            sandbox_id: config.sandbox_id.clone(),
+            runtime: Some(format!("sandbox-agent {}", env!("CARGO_PKG_VERSION"))),
+        },
+        shared: shared.clone(),
+        inbound: inbound_tx,
+    };
+    tokio::spawn(task.run());
+    BridgeHandle {
+        shared,
+        inbound: inbound_rx,
+    }
+}
+
+struct Task {
+    url: String,
+    token: String,
+    hello: BridgeMessage,
+    shared: Arc<Shared>,
+    inbound: mpsc::UnboundedSender<Inbound>,
+}
+
+enum Ended {
+    /// Try again; `worked` says the connection had been welcomed.
+    Dropped { reason: String, worked: bool },
+    /// Stop for good.
+    Terminated(String),
+    /// The supervisor is gone.
+    SupervisorGone,
+}
+
+fn frame(message: &BridgeMessage) -> Message {
+    Message::Text(serde_json::to_string(message).expect("protocol types serialize"))
+}
+
+impl Task {
+    async fn run(self) {
+        let mut attempt = 0u32;
+        loop {
+            match self.connection().await {
+                Ended::Terminated(reason) => {
+                    let _ = self.inbound.send(Inbound::Terminated(reason));
+                    return;
+                }
+                Ended::SupervisorGone => return,
+                Ended::Dropped { reason, worked } => {
+                    attempt = if worked { 1 } else { attempt + 1 };
+                    let delay = reconnect_delay(attempt);
+                    tracing::warn!("bridge disconnected ({reason}); reconnecting in {delay:?}");
+                    tokio::time::sleep(delay).await;
+                }
+            }
+            if self.inbound.is_closed() {
+                return;
+            }
+        }
+    }
+
+    /// One connection, from handshake to drop.
+    async fn connection(&self) -> Ended {
+        let mut request = match self.url.as_str().into_client_request() {
+            Ok(r) => r,
+            Err(e) => return Ended::Terminated(format!("bad control-plane URL: {e}")),
+        };
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", self.token).parse().expect("header"),
+        );
+        let ws = match tokio_tungstenite::connect_async(request).await {
+            Ok((ws, _)) => ws,
+            Err(WsError::Http(res)) if terminal_status(res.status().as_u16()) => {
+                return Ended::Terminated(format!("the control plane refused the sandbox ({})", res.status()))
+            }
+            Err(e) => {
+                return Ended::Dropped {
+                    reason: e.to_string(),
+                    worked: false,
+                }
+            }
+        };
+        let (mut sink, mut stream) = ws.split();
+        let dropped = |reason: &str, worked: bool| Ended::Dropped {
+            reason: reason.to_string(),
+            worked,
+        };
+        if sink.send(frame(&self.hello)).await.is_err() {
+            return dropped("hello failed", false);
+        }
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        heartbeat.tick().await;
+        // The highest id sent on this connection; `None` until welcomed.
+        let mut sent: Option<u64> = None;
+        loop {
+            tokio::select! {
+                incoming = stream.next() => {
+                    let text = match incoming {
+                        Some(Ok(Message::Text(t))) => t,
+                        Some(Ok(Message::Close(close))) => {
+                            let code = close.as_ref().map(|c| c.code);
+                            let reason = close.map(|c| c.reason.to_string()).unwrap_or_default();
+                            return match code {
+                                Some(CloseCode::Library(4409 | 4410)) => Ended::Terminated(reason),
+                                _ => dropped(&format!("closed: {reason}"), sent.is_some()),
+                            };
+                        }
+                        Some(Ok(_)) => continue,
+                        Some(Err(e)) => return dropped(&e.to_string(), sent.is_some()),
+                        None => return dropped("the socket ended", sent.is_some()),
+                    };
+                    let Ok(command) = serde_json::from_str::<BridgeCommand>(&text) else {
+                        tracing::warn!("unreadable command: {text}");
+                        continue;
+                    };
+                    match command {
+                        BridgeCommand::Welcome { acked_through } => {
+                            self.shared.outbox.lock().expect("outbox").ack(acked_through);
+                            self.shared.publish();
+                            sent = Some(acked_through);
+                        }
+                        BridgeCommand::Ack { through } => {
+                            self.shared.outbox.lock().expect("outbox").ack(through);
+                            self.shared.publish();
+                        }
+                        BridgeCommand::Error { error } => tracing::warn!("the control plane refused a frame: {error}"),
+                        other => {
+                            if self.inbound.send(Inbound::Command(other)).is_err() {
+                                return Ended::SupervisorGone;
+                            }
+                        }
+                    }
+                }
+                _ = self.shared.wake.notified(), if sent.is_some() => {}
+                _ = heartbeat.tick() => {
+                    if sink.send(frame(&BridgeMessage::Heartbeat)).await.is_err() {
+                        return dropped("heartbeat failed", sent.is_some());
+                    }
+                }
+            }
+            // Send whatever is queued and not yet sent on this connection.
+            if let Some(last) = sent {
+                let batch = self.shared.outbox.lock().expect("outbox").after(last);
+                for (id, event) in batch {
+                    if sink.send(frame(&BridgeMessage::Event { id, event })).await.is_err() {
+                        return dropped("send failed", true);
+                    }
+                    sent = Some(id);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_capped() {
+        let d: Vec<u128> = (1..=9).map(|n| reconnect_delay(n).as_millis()).collect();
+        assert_eq!(d, vec![200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000]);
+        assert!(terminal_status(410) && terminal_status(401) && !terminal_status(502));
+    }
+}

@@ -1,0 +1,184 @@
+//! The supervisor's configuration: the environment every provider sets
+//! (docs/sandbox-provider.md, "The supervisor's environment").
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use oi_protocol::agent::AgentConfig;
+use oi_protocol::provider::BootMode;
+
+pub const DEFAULT_SETUP_TIMEOUT: Duration = Duration::from_secs(300);
+pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub session_id: String,
+    pub sandbox_id: String,
+    pub sandbox_token: String,
+    /// `http(s)://host:port`, no trailing slash.
+    pub control_plane_url: String,
+    pub repo_url: String,
+    /// The remote takes the sandbox token (`OI_REPO_AUTH=sandbox_token`: the provider serves it).
+    pub repo_auth_with_token: bool,
+    pub branch: String,
+    pub workspace: PathBuf,
+    pub state_dir: PathBuf,
+    pub boot_mode: BootMode,
+    pub setup_timeout: Duration,
+    pub start_timeout: Duration,
+    pub opencode_bin: PathBuf,
+    pub agent: AgentConfig,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self> {
+        Self::from_map(&std::env::vars().collect())
+    }
+
+    /// Reads the configuration from a map of environment variables.
+    pub fn from_map(env: &BTreeMap<String, String>) -> Result<Self> {
+        let get = |name: &str| -> Result<String> {
+            env.get(name)
+                .filter(|v| !v.is_empty())
+                .cloned()
+                .ok_or_else(|| anyhow!("{name} is not set"))
+        };
+        let absolute = |name: &str| -> Result<PathBuf> {
+            let path = PathBuf::from(get(name)?);
+            if !path.is_absolute() {
+                bail!("{name} must be an absolute path, got {}", path.display());
+            }
+            Ok(path)
+        };
+        let seconds = |name: &str, default: Duration| -> Result<Duration> {
+            match env.get(name).filter(|v| !v.is_empty()) {
+                None => Ok(default),
+                Some(v) => match v.parse::<u64>() {
+                    Ok(s) if s > 0 => Ok(Duration::from_secs(s)),
+                    // Like the reference product: an invalid value falls back to the default.
+                    _ => Ok(default),
+                },
+            }
+        };
+        let mode = get("OPENINSPECT_BOOT_MODE").unwrap_or_else(|_| "fresh".into());
+        let agent: AgentConfig =
+            serde_json::from_str(&get("OI_AGENT_CONFIG")?).context("OI_AGENT_CONFIG is not a valid agent config")?;
+        if agent.provider_for(&agent.model).is_none() {
+            bail!(
+                "OI_AGENT_CONFIG names model {:?} but no provider serves it",
+                agent.model
+            );
+        }
+        Ok(Self {
+            session_id: get("OI_SESSION_ID")?,
+            sandbox_id: get("OI_SANDBOX_ID")?,
+            sandbox_token: get("OI_SANDBOX_TOKEN")?,
+            control_plane_url: get("OI_CONTROL_PLANE_URL")?.trim_end_matches('/').to_string(),
+            repo_url: get("OI_REPO_URL")?,
+            repo_auth_with_token: env.get("OI_REPO_AUTH").map(String::as_str) == Some("sandbox_token"),
+            branch: get("OI_BRANCH")?,
+            workspace: absolute("OI_WORKSPACE")?,
+            state_dir: absolute("OI_STATE_DIR")?,
+            boot_mode: BootMode::parse(&mode)
+                .ok_or_else(|| anyhow!("OPENINSPECT_BOOT_MODE {mode:?} is not a boot mode"))?,
+            setup_timeout: seconds("SETUP_TIMEOUT_SECONDS", DEFAULT_SETUP_TIMEOUT)?,
+            start_timeout: seconds("START_TIMEOUT_SECONDS", DEFAULT_START_TIMEOUT)?,
+            opencode_bin: absolute("OI_OPENCODE_BIN")?,
+            agent,
+        })
+    }
+
+    /// The session branch every prompt's work is committed to.
+    pub fn session_branch(&self) -> String {
+        format!("oi/{}", self.session_id)
+    }
+
+    /// `ws(s)://…/api/sessions/:id/sandbox`
+    pub fn bridge_url(&self) -> String {
+        let ws = if let Some(rest) = self.control_plane_url.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = self.control_plane_url.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            self.control_plane_url.clone()
+        };
+        format!("{ws}/api/sessions/{}/sandbox", self.session_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> BTreeMap<String, String> {
+        [
+            ("OI_SESSION_ID", "ses_1"),
+            ("OI_SANDBOX_ID", "sbx_1"),
+            ("OI_SANDBOX_TOKEN", "tok"),
+            ("OI_CONTROL_PLANE_URL", "http://127.0.0.1:8787/"),
+            ("OI_REPO_URL", "http://127.0.0.1:8788/git/sbx_1"),
+            ("OI_BRANCH", "main"),
+            ("OI_WORKSPACE", "/sbx/workspace"),
+            ("OI_STATE_DIR", "/sbx/state"),
+            ("OI_OPENCODE_BIN", "/opt/opencode"),
+            (
+                "OI_AGENT_CONFIG",
+                r#"{"model":"scripted/test-model","providers":[{"id":"scripted","api":"openai_compatible","base_url":"http://127.0.0.1:8790/v1"}]}"#,
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn reads_the_contract() {
+        let c = Config::from_map(&env()).unwrap();
+        assert_eq!(c.boot_mode, BootMode::Fresh);
+        assert_eq!(c.setup_timeout, DEFAULT_SETUP_TIMEOUT);
+        assert_eq!(c.session_branch(), "oi/ses_1");
+        assert_eq!(c.bridge_url(), "ws://127.0.0.1:8787/api/sessions/ses_1/sandbox");
+    }
+
+    #[test]
+    fn modes_timeouts_and_errors() {
+        let mut e = env();
+        e.insert("OPENINSPECT_BOOT_MODE".into(), "snapshot_restore".into());
+        e.insert("SETUP_TIMEOUT_SECONDS".into(), "7".into());
+        e.insert("START_TIMEOUT_SECONDS".into(), "nonsense".into());
+        let c = Config::from_map(&e).unwrap();
+        assert_eq!(c.boot_mode, BootMode::SnapshotRestore);
+        assert_eq!(c.setup_timeout, Duration::from_secs(7));
+        assert_eq!(
+            c.start_timeout, DEFAULT_START_TIMEOUT,
+            "an invalid value falls back to the default"
+        );
+
+        e.insert("OPENINSPECT_BOOT_MODE".into(), "turbo".into());
+        assert!(Config::from_map(&e).unwrap_err().to_string().contains("turbo"));
+        let mut e = env();
+        e.remove("OI_SANDBOX_TOKEN");
+        assert!(Config::from_map(&e)
+            .unwrap_err()
+            .to_string()
+            .contains("OI_SANDBOX_TOKEN"));
+        let mut e = env();
+        e.insert("OI_WORKSPACE".into(), "relative".into());
+        assert!(Config::from_map(&e).unwrap_err().to_string().contains("absolute"));
+        let mut e = env();
+        e.insert("OI_AGENT_CONFIG".into(), r#"{"model":"x/y","providers":[]}"#.into());
+        assert!(Config::from_map(&e).unwrap_err().to_string().contains("no provider"));
+    }
+
+    #[test]
+    fn https_becomes_wss() {
+        let mut e = env();
+        e.insert("OI_CONTROL_PLANE_URL".into(), "https://cp.example.com".into());
+        assert_eq!(
+            Config::from_map(&e).unwrap().bridge_url(),
+            "wss://cp.example.com/api/sessions/ses_1/sandbox"
+        );
+    }
+}

@@ -1,0 +1,222 @@
+//! Git in the workspace: bring the checkout up to date at boot, and commit and push each
+//! prompt's work to the session branch with the prompting user as author.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use oi_protocol::events::Commit;
+use oi_protocol::User;
+use tokio::process::Command;
+
+use crate::boot_plan::GitSync;
+use crate::config::Config;
+
+/// The committer of every commit (the author is the person who prompted).
+pub const COMMITTER_NAME: &str = "Open Inspect";
+pub const COMMITTER_EMAIL: &str = "agent@open-inspect.invalid";
+
+/// A git command in the workspace, non-interactive, authenticated to the sandbox's remote
+/// when the provider said the remote takes the sandbox token.
+fn git(config: &Config, dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir).env("GIT_TERMINAL_PROMPT", "0").kill_on_drop(true);
+    if config.repo_auth_with_token {
+        // Scoped to the remote's URL, so the token goes nowhere else; not written to disk.
+        cmd.env("GIT_CONFIG_COUNT", "1")
+            .env("GIT_CONFIG_KEY_0", format!("http.{}.extraHeader", config.repo_url))
+            .env(
+                "GIT_CONFIG_VALUE_0",
+                format!("Authorization: Bearer {}", config.sandbox_token),
+            );
+    }
+    cmd
+}
+
+/// Runs git; returns stdout, or an error with git's own message.
+async fn run(config: &Config, dir: &Path, args: &[&str]) -> Result<String> {
+    let out = git(config, dir)
+        .args(args)
+        .output()
+        .await
+        .with_context(|| format!("run git {}", args.join(" ")))?;
+    if !out.status.success() {
+        bail!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+async fn remote_branch_exists(config: &Config, branch: &str) -> bool {
+    run(
+        config,
+        &config.workspace,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/remotes/origin/{branch}"),
+        ],
+    )
+    .await
+    .is_ok()
+}
+
+/// Fetches the base branch and (if the remote has it) the session branch.
+async fn fetch(config: &Config) -> Result<()> {
+    let base = format!("+refs/heads/{0}:refs/remotes/origin/{0}", config.branch);
+    run(config, &config.workspace, &["fetch", "--quiet", "origin", &base]).await?;
+    let session = config.session_branch();
+    let spec = format!("+refs/heads/{session}:refs/remotes/origin/{session}");
+    // The session branch exists only after an earlier sandbox pushed to it.
+    let _ = run(config, &config.workspace, &["fetch", "--quiet", "origin", &spec]).await;
+    Ok(())
+}
+
+/// Brings the checkout up to date for this boot; returns a line for the log.
+pub async fn sync(config: &Config, how: GitSync) -> Result<String> {
+    let ws = &config.workspace;
+    let session = config.session_branch();
+    if how == GitSync::KeepAndFetch && ws.join(".git").exists() {
+        fetch(config).await?;
+        let head = run(config, ws, &["rev-parse", "--short", "HEAD"]).await?;
+        return Ok(format!("kept the checkout at {} on {session}", head.trim()));
+    }
+    if !ws.join(".git").exists() {
+        std::fs::create_dir_all(ws)?;
+        run(config, ws, &["init", "--quiet"]).await?;
+        run(config, ws, &["remote", "add", "origin", &config.repo_url]).await?;
+    }
+    fetch(config).await?;
+    // Continue the session branch if an earlier sandbox pushed it, else start from the base.
+    let start = if remote_branch_exists(config, &session).await {
+        format!("origin/{session}")
+    } else {
+        format!("origin/{}", config.branch)
+    };
+    run(config, ws, &["checkout", "--quiet", "-B", &session, &start]).await?;
+    run(config, ws, &["reset", "--quiet", "--hard", &start]).await?;
+    let head = run(config, ws, &["rev-parse", "--short", "HEAD"]).await?;
+    Ok(format!("checked out {session} at {} (from {start})", head.trim()))
+}
+
+/// `git diff --shortstat` → (files, insertions, deletions).
+pub fn parse_shortstat(s: &str) -> (u32, u32, u32) {
+    let mut out = (0, 0, 0);
+    for part in s.split(',') {
+        let mut words = part.split_whitespace();
+        let (Some(n), Some(what)) = (words.next().and_then(|n| n.parse().ok()), words.next()) else {
+            continue;
+        };
+        if what.starts_with("file") {
+            out.0 = n;
+        } else if what.starts_with("insertion") {
+            out.1 = n;
+        } else if what.starts_with("deletion") {
+            out.2 = n;
+        }
+    }
+    out
+}
+
+/// The first line of a prompt, shortened, as a commit subject.
+pub fn commit_subject(prompt: &str) -> String {
+    let line = prompt
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("Agent changes");
+    if line.chars().count() > 72 {
+        format!("{}…", line.chars().take(71).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+/// Commits everything the prompt changed (author: the prompting user) and pushes the session
+/// branch. Failures are reported in the event, not raised: the work stays in the workspace.
+pub async fn commit_and_push(config: &Config, message_id: &str, author: &User, prompt: &str) -> Commit {
+    let branch = config.session_branch();
+    let mut commit = Commit {
+        message_id: message_id.to_string(),
+        branch: branch.clone(),
+        sha: None,
+        author: Some(format!("{} <{}>", author.name, author.email)),
+        files_changed: 0,
+        insertions: 0,
+        deletions: 0,
+        pushed: false,
+        error: None,
+    };
+    if let Err(e) = commit_inner(config, author, prompt, &mut commit).await {
+        commit.error = Some(format!("{e:#}"));
+    }
+    commit
+}
+
+async fn commit_inner(config: &Config, author: &User, prompt: &str, commit: &mut Commit) -> Result<()> {
+    let ws = &config.workspace;
+    let before = run(config, ws, &["rev-parse", "HEAD"]).await?.trim().to_string();
+    run(config, ws, &["add", "-A"]).await?;
+    let staged = !git(config, ws)
+        .args(["diff", "--cached", "--quiet"])
+        .status()
+        .await?
+        .success();
+    if staged {
+        let message = format!(
+            "{}\n\nPrompted by {} in Open Inspect session {}.",
+            commit_subject(prompt),
+            author.name,
+            config.session_id
+        );
+        let out = git(config, ws)
+            .args(["commit", "--quiet", "--no-verify", "-m", &message])
+            .env("GIT_AUTHOR_NAME", &author.name)
+            .env("GIT_AUTHOR_EMAIL", &author.email)
+            .env("GIT_COMMITTER_NAME", COMMITTER_NAME)
+            .env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
+            .output()
+            .await?;
+        if !out.status.success() {
+            bail!("git commit failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+    }
+    let head = run(config, ws, &["rev-parse", "HEAD"]).await?.trim().to_string();
+    if head == before {
+        return Ok(()); // Nothing changed; nothing to push.
+    }
+    commit.sha = Some(head.clone());
+    let stat = run(config, ws, &["diff", "--shortstat", &before, &head]).await?;
+    (commit.files_changed, commit.insertions, commit.deletions) = parse_shortstat(&stat);
+    let refspec = format!("HEAD:refs/heads/{}", commit.branch);
+    run(config, ws, &["push", "--quiet", "origin", &refspec]).await?;
+    commit.pushed = true;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortstat() {
+        assert_eq!(parse_shortstat(" 1 file changed, 1 insertion(+)\n"), (1, 1, 0));
+        assert_eq!(
+            parse_shortstat(" 3 files changed, 10 insertions(+), 2 deletions(-)"),
+            (3, 10, 2)
+        );
+        assert_eq!(parse_shortstat(" 2 files changed, 5 deletions(-)"), (2, 0, 5));
+        assert_eq!(parse_shortstat(""), (0, 0, 0));
+    }
+
+    #[test]
+    fn subjects() {
+        assert_eq!(commit_subject("\n  Create hello.txt \nand more"), "Create hello.txt");
+        assert_eq!(commit_subject(""), "Agent changes");
+        let long = "x".repeat(100);
+        assert_eq!(commit_subject(&long).chars().count(), 72);
+    }
+}

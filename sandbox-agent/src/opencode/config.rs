@@ -1,0 +1,186 @@
+//! How OpenCode is configured: its config JSON (`OPENCODE_CONFIG_CONTENT`), its environment,
+//! and the files seeded into its private directories. Pure functions.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use oi_protocol::agent::{AgentConfig, ModelApi};
+use serde_json::{json, Map, Value};
+
+/// The pinned OpenCode version this supervisor is built and tested against.
+pub const OPENCODE_VERSION: &str = "1.18.33";
+
+/// The plugin manifest OpenCode 1.18.33 would otherwise `npm install` into its config folder
+/// at every start (63 MB when the registry is reachable). With these two files and an empty
+/// `node_modules` present, it skips the install.
+pub const PLUGIN_PACKAGE_JSON: &str = include_str!("../../assets/opencode-1.18.33/package.json");
+pub const PLUGIN_PACKAGE_LOCK: &str = include_str!("../../assets/opencode-1.18.33/package-lock.json");
+
+/// OpenCode's config: every provider declared, the session's model, unattended permissions.
+pub fn config_json(agent: &AgentConfig) -> Value {
+    let mut providers = Map::new();
+    for p in &agent.providers {
+        let npm = match p.api {
+            ModelApi::OpenaiCompatible => "@ai-sdk/openai-compatible",
+            ModelApi::Anthropic => "@ai-sdk/anthropic",
+        };
+        // Declare the session's model when this provider serves it; OpenCode needs custom
+        // providers' models listed.
+        let mut models = Map::new();
+        if let Some((provider, model)) = agent.model.split_once('/') {
+            if provider == p.id {
+                models.insert(
+                    model.to_string(),
+                    json!({"name": model, "tool_call": true, "limit": {"context": 128000, "output": 8192}}),
+                );
+            }
+        }
+        providers.insert(
+            p.id.clone(),
+            json!({
+                "npm": npm,
+                "name": p.id,
+                "options": {"baseURL": p.base_url, "apiKey": p.api_key.clone().unwrap_or_else(|| "none".into())},
+                "models": models,
+            }),
+        );
+    }
+    json!({
+        "autoupdate": false,
+        "share": "disabled",
+        "enabled_providers": agent.providers.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
+        "model": agent.model,
+        "small_model": agent.model,
+        "provider": providers,
+        "permission": {"*": "allow", "question": "deny", "doom_loop": "allow", "external_directory": "allow"},
+    })
+}
+
+/// OpenCode's private directories under the supervisor's state directory.
+#[derive(Debug, Clone)]
+pub struct OpencodeDirs {
+    pub data: PathBuf,
+    pub config: PathBuf,
+    pub cache: PathBuf,
+    pub state: PathBuf,
+}
+
+impl OpencodeDirs {
+    pub fn under(state_dir: &Path) -> Self {
+        let base = state_dir.join("opencode");
+        Self {
+            data: base.join("data"),
+            config: base.join("config"),
+            cache: base.join("cache"),
+            state: base.join("state"),
+        }
+    }
+
+    /// Where OpenCode keeps its config (and would install its plugin dependencies).
+    pub fn config_folder(&self) -> PathBuf {
+        self.config.join("opencode")
+    }
+}
+
+/// The environment OpenCode runs with: offline flags, private XDG directories, its config, a
+/// server password, and `OPENCODE_CLIENT=serve` (no interactive `question` tool).
+pub fn environment(agent: &AgentConfig, dirs: &OpencodeDirs, password: &str) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    let mut set = |k: &str, v: String| {
+        env.insert(k.to_string(), v);
+    };
+    set("XDG_DATA_HOME", dirs.data.display().to_string());
+    set("XDG_CONFIG_HOME", dirs.config.display().to_string());
+    set("XDG_CACHE_HOME", dirs.cache.display().to_string());
+    set("XDG_STATE_HOME", dirs.state.display().to_string());
+    set("OPENCODE_CONFIG_CONTENT", config_json(agent).to_string());
+    set("OPENCODE_SERVER_PASSWORD", password.to_string());
+    set("OPENCODE_CLIENT", "serve".into());
+    for flag in [
+        "OPENCODE_DISABLE_AUTOUPDATE",
+        "OPENCODE_DISABLE_MODELS_FETCH",
+        "OPENCODE_DISABLE_LSP_DOWNLOAD",
+        "OPENCODE_DISABLE_SHARE",
+        "OPENCODE_DISABLE_CLAUDE_CODE",
+        "OPENCODE_DISABLE_EXTERNAL_SKILLS",
+    ] {
+        set(flag, "1".into());
+    }
+    env
+}
+
+/// The URL in OpenCode's readiness line (`opencode server listening on http://127.0.0.1:4096`).
+pub fn parse_listening_line(line: &str) -> Option<String> {
+    let rest = line.split("listening on ").nth(1)?;
+    let url = rest.split_whitespace().next()?;
+    url.starts_with("http://")
+        .then(|| url.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oi_protocol::agent::ModelProvider;
+
+    fn agent() -> AgentConfig {
+        AgentConfig {
+            model: "scripted/test-model".into(),
+            providers: vec![
+                ModelProvider {
+                    id: "scripted".into(),
+                    api: ModelApi::OpenaiCompatible,
+                    base_url: "http://127.0.0.1:8790/v1".into(),
+                    api_key: None,
+                    test_model: true,
+                },
+                ModelProvider {
+                    id: "anthropic".into(),
+                    api: ModelApi::Anthropic,
+                    base_url: "https://api.anthropic.com/v1".into(),
+                    api_key: Some("sk-ant".into()),
+                    test_model: false,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn config_declares_providers_model_and_permissions() {
+        let c = config_json(&agent());
+        assert_eq!(c["model"], "scripted/test-model");
+        assert_eq!(c["enabled_providers"], json!(["scripted", "anthropic"]));
+        let scripted = &c["provider"]["scripted"];
+        assert_eq!(scripted["npm"], "@ai-sdk/openai-compatible");
+        assert_eq!(scripted["options"]["baseURL"], "http://127.0.0.1:8790/v1");
+        assert_eq!(scripted["models"]["test-model"]["tool_call"], true);
+        assert_eq!(c["provider"]["anthropic"]["npm"], "@ai-sdk/anthropic");
+        assert_eq!(c["provider"]["anthropic"]["options"]["apiKey"], "sk-ant");
+        assert_eq!(c["permission"]["question"], "deny");
+        assert_eq!(c["permission"]["*"], "allow");
+    }
+
+    #[test]
+    fn environment_is_offline_and_private() {
+        let dirs = OpencodeDirs::under(Path::new("/s"));
+        let env = environment(&agent(), &dirs, "pw");
+        assert_eq!(env["XDG_CONFIG_HOME"], "/s/opencode/config");
+        assert_eq!(env["OPENCODE_CLIENT"], "serve");
+        assert_eq!(env["OPENCODE_DISABLE_MODELS_FETCH"], "1");
+        assert_eq!(env["OPENCODE_SERVER_PASSWORD"], "pw");
+        let parsed: Value = serde_json::from_str(&env["OPENCODE_CONFIG_CONTENT"]).unwrap();
+        assert_eq!(parsed["model"], "scripted/test-model");
+    }
+
+    #[test]
+    fn readiness_line() {
+        assert_eq!(
+            parse_listening_line("opencode server listening on http://127.0.0.1:4096").as_deref(),
+            Some("http://127.0.0.1:4096")
+        );
+        assert_eq!(
+            parse_listening_line("Warning: OPENCODE_SERVER_PASSWORD is not set"),
+            None
+        );
+        assert!(PLUGIN_PACKAGE_JSON.contains(OPENCODE_VERSION));
+    }
+}

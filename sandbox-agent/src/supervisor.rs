@@ -1,0 +1,261 @@
+//! The supervisor's life: connect the bridge, boot, start OpenCode, then run prompts one at a
+//! time until the control plane ends the sandbox. OpenCode is restarted (with backoff, at most
+//! five times) if it dies; each prompt's work is committed and pushed before it is reported
+//! finished.
+
+use std::collections::{HashSet, VecDeque};
+use std::time::Duration;
+
+use oi_protocol::bridge::{AgentEvent, BridgeCommand};
+use oi_protocol::events::{LogSource, NoticeLevel, PromptFinished, PromptOutcome};
+use oi_protocol::User;
+use tokio::sync::mpsc;
+
+use crate::agent::{Agent, Exit};
+use crate::boot::{self, log, notice};
+use crate::boot_plan::plan;
+use crate::bridge::{self, BridgeHandle, Inbound};
+use crate::config::Config;
+use crate::git;
+use crate::opencode::ids;
+use crate::opencode::process::{restart_delay, MAX_RESTARTS};
+use crate::translate::{Output, RunEnded, Translator};
+
+/// How long the supervisor waits for its last events to be acknowledged before it exits.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Clone)]
+struct Prompt {
+    message_id: String,
+    text: String,
+    author: User,
+    model: String,
+}
+
+struct Run {
+    config: Config,
+    bridge: BridgeHandle,
+    agent: Agent,
+    frames: mpsc::UnboundedReceiver<serde_json::Value>,
+    translator: Translator,
+    current: Option<Prompt>,
+    queue: VecDeque<Prompt>,
+    seen: HashSet<String>,
+    restarts: u32,
+}
+
+/// Runs the sandbox; returns the process exit code.
+pub async fn run(config: Config) -> i32 {
+    let bridge = bridge::start(&config);
+    if let Err(message) = boot::boot(&config, &bridge).await {
+        return fail(&bridge, message).await;
+    }
+    if !plan(config.boot_mode).agent {
+        log(&bridge, LogSource::Supervisor, "image build finished");
+        bridge.flush(FLUSH_TIMEOUT).await;
+        return 0;
+    }
+    let (frames_tx, frames) = mpsc::unbounded_channel();
+    let agent = match Agent::start(&config, frames_tx).await {
+        Ok(agent) => agent,
+        Err(e) => return fail(&bridge, format!("OpenCode did not start: {e:#}")).await,
+    };
+    log(&bridge, LogSource::Agent, format!("OpenCode {} ready", agent.version));
+    bridge.send(AgentEvent::Ready);
+    let translator = Translator::new(agent.session_id.clone());
+    let mut run = Run {
+        config,
+        bridge,
+        agent,
+        frames,
+        translator,
+        current: None,
+        queue: VecDeque::new(),
+        seen: HashSet::new(),
+        restarts: 0,
+    };
+    run.serve().await
+}
+
+async fn fail(bridge: &BridgeHandle, message: String) -> i32 {
+    tracing::error!("boot failed: {message}");
+    bridge.send(AgentEvent::BootFailed { message });
+    bridge.flush(FLUSH_TIMEOUT).await;
+    1
+}
+
+impl Run {
+    async fn serve(&mut self) -> i32 {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal");
+        loop {
+            tokio::select! {
+                inbound = self.bridge.inbound.recv() => match inbound {
+                    Some(Inbound::Command(command)) => self.on_command(command).await,
+                    Some(Inbound::Terminated(reason)) => {
+                        tracing::info!("the control plane ended the sandbox: {reason}");
+                        self.agent.stop().await;
+                        return 0;
+                    }
+                    None => return 0,
+                },
+                frame = self.frames.recv() => {
+                    let Some(frame) = frame else { continue };
+                    for output in self.translator.on_event(&frame) {
+                        match output {
+                            Output::Event(event) => self.bridge.send(event),
+                            Output::Ended(end) => self.finish(end).await,
+                        }
+                    }
+                }
+                exit = self.agent.exited() => {
+                    if let Err(code) = self.recover(exit).await {
+                        return code;
+                    }
+                }
+                _ = terminate.recv() => {
+                    self.agent.stop().await;
+                    self.bridge.flush(Duration::from_secs(3)).await;
+                    return 0;
+                }
+            }
+        }
+    }
+
+    async fn on_command(&mut self, command: BridgeCommand) {
+        match command {
+            BridgeCommand::Prompt {
+                message_id,
+                text,
+                author,
+                model,
+            } => {
+                // The control plane re-offers the running prompt after a reconnect.
+                if !self.seen.insert(message_id.clone()) {
+                    return;
+                }
+                let prompt = Prompt {
+                    message_id,
+                    text,
+                    author,
+                    model,
+                };
+                if self.current.is_some() {
+                    self.queue.push_back(prompt);
+                } else {
+                    self.start(prompt).await;
+                }
+            }
+            BridgeCommand::Stop { message_id } => {
+                if self.translator.active() == Some(message_id.as_str()) {
+                    self.translator.stop_requested();
+                    if let Err(e) = self.agent.client.abort(&self.agent.session_id).await {
+                        notice(&self.bridge, NoticeLevel::Warning, format!("abort failed: {e:#}"));
+                    }
+                } else if let Some(i) = self.queue.iter().position(|p| p.message_id == message_id) {
+                    self.queue.remove(i);
+                    self.report(&message_id, PromptOutcome::Stopped, None);
+                }
+            }
+            BridgeCommand::Welcome { .. } | BridgeCommand::Ack { .. } | BridgeCommand::Error { .. } => {}
+        }
+    }
+
+    async fn start(&mut self, prompt: Prompt) {
+        let opencode_id = ids::message_id(now_ms());
+        self.translator.start(&prompt.message_id, &opencode_id);
+        let sent = self
+            .agent
+            .client
+            .prompt(&self.agent.session_id, &opencode_id, &prompt.text, &prompt.model)
+            .await;
+        self.current = Some(prompt);
+        if let Err(e) = sent {
+            if let Some(end) = self.translator.abandon(format!("OpenCode refused the prompt: {e:#}")) {
+                self.finish(end).await;
+            }
+        }
+    }
+
+    /// Commits and pushes the prompt's work, reports the outcome, starts the next prompt.
+    async fn finish(&mut self, end: RunEnded) {
+        if let Some(prompt) = self.current.take() {
+            let commit = git::commit_and_push(&self.config, &prompt.message_id, &prompt.author, &prompt.text).await;
+            if let Some(error) = &commit.error {
+                notice(
+                    &self.bridge,
+                    NoticeLevel::Warning,
+                    format!("commit or push failed: {error}"),
+                );
+            }
+            self.bridge.send(AgentEvent::Commit(commit));
+        }
+        self.report(&end.message_id, end.outcome, end.error);
+        if let Some(next) = self.queue.pop_front() {
+            Box::pin(self.start(next)).await;
+        }
+    }
+
+    fn report(&self, message_id: &str, outcome: PromptOutcome, error: Option<String>) {
+        self.bridge.send(AgentEvent::PromptFinished(PromptFinished {
+            message_id: message_id.to_string(),
+            outcome,
+            error,
+        }));
+    }
+
+    /// OpenCode exited without being asked to: fail the prompt it held (keeping its work),
+    /// restart it with backoff, at most five times.
+    async fn recover(&mut self, exit: Exit) -> Result<(), i32> {
+        loop {
+            self.restarts += 1;
+            if self.restarts > MAX_RESTARTS {
+                let message = format!("OpenCode exited ({exit}) after {MAX_RESTARTS} restarts; giving up");
+                if let Some(end) = self.translator.abandon(message.clone()) {
+                    self.finish(end).await;
+                }
+                return Err(fail(&self.bridge, message).await);
+            }
+            let delay = restart_delay(self.restarts);
+            notice(
+                &self.bridge,
+                NoticeLevel::Warning,
+                format!(
+                    "OpenCode exited ({exit}); restarting in {} s (attempt {} of {MAX_RESTARTS})",
+                    delay.as_secs(),
+                    self.restarts
+                ),
+            );
+            if let Some(end) = self
+                .translator
+                .abandon("OpenCode exited while running this prompt".into())
+            {
+                self.finish(end).await;
+            }
+            tokio::time::sleep(delay).await;
+            match self.agent.restart(&self.config).await {
+                Ok(()) => {
+                    self.translator = Translator::new(self.agent.session_id.clone());
+                    notice(
+                        &self.bridge,
+                        NoticeLevel::Info,
+                        format!("OpenCode restarted (attempt {})", self.restarts),
+                    );
+                    if self.current.is_none() {
+                        if let Some(next) = self.queue.pop_front() {
+                            self.start(next).await;
+                        }
+                    }
+                    return Ok(());
+                }
+                Err(e) => tracing::warn!("restart failed: {e:#}"),
+            }
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
