@@ -1,5 +1,7 @@
-//! Deployment settings, read from the Worker's environment (`[vars]` in wrangler.toml).
+//! Deployment settings, read from the Worker's environment: `[vars]` in wrangler.toml,
+//! `--var` in local runs, and secrets for keys.
 
+use oi_protocol::agent::{AgentConfig, ModelProvider};
 use worker::Env;
 
 /// The model used when a session does not name one.
@@ -10,4 +12,46 @@ pub fn default_model(env: &Env) -> String {
 /// A plain variable, if set and non-empty.
 pub fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty())
+}
+
+/// A secret (or, in local runs, a variable of the same name).
+pub fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.is_empty())
+        .or_else(|| var(env, name))
+}
+
+/// The control plane's URL as sandboxes reach it.
+pub fn control_plane_url(env: &Env) -> String {
+    var(env, "CONTROL_PLANE_URL").unwrap_or_else(|| "http://127.0.0.1:8787".to_string())
+}
+
+/// The sandbox provider's URL and signing key, when one is configured.
+pub fn sandbox_provider(env: &Env) -> Option<(String, String)> {
+    Some((var(env, "SANDBOX_PROVIDER_URL")?, secret(env, "SANDBOX_PROVIDER_KEY")?))
+}
+
+/// The model providers (`MODEL_PROVIDERS`, a JSON list without keys) with each key read from
+/// the secret `MODEL_API_KEY_<ID>` (upper case, `-` as `_`).
+pub fn model_providers(env: &Env) -> Vec<ModelProvider> {
+    let mut providers: Vec<ModelProvider> = var(env, "MODEL_PROVIDERS")
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default();
+    for p in &mut providers {
+        let name = format!("MODEL_API_KEY_{}", p.id.to_ascii_uppercase().replace('-', "_"));
+        if let Some(key) = secret(env, &name) {
+            p.api_key = Some(key);
+        }
+    }
+    providers
+}
+
+/// What a session's agent runs with.
+pub fn agent_config(env: &Env, model: &str) -> AgentConfig {
+    AgentConfig {
+        model: model.to_string(),
+        providers: model_providers(env),
+    }
 }

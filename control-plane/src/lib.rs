@@ -17,6 +17,7 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod index_store;
+pub mod provider_client;
 pub mod session;
 
 use worker::{event, Context, Env, Request, Response, Result};

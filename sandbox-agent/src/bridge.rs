@@ -36,7 +36,8 @@ struct Shared {
 impl Shared {
     fn publish(&self) {
         let n = self.outbox.lock().expect("outbox").pending();
-        let _ = self.pending.send(n);
+        // `send_replace`, not `send`: the count must update even while nobody is watching.
+        self.pending.send_replace(n);
     }
 }
 
@@ -251,5 +252,38 @@ mod tests {
         let d: Vec<u128> = (1..=9).map(|n| reconnect_delay(n).as_millis()).collect();
         assert_eq!(d, vec![200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000]);
         assert!(terminal_status(410) && terminal_status(401) && !terminal_status(502));
+    }
+}
+
+#[cfg(test)]
+mod flush_tests {
+    use super::*;
+    use oi_protocol::events::{Notice, NoticeLevel};
+
+    #[tokio::test]
+    async fn flush_waits_for_the_ack_of_every_queued_event() {
+        // A control plane that never answers: flush must time out, not return at once.
+        let (pending, _) = watch::channel(0);
+        let shared = Arc::new(Shared {
+            outbox: Mutex::new(Outbox::new()),
+            wake: Notify::new(),
+            pending,
+        });
+        let (_tx, inbound) = mpsc::unbounded_channel();
+        let handle = BridgeHandle {
+            shared: shared.clone(),
+            inbound,
+        };
+        handle.send(AgentEvent::Notice(Notice {
+            level: NoticeLevel::Info,
+            message: "x".into(),
+        }));
+        assert!(
+            !handle.flush(Duration::from_millis(200)).await,
+            "nothing was acknowledged"
+        );
+        shared.outbox.lock().unwrap().ack(1);
+        shared.publish();
+        assert!(handle.flush(Duration::from_millis(200)).await);
     }
 }

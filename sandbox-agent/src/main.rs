@@ -20,7 +20,7 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    tracing::info!(session = %config.session_id, sandbox = %config.sandbox_id, "starting");
+    tracing::info!(session = %config.session_id, sandbox = %config.sandbox_id, bridge = %config.bridge_url(), repo = %config.repo_url, mode = config.boot_mode.as_str(), "starting");
     let code = oi_sandbox_agent::supervisor::run(config).await;
     std::process::exit(code);
 }

@@ -16,6 +16,15 @@ export ESBUILD_BIN="$OI_ROOT/node_modules/@esbuild/linux-x64/bin/esbuild"
 
 # Pinned versions (wasm-bindgen-cli follows Cargo.lock; see scripts/setup).
 WORKER_BUILD_VERSION="0.8.7"
+OPENCODE_VERSION="$(awk -F'"' '/"opencode-linux-x64":/ {print $4; exit}' "$OI_ROOT/tools/opencode/package.json")"
+export OI_OPENCODE_BIN="$OI_CACHE/opencode-$OPENCODE_VERSION/node_modules/opencode-linux-x64/bin/opencode"
+
+# `opencode --version` writes its XDG folders; point them at the cache, not $HOME.
+opencode_version() {
+  XDG_DATA_HOME="$OI_CACHE/opencode-probe" XDG_CONFIG_HOME="$OI_CACHE/opencode-probe" \
+    XDG_CACHE_HOME="$OI_CACHE/opencode-probe" XDG_STATE_HOME="$OI_CACHE/opencode-probe" \
+    "$OI_OPENCODE_BIN" --version 2>/dev/null
+}
 
 log() { printf '\033[1;34m[open-inspect]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[open-inspect] error:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -24,7 +24,9 @@ pub const CLOSE_REPLACED: u16 = 4409;
 impl SessionObject {
     /// Mints a token for a new sandbox; only its hash is kept. Any earlier bridge is closed.
     pub(super) fn attach_sandbox(&self) -> Outcome<SandboxAttachment> {
-        self.meta()?;
+        if let Some(old) = self.meta()?.sandbox_id {
+            self.terminate_sandbox(old);
+        }
         let sandbox_id = ids::new_id("sbx");
         let token = ids::new_token();
         for ws in self.state.get_websockets_with_tag(BRIDGE_TAG) {
@@ -188,14 +190,14 @@ impl SessionObject {
         if let Some(meta) = self.store.meta()? {
             self.set_sandbox_status(&meta, SandboxStatus::Failed, Some(message.clone()))?;
         }
-        let active: Vec<Prompt> = self
-            .store
-            .unfinished_prompts()?
-            .into_iter()
-            .filter(|p| queue::is_active(p.status))
-            .collect();
-        for p in active {
-            self.finish(&p.message_id, PromptOutcome::Failed, Some(message.clone()))?;
+        // Nothing can run in this sandbox: the prompt it held and the ones waiting for it fail.
+        let unfinished: Vec<Prompt> = self.store.unfinished_prompts()?;
+        for p in unfinished {
+            if queue::is_active(p.status) {
+                self.finish(&p.message_id, PromptOutcome::Failed, Some(message.clone()))?;
+            } else {
+                self.fail_waiting(&p.message_id, &message)?;
+            }
         }
         if let Some(meta) = self.store.meta()? {
             let mut summary = meta.summary;

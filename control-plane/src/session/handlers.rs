@@ -111,7 +111,9 @@ impl SessionObject {
 
     /// Deletes everything the session holds and disconnects everyone.
     async fn purge(&self) -> Outcome<Response> {
-        self.meta()?;
+        if let Some(sandbox_id) = self.meta()?.sandbox_id {
+            self.terminate_sandbox(sandbox_id);
+        }
         for ws in self.state.get_websockets() {
             let bridge = self.state.get_tags(&ws).iter().any(|t| t == super::sockets::BRIDGE_TAG);
             let code = if bridge {

@@ -5,6 +5,7 @@
 mod bridge;
 mod clients;
 mod handlers;
+mod lifecycle;
 mod prompts;
 pub mod routes;
 mod schema;
@@ -45,6 +46,11 @@ impl worker::DurableObject for SessionObject {
             Ok(response) => Ok(response),
             Err(failure) => failure_response(failure),
         }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.on_alarm().await?;
+        Response::ok("ok")
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {

@@ -116,6 +116,7 @@ impl SessionObject {
                 self.broadcast_queue()?;
                 self.refresh_status(true)?;
                 self.dispatch_next()?;
+                self.request_sandbox()?;
                 Ok(PromptAccepted {
                     message_id: prompt.message_id,
                     position,
@@ -249,6 +250,28 @@ impl SessionObject {
         self.broadcast_queue()?;
         self.refresh_status(true)?;
         Ok(())
+    }
+
+    /// Fails a prompt that never started (its sandbox could not boot).
+    pub(super) fn fail_waiting(&self, message_id: &str, error: &str) -> Result<()> {
+        let Some(prompt) = self.store.prompt(message_id)? else {
+            return Ok(());
+        };
+        self.store
+            .set_prompt_status(message_id, PromptStatus::Finished, ids::now_ms())?;
+        // The transcript shows the prompt with its failure.
+        self.record(EventBody::UserMessage(UserMessage {
+            message_id: prompt.message_id.clone(),
+            author: prompt.author.clone(),
+            text: prompt.text.clone(),
+        }))?;
+        self.record(EventBody::PromptFinished(PromptFinished {
+            message_id: message_id.to_string(),
+            outcome: PromptOutcome::Failed,
+            error: Some(format!("the sandbox could not boot: {error}")),
+        }))?;
+        self.broadcast_queue()?;
+        self.refresh_status(true)
     }
 
     /// Ends the active prompt: logs the outcome, compacts its events, starts the next one.

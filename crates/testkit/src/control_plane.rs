@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::api::Api;
-use crate::process::{free_port, ChildGroup};
+use crate::process::ChildGroup;
 
 /// The repository root (this crate lives in `crates/testkit`).
 pub fn repo_root() -> PathBuf {
@@ -23,6 +23,8 @@ pub fn repo_root() -> PathBuf {
 pub struct ControlPlaneOptions {
     /// Extra `[vars]`, as `--var NAME:VALUE`.
     pub vars: Vec<(String, String)>,
+    /// The port to listen on (a free one when absent).
+    pub port: Option<u16>,
 }
 
 /// A running control plane. Dropping it stops workerd and removes its state.
@@ -51,7 +53,8 @@ impl ControlPlane {
         let state = tempfile::Builder::new().prefix("oi-control-plane-").tempdir()?;
         let mut cp = Self {
             group: None,
-            port: free_port(),
+            // 0: wrangler picks a free port and reports it; nothing can take it in between.
+            port: options.port.unwrap_or(0),
             state,
             options,
         };
@@ -106,7 +109,7 @@ impl ControlPlane {
         command
             .args(["dev", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"])
             .args(["--port", &self.port.to_string()])
-            .args(["--inspector-port", &free_port().to_string()])
+            .args(["--inspector-port", "0"])
             .arg("--persist-to")
             .arg(self.persist_dir())
             .stdout(log.try_clone()?)
@@ -114,12 +117,15 @@ impl ControlPlane {
         for (k, v) in &self.options.vars {
             command.args(["--var", &format!("{k}:{v}")]);
         }
+        let log_start = std::fs::metadata(self.log_path()).map(|m| m.len()).unwrap_or(0) as usize;
         self.group = Some(ChildGroup::spawn(command).context("spawn wrangler dev")?);
         let started = Instant::now();
-        let api = self.api();
         loop {
-            if api.health().await.is_ok() {
-                return Ok(());
+            if let Some(port) = self.reported_port(log_start) {
+                self.port = port;
+                if self.api().health().await.is_ok() {
+                    return Ok(());
+                }
             }
             if self.group.as_mut().is_some_and(ChildGroup::exited) {
                 bail!("wrangler dev exited:\n{}", self.log_tail(40));
@@ -129,6 +135,18 @@ impl ControlPlane {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The port in wrangler's `Ready on http://127.0.0.1:<port>` line, written after `from`.
+    fn reported_port(&self, from: usize) -> Option<u16> {
+        let log = std::fs::read_to_string(self.log_path()).ok()?;
+        let tail = log.get(from..)?;
+        let rest = tail.split("Ready on http://127.0.0.1:").nth(1)?;
+        rest.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .ok()
     }
 
     /// Stops workerd and starts it again on the same port and state: a Durable Object

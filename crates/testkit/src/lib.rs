@@ -9,13 +9,19 @@ mod api;
 mod bridge_socket;
 mod client_socket;
 mod control_plane;
+mod git_fixture;
 mod process;
+mod stack;
+mod tcp_proxy;
 
 pub use api::{Api, ApiResponse};
 pub use bridge_socket::BridgeSocket;
 pub use client_socket::ClientSocket;
 pub use control_plane::{repo_root, ControlPlane, ControlPlaneOptions};
+pub use git_fixture::BareRepo;
 pub use process::{free_port, ChildGroup};
+pub use stack::{bin_dir, opencode_bin, Stack, StackOptions};
+pub use tcp_proxy::TcpProxy;
 
 /// How long a test waits for one expected message before failing.
 pub const RECV_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);

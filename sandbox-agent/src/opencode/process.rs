@@ -62,6 +62,8 @@ pub async fn start(
         ])
         .current_dir(workspace)
         .envs(environment(agent, dirs, password))
+        .env_remove("OI_SANDBOX_TOKEN")
+        .env_remove("OI_AGENT_CONFIG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log_file)

@@ -1,0 +1,162 @@
+//! Steps shared by the end-to-end tests.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use oi_protocol::events::{EventBody, PromptFinished};
+use oi_protocol::rest::CreateSessionRequest;
+use oi_protocol::transcript::{Part, Transcript};
+use oi_protocol::{SessionEvent, SessionSummary};
+use oi_testkit::{Api, BareRepo, ClientSocket, Stack};
+
+pub const LOCAL_USER: &str = "Local User <local@open-inspect.invalid>";
+
+/// Creates a session on `repo` and joins it with a client.
+pub async fn open_session(stack: &Stack, repo: &BareRepo) -> Result<(SessionSummary, ClientSocket)> {
+    let summary = stack
+        .cp
+        .api()
+        .create_session(&CreateSessionRequest {
+            repo: repo.path().display().to_string(),
+            ..Default::default()
+        })
+        .await?;
+    let (client, _) = ClientSocket::join(&stack.cp.ws_url(), &summary.id, None).await?;
+    Ok((summary, client))
+}
+
+/// Sends a prompt and returns its message id.
+pub async fn prompt(stack: &Stack, session: &str, text: &str) -> Result<String> {
+    Ok(stack
+        .cp
+        .api()
+        .prompt(session, &Api::prompt_request(text))
+        .await?
+        .message_id)
+}
+
+/// Waits (up to `within`) for the event `pick` accepts, tolerating quiet stretches (a sandbox
+/// boot sends nothing for a while).
+pub async fn wait_for(
+    client: &mut ClientSocket,
+    within: Duration,
+    mut pick: impl FnMut(&SessionEvent) -> bool,
+) -> Result<SessionEvent> {
+    let deadline = tokio::time::Instant::now() + within;
+    if let Some(e) = client.events.iter().find(|e| pick(e)) {
+        return Ok(e.clone());
+    }
+    loop {
+        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if remaining.is_zero() {
+            bail!("the event did not come within {within:?}; saw {:#?}", kinds(client));
+        }
+        match tokio::time::timeout(remaining, client.wait_event(&mut pick)).await {
+            Ok(Ok(e)) => return Ok(e),
+            Ok(Err(e)) if e.to_string().contains("no message within") => continue,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => continue,
+        }
+    }
+}
+
+/// Waits for a prompt's `prompt_finished`; on failure the error carries the provider's and
+/// the sandboxes' logs.
+pub async fn wait_finished(stack: &Stack, client: &mut ClientSocket, message_id: &str) -> Result<PromptFinished> {
+    let found = wait_for(
+        client,
+        Duration::from_secs(120),
+        |e| matches!(&e.body, EventBody::PromptFinished(p) if p.message_id == message_id),
+    )
+    .await;
+    let event = match found {
+        Ok(event) => event,
+        Err(e) => bail!("{e:#}\n{}", diagnostics(stack)),
+    };
+    match event.body {
+        EventBody::PromptFinished(p) => Ok(p),
+        _ => unreachable!(),
+    }
+}
+
+/// The provider's log and every sandbox's supervisor and OpenCode logs.
+pub fn diagnostics(stack: &Stack) -> String {
+    let mut out = format!("--- provider log ---\n{}", stack.provider_log());
+    if let Ok(dirs) = std::fs::read_dir(stack.provider_root.path().join("sandboxes")) {
+        for dir in dirs.flatten() {
+            for file in ["supervisor.log", "state/opencode.log"] {
+                let text = std::fs::read_to_string(dir.path().join(file)).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(40).collect();
+                out.push_str(&format!("\n--- {} {file} ---\n", dir.file_name().to_string_lossy()));
+                out.push_str(&tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            }
+        }
+    }
+    out
+}
+
+fn kinds(client: &ClientSocket) -> Vec<String> {
+    client
+        .events
+        .iter()
+        .map(|e| match &e.body {
+            EventBody::Log(l) => format!("log: {}", l.line),
+            EventBody::Notice(n) => format!("notice: {}", n.message),
+            EventBody::AgentError(a) => format!("agent_error: {}", a.message),
+            EventBody::SandboxStatus(s) => format!("sandbox: {:?} {:?}", s.status, s.message),
+            other => other.kind().to_string(),
+        })
+        .collect()
+}
+
+/// The transcript with ids and timings removed, to compare two runs of the same script.
+pub fn normalized(t: &Transcript) -> Vec<(Option<String>, Vec<String>, Option<String>)> {
+    t.turns
+        .iter()
+        .map(|turn| {
+            let parts = turn
+                .parts
+                .iter()
+                .map(|p| match p {
+                    Part::Text { text, .. } => format!("text: {text}"),
+                    Part::Tool {
+                        tool,
+                        status,
+                        input,
+                        output,
+                        ..
+                    } => {
+                        format!("tool {tool} {status:?} {input} {}", output.clone().unwrap_or_default())
+                    }
+                })
+                .collect();
+            (turn.prompt.clone(), parts, turn.outcome.map(|o| format!("{o:?}")))
+        })
+        .collect()
+}
+
+/// Processes whose working directory is inside `dir` (a sandbox's processes, seen from the
+/// host).
+pub fn processes_under(dir: &std::path::Path) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/cwd"))
+                .map(|cwd| cwd.starts_with(dir))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// The sandbox id from the first `sandbox_status` event naming one.
+pub fn sandbox_id(client: &ClientSocket) -> Option<String> {
+    client.events.iter().rev().find_map(|e| match &e.body {
+        EventBody::SandboxStatus(s) => s.sandbox_id.clone(),
+        _ => None,
+    })
+}

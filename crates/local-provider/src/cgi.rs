@@ -1,0 +1,210 @@
+//! The pure half of the git endpoint: which requests go to `git http-backend`, its CGI
+//! environment, and parsing the head of its output.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A git smart-HTTP request this endpoint serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitRequest {
+    /// `GET info/refs?service=git-upload-pack|git-receive-pack`
+    InfoRefs,
+    /// `POST git-upload-pack` (fetch and clone)
+    UploadPack,
+    /// `POST git-receive-pack` (push)
+    ReceivePack,
+}
+
+/// Which request `method` on `/git/<id>/<rest>?<query>` is, or `None` (404): only the smart
+/// protocol is served, not the dumb one's raw files.
+pub fn classify(method: &str, rest: &str, query: &str) -> Option<GitRequest> {
+    match (method, rest) {
+        ("GET", "info/refs") => query
+            .split('&')
+            .any(|p| p == "service=git-upload-pack" || p == "service=git-receive-pack")
+            .then_some(GitRequest::InfoRefs),
+        ("POST", "git-upload-pack") => Some(GitRequest::UploadPack),
+        ("POST", "git-receive-pack") => Some(GitRequest::ReceivePack),
+        _ => None,
+    }
+}
+
+/// The request's parts that reach the CGI environment.
+#[derive(Debug, Clone, Default)]
+pub struct CgiRequest<'a> {
+    pub method: &'a str,
+    pub rest: &'a str,
+    pub query: &'a str,
+    pub content_type: Option<&'a str>,
+    pub content_length: Option<&'a str>,
+    pub content_encoding: Option<&'a str>,
+    pub git_protocol: Option<&'a str>,
+    pub remote_user: &'a str,
+    pub remote_addr: &'a str,
+}
+
+/// `git http-backend`'s whole environment for a request on `repo`.
+pub fn cgi_env(repo: &Path, req: &CgiRequest, path: &str) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    let mut set = |k: &str, v: &str| {
+        env.insert(k.to_string(), v.to_string());
+    };
+    set("PATH", path);
+    set("GATEWAY_INTERFACE", "CGI/1.1");
+    set("SERVER_PROTOCOL", "HTTP/1.1");
+    set("GIT_PROJECT_ROOT", &repo.to_string_lossy());
+    set("PATH_INFO", &format!("/{}", req.rest));
+    set("REQUEST_METHOD", req.method);
+    set("QUERY_STRING", req.query);
+    set("GIT_HTTP_EXPORT_ALL", "1");
+    set("REMOTE_USER", req.remote_user);
+    set("REMOTE_ADDR", req.remote_addr);
+    // Pushes are allowed (the token is the authorization), and the repository is trusted even
+    // when another user owns it: the operator named it.
+    set("GIT_CONFIG_COUNT", "2");
+    set("GIT_CONFIG_KEY_0", "http.receivepack");
+    set("GIT_CONFIG_VALUE_0", "true");
+    set("GIT_CONFIG_KEY_1", "safe.directory");
+    set("GIT_CONFIG_VALUE_1", &repo.to_string_lossy());
+    if let Some(v) = req.content_type {
+        set("CONTENT_TYPE", v);
+    }
+    if let Some(v) = req.content_length {
+        set("CONTENT_LENGTH", v);
+    }
+    if let Some(v) = req.content_encoding {
+        set("HTTP_CONTENT_ENCODING", v);
+    }
+    if let Some(v) = req.git_protocol {
+        set("GIT_PROTOCOL", v);
+    }
+    env
+}
+
+/// Where the CGI head ends: `(head length, body start)`, or `None` when the blank line has not
+/// arrived yet. Accepts `\r\n\r\n` and `\n\n`.
+pub fn find_head_end(buf: &[u8]) -> Option<(usize, usize)> {
+    let crlf = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, i + 4));
+    let lf = buf.windows(2).position(|w| w == b"\n\n").map(|i| (i, i + 2));
+    match (crlf, lf) {
+        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A parsed CGI head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CgiHead {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Parses the head (without the blank line): `Status: 404 Not Found` sets the status (200
+/// without it); every other line is a response header.
+pub fn parse_head(head: &[u8]) -> Result<CgiHead, String> {
+    let text = std::str::from_utf8(head).map_err(|_| "the CGI head is not UTF-8".to_string())?;
+    let mut status = 200;
+    let mut headers = Vec::new();
+    for line in text
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.is_empty())
+    {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| format!("bad CGI header line {line:?}"))?;
+        let (name, value) = (name.trim(), value.trim());
+        if name.eq_ignore_ascii_case("status") {
+            status = value
+                .split_whitespace()
+                .next()
+                .and_then(|s| s.parse::<u16>().ok())
+                .filter(|s| (100..600).contains(s))
+                .ok_or_else(|| format!("bad CGI status {value:?}"))?;
+        } else {
+            headers.push((name.to_string(), value.to_string()));
+        }
+    }
+    Ok(CgiHead { status, headers })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_smart_protocol_is_served() {
+        assert_eq!(
+            classify("GET", "info/refs", "service=git-upload-pack"),
+            Some(GitRequest::InfoRefs)
+        );
+        assert_eq!(
+            classify("GET", "info/refs", "x=1&service=git-receive-pack"),
+            Some(GitRequest::InfoRefs)
+        );
+        assert_eq!(classify("POST", "git-upload-pack", ""), Some(GitRequest::UploadPack));
+        assert_eq!(classify("POST", "git-receive-pack", ""), Some(GitRequest::ReceivePack));
+        for (m, rest, q) in [
+            ("GET", "info/refs", ""),
+            ("GET", "info/refs", "service=git-upload-archive"),
+            ("POST", "info/refs", "service=git-upload-pack"),
+            ("GET", "git-upload-pack", ""),
+            ("GET", "HEAD", ""),
+            ("GET", "objects/info/packs", ""),
+            ("POST", "../git-upload-pack", ""),
+        ] {
+            assert_eq!(classify(m, rest, q), None, "{m} {rest}?{q}");
+        }
+    }
+
+    #[test]
+    fn the_cgi_environment() {
+        let req = CgiRequest {
+            method: "POST",
+            rest: "git-receive-pack",
+            query: "",
+            content_type: Some("application/x-git-receive-pack-request"),
+            content_length: None,
+            content_encoding: Some("gzip"),
+            git_protocol: Some("version=2"),
+            remote_user: "sbx_1",
+            remote_addr: "127.0.0.1",
+        };
+        let env = cgi_env(Path::new("/srv/app.git"), &req, "/usr/bin");
+        assert_eq!(env["GIT_PROJECT_ROOT"], "/srv/app.git");
+        assert_eq!(env["PATH_INFO"], "/git-receive-pack");
+        assert_eq!(env["REQUEST_METHOD"], "POST");
+        assert_eq!(env["CONTENT_TYPE"], "application/x-git-receive-pack-request");
+        assert_eq!(env["HTTP_CONTENT_ENCODING"], "gzip");
+        assert_eq!(env["GIT_PROTOCOL"], "version=2");
+        assert_eq!(env["GIT_HTTP_EXPORT_ALL"], "1");
+        assert_eq!(env["GIT_CONFIG_KEY_0"], "http.receivepack");
+        assert_eq!(env["GIT_CONFIG_VALUE_0"], "true");
+        assert!(!env.contains_key("CONTENT_LENGTH"), "a chunked body has no length");
+    }
+
+    #[test]
+    fn finds_the_end_of_the_head() {
+        assert_eq!(find_head_end(b"Status: 200\r\n\r\nbody"), Some((11, 15)));
+        assert_eq!(find_head_end(b"A: b\n\nbody"), Some((4, 6)));
+        assert_eq!(find_head_end(b"A: b\r\nC: d\r\n"), None);
+        assert_eq!(find_head_end(b"A: b\r\n\r\nx\n\ny"), Some((4, 8)));
+    }
+
+    #[test]
+    fn parses_status_and_headers() {
+        let head =
+            parse_head(b"Status: 404 Not Found\r\nContent-Type: text/plain\r\nExpires: Fri, 01 Jan 1980").unwrap();
+        assert_eq!(head.status, 404);
+        assert_eq!(
+            head.headers,
+            vec![
+                ("Content-Type".to_string(), "text/plain".to_string()),
+                ("Expires".to_string(), "Fri, 01 Jan 1980".to_string())
+            ]
+        );
+        assert_eq!(parse_head(b"Content-Type: x").unwrap().status, 200);
+        assert!(parse_head(b"Status: abc").is_err());
+        assert!(parse_head(b"not a header").is_err());
+    }
+}

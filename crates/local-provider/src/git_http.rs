@@ -1,0 +1,156 @@
+//! The git endpoint for local repositories: `/git/<sandbox id>/…` served by `git http-backend`
+//! (CGI), for the sandbox's token only (docs/sandbox-provider.md, "Local repositories").
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use oi_protocol::ErrorCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::{ChildStdin, ChildStdout, Command};
+use tokio_util::io::ReaderStream;
+
+use crate::app::App;
+use crate::cgi::{cgi_env, classify, find_head_end, parse_head, CgiRequest};
+use crate::error::HttpError;
+use crate::token::authorizes;
+
+/// The realm git clients are challenged with.
+pub const REALM: &str = "Basic realm=\"open-inspect\"";
+/// The most `git http-backend` may print before its blank line.
+const MAX_HEAD: usize = 64 * 1024;
+
+fn unauthorized() -> Response {
+    let mut resp = HttpError::new(
+        ErrorCode::Unauthorized,
+        "the git endpoint needs the sandbox's token (Authorization: Bearer <token>, or Basic with the token as password)",
+    )
+    .into_response();
+    resp.headers_mut()
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static(REALM));
+    resp
+}
+
+fn header(req: &Request, name: HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `ANY /git/{id}/{*rest}`.
+pub async fn handle(State(app): State<Arc<App>>, Path((id, rest)): Path<(String, String)>, req: Request) -> Response {
+    let Some((entry, repo)) = app
+        .sandbox(&id)
+        .and_then(|e| e.local_repo.clone().map(|repo| (e, repo)))
+    else {
+        return HttpError::new(ErrorCode::NotFound, format!("no git repository for sandbox {id}")).into_response();
+    };
+    if !authorizes(header(&req, AUTHORIZATION), &entry.token_hash) {
+        return unauthorized();
+    }
+    if entry.is_terminated() {
+        return HttpError::new(ErrorCode::Forbidden, format!("sandbox {id} is terminated")).into_response();
+    }
+    let query = req.uri().query().unwrap_or("").to_string();
+    let method = req.method().as_str().to_string();
+    if classify(&method, &rest, &query).is_none() {
+        return HttpError::new(ErrorCode::NotFound, "only git's smart HTTP protocol is served").into_response();
+    }
+    let remote_addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "127.0.0.1".to_string());
+    let cgi = CgiRequest {
+        method: &method,
+        rest: &rest,
+        query: &query,
+        content_type: header(&req, CONTENT_TYPE),
+        content_length: header(&req, CONTENT_LENGTH),
+        content_encoding: header(&req, CONTENT_ENCODING),
+        git_protocol: header(&req, HeaderName::from_static("git-protocol")),
+        remote_user: &id,
+        remote_addr: &remote_addr,
+    };
+    let env = cgi_env(&repo, &cgi, &app.host_path);
+    match run_backend(env, req.into_body()).await {
+        Ok(resp) => resp,
+        Err(e) => HttpError::internal("git http-backend failed", e).into_response(),
+    }
+}
+
+async fn run_backend(env: std::collections::BTreeMap<String, String>, body: Body) -> std::io::Result<Response> {
+    let mut child = Command::new("git")
+        .arg("http-backend")
+        .env_clear()
+        .envs(&env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let (Some(stdin), Some(mut stdout), Some(mut stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        return Err(std::io::Error::other("git http-backend has no pipes"));
+    };
+    tokio::spawn(feed(stdin, body));
+    tokio::spawn(async move {
+        let mut errors = String::new();
+        let _ = stderr.read_to_string(&mut errors).await;
+        let status = child.wait().await;
+        if !errors.trim().is_empty() {
+            tracing::warn!(?status, "git http-backend: {}", errors.trim());
+        }
+    });
+    let (head, rest) = read_head(&mut stdout).await?;
+    let head = parse_head(&head).map_err(std::io::Error::other)?;
+    let mut resp = Response::new(Body::from_stream(
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(rest)) })
+            .chain(ReaderStream::new(stdout)),
+    ));
+    *resp.status_mut() = StatusCode::from_u16(head.status).map_err(std::io::Error::other)?;
+    for (name, value) in head.headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            resp.headers_mut().append(name, value);
+        }
+    }
+    Ok(resp)
+}
+
+/// Streams the request body to the backend's stdin, then closes it.
+async fn feed(mut stdin: ChildStdin, body: Body) {
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let written = match chunk {
+            Ok(bytes) => stdin.write_all(&bytes).await,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        if let Err(e) = written {
+            tracing::warn!("git request body: {e}");
+            return;
+        }
+    }
+}
+
+/// Reads up to the blank line ending the CGI head; returns the head and what followed it.
+async fn read_head(stdout: &mut ChildStdout) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        if let Some((head_len, body_start)) = find_head_end(&buf) {
+            let rest = buf.split_off(body_start);
+            buf.truncate(head_len);
+            return Ok((buf, rest));
+        }
+        if buf.len() > MAX_HEAD {
+            return Err(std::io::Error::other("the CGI head is too long"));
+        }
+        if stdout.read_buf(&mut buf).await? == 0 {
+            return Err(std::io::Error::other("git http-backend ended before its headers"));
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! A supervisor's process: starting it (under bubblewrap or as a plain process group), reaping it,
+//! and terminating everything it started.
+//!
+//! Each sandbox has one thread that spawns the child and then waits for it. The thread lives as
+//! long as the child, which matters: `PR_SET_PDEATHSIG` (bwrap's `--die-with-parent`) fires when
+//! the *thread* that forked the child exits.
+//!
+//! Terminating: under bwrap a sandbox is its pid namespace, so SIGTERM goes to each of its
+//! processes (its pid 1 aside) and, after the grace, SIGKILL to all of them; nothing can leave a
+//! pid namespace. Without bwrap it is the supervisor's process group (`killpg`), plus a SIGKILL
+//! to the group whenever the supervisor exits, before its pid (the group id) is released.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{oneshot, watch};
+
+use crate::isolation::{bwrap_args, parse_info, Isolation, Mounts, INFO_FD};
+use crate::procs::{killpg, PidNamespace};
+
+/// How long terminate waits after SIGTERM before SIGKILL.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+/// Everything needed to start a supervisor.
+#[derive(Debug, Clone)]
+pub struct LaunchSpec {
+    pub name: String,
+    pub isolation: Isolation,
+    pub bwrap_bin: PathBuf,
+    pub mounts: Mounts,
+    pub env: BTreeMap<String, String>,
+    pub log: PathBuf,
+}
+
+/// A started supervisor.
+#[derive(Debug)]
+pub struct Process {
+    /// The direct child (the outer bwrap, or the supervisor itself), leader of its process group.
+    pid: i32,
+    /// The sandbox's pid namespace (bwrap only).
+    pidns: Option<PidNamespace>,
+    /// Set, under the lock, when the child is reaped: from then on its pid (and process group
+    /// id) may belong to someone else and must not be signalled.
+    reaped: Mutex<bool>,
+    exit: watch::Receiver<Option<i32>>,
+}
+
+impl Process {
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The exit code once the child has exited (128 + n for signal n).
+    pub fn exit_code(&self) -> Option<i32> {
+        *self.exit.borrow()
+    }
+
+    fn signal_group(&self, signal: i32) {
+        let reaped = self.reaped.lock().unwrap_or_else(|e| e.into_inner());
+        if !*reaped {
+            killpg(self.pid, signal);
+        }
+    }
+
+    async fn wait_exit(&self, timeout: Duration) -> bool {
+        let mut rx = self.exit.clone();
+        let exited = tokio::time::timeout(timeout, rx.wait_for(Option::is_some))
+            .await
+            .is_ok();
+        exited
+    }
+
+    /// SIGTERM to everything in the sandbox, SIGKILL after `grace`, and back only when nothing
+    /// of it is left.
+    pub async fn terminate(&self, grace: Duration) {
+        let deadline = tokio::time::Instant::now() + grace;
+        match &self.pidns {
+            // Under bwrap the supervisor is in another session (`--new-session`) inside the pid
+            // namespace, out of reach of the outer bwrap's process group, so it is signalled
+            // through the namespace. The outer bwrap is left alone: its death would only
+            // SIGKILL the namespace. Right after the start, bwrap's pid 1 may not have started
+            // the supervisor yet, so this waits for something to signal.
+            Some(ns) => {
+                while ns.signal_all_but_first(libc::SIGTERM) == 0
+                    && tokio::time::Instant::now() < deadline
+                    && !self.wait_exit(Duration::from_millis(20)).await
+                {}
+            }
+            None => self.signal_group(libc::SIGTERM),
+        }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if !self.wait_exit(left).await {
+            tracing::warn!(
+                pid = self.pid,
+                "sandbox did not exit within {grace:?} of SIGTERM; sending SIGKILL"
+            );
+            if let Some(ns) = &self.pidns {
+                // Everything in the namespace, its pid 1 included (from outside, SIGKILL reaches
+                // it), which takes the outer bwrap down with it.
+                ns.signal_all(libc::SIGKILL);
+                self.wait_exit(Duration::from_secs(2)).await;
+            }
+            self.signal_group(libc::SIGKILL);
+            if !self.wait_exit(Duration::from_secs(5)).await {
+                tracing::error!(pid = self.pid, "sandbox still not reaped after SIGKILL");
+            }
+        }
+        // The outer bwrap may exit before the kernel has finished killing the namespace.
+        if let Some(ns) = &self.pidns {
+            for _ in 0..100 {
+                if ns.signal_all(libc::SIGKILL) == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+fn open_log(spec: &LaunchSpec) -> std::io::Result<(Stdio, Stdio)> {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(&spec.log)?;
+    Ok((log.try_clone()?.into(), log.into()))
+}
+
+/// Starts the supervisor; the returned process is reaped in the background.
+pub async fn launch(spec: LaunchSpec) -> std::io::Result<Arc<Process>> {
+    let (tx, rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name(format!("sandbox-{}", spec.name))
+        .spawn(move || run(spec, tx))?;
+    rx.await
+        .unwrap_or_else(|_| Err(std::io::Error::other("the sandbox thread ended early")))
+}
+
+fn run(spec: LaunchSpec, tx: oneshot::Sender<std::io::Result<Arc<Process>>>) {
+    let (exit_tx, exit_rx) = watch::channel(None);
+    let (mut child, pidns) = match spawn(&spec) {
+        Ok(started) => started,
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            return;
+        }
+    };
+    let process = Arc::new(Process {
+        pid: child.id() as i32,
+        pidns,
+        reaped: Mutex::new(false),
+        exit: exit_rx,
+    });
+    let _ = tx.send(Ok(process.clone()));
+
+    wait_exited_without_reaping(process.pid);
+    let code = {
+        let mut reaped = process.reaped.lock().unwrap_or_else(|e| e.into_inner());
+        // The exited leader still holds the group id: anything left in the group (with no
+        // bwrap, whatever the supervisor started) is killed before the id is released.
+        killpg(process.pid, libc::SIGKILL);
+        let status = child.wait();
+        *reaped = true;
+        match status {
+            Ok(s) => s.code().or(s.signal().map(|n| 128 + n)).unwrap_or(-1),
+            Err(_) => -1,
+        }
+    };
+    tracing::info!(sandbox = %spec.name, code, "supervisor exited");
+    let _ = exit_tx.send(Some(code));
+}
+
+fn spawn(spec: &LaunchSpec) -> std::io::Result<(std::process::Child, Option<PidNamespace>)> {
+    let (stdout, stderr) = open_log(spec)?;
+    let mut cmd = match spec.isolation {
+        Isolation::Bwrap => {
+            let mut cmd = Command::new(&spec.bwrap_bin);
+            cmd.args(bwrap_args(&spec.mounts));
+            cmd
+        }
+        Isolation::None => {
+            let mut cmd = Command::new(&spec.mounts.agent_bin);
+            cmd.current_dir(&spec.mounts.workspace);
+            cmd
+        }
+    };
+    cmd.env_clear()
+        .envs(&spec.env)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .process_group(0);
+
+    let info_pipe = match spec.isolation {
+        Isolation::Bwrap => Some(std::io::pipe()?),
+        Isolation::None => None,
+    };
+    let info_writer = info_pipe.as_ref().map(|(_, w)| w.as_raw_fd());
+    // SAFETY: only async-signal-safe calls (prctl, fcntl, dup2) between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if let Some(w) = info_writer {
+                let rc = if w == INFO_FD {
+                    libc::fcntl(w, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(w, INFO_FD)
+                };
+                if rc < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn()?;
+    drop(cmd);
+    let pidns = info_pipe.and_then(|(reader, writer)| {
+        drop(writer);
+        let ns = read_pid_namespace(reader);
+        if ns.is_none() {
+            tracing::warn!(sandbox = %spec.name, "bwrap reported no pid namespace; terminate falls back to its process group");
+        }
+        ns
+    });
+    Ok((child, pidns))
+}
+
+/// Reads bwrap's `--info-fd` JSON and opens the namespace it names.
+fn read_pid_namespace(mut reader: std::io::PipeReader) -> Option<PidNamespace> {
+    let mut text = Vec::new();
+    let mut buf = [0u8; 1024];
+    let info = loop {
+        match reader.read(&mut buf) {
+            Ok(0) | Err(_) => break parse_info(std::str::from_utf8(&text).ok()?),
+            Ok(n) => {
+                text.extend_from_slice(&buf[..n]);
+                if let Some(info) = std::str::from_utf8(&text).ok().and_then(parse_info) {
+                    break Some(info);
+                }
+            }
+        }
+    }?;
+    let ns = PidNamespace::of(info.child_pid).ok()?;
+    (info.pid_namespace.is_none_or(|ino| ino == ns.inode())).then_some(ns)
+}
+
+fn wait_exited_without_reaping(pid: i32) {
+    loop {
+        // SAFETY: zeroed siginfo_t is a valid out-parameter.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: plain syscall; WNOWAIT leaves the child waitable for `Child::wait`.
+        let rc = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
+        if rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return;
+        }
+    }
+}

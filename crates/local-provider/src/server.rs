@@ -1,0 +1,254 @@
+//! Starting and stopping the provider: startup checks, the listener, and shutdown (which
+//! terminates every sandbox).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::config::Config;
+use crate::isolation::Isolation;
+use crate::layout::{sandboxes_dir, snapshots_dir};
+use crate::lifecycle::terminate_all;
+use crate::routes::router;
+
+/// Why the provider could not start.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+fn fail<T>(message: impl Into<String>) -> Result<T, StartError> {
+    Err(StartError(message.into()))
+}
+
+/// A running provider.
+#[derive(Debug)]
+pub struct Provider {
+    addr: SocketAddr,
+    app: Arc<App>,
+    stop: Option<oneshot::Sender<()>>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl Provider {
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<bound address>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The base URL sandboxes are given for the git endpoint.
+    pub fn public_url(&self) -> &str {
+        &self.app.public_url
+    }
+
+    /// Stops listening (waiting up to 10 s for requests in flight), then terminates every
+    /// sandbox and returns once nothing of them is left.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if tokio::time::timeout(Duration::from_secs(10), &mut self.server)
+            .await
+            .is_err()
+        {
+            self.server.abort();
+        }
+        terminate_all(&self.app).await;
+        tracing::info!("provider stopped");
+    }
+}
+
+/// Runs `program args…` and returns its stderr on failure.
+fn run_check(program: &Path, args: &[&str]) -> Result<(), String> {
+    let out = Command::new(program)
+        .args(args)
+        .env_clear()
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// Checks that bubblewrap exists and can make the namespaces sandboxes need.
+pub fn check_bwrap(bwrap: &Path) -> Result<(), StartError> {
+    if let Err(e) = run_check(bwrap, &["--version"]) {
+        return fail(format!(
+            "--isolation bwrap needs bubblewrap, but `{}` cannot be run ({e}); install it \
+             (apt-get install bubblewrap) or, for debugging only, pass --isolation none",
+            bwrap.display()
+        ));
+    }
+    let smoke = [
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "true",
+    ];
+    if let Err(e) = run_check(bwrap, &smoke) {
+        return fail(format!(
+            "bubblewrap cannot create the sandbox namespaces on this host ({e}); are user namespaces enabled?"
+        ));
+    }
+    Ok(())
+}
+
+/// Finds a program the way a shell would: a name with a `/` as is, otherwise the first
+/// executable file of that name in `path_var`'s directories.
+pub fn find_program(name: &Path, path_var: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if name.components().count() > 1 || name.is_absolute() {
+        return executable(name).then(|| name.to_path_buf());
+    }
+    std::env::split_paths(path_var)
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join(name))
+        .find(|p| executable(p))
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, StartError> {
+    std::path::absolute(path).or_else(|e| fail(format!("{}: {e}", path.display())))
+}
+
+/// Checks the configuration and fills in what is derived from it.
+fn resolve(mut config: Config) -> Result<Config, StartError> {
+    if config.key.is_empty() {
+        return fail("the provider key is empty; set it in the environment variable named by --key-env");
+    }
+    std::fs::create_dir_all(&config.root)
+        .or_else(|e| fail(format!("cannot create --root {}: {e}", config.root.display())))?;
+    config.root = config
+        .root
+        .canonicalize()
+        .or_else(|e| fail(format!("--root {}: {e}", config.root.display())))?;
+    if config.root == Path::new("/") {
+        return fail("--root must not be /");
+    }
+    for dir in [sandboxes_dir(&config.root), snapshots_dir(&config.root)] {
+        std::fs::create_dir_all(&dir).or_else(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    config.agent_bin = config
+        .agent_bin
+        .canonicalize()
+        .or_else(|e| fail(format!("--agent-bin {}: {e}", config.agent_bin.display())))?;
+    if !config.agent_bin.is_file() {
+        return fail(format!("--agent-bin {} is not a file", config.agent_bin.display()));
+    }
+    config.opencode_bin = absolute(&config.opencode_bin)?;
+    if !config.opencode_bin.exists() {
+        tracing::warn!("--opencode-bin {} does not exist", config.opencode_bin.display());
+    }
+    match config.isolation {
+        Isolation::Bwrap => {
+            let path_var = std::env::var("PATH").unwrap_or_default();
+            config.bwrap_bin = find_program(&config.bwrap_bin, &path_var).ok_or_else(|| {
+                StartError(format!(
+                    "--isolation bwrap needs bubblewrap, but `{}` is not on PATH; install it \
+                     (apt-get install bubblewrap) or, for debugging only, pass --isolation none",
+                    config.bwrap_bin.display()
+                ))
+            })?;
+            check_bwrap(&config.bwrap_bin)?
+        }
+        Isolation::None => tracing::warn!(
+            "--isolation none: sandboxes run UNISOLATED with the provider's access to the host; for debugging only"
+        ),
+    }
+    if find_program(Path::new("git"), &std::env::var("PATH").unwrap_or_default()).is_none() {
+        tracing::warn!("git is not on PATH; the git endpoint for local repositories will fail");
+    }
+    Ok(config)
+}
+
+/// Starts the provider: checks the configuration, binds, and serves until
+/// [`Provider::shutdown`].
+pub async fn serve(config: Config) -> Result<Provider, StartError> {
+    let config = tokio::task::spawn_blocking(move || resolve(config))
+        .await
+        .map_err(|e| StartError(e.to_string()))??;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .or_else(|e| fail(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"))
+        .trim_end_matches('/')
+        .to_string();
+    let app = Arc::new(App::new(config, public_url));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, service)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, root = %app.config.root.display(), isolation = ?app.config.isolation, "local provider started");
+    Ok(Provider {
+        addr,
+        app,
+        stop: Some(stop),
+        server,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_are_found_on_the_given_path_only() {
+        assert_eq!(find_program(Path::new("sh"), "/nonexistent"), None);
+        assert_eq!(find_program(Path::new("sh"), "relative:/nonexistent"), None);
+        let sh = find_program(Path::new("sh"), "/nonexistent:/bin:/usr/bin").unwrap();
+        assert!(sh.is_absolute() && sh.ends_with("sh"));
+        assert_eq!(find_program(Path::new("/bin/sh"), ""), Some(PathBuf::from("/bin/sh")));
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "").unwrap();
+        assert_eq!(find_program(&plain, ""), None, "not executable");
+        assert_eq!(find_program(Path::new("/bin"), ""), None, "not a file");
+    }
+}

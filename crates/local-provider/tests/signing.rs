@@ -1,0 +1,123 @@
+//! Every route but health needs a valid, fresh, never-seen signature.
+
+mod common;
+
+use common::*;
+use oi_protocol::provider::ProviderHealth;
+use oi_protocol::signing::{authorization, SignedParts, MAX_SKEW_MS};
+
+fn assert_unauthorized(status: u16, body: &serde_json::Value, needle: &str) {
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["code"], "unauthorized", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains(needle), "{message:?} should say {needle:?}");
+}
+
+#[tokio::test]
+async fn health_is_unsigned_and_declares_the_capabilities() {
+    let p = Provider::start(&unique(), Options::default());
+    let resp = p.http.get(format!("{}/v1/health", p.url)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let health: ProviderHealth = resp.json().await.unwrap();
+    assert!(health.ok);
+    assert_eq!(health.provider, "local");
+    assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+    assert!(health.capabilities.snapshot && health.capabilities.restore);
+    assert!(!health.capabilities.persistent_resume);
+}
+
+#[tokio::test]
+async fn bad_signatures_are_rejected_with_the_reason() {
+    let marker = unique();
+    let p = Provider::start(&marker, Options::default());
+    let id = format!("sbx_sig{marker}");
+    let body = serde_json::to_vec(&request(&id, "https://example.com/app.git", "t")).unwrap();
+
+    let (status, err) = p.raw("POST", "/v1/sandboxes", None, body.clone()).await;
+    assert_unauthorized(status, &err, "not signed");
+    let (status, err) = p.raw("GET", "/v1/sandboxes/x", Some("Bearer abc".into()), vec![]).await;
+    assert_unauthorized(status, &err, "OI-HMAC-SHA256");
+
+    // Signed for one body, sent with another.
+    let header = sign("POST", "/v1/sandboxes", "", &body, now_ms());
+    let mut tampered = body.clone();
+    let at = tampered.iter().position(|&b| b == b'm').unwrap();
+    tampered[at] = b'M';
+    let (status, err) = p.raw("POST", "/v1/sandboxes", Some(header), tampered).await;
+    assert_unauthorized(status, &err, "does not match");
+
+    // Signed for another path, and for another query.
+    let header = sign("GET", "/v1/sandboxes/a", "", b"", now_ms());
+    let (status, err) = p.raw("GET", "/v1/sandboxes/b", Some(header), vec![]).await;
+    assert_unauthorized(status, &err, "does not match");
+    let header = sign("GET", "/v1/sandboxes/a", "x=1", b"", now_ms());
+    let (status, err) = p.raw("GET", "/v1/sandboxes/a?x=2", Some(header), vec![]).await;
+    assert_unauthorized(status, &err, "does not match");
+
+    // With another key.
+    let parts = SignedParts {
+        method: "POST",
+        path: "/v1/sandboxes",
+        query: "",
+        body: &body,
+    };
+    let header = authorization(b"not-the-key", &parts, now_ms(), &nonce());
+    let (status, err) = p.raw("POST", "/v1/sandboxes", Some(header), body.clone()).await;
+    assert_unauthorized(status, &err, "does not match");
+
+    // Stale, and from the future.
+    for ts in [now_ms() - MAX_SKEW_MS - 60_000, now_ms() + MAX_SKEW_MS + 60_000] {
+        let header = sign("POST", "/v1/sandboxes", "", &body, ts);
+        let (status, err) = p.raw("POST", "/v1/sandboxes", Some(header), body.clone()).await;
+        assert_unauthorized(status, &err, "5 minutes");
+    }
+    assert!(!p.sandbox_dir(&id).exists(), "no rejected request created anything");
+
+    // Valid: accepted once, then the same request is a replay.
+    let header = sign("POST", "/v1/sandboxes", "", &body, now_ms());
+    let (status, created) = p.raw("POST", "/v1/sandboxes", Some(header.clone()), body.clone()).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["sandbox_id"], id.as_str());
+    let (status, err) = p.raw("POST", "/v1/sandboxes", Some(header), body.clone()).await;
+    assert_unauthorized(status, &err, "already used");
+
+    // A signed query is fine when it matches.
+    let path = format!("/v1/sandboxes/{id}");
+    let header = sign("GET", &path, "b=2&a=1", b"", now_ms());
+    let (status, got) = p.raw("GET", &format!("{path}?a=1&b=2"), Some(header), vec![]).await;
+    assert_eq!((status, got["status"].as_str()), (200, Some("running")), "{got}");
+}
+
+#[test]
+fn the_binary_refuses_to_start_without_a_key() {
+    let dir = temp_dir();
+    let agent = write_supervisor(dir.path(), &unique(), dir.path());
+    let out = output_within(
+        command(dir.path(), &agent, &Options::default()).env("OI_PROVIDER_KEY", ""),
+        20,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("OI_PROVIDER_KEY") && err.contains("empty"), "{err}");
+
+    let out = output_within(
+        command(dir.path(), &agent, &Options::default()).args(["--key-env", "OTHER_KEY"]),
+        20,
+    );
+    assert_eq!(out.status.code(), Some(2), "OTHER_KEY is unset");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("OTHER_KEY"));
+}
+
+#[test]
+fn the_binary_refuses_bwrap_isolation_without_bwrap() {
+    let dir = temp_dir();
+    let agent = write_supervisor(dir.path(), &unique(), dir.path());
+    let out = output_within(
+        command(dir.path(), &agent, &Options::default()).env("PATH", "/nonexistent"),
+        20,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bubblewrap") && err.contains("--isolation none"), "{err}");
+}
