@@ -1,11 +1,13 @@
 //! `scripts/bench`: measures the local stack and prints the figures for docs/benchmarks.md.
 //!
 //! Sections: `fanout` (one session's Durable Object: events/s from a bridge while fanning out to
-//! 1, 10 and 50 clients; bridge-send to client-receipt latency), `bundle` (the Worker's WASM).
+//! 1, 10 and 50 clients; bridge-send to client-receipt latency), `bundle` (the Worker's WASM),
+//! `sandbox` (a real sandbox: start, prompt latency cold and warm, idle memory).
 //! Pass section names to run only those.
 
 mod bundle;
 mod fanout;
+mod sandbox;
 mod stats;
 
 #[tokio::main]
@@ -23,6 +25,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("fanout") {
         fanout::run().await?;
+    }
+    if wants("sandbox") {
+        sandbox::run().await?;
     }
     Ok(())
 }
