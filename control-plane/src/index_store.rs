@@ -133,6 +133,10 @@ pub struct ListFilter {
     pub archived: bool,
     pub after: Option<SessionCursor>,
     pub limit: u32,
+    /// Only sessions created by this user id.
+    pub created_by: Option<String>,
+    /// Only sessions whose title or repo contains this (case-insensitive).
+    pub search: Option<String>,
 }
 
 /// One page, newest activity first, and the cursor of the next page.
@@ -145,6 +149,19 @@ pub async fn list(env: &Env, f: &ListFilter) -> Result<(Vec<SessionSummary>, Opt
     if let Some(status) = f.status {
         args.push(status.as_str().into());
         sql.push_str(&format!(" AND status = ?{}", args.len()));
+    }
+    if let Some(id) = &f.created_by {
+        args.push(id.as_str().into());
+        sql.push_str(&format!(" AND created_by_id = ?{}", args.len()));
+    }
+    if let Some(q) = &f.search {
+        // LIKE with the wildcards in the text escaped.
+        let escaped = q.replace('!', "!!").replace('%', "!%").replace('_', "!_");
+        args.push(format!("%{escaped}%").into());
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND (title LIKE ?{n} ESCAPE '!' OR repo LIKE ?{n} ESCAPE '!')"
+        ));
     }
     if let Some(c) = &f.after {
         args.push((c.updated_at as f64).into());

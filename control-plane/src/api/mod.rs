@@ -1,5 +1,7 @@
 //! The public routes under `/api`. Everything else is served from the static assets.
 
+mod me;
+mod models;
 mod sessions;
 
 use oi_protocol::rest::Health;
@@ -27,6 +29,15 @@ async fn route(req: Request, env: Env) -> Outcome<Response> {
                     version: env!("CARGO_PKG_VERSION").to_string(),
                 },
             ),
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "me"] => match method {
+            Method::Get => me::get(&req, &env),
+            Method::Put => me::put(req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "models"] => match method {
+            Method::Get => models::list(&env),
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
         ["api", "sessions"] => match method {

@@ -59,7 +59,7 @@ pub async fn create(mut req: Request, env: &Env) -> Outcome<Response> {
 }
 
 pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
-    let _user = current_user(&req, env)?;
+    let user = current_user(&req, env)?;
     let url = req.url()?;
     let status = match query_param(&url, "status") {
         None => None,
@@ -93,11 +93,30 @@ pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
     let after = query_param(&url, "cursor")
         .map(|c| SessionCursor::decode(&c))
         .transpose()?;
+    let mine = match query_param(&url, "mine").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!("`mine` must be true or false, got {other:?}"),
+            )
+            .into())
+        }
+    };
+    let search = query_param(&url, "q")
+        .map(|q| q.trim().to_string())
+        .filter(|q| !q.is_empty());
+    if search.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, "`q` is longer than 200 characters").into());
+    }
     let filter = index_store::ListFilter {
         status,
         archived,
         after,
         limit: page_size(limit, DEFAULT_SESSIONS_PAGE, MAX_SESSIONS_PAGE),
+        created_by: mine.then(|| user.id.clone()),
+        search,
     };
     let (sessions, next) = index_store::list(env, &filter).await?;
     json_response(

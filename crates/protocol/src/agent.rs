@@ -27,6 +27,9 @@ pub struct ModelProvider {
     /// Shown in the UI; `true` for the scripted test model.
     #[serde(default)]
     pub test_model: bool,
+    /// Model names this provider offers in pickers (`provider/<name>`); any name still works.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<String>,
 }
 
 /// What the sandbox's agent runs with.

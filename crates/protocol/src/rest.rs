@@ -34,6 +34,12 @@ pub struct ListSessionsQuery {
     /// The `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// Only sessions the caller created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mine: Option<bool>,
+    /// Only sessions whose title or repository contains this text (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
 }
 
 /// `GET /api/sessions` → 200. Newest activity first.
@@ -99,4 +105,37 @@ pub struct SandboxAttachment {
 pub struct Health {
     pub ok: bool,
     pub version: String,
+}
+
+/// One model a session can use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelOption {
+    /// `provider/model`
+    pub id: String,
+    pub provider: String,
+    /// The scripted test model (labelled as such in the UI).
+    pub test_model: bool,
+}
+
+/// `GET /api/models` → 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelList {
+    pub default_model: String,
+    pub models: Vec<ModelOption>,
+}
+
+/// `GET /api/me` (and `PUT /api/me`) → 200: who the caller is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user: crate::session::User,
+    /// True while the deployment runs in local mode (no sign-in): `PUT /api/me` may then
+    /// choose a display name for this browser.
+    pub local_mode: bool,
+}
+
+/// `PUT /api/me` (local mode only): act as another local person in this browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChooseLocalUser {
+    /// 1 to 60 characters.
+    pub name: String,
 }

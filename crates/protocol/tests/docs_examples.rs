@@ -85,6 +85,18 @@ fn every_example_round_trips_and_every_type_has_one() {
                 round_trip::<EventsPage>(&name, &json);
                 None
             }
+            "Me" => {
+                round_trip::<Me>(&name, &json);
+                None
+            }
+            "ChooseLocalUser" => {
+                round_trip::<ChooseLocalUser>(&name, &json);
+                None
+            }
+            "ModelList" => {
+                round_trip::<ModelList>(&name, &json);
+                None
+            }
             "SandboxAttachment" => {
                 round_trip::<SandboxAttachment>(&name, &json);
                 None
@@ -126,6 +138,9 @@ fn every_example_round_trips_and_every_type_has_one() {
         "StopAccepted",
         "EventsPage",
         "SandboxAttachment",
+        "Me",
+        "ChooseLocalUser",
+        "ModelList",
     ] {
         assert!(names.contains(rest), "docs/protocol.md has no {rest} example");
     }
