@@ -24,16 +24,19 @@ pub fn config_json(agent: &AgentConfig) -> Value {
             ModelApi::OpenaiCompatible => "@ai-sdk/openai-compatible",
             ModelApi::Anthropic => "@ai-sdk/anthropic",
         };
-        // Declare the session's model when this provider serves it; OpenCode needs custom
+        // Declare the provider's listed models and the session's model; OpenCode needs custom
         // providers' models listed.
+        let session_model = agent
+            .model
+            .split_once('/')
+            .filter(|(provider, _)| *provider == p.id)
+            .map(|(_, m)| m);
         let mut models = Map::new();
-        if let Some((provider, model)) = agent.model.split_once('/') {
-            if provider == p.id {
-                models.insert(
-                    model.to_string(),
-                    json!({"name": model, "tool_call": true, "limit": {"context": 128000, "output": 8192}}),
-                );
-            }
+        for model in p.models.iter().map(String::as_str).chain(session_model) {
+            models.insert(
+                model.to_string(),
+                json!({"name": model, "tool_call": true, "limit": {"context": 128000, "output": 8192}}),
+            );
         }
         providers.insert(
             p.id.clone(),
@@ -132,6 +135,7 @@ mod tests {
                     base_url: "http://127.0.0.1:8790/v1".into(),
                     api_key: None,
                     test_model: true,
+                    models: vec![],
                 },
                 ModelProvider {
                     id: "anthropic".into(),
@@ -139,6 +143,7 @@ mod tests {
                     base_url: "https://api.anthropic.com/v1".into(),
                     api_key: Some("sk-ant".into()),
                     test_model: false,
+                    models: vec!["claude-haiku-4-5".into()],
                 },
             ],
         }
@@ -154,6 +159,11 @@ mod tests {
         assert_eq!(scripted["options"]["baseURL"], "http://127.0.0.1:8790/v1");
         assert_eq!(scripted["models"]["test-model"]["tool_call"], true);
         assert_eq!(c["provider"]["anthropic"]["npm"], "@ai-sdk/anthropic");
+        assert_eq!(
+            c["provider"]["anthropic"]["models"]["claude-haiku-4-5"]["tool_call"], true,
+            "listed models"
+        );
+        assert!(c["provider"]["anthropic"]["models"].get("test-model").is_none());
         assert_eq!(c["provider"]["anthropic"]["options"]["apiKey"], "sk-ant");
         assert_eq!(c["permission"]["question"], "deny");
         assert_eq!(c["permission"]["*"], "allow");
