@@ -147,6 +147,7 @@ pub async fn commit_and_push(config: &Config, message_id: &str, author: &User, p
         files_changed: 0,
         insertions: 0,
         deletions: 0,
+        files: vec![],
         pushed: false,
         error: None,
     };
@@ -191,6 +192,9 @@ async fn commit_inner(config: &Config, author: &User, prompt: &str, commit: &mut
     commit.sha = Some(head.clone());
     let stat = run(config, ws, &["diff", "--shortstat", &before, &head]).await?;
     (commit.files_changed, commit.insertions, commit.deletions) = parse_shortstat(&stat);
+    let numstat = run(config, ws, &["diff", "--numstat", "-M", &before, &head]).await?;
+    let patch = run(config, ws, &["diff", "--no-color", "-M", &before, &head]).await?;
+    commit.files = crate::diff::file_changes(&numstat, &patch);
     let refspec = format!("HEAD:refs/heads/{}", commit.branch);
     run(config, ws, &["push", "--quiet", "origin", &refspec]).await?;
     commit.pushed = true;

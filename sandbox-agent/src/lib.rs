@@ -11,6 +11,7 @@ pub mod boot;
 pub mod boot_plan;
 pub mod bridge;
 pub mod config;
+pub mod diff;
 pub mod git;
 pub mod opencode;
 pub mod outbox;

@@ -67,7 +67,10 @@ async fn prompts_become_commits_on_the_session_branch() -> anyhow::Result<()> {
         .any(|p| matches!(p, Part::Text { text, .. } if text == "Created hello.txt for you.")));
     let commit = &turn.commits[0];
     assert!(commit.pushed && commit.sha.is_some(), "{commit:?}");
-    assert_eq!((commit.files_changed, commit.insertions), (1, 1));
+        assert_eq!((commit.files_changed, commit.insertions), (1, 1));
+    let file = &commit.files[0];
+    assert_eq!((file.path.as_str(), file.kind), ("hello.txt", oi_protocol::events::FileChangeKind::Added));
+    assert!(file.patch.as_deref().unwrap_or("").contains("+hello from the agent"), "{file:?}");
 
     let branch = format!("oi/{}", session.id);
     assert_eq!(repo.show(&branch, "hello.txt")?, "hello from the agent\n");

@@ -307,9 +307,37 @@ pub struct Commit {
     pub files_changed: u32,
     pub insertions: u32,
     pub deletions: u32,
+    /// Each file the commit changed, with its patch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileChange>,
     /// Whether the branch reached the remote.
     pub pushed: bool,
     /// Why the commit or the push failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// How a file changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileChangeKind {
+    Added,
+    Modified,
+    Deleted,
+    Renamed,
+}
+
+/// One file of a commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChange {
+    pub path: String,
+    pub kind: FileChangeKind,
+    pub insertions: u32,
+    pub deletions: u32,
+    /// The unified diff of this file (`diff --git` section); absent for binary files, cut at
+    /// 64 KiB (`truncated`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
