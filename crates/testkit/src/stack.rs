@@ -114,7 +114,8 @@ impl Stack {
                 ("SANDBOX_PROVIDER_KEY".into(), key),
                 ("CONTROL_PLANE_URL".into(), cp_url),
                 ("MODEL_PROVIDERS".into(), providers),
-                ("DEFAULT_MODEL".into(), "scripted/test-model".into()),
+                                ("DEFAULT_MODEL".into(), "scripted/test-model".into()),
+                ("LOCAL_IDENTITY_PICKER".into(), "true".into()),
             ],
         })
         .await?;
