@@ -16,11 +16,7 @@ pub fn var(env: &Env, name: &str) -> Option<String> {
 
 /// A secret (or, in local runs, a variable of the same name).
 pub fn secret(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .ok()
-        .map(|v| v.to_string())
-        .filter(|v| !v.is_empty())
-        .or_else(|| var(env, name))
+    env.secret(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty()).or_else(|| var(env, name))
 }
 
 /// The control plane's URL as sandboxes reach it.
@@ -36,9 +32,8 @@ pub fn sandbox_provider(env: &Env) -> Option<(String, String)> {
 /// The model providers (`MODEL_PROVIDERS`, a JSON list without keys) with each key read from
 /// the secret `MODEL_API_KEY_<ID>` (upper case, `-` as `_`).
 pub fn model_providers(env: &Env) -> Vec<ModelProvider> {
-    let mut providers: Vec<ModelProvider> = var(env, "MODEL_PROVIDERS")
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default();
+    let mut providers: Vec<ModelProvider> =
+        var(env, "MODEL_PROVIDERS").and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
     for p in &mut providers {
         let name = format!("MODEL_API_KEY_{}", p.id.to_ascii_uppercase().replace('-', "_"));
         if let Some(key) = secret(env, &name) {
@@ -50,8 +45,31 @@ pub fn model_providers(env: &Env) -> Vec<ModelProvider> {
 
 /// What a session's agent runs with.
 pub fn agent_config(env: &Env, model: &str) -> AgentConfig {
-    AgentConfig {
-        model: model.to_string(),
-        providers: model_providers(env),
+    AgentConfig { model: model.to_string(), providers: model_providers(env) }
+}
+
+/// The lifecycle's timing: the defaults, overridden by `SANDBOX_*_MS` variables (tests and
+/// deployments shorten or lengthen them).
+pub fn lifecycle_timing(env: &Env) -> oi_session_core::lifecycle::Timing {
+    let mut t = oi_session_core::lifecycle::Timing::default();
+    let ms = |name: &str| var(env, name).and_then(|v| v.parse::<i64>().ok()).filter(|v| *v > 0);
+    for (name, field) in [
+        ("SANDBOX_INACTIVITY_MS", &mut t.inactivity),
+        ("SANDBOX_INACTIVITY_EXTENSION_MS", &mut t.inactivity_extension),
+        ("SANDBOX_WARM_RELEASE_MS", &mut t.warm_release),
+        ("SANDBOX_HEARTBEAT_STALE_MS", &mut t.heartbeat_stale),
+        ("SANDBOX_CONNECT_TIMEOUT_MS", &mut t.connect_watchdog),
+        ("SANDBOX_EXECUTION_TIMEOUT_MS", &mut t.execution_timeout),
+        ("SANDBOX_BREAKER_WINDOW_MS", &mut t.breaker_window),
+    ] {
+        if let Some(v) = ms(name) {
+            *field = v;
+        }
     }
+    t
+}
+
+/// The lowest runtime generation a snapshot may have to be restored.
+pub fn min_runtime_generation(env: &Env) -> u32 {
+    var(env, "MIN_RUNTIME_GENERATION").and_then(|v| v.parse().ok()).unwrap_or(oi_protocol::provider::RUNTIME_GENERATION)
 }

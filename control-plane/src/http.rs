@@ -42,10 +42,7 @@ pub fn failure_response(failure: Failure) -> worker::Result<Response> {
         Failure::Api(e) => error_response(&e),
         Failure::Internal(e) => {
             worker::console_error!("internal error: {e}");
-            error_response(&ApiError::new(
-                ErrorCode::Internal,
-                "internal error; see the control-plane log",
-            ))
+            error_response(&ApiError::new(ErrorCode::Internal, "internal error; see the control-plane log"))
         }
     }
 }
@@ -63,10 +60,7 @@ pub fn not_found(what: &str) -> Failure {
 }
 
 pub fn method_not_allowed(method: &str, path: &str) -> Failure {
-    Failure::Api(ApiError::new(
-        ErrorCode::MethodNotAllowed,
-        format!("{method} is not allowed on {path}"),
-    ))
+    Failure::Api(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
 }
 
 /// Reads and decodes a JSON body, refusing bodies over [`MAX_BODY_BYTES`].
@@ -85,9 +79,7 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Outcome<T> {
 
 /// A query parameter, if present and non-empty.
 pub fn query_param(url: &worker::Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, v)| k == name && !v.is_empty())
-        .map(|(_, v)| v.into_owned())
+    url.query_pairs().find(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.into_owned())
 }
 
 /// A numeric query parameter, with a clear error when it is not a number.
@@ -95,11 +87,8 @@ pub fn query_u64(url: &worker::Url, name: &str) -> Outcome<Option<u64>> {
     match query_param(url, name) {
         None => Ok(None),
         Some(v) => v.parse::<u64>().map(Some).map_err(|_| {
-            ApiError::new(
-                ErrorCode::InvalidRequest,
-                format!("`{name}` must be a non-negative integer, got {v:?}"),
-            )
-            .into()
+            ApiError::new(ErrorCode::InvalidRequest, format!("`{name}` must be a non-negative integer, got {v:?}"))
+                .into()
         }),
     }
 }

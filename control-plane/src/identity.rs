@@ -58,24 +58,14 @@ pub fn local_user(name: &str) -> Option<User> {
     let name = name.trim();
     let slug: String = name
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
         .collect::<String>()
         .split('-')
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join("-");
     let slug = if slug.is_empty() { "person".to_string() } else { slug };
-    Some(User {
-        id: format!("local-{slug}"),
-        name: name.to_string(),
-        email: format!("{slug}@local.invalid"),
-    })
+    Some(User { id: format!("local-{slug}"), name: name.to_string(), email: format!("{slug}@local.invalid") })
 }
 
 pub fn validate_local_name(name: &str) -> Result<(), ApiError> {
@@ -92,10 +82,7 @@ pub fn validate_local_name(name: &str) -> Result<(), ApiError> {
 
 /// `Set-Cookie` for a chosen local name.
 pub fn local_user_cookie(name: &str) -> String {
-    format!(
-        "{LOCAL_USER_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-        percent_encode(name.trim())
-    )
+    format!("{LOCAL_USER_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", percent_encode(name.trim()))
 }
 
 fn cookie_value(header: &str, name: &str) -> Option<String> {

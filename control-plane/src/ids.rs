@@ -15,11 +15,7 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// A time-ordered id: `<prefix>_<12 hex digits of ms><16 random hex digits>`.
 pub fn new_id(prefix: &str) -> String {
-    format!(
-        "{prefix}_{:012x}{}",
-        now_ms() as u64 & 0xffff_ffff_ffff,
-        hex::encode(random_bytes::<8>())
-    )
+    format!("{prefix}_{:012x}{}", now_ms() as u64 & 0xffff_ffff_ffff, hex::encode(random_bytes::<8>()))
 }
 
 /// A bearer secret: 32 random bytes, hex.

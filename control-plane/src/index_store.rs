@@ -90,11 +90,8 @@ pub async fn insert(env: &Env, s: &SessionSummary) -> Result<()> {
 
 /// Whether a session's row exists.
 pub async fn exists(env: &Env, id: &str) -> Result<bool> {
-    let found: Option<i64> = db(env)?
-        .prepare("SELECT 1 AS one FROM sessions WHERE id = ?1")
-        .bind(&[id.into()])?
-        .first(Some("one"))
-        .await?;
+    let found: Option<i64> =
+        db(env)?.prepare("SELECT 1 AS one FROM sessions WHERE id = ?1").bind(&[id.into()])?.first(Some("one")).await?;
     Ok(found.is_some())
 }
 
@@ -119,11 +116,7 @@ pub async fn update(env: &Env, s: &SessionSummary) -> Result<()> {
 }
 
 pub async fn delete(env: &Env, id: &str) -> Result<()> {
-    db(env)?
-        .prepare("DELETE FROM sessions WHERE id = ?1")
-        .bind(&[id.into()])?
-        .run()
-        .await?;
+    db(env)?.prepare("DELETE FROM sessions WHERE id = ?1").bind(&[id.into()])?.run().await?;
     Ok(())
 }
 
@@ -159,18 +152,14 @@ pub async fn list(env: &Env, f: &ListFilter) -> Result<(Vec<SessionSummary>, Opt
         let escaped = q.replace('!', "!!").replace('%', "!%").replace('_', "!_");
         args.push(format!("%{escaped}%").into());
         let n = args.len();
-        sql.push_str(&format!(
-            " AND (title LIKE ?{n} ESCAPE '!' OR repo LIKE ?{n} ESCAPE '!')"
-        ));
+        sql.push_str(&format!(" AND (title LIKE ?{n} ESCAPE '!' OR repo LIKE ?{n} ESCAPE '!')"));
     }
     if let Some(c) = &f.after {
         args.push((c.updated_at as f64).into());
         let ts = args.len();
         args.push(c.id.as_str().into());
         let id = args.len();
-        sql.push_str(&format!(
-            " AND (updated_at < ?{ts} OR (updated_at = ?{ts} AND id < ?{id}))"
-        ));
+        sql.push_str(&format!(" AND (updated_at < ?{ts} OR (updated_at = ?{ts} AND id < ?{id}))"));
     }
     args.push((f.limit as f64 + 1.0).into());
     sql.push_str(&format!(" ORDER BY updated_at DESC, id DESC LIMIT ?{}", args.len()));
@@ -178,10 +167,7 @@ pub async fn list(env: &Env, f: &ListFilter) -> Result<(Vec<SessionSummary>, Opt
     let mut sessions = rows.into_iter().map(Row::into_summary).collect::<Result<Vec<_>>>()?;
     let next = if sessions.len() > f.limit as usize {
         sessions.truncate(f.limit as usize);
-        sessions.last().map(|s| SessionCursor {
-            updated_at: s.updated_at,
-            id: s.id.clone(),
-        })
+        sessions.last().map(|s| SessionCursor { updated_at: s.updated_at, id: s.id.clone() })
     } else {
         None
     };

@@ -10,13 +10,7 @@ use oi_testkit::agent_events::{delta, finished};
 use oi_testkit::{Api, BridgeSocket, ClientSocket, ControlPlane};
 
 async fn session(api: &Api) -> anyhow::Result<String> {
-    Ok(api
-        .create_session(&CreateSessionRequest {
-            repo: "/srv/git/app.git".into(),
-            ..Default::default()
-        })
-        .await?
-        .id)
+    Ok(api.create_session(&CreateSessionRequest { repo: "/srv/git/app.git".into(), ..Default::default() }).await?.id)
 }
 
 #[tokio::test]
@@ -80,15 +74,9 @@ async fn the_socket_needs_the_current_sandbox_token() -> anyhow::Result<()> {
     let first = api.attach_sandbox(&id).await?;
     let other_attach = api.attach_sandbox(&other).await?;
 
+    assert!(BridgeSocket::connect(&cp.ws_url(), &id, &first.sandbox_id, "not-a-token").await.is_err());
     assert!(
-        BridgeSocket::connect(&cp.ws_url(), &id, &first.sandbox_id, "not-a-token")
-            .await
-            .is_err()
-    );
-    assert!(
-        BridgeSocket::connect(&cp.ws_url(), &id, &other_attach.sandbox_id, &other_attach.token)
-            .await
-            .is_err(),
+        BridgeSocket::connect(&cp.ws_url(), &id, &other_attach.sandbox_id, &other_attach.token).await.is_err(),
         "another session's token"
     );
     let res = api.raw("GET", &format!("/api/sessions/{id}/sandbox"), None).await?;
@@ -107,11 +95,7 @@ async fn the_socket_needs_the_current_sandbox_token() -> anyhow::Result<()> {
         }
     };
     assert!(closed.contains("4409"), "{closed}");
-    assert!(
-        BridgeSocket::connect(&cp.ws_url(), &id, &first.sandbox_id, &first.token)
-            .await
-            .is_err()
-    );
+    assert!(BridgeSocket::connect(&cp.ws_url(), &id, &first.sandbox_id, &first.token).await.is_err());
     let mut new = BridgeSocket::connect_ready(&cp.ws_url(), &id, &second.sandbox_id, &second.token).await?;
 
     new.wait_acked().await?;
@@ -142,10 +126,7 @@ async fn a_prompt_held_across_a_bridge_reconnect_is_offered_again() -> anyhow::R
     // The bridge may have missed the command, so the Durable Object offers it again; a real
     // bridge ignores a prompt it already runs.
     let (again, _) = bridge.wait_prompt().await?;
-    assert_eq!(
-        (m.as_str(), again.as_str()),
-        (accepted.message_id.as_str(), accepted.message_id.as_str())
-    );
+    assert_eq!((m.as_str(), again.as_str()), (accepted.message_id.as_str(), accepted.message_id.as_str()));
     let state = api.session(&id).await?;
     assert_eq!(state.queue.len(), 1);
     assert!(state.sandbox.connected);

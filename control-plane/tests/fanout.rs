@@ -12,12 +12,8 @@ use oi_testkit::{Api, BridgeSocket, ClientSocket, ControlPlane};
 async fn three_clients_a_late_joiner_and_a_reconnecting_client_share_one_transcript() -> anyhow::Result<()> {
     let cp = ControlPlane::start().await?;
     let api = cp.api();
-    let session = api
-        .create_session(&CreateSessionRequest {
-            repo: "/srv/git/app.git".into(),
-            ..Default::default()
-        })
-        .await?;
+    let session =
+        api.create_session(&CreateSessionRequest { repo: "/srv/git/app.git".into(), ..Default::default() }).await?;
     assert_eq!(session.status, SessionStatus::Created);
 
     let mut clients = vec![];
@@ -27,15 +23,10 @@ async fn three_clients_a_late_joiner_and_a_reconnecting_client_share_one_transcr
     let attach = api.attach_sandbox(&session.id).await?;
     let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &session.id, &attach.sandbox_id, &attach.token).await?;
 
-    let accepted = api
-        .prompt(&session.id, &Api::prompt_request("create hello.txt"))
-        .await?;
+    let accepted = api.prompt(&session.id, &Api::prompt_request("create hello.txt")).await?;
     assert_eq!(accepted.position, 0);
     let (message_id, text) = bridge.wait_prompt().await?;
-    assert_eq!(
-        (message_id.as_str(), text.as_str()),
-        (accepted.message_id.as_str(), "create hello.txt")
-    );
+    assert_eq!((message_id.as_str(), text.as_str()), (accepted.message_id.as_str(), "create hello.txt"));
 
     // The reconnecting client drops halfway through the stream.
     let (mut reconnecting, _) = ClientSocket::join(&cp.ws_url(), &session.id, None).await?;
@@ -44,9 +35,7 @@ async fn three_clients_a_late_joiner_and_a_reconnecting_client_share_one_transcr
     for event in &answer[..half] {
         bridge.emit(event.clone()).await?;
     }
-    reconnecting
-        .wait_event(|e| matches!(e.body, EventBody::ToolCall(_)))
-        .await?;
+    reconnecting.wait_event(|e| matches!(e.body, EventBody::ToolCall(_))).await?;
     let seen = reconnecting.last_seq();
     reconnecting.close().await?;
     for event in &answer[half..] {
@@ -70,19 +59,12 @@ async fn three_clients_a_late_joiner_and_a_reconnecting_client_share_one_transcr
     assert!(matches!(&turn.parts[2], Part::Text { text, .. } if text == "Done: hello.txt exists."));
 
     // Deltas were streamed live, one event each ...
-    let live_deltas = clients[0]
-        .events
-        .iter()
-        .filter(|e| matches!(e.body, EventBody::TextDelta(_)))
-        .count();
+    let live_deltas = clients[0].events.iter().filter(|e| matches!(e.body, EventBody::TextDelta(_))).count();
     assert_eq!(live_deltas, 7);
     // ... and compacted once the prompt finished.
     let (late, state) = ClientSocket::join(&cp.ws_url(), &session.id, None).await?;
     assert_eq!(late.transcript(), want, "late joiner");
-    assert!(
-        late.events.iter().all(|e| !matches!(e.body, EventBody::TextDelta(_))),
-        "history holds no deltas"
-    );
+    assert!(late.events.iter().all(|e| !matches!(e.body, EventBody::TextDelta(_))), "history holds no deltas");
     assert_eq!(state.summary.status, SessionStatus::Idle);
     assert!(state.queue.is_empty());
 

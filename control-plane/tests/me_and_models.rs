@@ -35,26 +35,11 @@ async fn in_local_mode_a_browser_picks_who_it_is() -> anyhow::Result<()> {
     .await?;
     let http = reqwest::Client::new();
     let base = cp.base_url();
-    let res = http
-        .put(format!("{base}/api/me"))
-        .body(r#"{"name":"Ada Lovelace"}"#)
-        .send()
-        .await?;
+    let res = http.put(format!("{base}/api/me")).body(r#"{"name":"Ada Lovelace"}"#).send().await?;
     assert_eq!(res.status(), 200);
-    let cookie = res.headers()["set-cookie"]
-        .to_str()?
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = res.headers()["set-cookie"].to_str()?.split(';').next().unwrap().to_string();
     assert!(cookie.starts_with("oi_local_user=Ada%20Lovelace"), "{cookie}");
-    let me: Me = http
-        .get(format!("{base}/api/me"))
-        .header("cookie", &cookie)
-        .send()
-        .await?
-        .json()
-        .await?;
+    let me: Me = http.get(format!("{base}/api/me")).header("cookie", &cookie).send().await?.json().await?;
     assert_eq!(
         (me.user.id.as_str(), me.user.name.as_str(), me.local_mode),
         ("local-ada-lovelace", "Ada Lovelace", true)
@@ -66,43 +51,23 @@ async fn in_local_mode_a_browser_picks_who_it_is() -> anyhow::Result<()> {
     let ada: oi_protocol::SessionSummary = http
         .post(format!("{base}/api/sessions"))
         .header("cookie", &cookie)
-        .json(&CreateSessionRequest {
-            repo: "acme/web".into(),
-            title: Some("Ada's fix".into()),
-            ..Default::default()
-        })
+        .json(&CreateSessionRequest { repo: "acme/web".into(), title: Some("Ada's fix".into()), ..Default::default() })
         .send()
         .await?
         .json()
         .await?;
     assert_eq!(ada.created_by.name, "Ada Lovelace");
-    cp.api()
-        .create_session(&CreateSessionRequest {
-            repo: "acme/api".into(),
-            ..Default::default()
-        })
-        .await?;
-    let mine: oi_protocol::rest::SessionList = http
-        .get(format!("{base}/api/sessions?mine=true"))
-        .header("cookie", &cookie)
-        .send()
-        .await?
-        .json()
-        .await?;
-    assert_eq!(
-        mine.sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
-        vec![ada.id.as_str()]
-    );
+    cp.api().create_session(&CreateSessionRequest { repo: "acme/api".into(), ..Default::default() }).await?;
+    let mine: oi_protocol::rest::SessionList =
+        http.get(format!("{base}/api/sessions?mine=true")).header("cookie", &cookie).send().await?.json().await?;
+    assert_eq!(mine.sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), vec![ada.id.as_str()]);
     let all = cp.api().list_sessions("").await?;
     assert_eq!(all.sessions.len(), 2);
     let found = cp.api().list_sessions("?q=fix").await?;
     assert_eq!(found.sessions.len(), 1, "title search");
     let found = cp.api().list_sessions("?q=ACME%2Fap").await?;
     assert_eq!(found.sessions[0].repo, "acme/api", "repository search, any case");
-    assert!(
-        cp.api().list_sessions("?q=%25").await?.sessions.is_empty(),
-        "wildcards are literal"
-    );
+    assert!(cp.api().list_sessions("?q=%25").await?.sessions.is_empty(), "wildcards are literal");
     assert_eq!(cp.api().raw("GET", "/api/sessions?mine=maybe", None).await?.status, 400);
 
     // Over the socket, presence names the person the cookie names.
@@ -114,10 +79,7 @@ async fn in_local_mode_a_browser_picks_who_it_is() -> anyhow::Result<()> {
     request.headers_mut().insert("cookie", cookie.parse()?);
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
     use futures_util::{SinkExt, StreamExt};
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(
-        r#"{"type":"subscribe"}"#.into(),
-    ))
-    .await?;
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(r#"{"type":"subscribe"}"#.into())).await?;
     loop {
         let frame = ws.next().await.unwrap()?;
         if let Ok(ServerMessage::Presence { participants }) = serde_json::from_str(frame.to_text()?) {
@@ -128,13 +90,6 @@ async fn in_local_mode_a_browser_picks_who_it_is() -> anyhow::Result<()> {
 
     let models: ModelList = cp.api().raw("GET", "/api/models", None).await?.json()?;
     let ids: Vec<(&str, bool)> = models.models.iter().map(|m| (m.id.as_str(), m.test_model)).collect();
-    assert_eq!(
-        ids,
-        vec![
-            ("scripted/test-model", true),
-            ("local/qwen", false),
-            ("local/llama", false)
-        ]
-    );
+    assert_eq!(ids, vec![("scripted/test-model", true), ("local/qwen", false), ("local/llama", false)]);
     Ok(())
 }

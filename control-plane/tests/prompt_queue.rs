@@ -10,13 +10,7 @@ use oi_testkit::agent_events::{delta, finished};
 use oi_testkit::{Api, BridgeSocket, ClientSocket, ControlPlane};
 
 async fn session(api: &Api) -> anyhow::Result<String> {
-    Ok(api
-        .create_session(&CreateSessionRequest {
-            repo: "/srv/git/app.git".into(),
-            ..Default::default()
-        })
-        .await?
-        .id)
+    Ok(api.create_session(&CreateSessionRequest { repo: "/srv/git/app.git".into(), ..Default::default() }).await?.id)
 }
 
 #[tokio::test]
@@ -26,24 +20,10 @@ async fn limits_and_idempotency_and_dispatch_in_order() -> anyhow::Result<()> {
     let id = session(&api).await?;
 
     // Exactly the limit passes; one more character does not.
-    let max = PromptRequest {
-        text: "x".repeat(MAX_PROMPT_CHARS),
-        client_request_id: "max".into(),
-        model: None,
-    };
+    let max = PromptRequest { text: "x".repeat(MAX_PROMPT_CHARS), client_request_id: "max".into(), model: None };
     assert_eq!(api.prompt(&id, &max).await?.position, 0);
-    let over = PromptRequest {
-        text: "x".repeat(MAX_PROMPT_CHARS + 1),
-        client_request_id: "over".into(),
-        model: None,
-    };
-    let res = api
-        .raw(
-            "POST",
-            &format!("/api/sessions/{id}/prompts"),
-            Some(&serde_json::to_string(&over)?),
-        )
-        .await?;
+    let over = PromptRequest { text: "x".repeat(MAX_PROMPT_CHARS + 1), client_request_id: "over".into(), model: None };
+    let res = api.raw("POST", &format!("/api/sessions/{id}/prompts"), Some(&serde_json::to_string(&over)?)).await?;
     assert_eq!(res.status, 413);
     assert_eq!(res.error()?.error.code, ErrorCode::PromptTooLong);
 
@@ -53,50 +33,25 @@ async fn limits_and_idempotency_and_dispatch_in_order() -> anyhow::Result<()> {
         let a = api
             .prompt(
                 &id,
-                &PromptRequest {
-                    text: format!("prompt {i}"),
-                    client_request_id: format!("r{i}"),
-                    model: None,
-                },
+                &PromptRequest { text: format!("prompt {i}"), client_request_id: format!("r{i}"), model: None },
             )
             .await?;
         assert_eq!(a.position, i as u32);
         accepted.push(a.message_id);
     }
-    let full = PromptRequest {
-        text: "one too many".into(),
-        client_request_id: "r-full".into(),
-        model: None,
-    };
-    let res = api
-        .raw(
-            "POST",
-            &format!("/api/sessions/{id}/prompts"),
-            Some(&serde_json::to_string(&full)?),
-        )
-        .await?;
+    let full = PromptRequest { text: "one too many".into(), client_request_id: "r-full".into(), model: None };
+    let res = api.raw("POST", &format!("/api/sessions/{id}/prompts"), Some(&serde_json::to_string(&full)?)).await?;
     assert_eq!(res.status, 429);
     assert_eq!(res.error()?.error.code, ErrorCode::QueueFull);
 
     // A retry of an accepted request answers the same, even with the queue full.
     let retry = api
-        .prompt(
-            &id,
-            &PromptRequest {
-                text: "prompt 3".into(),
-                client_request_id: "r3".into(),
-                model: None,
-            },
-        )
+        .prompt(&id, &PromptRequest { text: "prompt 3".into(), client_request_id: "r3".into(), model: None })
         .await?;
     assert!(retry.duplicate);
     assert_eq!((retry.message_id.as_str(), retry.position), (accepted[2].as_str(), 3));
     let conflict = api
-        .raw(
-            "POST",
-            &format!("/api/sessions/{id}/prompts"),
-            Some(r#"{"text":"changed","client_request_id":"r3"}"#),
-        )
+        .raw("POST", &format!("/api/sessions/{id}/prompts"), Some(r#"{"text":"changed","client_request_id":"r3"}"#))
         .await?;
     assert_eq!(conflict.status, 409);
     assert_eq!(conflict.error()?.error.code, ErrorCode::IdempotencyConflict);
@@ -151,14 +106,10 @@ async fn stop_aborts_the_running_prompt_and_the_next_one_runs() -> anyhow::Resul
     assert_eq!(state.queue[0].status, PromptStatus::Stopping);
     bridge.emit(finished(&running, PromptOutcome::Stopped)).await?;
     let (second, text) = bridge.wait_prompt().await?;
-    assert_eq!(
-        (second.as_str(), text.as_str()),
-        (next.message_id.as_str(), "then this")
-    );
+    assert_eq!((second.as_str(), text.as_str()), (next.message_id.as_str(), "then this"));
 
-    let ended = client
-        .wait_event(|e| matches!(&e.body, EventBody::PromptFinished(p) if p.message_id == running))
-        .await?;
+    let ended =
+        client.wait_event(|e| matches!(&e.body, EventBody::PromptFinished(p) if p.message_id == running)).await?;
     assert!(matches!(ended.body, EventBody::PromptFinished(p) if p.outcome == PromptOutcome::Stopped));
     let turn = &client.transcript().turns[0];
     assert_eq!(turn.outcome, Some(PromptOutcome::Stopped));
@@ -174,28 +125,16 @@ async fn stop_without_a_sandbox_and_cancel_over_the_socket() -> anyhow::Result<(
     let (mut client, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
 
     assert_eq!(api.stop(&id).await?.message_id, None, "nothing running");
-    client
-        .send(&ClientMessage::Prompt {
-            text: "first".into(),
-            client_request_id: "c1".into(),
-            model: None,
-        })
-        .await?;
+    client.send(&ClientMessage::Prompt { text: "first".into(), client_request_id: "c1".into(), model: None }).await?;
     let first = client
         .recv_until(|m| match m {
-            ServerMessage::PromptAccepted {
-                message_id,
-                client_request_id,
-                ..
-            } if client_request_id == "c1" => Some(message_id.clone()),
+            ServerMessage::PromptAccepted { message_id, client_request_id, .. } if client_request_id == "c1" => {
+                Some(message_id.clone())
+            }
             _ => None,
         })
         .await?;
-    client
-        .send(&ClientMessage::CancelPrompt {
-            message_id: first.clone(),
-        })
-        .await?;
+    client.send(&ClientMessage::CancelPrompt { message_id: first.clone() }).await?;
     let queue = client
         .recv_until(|m| match m {
             ServerMessage::QueueUpdated { queue } if queue.is_empty() => Some(queue.clone()),
@@ -214,9 +153,7 @@ async fn stop_without_a_sandbox_and_cancel_over_the_socket() -> anyhow::Result<(
     drop(bridge);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(api.stop(&id).await?.message_id.as_deref(), Some(running.as_str()));
-    let event = client
-        .wait_event(|e| matches!(e.body, EventBody::PromptFinished(_)))
-        .await?;
+    let event = client.wait_event(|e| matches!(e.body, EventBody::PromptFinished(_))).await?;
     assert!(matches!(event.body, EventBody::PromptFinished(p) if p.outcome == PromptOutcome::Stopped));
     assert!(api.session(&id).await?.queue.is_empty());
     Ok(())

@@ -10,13 +10,8 @@ use oi_testkit::{Api, BridgeSocket, ClientSocket, ControlPlane};
 async fn state_queue_log_and_acks_survive_a_restart() -> anyhow::Result<()> {
     let mut cp = ControlPlane::start().await?;
     let api = cp.api();
-    let id = api
-        .create_session(&CreateSessionRequest {
-            repo: "/srv/git/app.git".into(),
-            ..Default::default()
-        })
-        .await?
-        .id;
+    let id =
+        api.create_session(&CreateSessionRequest { repo: "/srv/git/app.git".into(), ..Default::default() }).await?.id;
     let attach = api.attach_sandbox(&id).await?;
     let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
     let (mut watcher, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;

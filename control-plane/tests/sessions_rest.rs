@@ -6,10 +6,7 @@ use oi_protocol::{ErrorCode, SessionStatus};
 use oi_testkit::{Api, BridgeSocket, ClientSocket, ControlPlane};
 
 fn repo(name: &str) -> CreateSessionRequest {
-    CreateSessionRequest {
-        repo: format!("/srv/git/{name}.git"),
-        ..Default::default()
-    }
+    CreateSessionRequest { repo: format!("/srv/git/{name}.git"), ..Default::default() }
 }
 
 #[tokio::test]
@@ -25,10 +22,7 @@ async fn create_get_and_list_with_filters_and_pages() -> anyhow::Result<()> {
             title: Some("Fix the login bug".into()),
         })
         .await?;
-    assert_eq!(
-        (full.branch.as_str(), full.model.as_str()),
-        ("develop", "anthropic/claude-sonnet-4-6")
-    );
+    assert_eq!((full.branch.as_str(), full.model.as_str()), ("develop", "anthropic/claude-sonnet-4-6"));
     assert_eq!(full.title.as_deref(), Some("Fix the login bug"));
     assert_eq!(full.created_by.id, "local");
 
@@ -113,11 +107,7 @@ async fn archive_hides_a_session_and_refuses_prompts_until_unarchived() -> anyho
     assert_eq!(listed.sessions[0].id, s.id);
 
     let res = api
-        .raw(
-            "POST",
-            &format!("/api/sessions/{}/prompts", s.id),
-            Some(r#"{"text":"hi","client_request_id":"a1"}"#),
-        )
+        .raw("POST", &format!("/api/sessions/{}/prompts", s.id), Some(r#"{"text":"hi","client_request_id":"a1"}"#))
         .await?;
     assert_eq!(res.status, 409);
     assert_eq!(res.error()?.error.code, ErrorCode::SessionArchived);
@@ -164,21 +154,13 @@ async fn delete_purges_the_session_and_disconnects_everyone() -> anyhow::Result<
     assert!(err.contains("4410"), "bridge told to shut down with 4410: {err}");
     for path in ["", "/events", "/prompts"] {
         let method = if path == "/prompts" { "POST" } else { "GET" };
-        let res = api
-            .raw(method, &format!("/api/sessions/{}{path}", s.id), Some("{}"))
-            .await?;
+        let res = api.raw(method, &format!("/api/sessions/{}{path}", s.id), Some("{}")).await?;
         assert_eq!(res.status, 404, "{method} {path}");
         assert_eq!(res.error()?.error.code, ErrorCode::SessionNotFound);
     }
-    assert!(
-        ClientSocket::connect(&cp.ws_url(), &s.id).await.is_err(),
-        "no socket for a deleted session"
-    );
+    assert!(ClientSocket::connect(&cp.ws_url(), &s.id).await.is_err(), "no socket for a deleted session");
     let listed = api.list_sessions("").await?;
-    assert_eq!(
-        listed.sessions.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
-        vec![keep.id.as_str()]
-    );
+    assert_eq!(listed.sessions.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(), vec![keep.id.as_str()]);
     assert_eq!(api.session(&keep.id).await?.last_seq, 1, "other sessions untouched");
     let res = api.raw("DELETE", &format!("/api/sessions/{}", s.id), None).await?;
     assert_eq!(res.status, 404, "deleting twice");

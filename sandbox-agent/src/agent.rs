@@ -57,24 +57,13 @@ impl Agent {
         let dirs = OpencodeDirs::under(&config.state_dir);
         let password = ids::random_hex(16);
         let log = config.state_dir.join("opencode.log");
-        let mut proc = process::start(
-            &config.opencode_bin,
-            &config.workspace,
-            &config.agent,
-            &dirs,
-            &password,
-            &log,
-        )
-        .await?;
+        let mut proc =
+            process::start(&config.opencode_bin, &config.workspace, &config.agent, &dirs, &password, &log).await?;
         self.pid = proc.child.id();
         let (generation, exits) = (self.generation, self.exits_tx.clone());
         let mut child = proc.child;
         tokio::spawn(async move {
-            let status = child
-                .wait()
-                .await
-                .map(|s| s.to_string())
-                .unwrap_or_else(|e| e.to_string());
+            let status = child.wait().await.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
             let _ = exits.send((generation, Exit(status)));
         });
         self.client = OpencodeClient::new(std::mem::take(&mut proc.url), password);
@@ -97,10 +86,7 @@ impl Agent {
                 return Ok(id);
             }
         }
-        let id = self
-            .client
-            .create_session(&format!("Open Inspect {}", config.session_id))
-            .await?;
+        let id = self.client.create_session(&format!("Open Inspect {}", config.session_id)).await?;
         std::fs::write(&file, &id)?;
         Ok(id)
     }

@@ -23,43 +23,28 @@ pub fn child_environment(
     config: &Config,
     inherited: impl Iterator<Item = (String, String)>,
 ) -> BTreeMap<String, String> {
-    let mut env: BTreeMap<String, String> = inherited
-        .filter(|(k, _)| !PRIVATE_VARIABLES.contains(&k.as_str()))
-        .collect();
+    let mut env: BTreeMap<String, String> =
+        inherited.filter(|(k, _)| !PRIVATE_VARIABLES.contains(&k.as_str())).collect();
     env.insert("OPENINSPECT_BOOT_MODE".into(), config.boot_mode.as_str().into());
     env
 }
 
 pub fn log(bridge: &BridgeHandle, source: LogSource, line: impl Into<String>) {
-    bridge.send(AgentEvent::Log(LogLine {
-        source,
-        line: line.into(),
-    }));
+    bridge.send(AgentEvent::Log(LogLine { source, line: line.into() }));
 }
 
 pub fn notice(bridge: &BridgeHandle, level: NoticeLevel, message: impl Into<String>) {
-    bridge.send(AgentEvent::Notice(Notice {
-        level,
-        message: message.into(),
-    }));
+    bridge.send(AgentEvent::Notice(Notice { level, message: message.into() }));
 }
 
 /// Runs the boot. `Err` carries the message of a fatal failure.
 pub async fn boot(config: &Config, bridge: &BridgeHandle) -> Result<(), String> {
     let steps = plan(config.boot_mode);
-    log(
-        bridge,
-        LogSource::Supervisor,
-        format!("booting in {} mode", config.boot_mode.as_str()),
-    );
+    log(bridge, LogSource::Supervisor, format!("booting in {} mode", config.boot_mode.as_str()));
     match git::sync(config, steps.git).await {
         Ok(line) => log(bridge, LogSource::Git, line),
         Err(e) if steps.git_failure == OnFailure::Fatal => return Err(format!("git sync failed: {e:#}")),
-        Err(e) => notice(
-            bridge,
-            NoticeLevel::Warning,
-            format!("git sync failed; continuing with the checkout: {e:#}"),
-        ),
+        Err(e) => notice(bridge, NoticeLevel::Warning, format!("git sync failed; continuing with the checkout: {e:#}")),
     }
     let env = child_environment(config, std::env::vars());
     if let Some(on_failure) = steps.setup {
@@ -99,19 +84,11 @@ async fn script(
     };
     let (outcome, ()) = tokio::join!(run, forward);
     let outcome = outcome.unwrap_or_else(|e| {
-        log(
-            bridge,
-            source,
-            format!("could not run {}: {e:#}", Path::new(name).display()),
-        );
+        log(bridge, source, format!("could not run {}: {e:#}", Path::new(name).display()));
         scripts::ScriptOutcome::Failed { code: None }
     });
     if outcome != scripts::ScriptOutcome::Missing {
-        log(
-            bridge,
-            LogSource::Supervisor,
-            outcome.describe(&format!(".openinspect/{name}")),
-        );
+        log(bridge, LogSource::Supervisor, outcome.describe(&format!(".openinspect/{name}")));
     }
     outcome
 }

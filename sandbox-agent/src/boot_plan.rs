@@ -59,13 +59,9 @@ pub fn plan(mode: BootMode) -> BootPlan {
             start: true,
             agent: true,
         },
-        BootMode::SnapshotRestore => BootPlan {
-            git: GitSync::KeepAndFetch,
-            git_failure: OnFailure::Warn,
-            setup: None,
-            start: true,
-            agent: true,
-        },
+        BootMode::SnapshotRestore => {
+            BootPlan { git: GitSync::KeepAndFetch, git_failure: OnFailure::Warn, setup: None, start: true, agent: true }
+        }
     }
 }
 

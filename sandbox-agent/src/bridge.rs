@@ -1,6 +1,7 @@
 //! The bridge's WebSocket to the session's Durable Object. Events go into a shared
 //! [`Outbox`] (numbered at once), are sent while connected, and everything unacknowledged is
-//! re-sent after each reconnect. Commands go to the supervisor. A heartbeat every 30 s;
+//! re-sent after each reconnect. Commands go to the supervisor. A heartbeat every 30 s (or
+//! `OI_HEARTBEAT_MS`);
 //! reconnects with capped exponential backoff. A close with 4409 (replaced) or 4410 (session
 //! deleted), or a refused handshake (401, 403, 404, 410), ends the sandbox.
 
@@ -16,8 +17,6 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::config::Config;
 use crate::outbox::Outbox;
-
-pub const HEARTBEAT: Duration = Duration::from_secs(30);
 
 /// What the bridge tells the supervisor.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,14 +82,11 @@ fn terminal_status(status: u16) -> bool {
 pub fn start(config: &Config) -> BridgeHandle {
     let (inbound_tx, inbound_rx) = mpsc::unbounded_channel();
     let (pending, _) = watch::channel(0);
-    let shared = Arc::new(Shared {
-        outbox: Mutex::new(Outbox::new()),
-        wake: Notify::new(),
-        pending,
-    });
+    let shared = Arc::new(Shared { outbox: Mutex::new(Outbox::new()), wake: Notify::new(), pending });
     let task = Task {
         url: config.bridge_url(),
         token: config.sandbox_token.clone(),
+        heartbeat: config.heartbeat,
         hello: BridgeMessage::Hello {
             sandbox_id: config.sandbox_id.clone(),
             runtime: Some(format!("sandbox-agent {}", env!("CARGO_PKG_VERSION"))),
@@ -99,15 +95,13 @@ pub fn start(config: &Config) -> BridgeHandle {
         inbound: inbound_tx,
     };
     tokio::spawn(task.run());
-    BridgeHandle {
-        shared,
-        inbound: inbound_rx,
-    }
+    BridgeHandle { shared, inbound: inbound_rx }
 }
 
 struct Task {
     url: String,
     token: String,
+    heartbeat: Duration,
     hello: BridgeMessage,
     shared: Arc<Shared>,
     inbound: mpsc::UnboundedSender<Inbound>,
@@ -155,31 +149,20 @@ impl Task {
             Ok(r) => r,
             Err(e) => return Ended::Terminated(format!("bad control-plane URL: {e}")),
         };
-        request.headers_mut().insert(
-            "Authorization",
-            format!("Bearer {}", self.token).parse().expect("header"),
-        );
+        request.headers_mut().insert("Authorization", format!("Bearer {}", self.token).parse().expect("header"));
         let ws = match tokio_tungstenite::connect_async(request).await {
             Ok((ws, _)) => ws,
             Err(WsError::Http(res)) if terminal_status(res.status().as_u16()) => {
                 return Ended::Terminated(format!("the control plane refused the sandbox ({})", res.status()))
             }
-            Err(e) => {
-                return Ended::Dropped {
-                    reason: e.to_string(),
-                    worked: false,
-                }
-            }
+            Err(e) => return Ended::Dropped { reason: e.to_string(), worked: false },
         };
         let (mut sink, mut stream) = ws.split();
-        let dropped = |reason: &str, worked: bool| Ended::Dropped {
-            reason: reason.to_string(),
-            worked,
-        };
+        let dropped = |reason: &str, worked: bool| Ended::Dropped { reason: reason.to_string(), worked };
         if sink.send(frame(&self.hello)).await.is_err() {
             return dropped("hello failed", false);
         }
-        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        let mut heartbeat = tokio::time::interval(self.heartbeat);
         heartbeat.tick().await;
         // The highest id sent on this connection; `None` until welcomed.
         let mut sent: Option<u64> = None;
@@ -248,6 +231,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tls_is_available_for_wss() {
+        // Building a client config needs a crypto provider; without one, a wss:// connection
+        // to a deployed control plane would panic.
+        let roots = rustls::RootCertStore::empty();
+        let _config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    }
+
+    #[test]
     fn backoff_is_capped() {
         let d: Vec<u128> = (1..=9).map(|n| reconnect_delay(n).as_millis()).collect();
         assert_eq!(d, vec![200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000]);
@@ -264,24 +255,11 @@ mod flush_tests {
     async fn flush_waits_for_the_ack_of_every_queued_event() {
         // A control plane that never answers: flush must time out, not return at once.
         let (pending, _) = watch::channel(0);
-        let shared = Arc::new(Shared {
-            outbox: Mutex::new(Outbox::new()),
-            wake: Notify::new(),
-            pending,
-        });
+        let shared = Arc::new(Shared { outbox: Mutex::new(Outbox::new()), wake: Notify::new(), pending });
         let (_tx, inbound) = mpsc::unbounded_channel();
-        let handle = BridgeHandle {
-            shared: shared.clone(),
-            inbound,
-        };
-        handle.send(AgentEvent::Notice(Notice {
-            level: NoticeLevel::Info,
-            message: "x".into(),
-        }));
-        assert!(
-            !handle.flush(Duration::from_millis(200)).await,
-            "nothing was acknowledged"
-        );
+        let handle = BridgeHandle { shared: shared.clone(), inbound };
+        handle.send(AgentEvent::Notice(Notice { level: NoticeLevel::Info, message: "x".into() }));
+        assert!(!handle.flush(Duration::from_millis(200)).await, "nothing was acknowledged");
         shared.outbox.lock().unwrap().ack(1);
         shared.publish();
         assert!(handle.flush(Duration::from_millis(200)).await);

@@ -11,6 +11,7 @@ use oi_protocol::provider::BootMode;
 
 pub const DEFAULT_SETUP_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(120);
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -30,6 +31,8 @@ pub struct Config {
     pub start_timeout: Duration,
     pub opencode_bin: PathBuf,
     pub agent: AgentConfig,
+    /// How often the bridge says it is alive (`OI_HEARTBEAT_MS`, default 30 s).
+    pub heartbeat: Duration,
 }
 
 impl Config {
@@ -40,10 +43,7 @@ impl Config {
     /// Reads the configuration from a map of environment variables.
     pub fn from_map(env: &BTreeMap<String, String>) -> Result<Self> {
         let get = |name: &str| -> Result<String> {
-            env.get(name)
-                .filter(|v| !v.is_empty())
-                .cloned()
-                .ok_or_else(|| anyhow!("{name} is not set"))
+            env.get(name).filter(|v| !v.is_empty()).cloned().ok_or_else(|| anyhow!("{name} is not set"))
         };
         let absolute = |name: &str| -> Result<PathBuf> {
             let path = PathBuf::from(get(name)?);
@@ -66,10 +66,7 @@ impl Config {
         let agent: AgentConfig =
             serde_json::from_str(&get("OI_AGENT_CONFIG")?).context("OI_AGENT_CONFIG is not a valid agent config")?;
         if agent.provider_for(&agent.model).is_none() {
-            bail!(
-                "OI_AGENT_CONFIG names model {:?} but no provider serves it",
-                agent.model
-            );
+            bail!("OI_AGENT_CONFIG names model {:?} but no provider serves it", agent.model);
         }
         Ok(Self {
             session_id: get("OI_SESSION_ID")?,
@@ -87,6 +84,12 @@ impl Config {
             start_timeout: seconds("START_TIMEOUT_SECONDS", DEFAULT_START_TIMEOUT)?,
             opencode_bin: absolute("OI_OPENCODE_BIN")?,
             agent,
+            heartbeat: env
+                .get("OI_HEARTBEAT_MS")
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|ms| *ms >= 100)
+                .map(Duration::from_millis)
+                .unwrap_or(DEFAULT_HEARTBEAT),
         })
     }
 
@@ -140,6 +143,7 @@ mod tests {
         assert_eq!(c.setup_timeout, DEFAULT_SETUP_TIMEOUT);
         assert_eq!(c.session_branch(), "oi/ses_1");
         assert_eq!(c.bridge_url(), "ws://127.0.0.1:8787/api/sessions/ses_1/sandbox");
+        assert_eq!(c.heartbeat, DEFAULT_HEARTBEAT);
     }
 
     #[test]
@@ -151,19 +155,13 @@ mod tests {
         let c = Config::from_map(&e).unwrap();
         assert_eq!(c.boot_mode, BootMode::SnapshotRestore);
         assert_eq!(c.setup_timeout, Duration::from_secs(7));
-        assert_eq!(
-            c.start_timeout, DEFAULT_START_TIMEOUT,
-            "an invalid value falls back to the default"
-        );
+        assert_eq!(c.start_timeout, DEFAULT_START_TIMEOUT, "an invalid value falls back to the default");
 
         e.insert("OPENINSPECT_BOOT_MODE".into(), "turbo".into());
         assert!(Config::from_map(&e).unwrap_err().to_string().contains("turbo"));
         let mut e = env();
         e.remove("OI_SANDBOX_TOKEN");
-        assert!(Config::from_map(&e)
-            .unwrap_err()
-            .to_string()
-            .contains("OI_SANDBOX_TOKEN"));
+        assert!(Config::from_map(&e).unwrap_err().to_string().contains("OI_SANDBOX_TOKEN"));
         let mut e = env();
         e.insert("OI_WORKSPACE".into(), "relative".into());
         assert!(Config::from_map(&e).unwrap_err().to_string().contains("absolute"));
@@ -176,9 +174,6 @@ mod tests {
     fn https_becomes_wss() {
         let mut e = env();
         e.insert("OI_CONTROL_PLANE_URL".into(), "https://cp.example.com".into());
-        assert_eq!(
-            Config::from_map(&e).unwrap().bridge_url(),
-            "wss://cp.example.com/api/sessions/ses_1/sandbox"
-        );
+        assert_eq!(Config::from_map(&e).unwrap().bridge_url(), "wss://cp.example.com/api/sessions/ses_1/sandbox");
     }
 }

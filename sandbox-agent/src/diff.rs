@@ -65,9 +65,7 @@ fn renamed_target(path: &str) -> String {
             return format!("{}{}{}", &path[..open], new, &path[close + 1..]).replace("//", "/");
         }
     }
-    path.split_once(" => ")
-        .map(|(_, new)| new.to_string())
-        .unwrap_or_else(|| path.to_string())
+    path.split_once(" => ").map(|(_, new)| new.to_string()).unwrap_or_else(|| path.to_string())
 }
 
 /// The `diff --git` sections of a patch, in order.
@@ -94,10 +92,8 @@ mod tests {
     #[test]
     fn splits_a_commit_per_file() {
         let files = file_changes(NUMSTAT, PATCH);
-        let summary: Vec<(&str, FileChangeKind, u32, u32, bool)> = files
-            .iter()
-            .map(|f| (f.path.as_str(), f.kind, f.insertions, f.deletions, f.patch.is_some()))
-            .collect();
+        let summary: Vec<(&str, FileChangeKind, u32, u32, bool)> =
+            files.iter().map(|f| (f.path.as_str(), f.kind, f.insertions, f.deletions, f.patch.is_some())).collect();
         assert_eq!(
             summary,
             vec![

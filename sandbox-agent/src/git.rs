@@ -24,48 +24,30 @@ fn git(config: &Config, dir: &Path) -> Command {
         // Scoped to the remote's URL, so the token goes nowhere else; not written to disk.
         cmd.env("GIT_CONFIG_COUNT", "1")
             .env("GIT_CONFIG_KEY_0", format!("http.{}.extraHeader", config.repo_url))
-            .env(
-                "GIT_CONFIG_VALUE_0",
-                format!("Authorization: Bearer {}", config.sandbox_token),
-            );
+            .env("GIT_CONFIG_VALUE_0", format!("Authorization: Bearer {}", config.sandbox_token));
     }
     cmd
 }
 
 /// Runs git; returns stdout, or an error with git's own message.
 async fn run(config: &Config, dir: &Path, args: &[&str]) -> Result<String> {
-    let out = git(config, dir)
-        .args(args)
-        .output()
-        .await
-        .with_context(|| format!("run git {}", args.join(" ")))?;
+    let out = git(config, dir).args(args).output().await.with_context(|| format!("run git {}", args.join(" ")))?;
     if !out.status.success() {
-        bail!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+        bail!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 async fn remote_branch_exists(config: &Config, branch: &str) -> bool {
-    run(
-        config,
-        &config.workspace,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("refs/remotes/origin/{branch}"),
-        ],
-    )
-    .await
-    .is_ok()
+    run(config, &config.workspace, &["rev-parse", "--verify", "--quiet", &format!("refs/remotes/origin/{branch}")])
+        .await
+        .is_ok()
 }
 
-/// Fetches the base branch and (if the remote has it) the session branch.
+/// Fetches the base branch and (if the remote has it) the session branch, from this
+/// sandbox's remote (a restored checkout still names the remote of the sandbox it came from).
 async fn fetch(config: &Config) -> Result<()> {
+    run(config, &config.workspace, &["remote", "set-url", "origin", &config.repo_url]).await?;
     let base = format!("+refs/heads/{0}:refs/remotes/origin/{0}", config.branch);
     run(config, &config.workspace, &["fetch", "--quiet", "origin", &base]).await?;
     let session = config.session_branch();
@@ -123,11 +105,7 @@ pub fn parse_shortstat(s: &str) -> (u32, u32, u32) {
 
 /// The first line of a prompt, shortened, as a commit subject.
 pub fn commit_subject(prompt: &str) -> String {
-    let line = prompt
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("Agent changes");
+    let line = prompt.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("Agent changes");
     if line.chars().count() > 72 {
         format!("{}…", line.chars().take(71).collect::<String>())
     } else {
@@ -161,11 +139,7 @@ async fn commit_inner(config: &Config, author: &User, prompt: &str, commit: &mut
     let ws = &config.workspace;
     let before = run(config, ws, &["rev-parse", "HEAD"]).await?.trim().to_string();
     run(config, ws, &["add", "-A"]).await?;
-    let staged = !git(config, ws)
-        .args(["diff", "--cached", "--quiet"])
-        .status()
-        .await?
-        .success();
+    let staged = !git(config, ws).args(["diff", "--cached", "--quiet"]).status().await?.success();
     if staged {
         let message = format!(
             "{}\n\nPrompted by {} in Open Inspect session {}.",
@@ -208,10 +182,7 @@ mod tests {
     #[test]
     fn shortstat() {
         assert_eq!(parse_shortstat(" 1 file changed, 1 insertion(+)\n"), (1, 1, 0));
-        assert_eq!(
-            parse_shortstat(" 3 files changed, 10 insertions(+), 2 deletions(-)"),
-            (3, 10, 2)
-        );
+        assert_eq!(parse_shortstat(" 3 files changed, 10 insertions(+), 2 deletions(-)"), (3, 10, 2));
         assert_eq!(parse_shortstat(" 2 files changed, 5 deletions(-)"), (2, 0, 5));
         assert_eq!(parse_shortstat(""), (0, 0, 0));
     }

@@ -14,10 +14,7 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new() -> Self {
-        Self {
-            next_id: 1,
-            ..Default::default()
-        }
+        Self { next_id: 1, ..Default::default() }
     }
 
     /// Numbers an event and keeps it; returns its id.
@@ -64,10 +61,7 @@ mod tests {
     use oi_protocol::events::{Notice, NoticeLevel};
 
     fn ev(n: u32) -> AgentEvent {
-        AgentEvent::Notice(Notice {
-            level: NoticeLevel::Info,
-            message: n.to_string(),
-        })
+        AgentEvent::Notice(Notice { level: NoticeLevel::Info, message: n.to_string() })
     }
 
     #[test]

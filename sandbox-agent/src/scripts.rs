@@ -135,11 +135,8 @@ mod tests {
 
     #[tokio::test]
     async fn streams_output_and_reports_status() {
-        let (o, lines) = run_script(
-            "echo one\necho two >&2\necho mode=$OPENINSPECT_BOOT_MODE\n",
-            Duration::from_secs(5),
-        )
-        .await;
+        let (o, lines) =
+            run_script("echo one\necho two >&2\necho mode=$OPENINSPECT_BOOT_MODE\n", Duration::from_secs(5)).await;
         assert_eq!(o, ScriptOutcome::Succeeded);
         let mut sorted = lines.clone();
         sorted.sort();
@@ -159,15 +156,8 @@ mod tests {
         assert!(matches!(o, ScriptOutcome::TimedOut { .. }));
         assert!(started.elapsed() < Duration::from_secs(5));
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let left = std::process::Command::new("pgrep")
-            .args(["-f", &format!("sleep {unique}")])
-            .output()
-            .unwrap();
-        assert!(
-            left.stdout.is_empty(),
-            "the background child survived: {}",
-            String::from_utf8_lossy(&left.stdout)
-        );
+        let left = std::process::Command::new("pgrep").args(["-f", &format!("sleep {unique}")]).output().unwrap();
+        assert!(left.stdout.is_empty(), "the background child survived: {}", String::from_utf8_lossy(&left.stdout));
     }
 
     #[tokio::test]
@@ -176,24 +166,15 @@ mod tests {
         let (o, lines) = run_script("(sleep 3) &\necho started\n", Duration::from_secs(10)).await;
         assert_eq!(o, ScriptOutcome::Succeeded);
         assert_eq!(lines, vec!["started"]);
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "did not wait for the background child"
-        );
+        assert!(started.elapsed() < Duration::from_secs(2), "did not wait for the background child");
     }
 
     #[tokio::test]
     async fn missing_is_success() {
         let (tx, _rx) = mpsc::unbounded_channel();
-        let o = run(
-            Path::new("/nonexistent/setup.sh"),
-            Path::new("/"),
-            &BTreeMap::new(),
-            Duration::from_secs(1),
-            tx,
-        )
-        .await
-        .unwrap();
+        let o = run(Path::new("/nonexistent/setup.sh"), Path::new("/"), &BTreeMap::new(), Duration::from_secs(1), tx)
+            .await
+            .unwrap();
         assert!(o.ok());
     }
 }

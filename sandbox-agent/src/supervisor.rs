@@ -123,22 +123,12 @@ impl Run {
 
     async fn on_command(&mut self, command: BridgeCommand) {
         match command {
-            BridgeCommand::Prompt {
-                message_id,
-                text,
-                author,
-                model,
-            } => {
+            BridgeCommand::Prompt { message_id, text, author, model } => {
                 // The control plane re-offers the running prompt after a reconnect.
                 if !self.seen.insert(message_id.clone()) {
                     return;
                 }
-                let prompt = Prompt {
-                    message_id,
-                    text,
-                    author,
-                    model,
-                };
+                let prompt = Prompt { message_id, text, author, model };
                 if self.current.is_some() {
                     self.queue.push_back(prompt);
                 } else {
@@ -163,11 +153,7 @@ impl Run {
     async fn start(&mut self, prompt: Prompt) {
         let opencode_id = ids::message_id(now_ms());
         self.translator.start(&prompt.message_id, &opencode_id);
-        let sent = self
-            .agent
-            .client
-            .prompt(&self.agent.session_id, &opencode_id, &prompt.text, &prompt.model)
-            .await;
+        let sent = self.agent.client.prompt(&self.agent.session_id, &opencode_id, &prompt.text, &prompt.model).await;
         self.current = Some(prompt);
         if let Err(e) = sent {
             if let Some(end) = self.translator.abandon(format!("OpenCode refused the prompt: {e:#}")) {
@@ -181,11 +167,7 @@ impl Run {
         if let Some(prompt) = self.current.take() {
             let commit = git::commit_and_push(&self.config, &prompt.message_id, &prompt.author, &prompt.text).await;
             if let Some(error) = &commit.error {
-                notice(
-                    &self.bridge,
-                    NoticeLevel::Warning,
-                    format!("commit or push failed: {error}"),
-                );
+                notice(&self.bridge, NoticeLevel::Warning, format!("commit or push failed: {error}"));
             }
             self.bridge.send(AgentEvent::Commit(commit));
         }
@@ -225,21 +207,14 @@ impl Run {
                     self.restarts
                 ),
             );
-            if let Some(end) = self
-                .translator
-                .abandon("OpenCode exited while running this prompt".into())
-            {
+            if let Some(end) = self.translator.abandon("OpenCode exited while running this prompt".into()) {
                 self.finish(end).await;
             }
             tokio::time::sleep(delay).await;
             match self.agent.restart(&self.config).await {
                 Ok(()) => {
                     self.translator = Translator::new(self.agent.session_id.clone());
-                    notice(
-                        &self.bridge,
-                        NoticeLevel::Info,
-                        format!("OpenCode restarted (attempt {})", self.restarts),
-                    );
+                    notice(&self.bridge, NoticeLevel::Info, format!("OpenCode restarted (attempt {})", self.restarts));
                     if self.current.is_none() {
                         if let Some(next) = self.queue.pop_front() {
                             self.start(next).await;
@@ -254,8 +229,5 @@ impl Run {
 }
 
 fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }

@@ -64,18 +64,12 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 }
 
 fn u64_at(v: &Value, path: &[&str]) -> u64 {
-    path.iter()
-        .try_fold(v, |v, k| v.get(k))
-        .and_then(Value::as_u64)
-        .unwrap_or(0)
+    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_u64).unwrap_or(0)
 }
 
 impl Translator {
     pub fn new(session_id: impl Into<String>) -> Self {
-        Self {
-            session_id: session_id.into(),
-            active: None,
-        }
+        Self { session_id: session_id.into(), active: None }
     }
 
     pub fn session_id(&self) -> &str {
@@ -114,16 +108,8 @@ impl Translator {
     /// Ends the run without OpenCode (it died, or the prompt could not be sent).
     pub fn abandon(&mut self, error: String) -> Option<RunEnded> {
         let a = self.active.take()?;
-        let outcome = if a.stop_requested {
-            PromptOutcome::Stopped
-        } else {
-            PromptOutcome::Failed
-        };
-        Some(RunEnded {
-            message_id: a.message_id,
-            outcome,
-            error: Some(error),
-        })
+        let outcome = if a.stop_requested { PromptOutcome::Stopped } else { PromptOutcome::Failed };
+        Some(RunEnded { message_id: a.message_id, outcome, error: Some(error) })
     }
 
     /// Translates one `/event` frame (`{"id","type","properties"}`).
@@ -184,11 +170,7 @@ impl Translator {
                     active.aborted = true;
                 } else {
                     let detail = str_at(error, &["data", "message"]).unwrap_or("");
-                    let message = if detail.is_empty() {
-                        name.to_string()
-                    } else {
-                        format!("{name}: {detail}")
-                    };
+                    let message = if detail.is_empty() { name.to_string() } else { format!("{name}: {detail}") };
                     active.error = Some(message.clone());
                     out.push(Output::Event(AgentEvent::AgentError(AgentError {
                         message_id: Some(active.message_id.clone()),
@@ -205,11 +187,7 @@ impl Translator {
                 } else {
                     PromptOutcome::Completed
                 };
-                out.push(Output::Ended(RunEnded {
-                    message_id: a.message_id,
-                    outcome,
-                    error: a.error,
-                }));
+                out.push(Output::Ended(RunEnded { message_id: a.message_id, outcome, error: a.error }));
             }
             _ => {}
         }

@@ -67,10 +67,7 @@ fn tool_call_then_text() {
         _ => None,
     });
     let completed = completed.unwrap();
-    assert_eq!(
-        (completed.tool.as_str(), completed.output.as_deref()),
-        ("bash", Some("(no output)"))
-    );
+    assert_eq!((completed.tool.as_str(), completed.output.as_deref()), ("bash", Some("(no output)")));
     assert!(completed.started_at.is_some() && completed.ended_at.is_some());
     let steps: Vec<(u64, u64)> = out
         .iter()
@@ -109,11 +106,7 @@ fn slow_stream_then_abort() {
         out.extend(t.on_event(f));
     }
     assert!(texts(&out).starts_with("word0 word1 "));
-    assert!(
-        !out.iter()
-            .any(|o| matches!(o, Output::Event(AgentEvent::AgentError(_)))),
-        "an abort is not an error"
-    );
+    assert!(!out.iter().any(|o| matches!(o, Output::Event(AgentEvent::AgentError(_)))), "an abort is not an error");
     let ends: Vec<_> = out.iter().filter(|o| matches!(o, Output::Ended(_))).collect();
     assert_eq!(ends.len(), 1, "idle is sent twice after an abort; the run ends once");
     assert!(matches!(ends[0], Output::Ended(e) if e.outcome == PromptOutcome::Stopped));
@@ -131,10 +124,7 @@ fn unreachable_model_retries() {
         })
         .collect();
     assert!(!retries.is_empty(), "retries surface");
-    assert!(
-        retries.windows(2).all(|w| w[0] < w[1]),
-        "each attempt once: {retries:?}"
-    );
+    assert!(retries.windows(2).all(|w| w[0] < w[1]), "each attempt once: {retries:?}");
     assert!(matches!(out.last(), Some(Output::Ended(e)) if e.outcome == PromptOutcome::Stopped));
 }
 
@@ -162,23 +152,12 @@ fn api_error_fails_the_prompt() {
 fn other_sessions_and_prompts_are_ignored() {
     let mut t = Translator::new("ses_other");
     t.start("msg_ours", "msg_0aaaaaaaaaaaAbcdefghijklmn");
-    let out: Vec<Output> = frames("tool-call-then-text.sse")
-        .iter()
-        .flat_map(|f| t.on_event(f))
-        .collect();
+    let out: Vec<Output> = frames("tool-call-then-text.sse").iter().flat_map(|f| t.on_event(f)).collect();
     assert!(out.is_empty());
     let mut t = Translator::new(SESSION);
     t.start("msg_ours", "msg_not_the_one_we_sent");
-    let out: Vec<Output> = frames("tool-call-then-text.sse")
-        .iter()
-        .flat_map(|f| t.on_event(f))
-        .collect();
+    let out: Vec<Output> = frames("tool-call-then-text.sse").iter().flat_map(|f| t.on_event(f)).collect();
     assert_eq!(texts(&out), "", "replies to another prompt are not ours");
     let mut idle = Translator::new(SESSION);
-    assert!(
-        frames("tool-call-then-text.sse")
-            .iter()
-            .all(|f| idle.on_event(f).is_empty()),
-        "no prompt, no output"
-    );
+    assert!(frames("tool-call-then-text.sse").iter().all(|f| idle.on_event(f).is_empty()), "no prompt, no output");
 }

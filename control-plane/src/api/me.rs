@@ -8,13 +8,7 @@ use crate::http::{json_response, read_json, Outcome};
 use crate::identity::{current_user, local_mode, local_user, local_user_cookie, validate_local_name};
 
 pub fn get(req: &Request, env: &Env) -> Outcome<Response> {
-    json_response(
-        200,
-        &Me {
-            user: current_user(req, env)?,
-            local_mode: local_mode(env),
-        },
-    )
+    json_response(200, &Me { user: current_user(req, env)?, local_mode: local_mode(env) })
 }
 
 pub async fn put(mut req: Request, env: &Env) -> Outcome<Response> {
@@ -25,8 +19,6 @@ pub async fn put(mut req: Request, env: &Env) -> Outcome<Response> {
     validate_local_name(&body.name)?;
     let user = local_user(&body.name).expect("validated");
     let mut response = json_response(200, &Me { user, local_mode: true })?;
-    response
-        .headers_mut()
-        .set("set-cookie", &local_user_cookie(&body.name))?;
+    response.headers_mut().set("set-cookie", &local_user_cookie(&body.name))?;
     Ok(response)
 }

@@ -22,13 +22,7 @@ async fn route(req: Request, env: Env) -> Outcome<Response> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
         ["api", "health"] => match method {
-            Method::Get => json_response(
-                200,
-                &Health {
-                    ok: true,
-                    version: env!("CARGO_PKG_VERSION").to_string(),
-                },
-            ),
+            Method::Get => json_response(200, &Health { ok: true, version: env!("CARGO_PKG_VERSION").to_string() }),
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
         ["api", "me"] => match method {

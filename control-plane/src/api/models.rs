@@ -20,17 +20,8 @@ pub fn list(env: &Env) -> Outcome<Response> {
     }
     if !models.iter().any(|m| m.id == default_model) {
         let provider = default_model.split('/').next().unwrap_or_default().to_string();
-        let test_model = config::model_providers(env)
-            .iter()
-            .any(|p| p.id == provider && p.test_model);
-        models.insert(
-            0,
-            ModelOption {
-                id: default_model.clone(),
-                provider,
-                test_model,
-            },
-        );
+        let test_model = config::model_providers(env).iter().any(|p| p.id == provider && p.test_model);
+        models.insert(0, ModelOption { id: default_model.clone(), provider, test_model });
     }
     json_response(200, &ModelList { default_model, models })
 }

@@ -38,16 +38,12 @@ pub async fn create(mut req: Request, env: &Env) -> Outcome<Response> {
     index_store::insert(env, &summary).await?;
     let init = async {
         let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(serde_json::to_string(&summary)?.into()));
+        init.with_method(Method::Post).with_body(Some(serde_json::to_string(&summary)?.into()));
         let request = Request::new_with_init(INIT_URL, &init)?;
         let mut response = stub(env, &summary.id)?.fetch_with_request(request).await?;
         if response.status_code() != 201 {
             let text = response.text().await.unwrap_or_default();
-            return Err(worker::Error::RustError(format!(
-                "init answered {}: {text}",
-                response.status_code()
-            )));
+            return Err(worker::Error::RustError(format!("init answered {}: {text}", response.status_code())));
         }
         Ok::<_, worker::Error>(())
     };
@@ -84,15 +80,10 @@ pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
     let limit = match query_param(&url, "limit") {
         None => None,
         Some(v) => Some(v.parse::<u32>().map_err(|_| {
-            ApiError::new(
-                ErrorCode::InvalidRequest,
-                format!("`limit` must be a positive integer, got {v:?}"),
-            )
+            ApiError::new(ErrorCode::InvalidRequest, format!("`limit` must be a positive integer, got {v:?}"))
         })?),
     };
-    let after = query_param(&url, "cursor")
-        .map(|c| SessionCursor::decode(&c))
-        .transpose()?;
+    let after = query_param(&url, "cursor").map(|c| SessionCursor::decode(&c)).transpose()?;
     let mine = match query_param(&url, "mine").as_deref() {
         None | Some("false") => false,
         Some("true") => true,
@@ -104,9 +95,7 @@ pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
             .into())
         }
     };
-    let search = query_param(&url, "q")
-        .map(|q| q.trim().to_string())
-        .filter(|q| !q.is_empty());
+    let search = query_param(&url, "q").map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
     if search.as_ref().is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::new(ErrorCode::InvalidRequest, "`q` is longer than 200 characters").into());
     }
@@ -119,13 +108,7 @@ pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
         search,
     };
     let (sessions, next) = index_store::list(env, &filter).await?;
-    json_response(
-        200,
-        &SessionList {
-            sessions,
-            next_cursor: next.map(|c| c.encode()),
-        },
-    )
+    json_response(200, &SessionList { sessions, next_cursor: next.map(|c| c.encode()) })
 }
 
 /// Sends a per-session request to the session's Durable Object, with the caller's identity.
@@ -143,9 +126,7 @@ pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outc
     }
     let user = current_user(&req, env)?;
     let mut forwarded = req.clone_mut()?;
-    forwarded
-        .headers_mut()?
-        .set(USER_HEADER, &serde_json::to_string(&user)?)?;
+    forwarded.headers_mut()?.set(USER_HEADER, &serde_json::to_string(&user)?)?;
     let response = stub(env, id)?.fetch_with_request(forwarded).await?;
     if method == Method::Delete && response.status_code() == 204 {
         index_store::delete(env, id).await?;

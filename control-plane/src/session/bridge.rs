@@ -33,20 +33,12 @@ impl SessionObject {
             let _ = ws.close(Some(CLOSE_REPLACED), Some("replaced by a new sandbox"));
         }
         // A prompt the old sandbox held cannot finish there any more.
-        for p in self
-            .store
-            .unfinished_prompts()?
-            .iter()
-            .filter(|p| queue::is_active(p.status))
-        {
-            self.finish(
-                &p.message_id,
-                PromptOutcome::Failed,
-                Some("the sandbox was replaced".into()),
-            )?;
+        for p in self.store.unfinished_prompts()?.iter().filter(|p| queue::is_active(p.status)) {
+            self.finish(&p.message_id, PromptOutcome::Failed, Some("the sandbox was replaced".into()))?;
         }
-        self.store
-            .set_sandbox(&sandbox_id, &ids::sha256_hex(&token), SandboxStatus::Spawning)?;
+        self.store.set_sandbox(&sandbox_id, &ids::sha256_hex(&token), SandboxStatus::Spawning)?;
+        self.store.sandbox_requested(ids::now_ms())?;
+        self.lifecycle_changed();
         self.record(EventBody::SandboxStatus(oi_protocol::events::SandboxStatusChanged {
             status: SandboxStatus::Spawning,
             sandbox_id: Some(sandbox_id.clone()),
@@ -73,11 +65,9 @@ impl SessionObject {
             .as_deref()
             .is_some_and(|hash| ids::constant_time_eq(hash, &ids::sha256_hex(&token)));
         if !valid {
-            return Err(ApiError::new(
-                ErrorCode::Unauthorized,
-                "the sandbox token is not valid for this session",
-            )
-            .into());
+            return Err(
+                ApiError::new(ErrorCode::Unauthorized, "the sandbox token is not valid for this session").into()
+            );
         }
         for ws in self.state.get_websockets_with_tag(BRIDGE_TAG) {
             let _ = ws.close(Some(CLOSE_REPLACED), Some("replaced by a newer connection"));
@@ -85,9 +75,7 @@ impl SessionObject {
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[BRIDGE_TAG]);
         let connection = ids::new_id("conn");
-        pair.server.serialize_attachment(&BridgeAttachment {
-            connection: connection.clone(),
-        })?;
+        pair.server.serialize_attachment(&BridgeAttachment { connection: connection.clone() })?;
         self.store.set_bridge_connection(Some(&connection), None)?;
         Ok(Response::from_websocket(pair.client)?)
     }
@@ -108,6 +96,7 @@ impl SessionObject {
             let _ = ws.close(Some(CLOSE_REPLACED), Some("replaced by a newer connection"));
             return Ok(());
         }
+        self.store.bridge_seen(ids::now_ms(), matches!(message, BridgeMessage::Event { .. }))?;
         match message {
             BridgeMessage::Hello { sandbox_id, runtime } => {
                 if meta.sandbox_id.as_deref() != Some(sandbox_id.as_str()) {
@@ -119,14 +108,8 @@ impl SessionObject {
                     let _ = ws.close(Some(CLOSE_REPLACED), Some("not this session's sandbox"));
                     return Ok(());
                 }
-                self.store
-                    .set_bridge_connection(meta.bridge_connection.as_deref(), runtime.as_deref())?;
-                self.send(
-                    ws,
-                    &BridgeCommand::Welcome {
-                        acked_through: meta.bridge_acked_through,
-                    },
-                )?;
+                self.store.set_bridge_connection(meta.bridge_connection.as_deref(), runtime.as_deref())?;
+                self.send(ws, &BridgeCommand::Welcome { acked_through: meta.bridge_acked_through })?;
                 self.resend_active(&meta)?;
                 self.dispatch_next()
             }
@@ -138,12 +121,7 @@ impl SessionObject {
                     self.on_agent_event(event)?;
                     self.send(ws, &BridgeCommand::Ack { through: id })
                 } else {
-                    self.send(
-                        ws,
-                        &BridgeCommand::Ack {
-                            through: meta.bridge_acked_through,
-                        },
-                    )
+                    self.send(ws, &BridgeCommand::Ack { through: meta.bridge_acked_through })
                 }
             }
             BridgeMessage::Heartbeat => Ok(()),
@@ -154,17 +132,10 @@ impl SessionObject {
         match event {
             AgentEvent::Ready => {
                 let Some(meta) = self.store.meta()? else { return Ok(()) };
-                let busy = self
-                    .store
-                    .unfinished_prompts()?
-                    .iter()
-                    .any(|p| queue::is_active(p.status));
-                let status = if busy {
-                    SandboxStatus::Running
-                } else {
-                    SandboxStatus::Ready
-                };
+                let busy = self.store.unfinished_prompts()?.iter().any(|p| queue::is_active(p.status));
+                let status = if busy { SandboxStatus::Running } else { SandboxStatus::Ready };
                 self.set_sandbox_status(&meta, status, None)?;
+                self.lifecycle_changed();
                 self.dispatch_next()
             }
             AgentEvent::TextDelta(e) => self.record(EventBody::TextDelta(e)).map(drop),
@@ -183,10 +154,10 @@ impl SessionObject {
     /// Boot failed: the sandbox is marked failed first (so nothing more is dispatched to it),
     /// then the prompt it held fails, then the session.
     fn on_boot_failed(&self, message: String) -> Result<()> {
-        self.record(EventBody::AgentError(AgentError {
-            message_id: None,
-            message: message.clone(),
-        }))?;
+        // A boot that fails is a permanent spawn failure, for the circuit breaker.
+        self.store.spawn_failed(ids::now_ms())?;
+        self.lifecycle_changed();
+        self.record(EventBody::AgentError(AgentError { message_id: None, message: message.clone() }))?;
         if let Some(meta) = self.store.meta()? {
             self.set_sandbox_status(&meta, SandboxStatus::Failed, Some(message.clone()))?;
         }

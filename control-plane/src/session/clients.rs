@@ -36,12 +36,7 @@ impl SessionObject {
         self.state.accept_websocket_with_tags(&pair.server, &[CLIENT_TAG]);
         self.write_client_attachment(
             &pair.server,
-            &ClientAttachment {
-                user,
-                subscribed: false,
-                presence: PresenceStatus::Active,
-                closed: false,
-            },
+            &ClientAttachment { user, subscribed: false, presence: PresenceStatus::Active, closed: false },
         )?;
         Ok(Response::from_websocket(pair.client)?)
     }
@@ -56,16 +51,8 @@ impl SessionObject {
         };
         match message {
             ClientMessage::Subscribe { after_seq } => self.subscribe(ws, attachment, after_seq.unwrap_or(0)),
-            ClientMessage::Prompt {
-                text,
-                client_request_id,
-                model,
-            } => {
-                let req = PromptRequest {
-                    text,
-                    client_request_id: client_request_id.clone(),
-                    model,
-                };
+            ClientMessage::Prompt { text, client_request_id, model } => {
+                let req = PromptRequest { text, client_request_id: client_request_id.clone(), model };
                 match self.enqueue(&attachment.user, &req) {
                     Ok(accepted) => self.send(
                         ws,
@@ -86,7 +73,12 @@ impl SessionObject {
                 Ok(_) => Ok(()),
                 Err(failure) => self.reply_failure(ws, failure, None),
             },
-            ClientMessage::Typing => self.set_presence(ws, &mut attachment, PresenceStatus::Typing),
+            ClientMessage::Typing => {
+                // Someone is composing: start a sandbox early, if the session has none.
+                self.store.warm_requested(crate::ids::now_ms())?;
+                self.lifecycle_changed();
+                self.set_presence(ws, &mut attachment, PresenceStatus::Typing)
+            }
             ClientMessage::Presence { status } => self.set_presence(ws, &mut attachment, status),
             ClientMessage::Ping => self.send(ws, &ServerMessage::Pong),
         }
@@ -98,10 +90,7 @@ impl SessionObject {
         let Some(meta) = self.store.meta()? else {
             return self.reply_failure(
                 ws,
-                Failure::Api(oi_protocol::ApiError::new(
-                    oi_protocol::ErrorCode::SessionNotFound,
-                    "no such session",
-                )),
+                Failure::Api(oi_protocol::ApiError::new(oi_protocol::ErrorCode::SessionNotFound, "no such session")),
                 None,
             );
         };
@@ -114,20 +103,10 @@ impl SessionObject {
         let first = chunks.next().unwrap_or_default();
         self.send(
             ws,
-            &ServerMessage::Subscribed {
-                state: Box::new(state),
-                events: first,
-                complete: chunks.peek().is_none(),
-            },
+            &ServerMessage::Subscribed { state: Box::new(state), events: first, complete: chunks.peek().is_none() },
         )?;
         while let Some(events) = chunks.next() {
-            self.send(
-                ws,
-                &ServerMessage::Backlog {
-                    events,
-                    complete: chunks.peek().is_none(),
-                },
-            )?;
+            self.send(ws, &ServerMessage::Backlog { events, complete: chunks.peek().is_none() })?;
         }
         if !was_subscribed {
             self.broadcast_presence();
@@ -155,12 +134,6 @@ impl SessionObject {
                 )
             }
         };
-        self.send(
-            ws,
-            &ServerMessage::Error {
-                error,
-                client_request_id,
-            },
-        )
+        self.send(ws, &ServerMessage::Error { error, client_request_id })
     }
 }

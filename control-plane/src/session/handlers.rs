@@ -52,14 +52,7 @@ impl SessionObject {
                 let mut events = self.store.events_after(after, Some(limit + 1))?;
                 let has_more = events.len() > limit as usize;
                 events.truncate(limit as usize);
-                json_response(
-                    200,
-                    &EventsPage {
-                        events,
-                        has_more,
-                        last_seq: meta.last_seq,
-                    },
-                )
+                json_response(200, &EventsPage { events, has_more, last_seq: meta.last_seq })
             }
             (SessionRoute::ClientSocket, _) => {
                 require_upgrade(&req)?;
@@ -100,10 +93,7 @@ impl SessionObject {
         if summary.archived != archived {
             summary.archived = archived;
             summary.updated_at = ids::now_ms().max(summary.updated_at);
-            self.record(EventBody::Archived(ArchiveChanged {
-                archived,
-                by: user.clone(),
-            }))?;
+            self.record(EventBody::Archived(ArchiveChanged { archived, by: user.clone() }))?;
             self.save_summary(&summary)?;
         }
         json_response(200, &summary)
@@ -116,11 +106,7 @@ impl SessionObject {
         }
         for ws in self.state.get_websockets() {
             let bridge = self.state.get_tags(&ws).iter().any(|t| t == super::sockets::BRIDGE_TAG);
-            let code = if bridge {
-                CLOSE_SESSION_DELETED
-            } else {
-                CLOSE_CLIENT_SESSION_DELETED
-            };
+            let code = if bridge { CLOSE_SESSION_DELETED } else { CLOSE_CLIENT_SESSION_DELETED };
             let _ = ws.close(Some(code), Some("session deleted"));
         }
         *self.client_cache.borrow_mut() = None;
@@ -138,10 +124,7 @@ fn require_upgrade(req: &Request) -> Outcome<()> {
     if upgrade.eq_ignore_ascii_case("websocket") {
         Ok(())
     } else {
-        Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            "this route takes a WebSocket upgrade (`Upgrade: websocket`)",
-        )
-        .into())
+        Err(ApiError::new(ErrorCode::InvalidRequest, "this route takes a WebSocket upgrade (`Upgrade: websocket`)")
+            .into())
     }
 }

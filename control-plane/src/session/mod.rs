@@ -6,6 +6,7 @@ mod bridge;
 mod clients;
 mod handlers;
 mod lifecycle;
+mod lifecycle_store;
 mod prompts;
 pub mod routes;
 mod schema;
@@ -25,6 +26,9 @@ pub struct SessionObject {
     env: Env,
     store: Store,
     client_cache: sockets::ClientCache,
+    /// Set when a lifecycle deadline may have moved earlier; the alarm is reset at the end of
+    /// the event.
+    reschedule_wanted: std::cell::Cell<bool>,
 }
 
 impl worker::DurableObject for SessionObject {
@@ -33,19 +37,16 @@ impl worker::DurableObject for SessionObject {
         if let Err(e) = store.create_schema() {
             worker::console_error!("session schema: {e}");
         }
-        Self {
-            state,
-            env,
-            store,
-            client_cache: Default::default(),
-        }
+        Self { state, env, store, client_cache: Default::default(), reschedule_wanted: Default::default() }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        match self.handle(req).await {
+        let response = match self.handle(req).await {
             Ok(response) => Ok(response),
             Err(failure) => failure_response(failure),
-        }
+        };
+        self.reschedule_if_wanted().await?;
+        response
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -62,10 +63,11 @@ impl worker::DurableObject for SessionObject {
             }
         };
         if self.state.get_tags(&ws).iter().any(|t| t == sockets::BRIDGE_TAG) {
-            self.on_bridge_frame(&ws, &text)
+            self.on_bridge_frame(&ws, &text)?;
         } else {
-            self.on_client_frame(&ws, &text)
+            self.on_client_frame(&ws, &text)?;
         }
+        self.reschedule_if_wanted().await
     }
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, _was_clean: bool) -> Result<()> {
@@ -83,18 +85,14 @@ impl worker::DurableObject for SessionObject {
 impl SessionObject {
     /// The session's row, or `session_not_found` (never initialized, or purged).
     fn meta(&self) -> Outcome<Meta> {
-        self.store
-            .meta()?
-            .ok_or_else(|| ApiError::new(ErrorCode::SessionNotFound, "no such session").into())
+        self.store.meta()?.ok_or_else(|| ApiError::new(ErrorCode::SessionNotFound, "no such session").into())
     }
 
     /// Saves the summary, tells connected clients, and updates the D1 index in the
     /// background (an older update never overwrites a newer one there).
     fn save_summary(&self, summary: &SessionSummary) -> Result<()> {
         self.store.save_summary(summary)?;
-        self.broadcast(&oi_protocol::client::ServerMessage::Session {
-            summary: summary.clone(),
-        });
+        self.broadcast(&oi_protocol::client::ServerMessage::Session { summary: summary.clone() });
         let env = self.env.clone();
         let summary = summary.clone();
         self.state.wait_until(async move {

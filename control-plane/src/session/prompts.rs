@@ -79,28 +79,15 @@ impl SessionObject {
         let meta = self.meta()?;
         let unfinished = self.store.unfinished_prompts()?;
         let entries: Vec<_> = unfinished.iter().map(Prompt::entry).collect();
-        let prior = self
-            .store
-            .prompt_by_request(&req.client_request_id)?
-            .map(|p| PriorRequest {
-                position: queue::positions(&entries)
-                    .into_iter()
-                    .find(|(id, _)| *id == p.message_id)
-                    .map(|(_, pos)| pos),
-                text: p.text,
-                message_id: p.message_id,
-            });
-        match admit(
-            prior.as_ref(),
-            &req.text,
-            queue::waiting_count(&entries),
-            meta.summary.archived,
-        )? {
-            Admission::Duplicate { message_id, position } => Ok(PromptAccepted {
-                message_id,
-                position,
-                duplicate: true,
-            }),
+        let prior = self.store.prompt_by_request(&req.client_request_id)?.map(|p| PriorRequest {
+            position: queue::positions(&entries).into_iter().find(|(id, _)| *id == p.message_id).map(|(_, pos)| pos),
+            text: p.text,
+            message_id: p.message_id,
+        });
+        match admit(prior.as_ref(), &req.text, queue::waiting_count(&entries), meta.summary.archived)? {
+            Admission::Duplicate { message_id, position } => {
+                Ok(PromptAccepted { message_id, position, duplicate: true })
+            }
             Admission::Accept => {
                 let prompt = Prompt {
                     message_id: ids::new_id("msg"),
@@ -116,12 +103,8 @@ impl SessionObject {
                 self.broadcast_queue()?;
                 self.refresh_status(true)?;
                 self.dispatch_next()?;
-                self.request_sandbox()?;
-                Ok(PromptAccepted {
-                    message_id: prompt.message_id,
-                    position,
-                    duplicate: false,
-                })
+                self.lifecycle_changed();
+                Ok(PromptAccepted { message_id: prompt.message_id, position, duplicate: false })
             }
         }
     }
@@ -154,8 +137,9 @@ impl SessionObject {
         if self.send(&bridge, &command).is_err() {
             return Ok(()); // The bridge is going away; the prompt stays queued.
         }
-        self.store
-            .set_prompt_status(&prompt.message_id, PromptStatus::Processing, ids::now_ms())?;
+        self.store.set_prompt_status(&prompt.message_id, PromptStatus::Processing, ids::now_ms())?;
+        self.store.prompt_dispatched(ids::now_ms())?;
+        self.lifecycle_changed();
         self.record(EventBody::UserMessage(UserMessage {
             message_id: prompt.message_id.clone(),
             author: prompt.author.clone(),
@@ -185,12 +169,7 @@ impl SessionObject {
                 },
             )?;
             if p.status == PromptStatus::Stopping {
-                self.send(
-                    &bridge,
-                    &BridgeCommand::Stop {
-                        message_id: p.message_id.clone(),
-                    },
-                )?;
+                self.send(&bridge, &BridgeCommand::Stop { message_id: p.message_id.clone() })?;
             }
         }
         Ok(())
@@ -204,30 +183,16 @@ impl SessionObject {
         match decide_stop(&entries, bridge.is_some()) {
             StopDecision::NothingRunning => Ok(StopAccepted { message_id: None }),
             StopDecision::AskBridge { message_id } => {
-                self.store
-                    .set_prompt_status(&message_id, PromptStatus::Stopping, ids::now_ms())?;
+                self.store.set_prompt_status(&message_id, PromptStatus::Stopping, ids::now_ms())?;
                 if let Some(bridge) = bridge {
-                    let _ = self.send(
-                        &bridge,
-                        &BridgeCommand::Stop {
-                            message_id: message_id.clone(),
-                        },
-                    );
+                    let _ = self.send(&bridge, &BridgeCommand::Stop { message_id: message_id.clone() });
                 }
                 self.broadcast_queue()?;
-                Ok(StopAccepted {
-                    message_id: Some(message_id),
-                })
+                Ok(StopAccepted { message_id: Some(message_id) })
             }
             StopDecision::FinishNow { message_id } => {
-                self.finish(
-                    &message_id,
-                    PromptOutcome::Stopped,
-                    Some("stopped before the sandbox confirmed".into()),
-                )?;
-                Ok(StopAccepted {
-                    message_id: Some(message_id),
-                })
+                self.finish(&message_id, PromptOutcome::Stopped, Some("stopped before the sandbox confirmed".into()))?;
+                Ok(StopAccepted { message_id: Some(message_id) })
             }
         }
     }
@@ -245,8 +210,7 @@ impl SessionObject {
             )
             .into());
         }
-        self.store
-            .set_prompt_status(message_id, PromptStatus::Cancelled, ids::now_ms())?;
+        self.store.set_prompt_status(message_id, PromptStatus::Cancelled, ids::now_ms())?;
         self.broadcast_queue()?;
         self.refresh_status(true)?;
         Ok(())
@@ -257,8 +221,7 @@ impl SessionObject {
         let Some(prompt) = self.store.prompt(message_id)? else {
             return Ok(());
         };
-        self.store
-            .set_prompt_status(message_id, PromptStatus::Finished, ids::now_ms())?;
+        self.store.set_prompt_status(message_id, PromptStatus::Finished, ids::now_ms())?;
         // The transcript shows the prompt with its failure.
         self.record(EventBody::UserMessage(UserMessage {
             message_id: prompt.message_id.clone(),
@@ -283,15 +246,13 @@ impl SessionObject {
         if !queue::is_active(prompt.status) {
             return Ok(());
         }
-        self.store
-            .set_prompt_status(message_id, PromptStatus::Finished, ids::now_ms())?;
-        self.record(EventBody::PromptFinished(PromptFinished {
-            message_id: message_id.to_string(),
-            outcome,
-            error,
-        }))?;
+        self.store.set_prompt_status(message_id, PromptStatus::Finished, ids::now_ms())?;
+        self.record(EventBody::PromptFinished(PromptFinished { message_id: message_id.to_string(), outcome, error }))?;
         let plan = compaction::plan(&self.store.events_of_message(message_id)?, message_id);
         self.store.apply_compaction(&plan)?;
+        // Snapshot the sandbox once it is idle again.
+        self.store.set_snapshot_due(true)?;
+        self.lifecycle_changed();
         if let Some(meta) = self.store.meta()? {
             if meta.sandbox_status == SandboxStatus::Running {
                 self.set_sandbox_status(&meta, SandboxStatus::Ready, None)?;

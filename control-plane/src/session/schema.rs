@@ -48,4 +48,23 @@ pub const SCHEMA: &[&str] = &[
         ON prompts ((status IN ('processing', 'stopping')))
         WHERE status IN ('processing', 'stopping')",
     "CREATE INDEX IF NOT EXISTS prompts_unfinished ON prompts (status, ord)",
+    // One row: the lifecycle facts the alarm decides on (session-core's lifecycle::Facts).
+    "CREATE TABLE IF NOT EXISTS lifecycle (
+        id                  INTEGER PRIMARY KEY CHECK (id = 1),
+        requested_at        INTEGER,
+        last_heartbeat      INTEGER,
+        last_activity       INTEGER,
+        extended_until      INTEGER,
+        warm_requested_at   INTEGER,
+        ran_prompt          INTEGER NOT NULL DEFAULT 0,
+        snapshot_id         TEXT,
+        snapshot_generation INTEGER,
+        snapshot_due        INTEGER NOT NULL DEFAULT 0,
+        spawn_failures      TEXT NOT NULL DEFAULT '[]',
+        retry_at            INTEGER,
+        blocked_reported    INTEGER,
+        capabilities        TEXT,
+        capabilities_at     INTEGER
+    )",
+    "INSERT OR IGNORE INTO lifecycle (id) VALUES (1)",
 ];

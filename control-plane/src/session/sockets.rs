@@ -94,13 +94,7 @@ impl SessionObject {
         if self.state.get_tags(ws).iter().any(|t| t == BRIDGE_TAG) {
             self.send(ws, &oi_protocol::bridge::BridgeCommand::Error { error })
         } else {
-            self.send(
-                ws,
-                &ServerMessage::Error {
-                    error,
-                    client_request_id: None,
-                },
-            )
+            self.send(ws, &ServerMessage::Error { error, client_request_id: None })
         }
     }
 
@@ -113,11 +107,7 @@ impl SessionObject {
                     p.connections += 1;
                     p.status = more_present(p.status, a.presence);
                 }
-                None => out.push(Participant {
-                    user: a.user,
-                    status: a.presence,
-                    connections: 1,
-                }),
+                None => out.push(Participant { user: a.user, status: a.presence, connections: 1 }),
             }
         }
         out.sort_by(|a, b| a.user.id.cmp(&b.user.id));
@@ -125,19 +115,14 @@ impl SessionObject {
     }
 
     pub(super) fn broadcast_presence(&self) {
-        self.broadcast(&ServerMessage::Presence {
-            participants: self.participants(),
-        });
+        self.broadcast(&ServerMessage::Presence { participants: self.participants() });
     }
 
     /// The current bridge's socket, if it is connected.
     pub(super) fn bridge_socket(&self, meta: &Meta) -> Option<WebSocket> {
         let current = meta.bridge_connection.as_deref()?;
         self.state.get_websockets_with_tag(BRIDGE_TAG).into_iter().find(|ws| {
-            ws.deserialize_attachment::<BridgeAttachment>()
-                .ok()
-                .flatten()
-                .is_some_and(|a| a.connection == current)
+            ws.deserialize_attachment::<BridgeAttachment>().ok().flatten().is_some_and(|a| a.connection == current)
         })
     }
 

@@ -72,10 +72,7 @@ pub struct Prompt {
 
 impl Prompt {
     pub fn entry(&self) -> QueueEntry {
-        QueueEntry {
-            message_id: self.message_id.clone(),
-            status: self.status,
-        }
+        QueueEntry { message_id: self.message_id.clone(), status: self.status }
     }
 
     pub fn queued(&self, position: u32) -> QueuedPrompt {
@@ -140,11 +137,11 @@ impl Store {
         Ok(())
     }
 
-    fn rows<T: DeserializeOwned>(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<Vec<T>> {
+    pub(super) fn rows<T: DeserializeOwned>(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<Vec<T>> {
         self.sql.exec(query, Some(args))?.to_array()
     }
 
-    fn run(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<()> {
+    pub(super) fn run(&self, query: &str, args: Vec<SqlStorageValue>) -> Result<()> {
         self.sql.exec(query, Some(args))?;
         Ok(())
     }
@@ -202,20 +199,12 @@ impl Store {
     pub fn save_summary(&self, s: &SessionSummary) -> Result<()> {
         self.run(
             "UPDATE meta SET status = ?, archived = ?, title = ?, updated_at = ? WHERE id = 1",
-            vec![
-                s.status.as_str().into(),
-                (s.archived as i64).into(),
-                s.title.clone().into(),
-                s.updated_at.into(),
-            ],
+            vec![s.status.as_str().into(), (s.archived as i64).into(), s.title.clone().into(), s.updated_at.into()],
         )
     }
 
     pub fn set_sandbox_status(&self, status: SandboxStatus) -> Result<()> {
-        self.run(
-            "UPDATE meta SET sandbox_status = ? WHERE id = 1",
-            vec![enum_str(status).into()],
-        )
+        self.run("UPDATE meta SET sandbox_status = ? WHERE id = 1", vec![enum_str(status).into()])
     }
 
     /// A new sandbox: its id and token hash; acknowledgements start again from zero.
@@ -230,18 +219,12 @@ impl Store {
     pub fn set_bridge_connection(&self, connection: Option<&str>, runtime: Option<&str>) -> Result<()> {
         self.run(
             "UPDATE meta SET bridge_connection = ?, bridge_runtime = COALESCE(?, bridge_runtime) WHERE id = 1",
-            vec![
-                connection.map(str::to_string).into(),
-                runtime.map(str::to_string).into(),
-            ],
+            vec![connection.map(str::to_string).into(), runtime.map(str::to_string).into()],
         )
     }
 
     pub fn set_bridge_acked(&self, through: u64) -> Result<()> {
-        self.run(
-            "UPDATE meta SET bridge_acked_through = ? WHERE id = 1",
-            vec![(through as i64).into()],
-        )
+        self.run("UPDATE meta SET bridge_acked_through = ? WHERE id = 1", vec![(through as i64).into()])
     }
 
     // ----- events -----
@@ -252,20 +235,14 @@ impl Store {
         struct Seq {
             last_seq: i64,
         }
-        let seq: Vec<Seq> = self.rows(
-            "UPDATE meta SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
-            vec![],
-        )?;
+        let seq: Vec<Seq> =
+            self.rows("UPDATE meta SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq", vec![])?;
         let seq = seq.first().ok_or_else(|| err("no session row"))?.last_seq as u64;
         let event = SessionEvent { seq, at, body };
         let json = serde_json::to_string(&event).map_err(err)?;
         self.run(
             "INSERT INTO events (seq, message_id, json) VALUES (?, ?, ?)",
-            vec![
-                (seq as i64).into(),
-                event.body.message_id().map(str::to_string).into(),
-                json.as_str().into(),
-            ],
+            vec![(seq as i64).into(), event.body.message_id().map(str::to_string).into(), json.as_str().into()],
         )?;
         Ok((event, json))
     }
@@ -277,24 +254,15 @@ impl Store {
                 "SELECT json FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
                 vec![(after as i64).into(), (limit as i64).into()],
             )?,
-            None => self.rows(
-                "SELECT json FROM events WHERE seq > ? ORDER BY seq",
-                vec![(after as i64).into()],
-            )?,
+            None => self.rows("SELECT json FROM events WHERE seq > ? ORDER BY seq", vec![(after as i64).into()])?,
         };
-        rows.into_iter()
-            .map(|r| serde_json::from_str(&r.json).map_err(err))
-            .collect()
+        rows.into_iter().map(|r| serde_json::from_str(&r.json).map_err(err)).collect()
     }
 
     pub fn events_of_message(&self, message_id: &str) -> Result<Vec<SessionEvent>> {
-        let rows: Vec<JsonRow> = self.rows(
-            "SELECT json FROM events WHERE message_id = ? ORDER BY seq",
-            vec![message_id.into()],
-        )?;
-        rows.into_iter()
-            .map(|r| serde_json::from_str(&r.json).map_err(err))
-            .collect()
+        let rows: Vec<JsonRow> =
+            self.rows("SELECT json FROM events WHERE message_id = ? ORDER BY seq", vec![message_id.into()])?;
+        rows.into_iter().map(|r| serde_json::from_str(&r.json).map_err(err)).collect()
     }
 
     pub fn apply_compaction(&self, plan: &CompactionPlan) -> Result<()> {
@@ -303,10 +271,7 @@ impl Store {
         }
         for event in &plan.rewrite {
             let json = serde_json::to_string(event).map_err(err)?;
-            self.run(
-                "UPDATE events SET json = ? WHERE seq = ?",
-                vec![json.into(), (event.seq as i64).into()],
-            )?;
+            self.run("UPDATE events SET json = ? WHERE seq = ?", vec![json.into(), (event.seq as i64).into()])?;
         }
         Ok(())
     }
@@ -326,10 +291,8 @@ impl Store {
     }
 
     pub fn prompt(&self, message_id: &str) -> Result<Option<Prompt>> {
-        let rows: Vec<PromptRow> = self.rows(
-            &format!("SELECT {PROMPT_COLUMNS} FROM prompts WHERE message_id = ?"),
-            vec![message_id.into()],
-        )?;
+        let rows: Vec<PromptRow> =
+            self.rows(&format!("SELECT {PROMPT_COLUMNS} FROM prompts WHERE message_id = ?"), vec![message_id.into()])?;
         rows.into_iter().next().map(PromptRow::into_prompt).transpose()
     }
 
@@ -377,10 +340,8 @@ impl Store {
                 "UPDATE prompts SET status = ?, finished_at = ? WHERE message_id = ?",
                 vec![status_str.into(), at.into(), message_id.into()],
             ),
-            PromptStatus::Queued | PromptStatus::Stopping => self.run(
-                "UPDATE prompts SET status = ? WHERE message_id = ?",
-                vec![status_str.into(), message_id.into()],
-            ),
+            PromptStatus::Queued | PromptStatus::Stopping => self
+                .run("UPDATE prompts SET status = ? WHERE message_id = ?", vec![status_str.into(), message_id.into()]),
         }
     }
 }

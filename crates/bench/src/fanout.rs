@@ -24,10 +24,7 @@ pub async fn run() -> anyhow::Result<()> {
     let cp = ControlPlane::start().await?;
     println!("## Session Durable Object fan-out (wrangler dev, workerd, loopback)\n");
     println!("Throughput: {EVENTS} text deltas of ~100 bytes sent back to back by one bridge.");
-    println!(
-        "Latency: {PACED_EVENTS} deltas paced every {} ms; bridge send → client receipt.\n",
-        PACE.as_millis()
-    );
+    println!("Latency: {PACED_EVENTS} deltas paced every {} ms; bridge send → client receipt.\n", PACE.as_millis());
     println!("| clients | events/s | deliveries/s | latency p50 ms | p99 ms | max ms |");
     println!("|---|---|---|---|---|---|");
     for clients in [1usize, 10, 50] {
@@ -54,13 +51,8 @@ struct Measured {
 
 async fn measure(cp: &ControlPlane, clients: usize, events: usize, pace: Option<Duration>) -> anyhow::Result<Measured> {
     let api = cp.api();
-    let id = api
-        .create_session(&CreateSessionRequest {
-            repo: "/bench/repo.git".into(),
-            ..Default::default()
-        })
-        .await?
-        .id;
+    let id =
+        api.create_session(&CreateSessionRequest { repo: "/bench/repo.git".into(), ..Default::default() }).await?.id;
     let attach = api.attach_sandbox(&id).await?;
     let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
     api.prompt(&id, &Api::prompt_request("benchmark")).await?;

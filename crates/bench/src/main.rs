@@ -15,11 +15,7 @@ async fn main() -> anyhow::Result<()> {
     let only: Vec<String> = std::env::args().skip(1).collect();
     let wants = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     println!("# Open Inspect benchmarks\n");
-    println!(
-        "machine: {} cores, {}\n",
-        std::thread::available_parallelism()?.get(),
-        stats::memory_total()
-    );
+    println!("machine: {} cores, {}\n", std::thread::available_parallelism()?.get(), stats::memory_total());
     if wants("bundle") {
         bundle::run()?;
     }

@@ -27,10 +27,7 @@ pub async fn run() -> anyhow::Result<()> {
     let (mut ready, mut cold, mut warm, mut rss) = (vec![], vec![], vec![], vec![]);
     for _ in 0..COLD_RUNS {
         let session = api
-            .create_session(&CreateSessionRequest {
-                repo: repo.path().display().to_string(),
-                ..Default::default()
-            })
+            .create_session(&CreateSessionRequest { repo: repo.path().display().to_string(), ..Default::default() })
             .await?;
         let (mut client, _) = ClientSocket::join(&stack.cp.ws_url(), &session.id, None).await?;
         stack.model.push(Turn::text("Hello from the benchmark."));
@@ -49,27 +46,21 @@ pub async fn run() -> anyhow::Result<()> {
         }
         cold.push(started.elapsed());
         ready.push(saw_ready.unwrap_or_default());
-        client
-            .wait_event(|e| matches!(e.body, EventBody::PromptFinished(_)))
-            .await?;
+        client.wait_event(|e| matches!(e.body, EventBody::PromptFinished(_))).await?;
         for _ in 0..WARM_RUNS {
             stack.model.push(Turn::text("Warm answer."));
             let started = Instant::now();
             let m = api.prompt(&session.id, &Api::prompt_request("again")).await?.message_id;
-            client
-                .wait_event(|e| matches!(&e.body, EventBody::TextDelta(d) if d.message_id == m))
-                .await?;
+            client.wait_event(|e| matches!(&e.body, EventBody::TextDelta(d) if d.message_id == m)).await?;
             warm.push(started.elapsed());
-            client
-                .wait_event(|e| matches!(&e.body, EventBody::PromptFinished(p) if p.message_id == m))
-                .await?;
+            client.wait_event(|e| matches!(&e.body, EventBody::PromptFinished(p) if p.message_id == m)).await?;
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
         if let Some(sandbox) = client.events.iter().rev().find_map(|e| match &e.body {
             EventBody::SandboxStatus(s) => s.sandbox_id.clone(),
             _ => None,
         }) {
-            rss.push(rss_under(&stack.sandbox_dir(&sandbox)));
+            rss.push(rss_of(&sandbox));
         }
         api.delete_session(&session.id).await?;
     }
@@ -78,18 +69,11 @@ pub async fn run() -> anyhow::Result<()> {
     println!("| measure | p50 ms | max ms |");
     println!("|---|---|---|");
     for (name, samples) in [
-        (
-            "first prompt → sandbox ready (spawn, clone, OpenCode healthy)",
-            &mut ready,
-        ),
+        ("first prompt → sandbox ready (spawn, clone, OpenCode healthy)", &mut ready),
         ("prompt → first delta, cold (no sandbox yet)", &mut cold),
         ("prompt → first delta, warm (sandbox ready)", &mut warm),
     ] {
-        println!(
-            "| {name} | {} | {} |",
-            ms(percentile(samples, 50.0)),
-            ms(percentile(samples, 100.0))
-        );
+        println!("| {name} | {} | {} |", ms(percentile(samples, 50.0)), ms(percentile(samples, 100.0)));
     }
     let mb: Vec<f64> = rss.iter().map(|kb| *kb as f64 / 1024.0).collect();
     let avg = mb.iter().sum::<f64>() / mb.len().max(1) as f64;
@@ -101,14 +85,19 @@ pub async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The summed resident memory (KiB) of processes whose working directory is under `dir`.
-fn rss_under(dir: &std::path::Path) -> u64 {
+/// The summed resident memory (KiB) of a sandbox's processes (those whose environment names
+/// it: the supervisor, OpenCode, the agent's tools).
+fn rss_of(sandbox_id: &str) -> u64 {
+    let marker = format!("OI_SANDBOX_ID={sandbox_id}");
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(dir)))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == marker.as_bytes()))
+        })
         .filter_map(|pid| {
             let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
             status

@@ -19,11 +19,7 @@ pub fn ms(d: Duration) -> String {
 pub fn memory_total() -> String {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| {
-            m.lines()
-                .next()
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
-        })
+        .and_then(|m| m.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
         .and_then(|kb| kb.parse::<u64>().ok())
         .map(|kb| format!("{:.0} GiB RAM", kb as f64 / 1024.0 / 1024.0))
         .unwrap_or_else(|| "unknown RAM".into())

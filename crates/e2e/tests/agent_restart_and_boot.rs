@@ -15,25 +15,17 @@ async fn a_killed_opencode_is_restarted_and_reported() -> anyhow::Result<()> {
     let stack = Stack::start().await?;
     let repo = BareRepo::with_files(&[("README.md", "# app\n")])?;
     let (session, mut client) = open_session(&stack, &repo).await?;
-    stack
-        .model
-        .push_all([Turn::text("First answer."), Turn::text("After the restart.")]);
+    stack.model.push_all([Turn::text("First answer."), Turn::text("After the restart.")]);
     let first = prompt(&stack, &session.id, "Hello").await?;
-    assert_eq!(
-        wait_finished(&stack, &mut client, &first).await?.outcome,
-        PromptOutcome::Completed
-    );
+    assert_eq!(wait_finished(&stack, &mut client, &first).await?.outcome, PromptOutcome::Completed);
 
     let sandbox = sandbox_id(&client).unwrap();
-    let workspace = stack.sandbox_dir(&sandbox).join("workspace");
-    let opencode: Vec<u32> = processes_under(&workspace)
+    let opencode: Vec<u32> = processes_of(&sandbox)
         .into_iter()
         .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.contains("serve")))
         .collect();
     assert_eq!(opencode.len(), 1, "one OpenCode server in the sandbox: {opencode:?}");
-    std::process::Command::new("kill")
-        .args(["-9", &opencode[0].to_string()])
-        .status()?;
+    std::process::Command::new("kill").args(["-9", &opencode[0].to_string()]).status()?;
 
     let exited = wait_for(&mut client, Duration::from_secs(60), |e| {
         matches!(&e.body, EventBody::Notice(n) if n.level == NoticeLevel::Warning && n.message.contains("OpenCode exited"))
@@ -47,16 +39,8 @@ async fn a_killed_opencode_is_restarted_and_reported() -> anyhow::Result<()> {
     )
     .await?;
     let second = prompt(&stack, &session.id, "Still there?").await?;
-    assert_eq!(
-        wait_finished(&stack, &mut client, &second).await?.outcome,
-        PromptOutcome::Completed
-    );
-    let turn = client
-        .transcript()
-        .turns
-        .into_iter()
-        .find(|t| t.message_id == second)
-        .unwrap();
+    assert_eq!(wait_finished(&stack, &mut client, &second).await?.outcome, PromptOutcome::Completed);
+    let turn = client.transcript().turns.into_iter().find(|t| t.message_id == second).unwrap();
     assert!(format!("{:?}", turn.parts).contains("After the restart."));
     Ok(())
 }
@@ -66,23 +50,13 @@ async fn a_failing_start_script_fails_the_boot_clearly() -> anyhow::Result<()> {
     let stack = Stack::start().await?;
     let repo = BareRepo::with_files(&[
         ("README.md", "# app\n"),
-        (
-            ".openinspect/start.sh",
-            "echo starting the dev server\necho 'port 3000 is taken' >&2\nexit 3\n",
-        ),
+        (".openinspect/start.sh", "echo starting the dev server\necho 'port 3000 is taken' >&2\nexit 3\n"),
     ])?;
     let (session, mut client) = open_session(&stack, &repo).await?;
     let m = prompt(&stack, &session.id, "Anything").await?;
     let failed = wait_finished(&stack, &mut client, &m).await?;
     assert_eq!(failed.outcome, PromptOutcome::Failed);
-    assert!(
-        failed
-            .error
-            .as_deref()
-            .unwrap_or("")
-            .contains(".openinspect/start.sh exited with status 3"),
-        "{failed:?}"
-    );
+    assert!(failed.error.as_deref().unwrap_or("").contains(".openinspect/start.sh exited with status 3"), "{failed:?}");
     let lines: Vec<String> = client
         .events
         .iter()
@@ -108,19 +82,13 @@ async fn a_failing_setup_script_warns_and_the_session_goes_on() -> anyhow::Resul
     let stack = Stack::start().await?;
     let repo = BareRepo::with_files(&[
         ("README.md", "# app\n"),
-        (
-            ".openinspect/setup.sh",
-            "echo installing deps in $OPENINSPECT_BOOT_MODE mode\nexit 1\n",
-        ),
+        (".openinspect/setup.sh", "echo installing deps in $OPENINSPECT_BOOT_MODE mode\nexit 1\n"),
         (".openinspect/start.sh", "echo started\n"),
     ])?;
     let (session, mut client) = open_session(&stack, &repo).await?;
     stack.model.push_all([Turn::text("Working anyway.")]);
     let m = prompt(&stack, &session.id, "Go").await?;
-    assert_eq!(
-        wait_finished(&stack, &mut client, &m).await?.outcome,
-        PromptOutcome::Completed
-    );
+    assert_eq!(wait_finished(&stack, &mut client, &m).await?.outcome, PromptOutcome::Completed);
     let has = |needle: &str| {
         client.events.iter().any(|e| match &e.body {
             EventBody::Log(l) => l.line.contains(needle),

@@ -42,18 +42,11 @@ async fn the_agent_cannot_write_outside_its_sandbox() -> anyhow::Result<()> {
         Turn::text("Tried."),
     ]);
     let m = prompt(&stack, &session.id, "Try to write everywhere").await?;
-    assert_eq!(
-        wait_finished(&stack, &mut client, &m).await?.outcome,
-        PromptOutcome::Completed
-    );
+    assert_eq!(wait_finished(&stack, &mut client, &m).await?.outcome, PromptOutcome::Completed);
 
     let results = repo.show(&format!("oi/{}", session.id), "results.txt")?;
     for p in &visible {
-        assert!(
-            results.contains(&format!("DENIED {}", p.display())),
-            "{} was writable:\n{results}",
-            p.display()
-        );
+        assert!(results.contains(&format!("DENIED {}", p.display())), "{} was writable:\n{results}", p.display());
     }
     for p in &outside {
         assert!(!p.exists(), "{} exists on the host:\n{results}", p.display());
@@ -62,14 +55,7 @@ async fn the_agent_cannot_write_outside_its_sandbox() -> anyhow::Result<()> {
     assert_eq!(other_sandboxes, 1, "only this sandbox's directory exists");
     assert!(results.contains("STATE OK") && results.contains("TMP OK"), "{results}");
     let sandbox = sandbox_id(&client).unwrap();
-    assert!(
-        stack.sandbox_dir(&sandbox).join("state/state-ok").exists(),
-        "the state directory is the sandbox's"
-    );
-    assert_eq!(
-        repo.branches()?.len(),
-        2,
-        "the remote changed only by the session branch's push"
-    );
+    assert!(stack.sandbox_dir(&sandbox).join("state/state-ok").exists(), "the state directory is the sandbox's");
+    assert_eq!(repo.branches()?.len(), 2, "the remote changed only by the session branch's push");
     Ok(())
 }

@@ -15,9 +15,7 @@ async fn stop_during_a_slow_stream_then_the_next_prompt_works() -> anyhow::Resul
     let stack = Stack::start().await?;
     let repo = BareRepo::with_files(&[("README.md", "# app\n")])?;
     let (session, mut client) = open_session(&stack, &repo).await?;
-    stack
-        .model
-        .push_all([Turn::slow_text(400, 50), Turn::text("Still here.")]);
+    stack.model.push_all([Turn::slow_text(400, 50), Turn::text("Still here.")]);
 
     let slow = prompt(&stack, &session.id, "Tell me a long story").await?;
     wait_for(
@@ -40,16 +38,8 @@ async fn stop_during_a_slow_stream_then_the_next_prompt_works() -> anyhow::Resul
     assert!(!streamed.contains("chunk 400"), "the stream was cut short");
 
     let next = prompt(&stack, &session.id, "Are you there?").await?;
-    assert_eq!(
-        wait_finished(&stack, &mut client, &next).await?.outcome,
-        PromptOutcome::Completed
-    );
-    let turn = client
-        .transcript()
-        .turns
-        .into_iter()
-        .find(|t| t.message_id == next)
-        .unwrap();
+    assert_eq!(wait_finished(&stack, &mut client, &next).await?.outcome, PromptOutcome::Completed);
+    let turn = client.transcript().turns.into_iter().find(|t| t.message_id == next).unwrap();
     assert!(format!("{:?}", turn.parts).contains("Still here."));
     for _ in 0..50 {
         if stack.cp.api().session(&session.id).await?.summary.status == SessionStatus::Idle {
@@ -85,10 +75,7 @@ async fn a_cut_bridge_socket_loses_and_duplicates_nothing() -> anyhow::Result<()
         .await?;
         assert!(proxy.cut() >= 1, "a bridge connection was open to cut");
     }
-    assert_eq!(
-        wait_finished(&stack, &mut client, &m).await?.outcome,
-        PromptOutcome::Completed
-    );
+    assert_eq!(wait_finished(&stack, &mut client, &m).await?.outcome, PromptOutcome::Completed);
 
     // The client folds events strictly in order (a duplicate would fail it); the result must
     // equal the clean run's.

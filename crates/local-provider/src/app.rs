@@ -147,10 +147,7 @@ impl App {
     pub fn reserve(&self, entry: Arc<SandboxEntry>) -> Result<(), HttpError> {
         let mut map = lock(&self.sandboxes);
         if map.contains_key(&entry.id) || entry.paths.dir.exists() {
-            return Err(HttpError::new(
-                ErrorCode::Conflict,
-                format!("sandbox {} already exists", entry.id),
-            ));
+            return Err(HttpError::new(ErrorCode::Conflict, format!("sandbox {} already exists", entry.id)));
         }
         map.insert(entry.id.clone(), entry);
         Ok(())

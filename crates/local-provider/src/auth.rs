@@ -52,10 +52,7 @@ impl NonceCache {
 }
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Middleware: verifies the signature over method, path, raw query and body, rejects replays,
@@ -63,11 +60,8 @@ pub fn now_ms() -> i64 {
 pub async fn require_signature(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return HttpError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the request body is larger than {MAX_BODY} bytes"),
-        )
-        .into_response();
+        return HttpError::new(ErrorCode::PayloadTooLarge, format!("the request body is larger than {MAX_BODY} bytes"))
+            .into_response();
     };
     // A header that is not text is as good as a malformed one.
     let header = parts.headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
@@ -83,16 +77,10 @@ pub async fn require_signature(State(app): State<Arc<App>>, req: Request, next: 
         Err(e) => return HttpError(e).into_response(),
     };
     let fresh =
-        app.nonces
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .check_and_insert(&verified.nonce, verified.ts, now);
+        app.nonces.lock().unwrap_or_else(|e| e.into_inner()).check_and_insert(&verified.nonce, verified.ts, now);
     if !fresh {
-        return HttpError::new(
-            ErrorCode::Unauthorized,
-            "the nonce was already used (a replayed request)",
-        )
-        .into_response();
+        return HttpError::new(ErrorCode::Unauthorized, "the nonce was already used (a replayed request)")
+            .into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }

@@ -105,14 +105,8 @@ pub fn parse_head(head: &[u8]) -> Result<CgiHead, String> {
     let text = std::str::from_utf8(head).map_err(|_| "the CGI head is not UTF-8".to_string())?;
     let mut status = 200;
     let mut headers = Vec::new();
-    for line in text
-        .split('\n')
-        .map(|l| l.trim_end_matches('\r'))
-        .filter(|l| !l.is_empty())
-    {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| format!("bad CGI header line {line:?}"))?;
+    for line in text.split('\n').map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty()) {
+        let (name, value) = line.split_once(':').ok_or_else(|| format!("bad CGI header line {line:?}"))?;
         let (name, value) = (name.trim(), value.trim());
         if name.eq_ignore_ascii_case("status") {
             status = value
@@ -134,14 +128,8 @@ mod tests {
 
     #[test]
     fn only_the_smart_protocol_is_served() {
-        assert_eq!(
-            classify("GET", "info/refs", "service=git-upload-pack"),
-            Some(GitRequest::InfoRefs)
-        );
-        assert_eq!(
-            classify("GET", "info/refs", "x=1&service=git-receive-pack"),
-            Some(GitRequest::InfoRefs)
-        );
+        assert_eq!(classify("GET", "info/refs", "service=git-upload-pack"), Some(GitRequest::InfoRefs));
+        assert_eq!(classify("GET", "info/refs", "x=1&service=git-receive-pack"), Some(GitRequest::InfoRefs));
         assert_eq!(classify("POST", "git-upload-pack", ""), Some(GitRequest::UploadPack));
         assert_eq!(classify("POST", "git-receive-pack", ""), Some(GitRequest::ReceivePack));
         for (m, rest, q) in [

@@ -46,14 +46,10 @@ pub fn is_valid_name(name: &str) -> bool {
 pub fn check_request_env(env: &BTreeMap<String, String>) -> Result<(), ApiError> {
     for (name, value) in env {
         if RESERVED.contains(&name.as_str()) {
-            return Err(invalid(format!(
-                "env may not set {name}: the provider sets it for the supervisor"
-            )));
+            return Err(invalid(format!("env may not set {name}: the provider sets it for the supervisor")));
         }
         if !is_valid_name(name) {
-            return Err(invalid(format!(
-                "env name {name:?} is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)"
-            )));
+            return Err(invalid(format!("env name {name:?} is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)")));
         }
         if value.contains('\0') {
             return Err(invalid(format!("env value of {name} contains a NUL byte")));
@@ -130,25 +126,17 @@ mod tests {
             branch: "main".into(),
             control_plane_url: "http://127.0.0.1:8787".into(),
             sandbox_token: "tok".into(),
-            agent: AgentConfig {
-                model: "scripted/test-model".into(),
-                providers: vec![],
-            },
+            agent: AgentConfig { model: "scripted/test-model".into(), providers: vec![] },
             env: BTreeMap::from([("DATABASE_URL".to_string(), "postgres://x".to_string())]),
             boot_mode: BootMode::Fresh,
             image_id: None,
+            pool: false,
         }
     }
 
     fn build(req: &CreateSandbox) -> Result<BTreeMap<String, String>, ApiError> {
         let paths = SandboxPaths::new(Path::new("/r"), &req.sandbox_id);
-        sandbox_env(
-            req,
-            &paths,
-            "https://example.com/app.git",
-            req.boot_mode,
-            Path::new("/bin/opencode"),
-        )
+        sandbox_env(req, &paths, "https://example.com/app.git", req.boot_mode, Path::new("/bin/opencode"))
     }
 
     #[test]
@@ -161,10 +149,7 @@ mod tests {
         assert_eq!(names, expected, "a URL repo: the token goes to no remote");
 
         // A local repository is served by the provider, which takes the sandbox token.
-        let local = CreateSandbox {
-            repo: "/srv/git/app.git".into(),
-            ..request()
-        };
+        let local = CreateSandbox { repo: "/srv/git/app.git".into(), ..request() };
         let env = build(&local).unwrap();
         assert_eq!(env["OI_REPO_AUTH"], "sandbox_token");
         assert_eq!(env["OI_WORKSPACE"], "/r/sandboxes/sbx_1/workspace");

@@ -45,9 +45,6 @@ mod tests {
         assert_eq!(resp.status(), StatusCode::CONFLICT);
         let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!({"error": {"code": "conflict", "message": "sandbox exists"}})
-        );
+        assert_eq!(v, serde_json::json!({"error": {"code": "conflict", "message": "sandbox exists"}}));
     }
 }

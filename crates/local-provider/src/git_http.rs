@@ -32,8 +32,7 @@ fn unauthorized() -> Response {
         "the git endpoint needs the sandbox's token (Authorization: Bearer <token>, or Basic with the token as password)",
     )
     .into_response();
-    resp.headers_mut()
-        .insert(WWW_AUTHENTICATE, HeaderValue::from_static(REALM));
+    resp.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static(REALM));
     resp
 }
 
@@ -43,10 +42,7 @@ fn header(req: &Request, name: HeaderName) -> Option<&str> {
 
 /// `ANY /git/{id}/{*rest}`.
 pub async fn handle(State(app): State<Arc<App>>, Path((id, rest)): Path<(String, String)>, req: Request) -> Response {
-    let Some((entry, repo)) = app
-        .sandbox(&id)
-        .and_then(|e| e.local_repo.clone().map(|repo| (e, repo)))
-    else {
+    let Some((entry, repo)) = app.sandbox(&id).and_then(|e| e.local_repo.clone().map(|repo| (e, repo))) else {
         return HttpError::new(ErrorCode::NotFound, format!("no git repository for sandbox {id}")).into_response();
     };
     if !authorizes(header(&req, AUTHORIZATION), &entry.token_hash) {

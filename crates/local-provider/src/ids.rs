@@ -46,27 +46,10 @@ mod tests {
 
     #[test]
     fn safe_ids() {
-        for ok in [
-            "sbx_01a2097d6ef18c35b98826804d86",
-            "a",
-            "A-b_9",
-            &"x".repeat(MAX_ID_LEN),
-        ] {
+        for ok in ["sbx_01a2097d6ef18c35b98826804d86", "a", "A-b_9", &"x".repeat(MAX_ID_LEN)] {
             assert!(is_safe_id(ok), "{ok} should be safe");
         }
-        for bad in [
-            "",
-            ".",
-            "..",
-            "../etc",
-            "a/b",
-            "_x",
-            "-rf",
-            "a b",
-            "a\0b",
-            "é",
-            &"x".repeat(MAX_ID_LEN + 1),
-        ] {
+        for bad in ["", ".", "..", "../etc", "a/b", "_x", "-rf", "a b", "a\0b", "é", &"x".repeat(MAX_ID_LEN + 1)] {
             assert!(!is_safe_id(bad), "{bad:?} should be rejected");
         }
     }

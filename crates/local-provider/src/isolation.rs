@@ -74,12 +74,18 @@ pub fn bwrap_args(m: &Mounts) -> Vec<OsString> {
     );
     args.push("--tmpfs".into());
     args.push(m.root.clone().into());
-    push_bind(&mut args, "--bind", &m.workspace);
-    push_bind(&mut args, "--bind", &m.state);
+    // The workspace and state at the same paths in every sandbox (see layout::INSIDE_ROOT).
+    push(&mut args, &["--tmpfs", crate::layout::INSIDE_ROOT]);
+    args.push("--bind".into());
+    args.push(m.workspace.clone().into());
+    args.push(crate::layout::INSIDE_WORKSPACE.into());
+    args.push("--bind".into());
+    args.push(m.state.clone().into());
+    args.push(crate::layout::INSIDE_STATE.into());
     push_bind(&mut args, "--ro-bind", &m.agent_bin);
     push_bind(&mut args, "--ro-bind-try", &m.opencode_bin);
     args.push("--chdir".into());
-    args.push(m.workspace.clone().into());
+    args.push(crate::layout::INSIDE_WORKSPACE.into());
     args.push("--info-fd".into());
     args.push(INFO_FD.to_string().into());
     args.push("--".into());
@@ -119,17 +125,14 @@ mod tests {
 
     #[test]
     fn the_exact_command_line() {
-        let args: Vec<String> = bwrap_args(&mounts())
-            .into_iter()
-            .map(|a| a.into_string().unwrap())
-            .collect();
+        let args: Vec<String> = bwrap_args(&mounts()).into_iter().map(|a| a.into_string().unwrap()).collect();
         let expected = "--unshare-user --unshare-pid --unshare-ipc --unshare-uts --die-with-parent --new-session \
              --cap-drop ALL --ro-bind / / --tmpfs /tmp --proc /proc --dev /dev --tmpfs /var/oi \
-             --bind /var/oi/sandboxes/s/workspace /var/oi/sandboxes/s/workspace \
-             --bind /var/oi/sandboxes/s/state /var/oi/sandboxes/s/state \
+             --tmpfs /srv --bind /var/oi/sandboxes/s/workspace /srv/workspace \
+             --bind /var/oi/sandboxes/s/state /srv/state \
              --ro-bind /usr/local/bin/sandbox-agent /usr/local/bin/sandbox-agent \
              --ro-bind-try /opt/opencode /opt/opencode \
-             --chdir /var/oi/sandboxes/s/workspace --info-fd 3 -- /usr/local/bin/sandbox-agent";
+             --chdir /srv/workspace --info-fd 3 -- /usr/local/bin/sandbox-agent";
         assert_eq!(args.join(" "), expected);
     }
 
@@ -148,13 +151,7 @@ mod tests {
             "{\n    \"child-pid\": 12061,\n    \"ipc-namespace\": 4026532182,\n    \"pid-namespace\": 4026532183\n}",
         )
         .unwrap();
-        assert_eq!(
-            info,
-            BwrapInfo {
-                child_pid: 12061,
-                pid_namespace: Some(4026532183)
-            }
-        );
+        assert_eq!(info, BwrapInfo { child_pid: 12061, pid_namespace: Some(4026532183) });
         assert_eq!(parse_info(""), None);
     }
 }

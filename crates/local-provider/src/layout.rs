@@ -25,12 +25,31 @@ impl SandboxPaths {
     pub fn new(root: &Path, id: &str) -> Self {
         let dir = sandboxes_dir(root).join(id);
         let state = dir.join("state");
+        Self { workspace: dir.join("workspace"), home: state.join("home"), log: dir.join("supervisor.log"), state, dir }
+    }
+}
+
+/// Where a bubblewrap sandbox sees its workspace and state: the same paths in every sandbox,
+/// so a snapshot restored into a new sandbox finds everything (OpenCode's saved sessions
+/// record their directory) where it was. `/srv` is hidden behind a private tmpfs.
+pub const INSIDE_ROOT: &str = "/srv";
+pub const INSIDE_WORKSPACE: &str = "/srv/workspace";
+pub const INSIDE_STATE: &str = "/srv/state";
+
+impl SandboxPaths {
+    /// The same sandbox as its supervisor sees it: the fixed in-sandbox paths under
+    /// bubblewrap, the host paths without isolation.
+    pub fn as_seen_inside(&self, isolated: bool) -> Self {
+        if !isolated {
+            return self.clone();
+        }
+        let state = PathBuf::from(INSIDE_STATE);
         Self {
-            workspace: dir.join("workspace"),
+            dir: self.dir.clone(),
+            workspace: PathBuf::from(INSIDE_WORKSPACE),
             home: state.join("home"),
-            log: dir.join("supervisor.log"),
+            log: self.log.clone(),
             state,
-            dir,
         }
     }
 }
@@ -63,9 +82,6 @@ mod tests {
         assert_eq!(p.state, Path::new("/r/sandboxes/sbx_1/state"));
         assert_eq!(p.home, Path::new("/r/sandboxes/sbx_1/state/home"));
         assert_eq!(p.log, Path::new("/r/sandboxes/sbx_1/supervisor.log"));
-        assert_eq!(
-            snapshot_dir(Path::new("/r"), "snap_1"),
-            Path::new("/r/snapshots/snap_1")
-        );
+        assert_eq!(snapshot_dir(Path::new("/r"), "snap_1"), Path::new("/r/snapshots/snap_1"));
     }
 }

@@ -30,10 +30,7 @@ pub fn validate(req: &CreateSandbox) -> Result<(), ApiError> {
         ("sandbox_token", &req.sandbox_token),
     ] {
         if value.trim().is_empty() {
-            return Err(ApiError::new(
-                ErrorCode::InvalidRequest,
-                format!("{field} must not be empty"),
-            ));
+            return Err(ApiError::new(ErrorCode::InvalidRequest, format!("{field} must not be empty")));
         }
     }
     Ok(())
@@ -52,30 +49,20 @@ async fn prepare_dirs(app: &App, paths: &SandboxPaths, from_snapshot: Option<&Pa
             make_dir(&paths.state)?;
         }
     }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&paths.home)
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&paths.home)
 }
 
 /// Creates a sandbox and starts its supervisor; from a snapshot's copy when `from_snapshot` is
 /// given (and then in `snapshot_restore` mode).
 pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<PathBuf>) -> HttpResult<SandboxInfo> {
     validate(&req)?;
-    let boot_mode = if from_snapshot.is_some() {
-        BootMode::SnapshotRestore
-    } else {
-        req.boot_mode
-    };
-    let local_repo = if is_local(&req.repo) {
-        Some(check_local_repo(&req.repo)?)
-    } else {
-        None
-    };
+    let boot_mode = if from_snapshot.is_some() { BootMode::SnapshotRestore } else { req.boot_mode };
+    let local_repo = if is_local(&req.repo) { Some(check_local_repo(&req.repo)?) } else { None };
     let config = &app.config;
     let paths = SandboxPaths::new(&config.root, &req.sandbox_id);
     let repo_url = repo_url_for(&req.repo, &req.sandbox_id, &app.public_url);
-    let env = sandbox_env(&req, &paths, &repo_url, boot_mode, &config.opencode_bin)?;
+    let inside = paths.as_seen_inside(config.isolation == crate::isolation::Isolation::Bwrap);
+    let env = sandbox_env(&req, &inside, &repo_url, boot_mode, &config.opencode_bin)?;
 
     let entry = Arc::new(SandboxEntry::new(
         req.sandbox_id.clone(),
@@ -123,12 +110,8 @@ pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<Pa
 /// Starts a new sandbox from a snapshot.
 pub async fn restore(app: &Arc<App>, req: RestoreSandbox) -> HttpResult<SandboxInfo> {
     check_id("snapshot_id", &req.snapshot_id)?;
-    let dir = snapshot::find(&app.config.root, &req.snapshot_id).ok_or_else(|| {
-        HttpError::new(
-            ErrorCode::NotFound,
-            format!("snapshot {} does not exist", req.snapshot_id),
-        )
-    })?;
+    let dir = snapshot::find(&app.config.root, &req.snapshot_id)
+        .ok_or_else(|| HttpError::new(ErrorCode::NotFound, format!("snapshot {} does not exist", req.snapshot_id)))?;
     create(app, req.sandbox, Some(dir)).await
 }
 
@@ -166,6 +149,7 @@ pub async fn take_snapshot(app: &App, entry: &SandboxEntry) -> HttpResult<Snapsh
         session_id: entry.session_id.clone(),
         created_at: now_ms(),
         runtime_version: app.config.runtime_version.clone(),
+        runtime_generation: oi_protocol::provider::RUNTIME_GENERATION,
         size_bytes: None,
     };
     let info = snapshot::take(&app.config.root, &entry.paths, info, &app.host_path)
@@ -188,13 +172,11 @@ mod tests {
             branch: "main".into(),
             control_plane_url: "http://127.0.0.1:8787".into(),
             sandbox_token: "t".into(),
-            agent: AgentConfig {
-                model: "m/x".into(),
-                providers: vec![],
-            },
+            agent: AgentConfig { model: "m/x".into(), providers: vec![] },
             env: Default::default(),
             boot_mode: BootMode::Fresh,
             image_id: None,
+            pool: false,
         }
     }
 

@@ -64,10 +64,7 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let key = std::env::var(&args.key_env).unwrap_or_default();
     if key.is_empty() {
-        eprintln!(
-            "oi-local-provider: the environment variable {} (the provider key) is empty or unset",
-            args.key_env
-        );
+        eprintln!("oi-local-provider: the environment variable {} (the provider key) is empty or unset", args.key_env);
         return ExitCode::from(2);
     }
     let mut config = Config::new(args.root, args.agent_bin, args.opencode_bin, key);

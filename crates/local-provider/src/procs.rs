@@ -25,12 +25,7 @@ impl PidNamespace {
     pub fn of(pid: i32) -> std::io::Result<Self> {
         let file = File::open(format!("/proc/{pid}/ns/pid"))?;
         let meta = file.metadata()?;
-        Ok(Self {
-            opened_from: pid,
-            dev: meta.dev(),
-            ino: meta.ino(),
-            _file: file,
-        })
+        Ok(Self { opened_from: pid, dev: meta.dev(), ino: meta.ino(), _file: file })
     }
 
     /// The namespace's inode number (what bwrap reports as `pid-namespace`).
@@ -45,10 +40,7 @@ impl PidNamespace {
     /// The host pids of the namespace's live processes. Zombies are left out: they are dead,
     /// only not yet reaped (an orphaned one waits for the host's init, which may be slow).
     pub fn members(&self) -> Vec<i32> {
-        all_pids()
-            .into_iter()
-            .filter(|&pid| self.contains(pid) && !is_zombie(pid))
-            .collect()
+        all_pids().into_iter().filter(|&pid| self.contains(pid) && !is_zombie(pid)).collect()
     }
 
     /// Sends `signal` to every process in the namespace; returns how many were signalled.
@@ -94,9 +86,7 @@ pub fn all_pids() -> Vec<i32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
-    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|&pid| pid > 0)
-        .collect()
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()).filter(|&pid| pid > 0).collect()
 }
 
 fn pidfd_open(pid: i32) -> Option<OwnedFd> {
@@ -109,13 +99,7 @@ fn pidfd_open(pid: i32) -> Option<OwnedFd> {
 fn pidfd_send_signal(pidfd: &OwnedFd, signal: i32) -> bool {
     // SAFETY: a plain syscall on a descriptor we hold.
     let rc = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_send_signal,
-            pidfd.as_raw_fd(),
-            signal,
-            std::ptr::null::<libc::siginfo_t>(),
-            0,
-        )
+        libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), signal, std::ptr::null::<libc::siginfo_t>(), 0)
     };
     rc == 0
 }

@@ -31,9 +31,7 @@ pub fn check_local_repo(path: &str) -> Result<PathBuf, ApiError> {
     if path.contains('\0') {
         return Err(invalid("contains a NUL byte"));
     }
-    let canonical = Path::new(path)
-        .canonicalize()
-        .map_err(|e| invalid(&format!("cannot be opened: {e}")))?;
+    let canonical = Path::new(path).canonicalize().map_err(|e| invalid(&format!("cannot be opened: {e}")))?;
     let bare = canonical.join("HEAD").is_file() && canonical.join("objects").is_dir();
     if bare || canonical.join(".git").exists() {
         Ok(canonical)
@@ -52,20 +50,12 @@ mod tests {
             repo_url_for("/srv/git/app.git", "sbx_1", "http://127.0.0.1:8788/"),
             "http://127.0.0.1:8788/git/sbx_1"
         );
-        assert_eq!(
-            repo_url_for("/srv/git/app.git", "sbx_1", "http://h:1"),
-            "http://h:1/git/sbx_1"
-        );
+        assert_eq!(repo_url_for("/srv/git/app.git", "sbx_1", "http://h:1"), "http://h:1/git/sbx_1");
     }
 
     #[test]
     fn urls_pass_through_unchanged() {
-        for url in [
-            "https://github.com/o/r.git",
-            "git@github.com:o/r.git",
-            "file:///srv/r",
-            "relative/path",
-        ] {
+        for url in ["https://github.com/o/r.git", "git@github.com:o/r.git", "file:///srv/r", "relative/path"] {
             assert!(!is_local(url));
             assert_eq!(repo_url_for(url, "sbx_1", "http://h"), url);
         }
@@ -75,14 +65,8 @@ mod tests {
     fn local_repos_must_be_git_repositories() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().to_str().unwrap();
-        assert!(check_local_repo(p)
-            .unwrap_err()
-            .message
-            .contains("not a git repository"));
-        assert!(check_local_repo(&format!("{p}/missing"))
-            .unwrap_err()
-            .message
-            .contains("cannot be opened"));
+        assert!(check_local_repo(p).unwrap_err().message.contains("not a git repository"));
+        assert!(check_local_repo(&format!("{p}/missing")).unwrap_err().message.contains("cannot be opened"));
         std::fs::create_dir(dir.path().join("objects")).unwrap();
         std::fs::write(dir.path().join("HEAD"), "ref: refs/heads/main\n").unwrap();
         assert_eq!(check_local_repo(p).unwrap(), dir.path().canonicalize().unwrap());

@@ -47,6 +47,8 @@ pub fn health_body() -> ProviderHealth {
             snapshot: true,
             restore: true,
             persistent_resume: false,
+            images: false,
+            warm_pool: false,
         },
     }
 }
@@ -61,8 +63,7 @@ fn decode<T: DeserializeOwned>(body: &Bytes) -> HttpResult<T> {
 }
 
 fn lookup(app: &App, id: &str) -> HttpResult<Arc<SandboxEntry>> {
-    app.sandbox(id)
-        .ok_or_else(|| HttpError::new(ErrorCode::NotFound, format!("sandbox {id} does not exist")))
+    app.sandbox(id).ok_or_else(|| HttpError::new(ErrorCode::NotFound, format!("sandbox {id} does not exist")))
 }
 
 async fn create(State(app): State<Arc<App>>, body: Bytes) -> HttpResult<(StatusCode, Json<SandboxInfo>)> {

@@ -70,9 +70,7 @@ impl Process {
 
     async fn wait_exit(&self, timeout: Duration) -> bool {
         let mut rx = self.exit.clone();
-        let exited = tokio::time::timeout(timeout, rx.wait_for(Option::is_some))
-            .await
-            .is_ok();
+        let exited = tokio::time::timeout(timeout, rx.wait_for(Option::is_some)).await.is_ok();
         exited
     }
 
@@ -96,10 +94,7 @@ impl Process {
         }
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         if !self.wait_exit(left).await {
-            tracing::warn!(
-                pid = self.pid,
-                "sandbox did not exit within {grace:?} of SIGTERM; sending SIGKILL"
-            );
+            tracing::warn!(pid = self.pid, "sandbox did not exit within {grace:?} of SIGTERM; sending SIGKILL");
             if let Some(ns) = &self.pidns {
                 // Everything in the namespace, its pid 1 included (from outside, SIGKILL reaches
                 // it), which takes the outer bwrap down with it.
@@ -131,11 +126,8 @@ fn open_log(spec: &LaunchSpec) -> std::io::Result<(Stdio, Stdio)> {
 /// Starts the supervisor; the returned process is reaped in the background.
 pub async fn launch(spec: LaunchSpec) -> std::io::Result<Arc<Process>> {
     let (tx, rx) = oneshot::channel();
-    std::thread::Builder::new()
-        .name(format!("sandbox-{}", spec.name))
-        .spawn(move || run(spec, tx))?;
-    rx.await
-        .unwrap_or_else(|_| Err(std::io::Error::other("the sandbox thread ended early")))
+    std::thread::Builder::new().name(format!("sandbox-{}", spec.name)).spawn(move || run(spec, tx))?;
+    rx.await.unwrap_or_else(|_| Err(std::io::Error::other("the sandbox thread ended early")))
 }
 
 fn run(spec: LaunchSpec, tx: oneshot::Sender<std::io::Result<Arc<Process>>>) {
@@ -147,12 +139,7 @@ fn run(spec: LaunchSpec, tx: oneshot::Sender<std::io::Result<Arc<Process>>>) {
             return;
         }
     };
-    let process = Arc::new(Process {
-        pid: child.id() as i32,
-        pidns,
-        reaped: Mutex::new(false),
-        exit: exit_rx,
-    });
+    let process = Arc::new(Process { pid: child.id() as i32, pidns, reaped: Mutex::new(false), exit: exit_rx });
     let _ = tx.send(Ok(process.clone()));
 
     wait_exited_without_reaping(process.pid);
@@ -186,12 +173,7 @@ fn spawn(spec: &LaunchSpec) -> std::io::Result<(std::process::Child, Option<PidN
             cmd
         }
     };
-    cmd.env_clear()
-        .envs(&spec.env)
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
-        .process_group(0);
+    cmd.env_clear().envs(&spec.env).stdin(Stdio::null()).stdout(stdout).stderr(stderr).process_group(0);
 
     let info_pipe = match spec.isolation {
         Isolation::Bwrap => Some(std::io::pipe()?),
@@ -205,11 +187,7 @@ fn spawn(spec: &LaunchSpec) -> std::io::Result<(std::process::Child, Option<PidN
                 return Err(std::io::Error::last_os_error());
             }
             if let Some(w) = info_writer {
-                let rc = if w == INFO_FD {
-                    libc::fcntl(w, libc::F_SETFD, 0)
-                } else {
-                    libc::dup2(w, INFO_FD)
-                };
+                let rc = if w == INFO_FD { libc::fcntl(w, libc::F_SETFD, 0) } else { libc::dup2(w, INFO_FD) };
                 if rc < 0 {
                     return Err(std::io::Error::last_os_error());
                 }

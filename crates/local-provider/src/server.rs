@@ -64,10 +64,7 @@ impl Provider {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if tokio::time::timeout(Duration::from_secs(10), &mut self.server)
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(Duration::from_secs(10), &mut self.server).await.is_err() {
             self.server.abort();
         }
         terminate_all(&self.app).await;
@@ -77,19 +74,11 @@ impl Provider {
 
 /// Runs `program args…` and returns its stderr on failure.
 fn run_check(program: &Path, args: &[&str]) -> Result<(), String> {
-    let out = Command::new(program)
-        .args(args)
-        .env_clear()
-        .output()
-        .map_err(|e| e.to_string())?;
+    let out = Command::new(program).args(args).env_clear().output().map_err(|e| e.to_string())?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "{}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
+        Err(format!("{}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim()))
     }
 }
 
@@ -132,17 +121,11 @@ pub fn check_bwrap(bwrap: &Path) -> Result<(), StartError> {
 /// executable file of that name in `path_var`'s directories.
 pub fn find_program(name: &Path, path_var: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    let executable = |p: &Path| {
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
+    let executable = |p: &Path| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
     if name.components().count() > 1 || name.is_absolute() {
         return executable(name).then(|| name.to_path_buf());
     }
-    std::env::split_paths(path_var)
-        .filter(|dir| dir.is_absolute())
-        .map(|dir| dir.join(name))
-        .find(|p| executable(p))
+    std::env::split_paths(path_var).filter(|dir| dir.is_absolute()).map(|dir| dir.join(name)).find(|p| executable(p))
 }
 
 fn absolute(path: &Path) -> Result<PathBuf, StartError> {
@@ -156,10 +139,7 @@ fn resolve(mut config: Config) -> Result<Config, StartError> {
     }
     std::fs::create_dir_all(&config.root)
         .or_else(|e| fail(format!("cannot create --root {}: {e}", config.root.display())))?;
-    config.root = config
-        .root
-        .canonicalize()
-        .or_else(|e| fail(format!("--root {}: {e}", config.root.display())))?;
+    config.root = config.root.canonicalize().or_else(|e| fail(format!("--root {}: {e}", config.root.display())))?;
     if config.root == Path::new("/") {
         return fail("--root must not be /");
     }
@@ -202,19 +182,14 @@ fn resolve(mut config: Config) -> Result<Config, StartError> {
 /// Starts the provider: checks the configuration, binds, and serves until
 /// [`Provider::shutdown`].
 pub async fn serve(config: Config) -> Result<Provider, StartError> {
-    let config = tokio::task::spawn_blocking(move || resolve(config))
-        .await
-        .map_err(|e| StartError(e.to_string()))??;
+    let config =
+        tokio::task::spawn_blocking(move || resolve(config)).await.map_err(|e| StartError(e.to_string()))??;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .or_else(|e| fail(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"))
-        .trim_end_matches('/')
-        .to_string();
+    let public_url =
+        config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_string();
     let app = Arc::new(App::new(config, public_url));
     let (stop, stopped) = oneshot::channel::<()>();
     let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -226,12 +201,7 @@ pub async fn serve(config: Config) -> Result<Provider, StartError> {
             .await
     });
     tracing::info!(%addr, root = %app.config.root.display(), isolation = ?app.config.isolation, "local provider started");
-    Ok(Provider {
-        addr,
-        app,
-        stop: Some(stop),
-        server,
-    })
+    Ok(Provider { addr, app, stop: Some(stop), server })
 }
 
 #[cfg(test)]

@@ -61,9 +61,7 @@ pub async fn take(
         copy_tree(&paths.workspace, &tmp.join("workspace"), path_env).await?;
         copy_tree(&paths.state, &tmp.join("state"), path_env).await?;
         let measured = tmp.clone();
-        let size = tokio::task::spawn_blocking(move || tree_size(&measured))
-            .await
-            .map_err(std::io::Error::other)??;
+        let size = tokio::task::spawn_blocking(move || tree_size(&measured)).await.map_err(std::io::Error::other)??;
         info.size_bytes = Some(size);
         let meta = serde_json::to_vec_pretty(&info).map_err(std::io::Error::other)?;
         tokio::fs::write(tmp.join(SNAPSHOT_META), meta).await?;
@@ -118,6 +116,7 @@ mod tests {
             session_id: "ses_1".into(),
             created_at: 5,
             runtime_version: "9.9.9".into(),
+            runtime_generation: 1,
             size_bytes: None,
         };
         let taken = take(root, &paths, info.clone(), PATH).await.unwrap();
@@ -130,16 +129,10 @@ mod tests {
         let restored = SandboxPaths::new(root, "sbx_2");
         std::fs::create_dir_all(&restored.dir).unwrap();
         restore_into(&dir, &restored, PATH).await.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(restored.workspace.join("src/a.txt")).unwrap(),
-            "hello"
-        );
+        assert_eq!(std::fs::read_to_string(restored.workspace.join("src/a.txt")).unwrap(), "hello");
         assert_eq!(std::fs::read_to_string(restored.state.join("b.txt")).unwrap(), "123");
         assert!(restored.home.is_dir());
-        assert_eq!(
-            std::fs::read_link(restored.workspace.join("link")).unwrap(),
-            Path::new("src/a.txt")
-        );
+        assert_eq!(std::fs::read_link(restored.workspace.join("link")).unwrap(), Path::new("src/a.txt"));
     }
 
     #[tokio::test]
@@ -152,6 +145,7 @@ mod tests {
             session_id: "s".into(),
             created_at: 0,
             runtime_version: "v".into(),
+            runtime_generation: 1,
             size_bytes: None,
         };
         assert!(take(root.path(), &paths, info, PATH).await.is_err());

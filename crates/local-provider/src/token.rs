@@ -34,9 +34,7 @@ pub fn hashes_equal(a: &TokenHash, b: &TokenHash) -> bool {
 
 /// Whether `header` presents the token whose hash is `expected`.
 pub fn authorizes(header: Option<&str>, expected: &TokenHash) -> bool {
-    header
-        .and_then(presented_token)
-        .is_some_and(|t| hashes_equal(&token_hash(&t), expected))
+    header.and_then(presented_token).is_some_and(|t| hashes_equal(&token_hash(&t), expected))
 }
 
 #[cfg(test)]
@@ -53,15 +51,7 @@ mod tests {
         assert_eq!(presented_token("bearer  abc ").as_deref(), Some("abc"));
         assert_eq!(presented_token(&basic("x:abc")).as_deref(), Some("abc"));
         assert_eq!(presented_token(&basic("oi:a:b")).as_deref(), Some("a:b"));
-        for bad in [
-            "",
-            "Bearer",
-            "Bearer ",
-            "Token abc",
-            "Basic !!!",
-            &basic("abc"),
-            &basic("x:"),
-        ] {
+        for bad in ["", "Bearer", "Bearer ", "Token abc", "Basic !!!", &basic("abc"), &basic("x:")] {
             assert_eq!(presented_token(bad), None, "{bad:?}");
         }
     }

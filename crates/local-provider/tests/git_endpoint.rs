@@ -17,14 +17,7 @@ fn git(home: &Path, cwd: &Path, args: &[&str]) -> Output {
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_TERMINAL_PROMPT", "0")
             .current_dir(cwd)
-            .args([
-                "-c",
-                "user.name=Test",
-                "-c",
-                "user.email=test@example.com",
-                "-c",
-                "init.defaultBranch=main",
-            ])
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"])
             .args(args),
         60,
     )
@@ -32,11 +25,7 @@ fn git(home: &Path, cwd: &Path, args: &[&str]) -> Output {
 
 fn git_ok(home: &Path, cwd: &Path, args: &[&str]) -> String {
     let out = git(home, cwd, args);
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -78,9 +67,7 @@ async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
     git_ok(&home, &c1, &["checkout", "-b", "oi/test"]);
     std::fs::write(c1.join("change.txt"), "from the sandbox\n").unwrap();
     // A large incompressible file makes git send the pack in chunks (no Content-Length).
-    let noise: Vec<u8> = (0..3_000_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
+    let noise: Vec<u8> = (0..3_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     std::fs::write(c1.join("noise.bin"), noise).unwrap();
     git_ok(&home, &c1, &["add", "."]);
     git_ok(&home, &c1, &["commit", "-m", "change"]);
@@ -92,15 +79,8 @@ async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
     // fetching the pushed branch back also exercises upload-pack negotiation.
     let with_basic = repo_url.replacen("http://", &format!("http://oi:{token}@"), 1);
     let c2 = work.join("c2");
-    git_ok(
-        &home,
-        &work,
-        &["clone", "--branch", "oi/test", &with_basic, c2.to_str().unwrap()],
-    );
-    assert_eq!(
-        std::fs::read_to_string(c2.join("change.txt")).unwrap(),
-        "from the sandbox\n"
-    );
+    git_ok(&home, &work, &["clone", "--branch", "oi/test", &with_basic, c2.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(c2.join("change.txt")).unwrap(), "from the sandbox\n");
 
     // No token, a wrong token, and another sandbox's token.
     let out = git(&home, &work, &["clone", &repo_url, work.join("c3").to_str().unwrap()]);
@@ -112,15 +92,10 @@ async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
     );
     let other_id = format!("sbx_git2{marker}");
     let other_token = format!("other-{marker}");
-    p.create_ready(&request(&other_id, "https://example.com/other.git", &other_token))
-        .await;
+    p.create_ready(&request(&other_id, "https://example.com/other.git", &other_token)).await;
     for wrong in [other_token.as_str(), "nope"] {
         let header = format!("http.extraHeader=Authorization: Bearer {wrong}");
-        let out = git(
-            &home,
-            &work,
-            &["-c", &header, "clone", &repo_url, work.join("c4").to_str().unwrap()],
-        );
+        let out = git(&home, &work, &["-c", &header, "clone", &repo_url, work.join("c4").to_str().unwrap()]);
         assert!(!out.status.success(), "cloned with {wrong}");
     }
     assert!(!work.join("c3").exists() && !work.join("c4").exists());
@@ -135,10 +110,7 @@ async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
     assert_eq!(body["error"]["code"], "unauthorized");
     let resp = p.http.get(&refs).bearer_auth(&token).send().await.unwrap();
     assert_eq!(resp.status(), 200);
-    assert_eq!(
-        resp.headers()["content-type"],
-        "application/x-git-upload-pack-advertisement"
-    );
+    assert_eq!(resp.headers()["content-type"], "application/x-git-upload-pack-advertisement");
     let resp = p
         .http
         .get(format!("{}/git/{other_id}/info/refs?service=git-upload-pack", p.url))
@@ -147,13 +119,7 @@ async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 404, "no local repo, no git route");
-    let resp = p
-        .http
-        .get(format!("{repo_url}/HEAD"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let resp = p.http.get(format!("{repo_url}/HEAD")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(resp.status(), 404, "the dumb protocol is not served");
     let resp = p
         .http
@@ -169,10 +135,7 @@ async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
     let head = git_ok(&home, &bare, &["rev-parse", "refs/heads/main"]);
     let request_body = format!("0032want {head}\n00000009done\n");
     let gzipped = output_within(
-        Command::new("sh").args([
-            "-c",
-            &format!("printf '{}' | gzip -c", request_body.replace('\n', "\\n")),
-        ]),
+        Command::new("sh").args(["-c", &format!("printf '{}' | gzip -c", request_body.replace('\n', "\\n"))]),
         20,
     )
     .stdout;
@@ -190,20 +153,12 @@ async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/x-git-upload-pack-result");
     let pack = resp.bytes().await.unwrap();
-    assert!(
-        pack.starts_with(b"0008NAK\nPACK"),
-        "{:?}",
-        String::from_utf8_lossy(&pack[..pack.len().min(40)])
-    );
+    assert!(pack.starts_with(b"0008NAK\nPACK"), "{:?}", String::from_utf8_lossy(&pack[..pack.len().min(40)]));
 
     // A terminated sandbox's token no longer works.
     let (status, _) = p.call("DELETE", &format!("/v1/sandboxes/{id}"), None).await;
     assert_eq!(status, 200);
-    let out = git(
-        &home,
-        &work,
-        &["-c", &bearer, "clone", &repo_url, work.join("c5").to_str().unwrap()],
-    );
+    let out = git(&home, &work, &["-c", &bearer, "clone", &repo_url, work.join("c5").to_str().unwrap()]);
     assert!(!out.status.success(), "cloned after terminate");
     let resp = p.http.get(&refs).bearer_auth(&token).send().await.unwrap();
     assert_eq!(resp.status(), 403);

@@ -39,10 +39,7 @@ async fn create_gives_the_supervisor_exactly_the_contract_environment() {
     let req = request(&id, "https://example.com/app.git", "tok-env");
     let body = p.create_ready(&req).await;
     let info: SandboxInfo = serde_json::from_value(body).unwrap();
-    assert_eq!(
-        (info.sandbox_id.as_str(), info.session_id.as_str()),
-        (id.as_str(), req.session_id.as_str())
-    );
+    assert_eq!((info.sandbox_id.as_str(), info.session_id.as_str()), (id.as_str(), req.session_id.as_str()));
 
     let (status, got) = p.call("GET", &format!("/v1/sandboxes/{id}"), None).await;
     assert_eq!((status, got["status"].as_str()), (200, Some("running")), "{got}");
@@ -57,32 +54,24 @@ async fn create_gives_the_supervisor_exactly_the_contract_environment() {
     assert_eq!(var("OI_SANDBOX_ID"), id);
     assert_eq!(var("OI_SANDBOX_TOKEN"), "tok-env");
     assert_eq!(var("OI_CONTROL_PLANE_URL"), "http://127.0.0.1:8787");
-    assert_eq!(
-        var("OI_REPO_URL"),
-        "https://example.com/app.git",
-        "a URL repo passes through"
-    );
+    assert_eq!(var("OI_REPO_URL"), "https://example.com/app.git", "a URL repo passes through");
     assert_eq!(var("OI_BRANCH"), "main");
-    assert_eq!(var("OI_WORKSPACE"), dir.join("workspace").to_str().unwrap());
-    assert_eq!(var("OI_STATE_DIR"), dir.join("state").to_str().unwrap());
-    assert_eq!(var("HOME"), dir.join("state/home").to_str().unwrap());
-    assert_eq!(var("PWD"), dir.join("workspace").to_str().unwrap());
+    // Inside bubblewrap the workspace and state are at fixed paths in every sandbox.
+    assert_eq!(var("OI_WORKSPACE"), "/srv/workspace");
+    assert_eq!(var("OI_STATE_DIR"), "/srv/state");
+    assert_eq!(var("HOME"), "/srv/state/home");
+    assert_eq!(var("PWD"), "/srv/workspace");
+    assert!(dir.join("workspace").is_dir() && dir.join("state").is_dir(), "on the host, under the provider's root");
     assert_eq!(var("OPENINSPECT_BOOT_MODE"), "fresh");
     assert_eq!(var("OI_OPENCODE_BIN"), p.dir.path().join("opencode").to_str().unwrap());
     assert_eq!(var("DATABASE_URL"), "postgres://db/app");
     let agent: AgentConfig = serde_json::from_str(&var("OI_AGENT_CONFIG")).unwrap();
     assert_eq!(agent, req.agent);
     let all = std::fs::read_to_string(p.state_file(&id, "env")).unwrap();
-    assert!(
-        !all.contains(KEY) && !all.contains("OI_PROVIDER_KEY"),
-        "the provider key leaked: {all}"
-    );
+    assert!(!all.contains(KEY) && !all.contains("OI_PROVIDER_KEY"), "the provider key leaked: {all}");
 
     let log = std::fs::read_to_string(dir.join("supervisor.log")).unwrap();
-    assert!(
-        log.contains("supervisor started on stdout") && log.contains("supervisor started on stderr"),
-        "{log}"
-    );
+    assert!(log.contains("supervisor started on stdout") && log.contains("supervisor started on stderr"), "{log}");
 }
 
 #[tokio::test]
@@ -118,10 +107,7 @@ async fn the_sandbox_writes_only_its_workspace_and_state_in_its_own_namespaces()
         !dir.join(format!("outside-{marker}")).exists(),
         "the sandbox directory itself is not writable from inside"
     );
-    assert!(
-        !std::path::Path::new(&format!("/tmp/oi-tmp-{marker}")).exists(),
-        "/tmp is private to the sandbox"
-    );
+    assert!(!std::path::Path::new(&format!("/tmp/oi-tmp-{marker}")).exists(), "/tmp is private to the sandbox");
 
     // New pid, user, uts, ipc and mount namespaces.
     let ns = std::fs::read_to_string(p.state_file(&id, "ns")).unwrap();
@@ -131,15 +117,8 @@ async fn the_sandbox_writes_only_its_workspace_and_state_in_its_own_namespaces()
         assert_ne!(link, host.to_str().unwrap(), "{kind} namespace is the host's");
     }
     assert_eq!(ns.lines().count(), 5, "{ns}");
-    let inner_pid: i32 = std::fs::read_to_string(p.state_file(&id, "pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    assert!(
-        inner_pid <= 3,
-        "the supervisor is pid {inner_pid}, not a low pid of a fresh namespace"
-    );
+    let inner_pid: i32 = std::fs::read_to_string(p.state_file(&id, "pid")).unwrap().trim().parse().unwrap();
+    assert!(inner_pid <= 3, "the supervisor is pid {inner_pid}, not a low pid of a fresh namespace");
 }
 
 #[tokio::test]
@@ -148,37 +127,19 @@ async fn terminate_kills_everything_the_sandbox_started() {
     let p = Provider::start(&marker, Options::default());
     let id = format!("sbx_term{marker}");
     p.create_ready(&request(&id, "https://example.com/app.git", "t")).await;
-    assert!(
-        !processes_with(&format!("1000.{marker}")).is_empty(),
-        "the background sleep runs before terminate"
-    );
+    assert!(!processes_with(&format!("1000.{marker}")).is_empty(), "the background sleep runs before terminate");
 
     let (status, body) = p.call("DELETE", &format!("/v1/sandboxes/{id}"), None).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("terminated")), "{body}");
-    assert_eq!(
-        p.survivors(&marker),
-        Vec::<i32>::new(),
-        "sandbox processes survived terminate"
-    );
-    assert!(
-        p.state_file(&id, "term").exists(),
-        "the supervisor got SIGTERM first (graceful)"
-    );
+    assert_eq!(p.survivors(&marker), Vec::<i32>::new(), "sandbox processes survived terminate");
+    assert!(p.state_file(&id, "term").exists(), "the supervisor got SIGTERM first (graceful)");
 
     let (status, body) = p.call("DELETE", &format!("/v1/sandboxes/{id}"), None).await;
-    assert_eq!(
-        (status, body["status"].as_str()),
-        (200, Some("terminated")),
-        "idempotent: {body}"
-    );
+    assert_eq!((status, body["status"].as_str()), (200, Some("terminated")), "idempotent: {body}");
     let (status, body) = p.call("GET", &format!("/v1/sandboxes/{id}"), None).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("terminated")), "{body}");
     let (status, body) = p.call("DELETE", "/v1/sandboxes/sbx_never_created", None).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found")),
-        "{body}"
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{body}");
     let (status, _) = p.call("GET", "/v1/sandboxes/sbx_never_created", None).await;
     assert_eq!(status, 404);
 }
@@ -215,29 +176,15 @@ async fn bad_requests_are_rejected_before_anything_starts() {
     let mut req = request("sbx_reserved", "https://example.com/app.git", "t");
     req.env.insert("OI_SANDBOX_TOKEN".into(), "mine".into());
     let (status, body) = p.create(&req).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("invalid_request")),
-        "{body}"
-    );
-    assert!(
-        body["error"]["message"].as_str().unwrap().contains("OI_SANDBOX_TOKEN"),
-        "{body}"
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_request")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("OI_SANDBOX_TOKEN"), "{body}");
     assert!(!p.sandbox_dir("sbx_reserved").exists(), "nothing was created");
 
     for bad in ["../escape", "a/b", ".hidden", ""] {
         let req = request(bad, "https://example.com/app.git", "t");
         let (status, body) = p.create(&req).await;
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (400, Some("invalid_request")),
-            "{bad:?}: {body}"
-        );
-        assert!(
-            body["error"]["message"].as_str().unwrap().contains("sandbox_id"),
-            "{body}"
-        );
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_request")), "{bad:?}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("sandbox_id"), "{body}");
     }
     assert!(!p.root.join("escape").exists());
 
@@ -248,63 +195,28 @@ async fn bad_requests_are_rejected_before_anything_starts() {
     let id = format!("sbx_dup{marker}");
     p.create_ready(&request(&id, "https://example.com/app.git", "t")).await;
     let (status, body) = p.create(&request(&id, "https://example.com/app.git", "t")).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (409, Some("conflict")),
-        "{body}"
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conflict")), "{body}");
 
     let (status, body) = p
-        .raw(
-            "POST",
-            "/v1/sandboxes",
-            Some(sign("POST", "/v1/sandboxes", "", b"{nope", now_ms())),
-            b"{nope".to_vec(),
-        )
+        .raw("POST", "/v1/sandboxes", Some(sign("POST", "/v1/sandboxes", "", b"{nope", now_ms())), b"{nope".to_vec())
         .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("bad_json")),
-        "{body}"
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_json")), "{body}");
     let (status, body) = p.call("POST", "/v1/sandboxes", Some(&json!({"sandbox_id": "x"}))).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("invalid_request")),
-        "{body}"
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_request")), "{body}");
 
     let restore = json!({"snapshot_id": "snap_missing", "sandbox": request("sbx_r", "https://e/x.git", "t")});
     let (status, body) = p.call("POST", "/v1/sandboxes/restore", Some(&restore)).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found")),
-        "{body}"
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{body}");
     let (status, body) = p.call("POST", "/v1/sandboxes/nope/snapshot", None).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found")),
-        "{body}"
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{body}");
     let (status, body) = p.call("GET", "/v1/nothing", None).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found")),
-        "{body}"
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{body}");
 }
 
 #[tokio::test]
 async fn snapshot_then_restore_keeps_the_files_and_boots_in_restore_mode() {
     let marker = unique();
-    let p = Provider::start(
-        &marker,
-        Options {
-            runtime_version: Some("7.7.7-test"),
-            ..Options::default()
-        },
-    );
+    let p = Provider::start(&marker, Options { runtime_version: Some("7.7.7-test"), ..Options::default() });
     let id = format!("sbx_snap{marker}");
     p.create_ready(&request(&id, "https://example.com/app.git", "t")).await;
     let dir = p.sandbox_dir(&id);
@@ -315,10 +227,7 @@ async fn snapshot_then_restore_keeps_the_files_and_boots_in_restore_mode() {
     let (status, body) = p.call("POST", &format!("/v1/sandboxes/{id}/snapshot"), None).await;
     assert_eq!(status, 201, "{body}");
     let snap: SnapshotInfo = serde_json::from_value(body).unwrap();
-    assert_eq!(
-        (snap.sandbox_id.as_str(), snap.runtime_version.as_str()),
-        (id.as_str(), "7.7.7-test")
-    );
+    assert_eq!((snap.sandbox_id.as_str(), snap.runtime_version.as_str()), (id.as_str(), "7.7.7-test"));
     assert!(snap.size_bytes.unwrap() >= 4096 + 13, "{snap:?}");
     let snap_dir = p.root.join("snapshots").join(&snap.snapshot_id);
     let meta: serde_json::Value =
@@ -337,21 +246,15 @@ async fn snapshot_then_restore_keeps_the_files_and_boots_in_restore_mode() {
     assert_eq!((status, body["status"].as_str()), (201, Some("running")), "{body}");
     wait_for_file(&p.state_file(&new_id, "ready")).await;
     let new_dir = p.sandbox_dir(&new_id);
-    assert_eq!(
-        std::fs::read_to_string(new_dir.join("workspace/src/main.rs")).unwrap(),
-        "fn main() {}\n"
-    );
+    assert_eq!(std::fs::read_to_string(new_dir.join("workspace/src/main.rs")).unwrap(), "fn main() {}\n");
     assert_eq!(std::fs::read(new_dir.join("state/session.db")).unwrap().len(), 4096);
-    assert!(
-        new_dir.join("workspace/ok").exists(),
-        "what the first supervisor wrote came along"
-    );
+    assert!(new_dir.join("workspace/ok").exists(), "what the first supervisor wrote came along");
     let env = read_env(&p.state_file(&new_id, "env"));
     let var = |name: &str| env.iter().find(|(k, _)| k == name).unwrap().1.clone();
     assert_eq!(var("OPENINSPECT_BOOT_MODE"), "snapshot_restore");
     assert_eq!(var("OI_SANDBOX_ID"), new_id);
     assert_eq!(var("OI_SANDBOX_TOKEN"), "t2");
-    assert_eq!(var("OI_WORKSPACE"), new_dir.join("workspace").to_str().unwrap());
+    assert_eq!(var("OI_WORKSPACE"), "/srv/workspace", "the same path as before the snapshot");
 
     let (status, _) = p.call("POST", "/v1/sandboxes/restore", Some(&restore)).await;
     assert_eq!(status, 409, "the restored id is taken");

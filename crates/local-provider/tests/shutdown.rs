@@ -16,19 +16,11 @@ async fn provider_shutdown_terminates_running_sandboxes() {
     for id in &ids {
         p.create_ready(&request(id, "https://example.com/app.git", "t")).await;
     }
-    assert_eq!(
-        processes_with(&format!("1000.{marker}")).len(),
-        2,
-        "both background sleeps run"
-    );
+    assert_eq!(processes_with(&format!("1000.{marker}")).len(), 2, "both background sleeps run");
 
     let status = p.stop().expect("the provider was running");
     assert!(status.success(), "exit status {status:?}; log: {}", p.log_text());
-    assert_eq!(
-        processes_with(&marker),
-        Vec::<i32>::new(),
-        "sandbox processes outlived the provider"
-    );
+    assert_eq!(processes_with(&marker), Vec::<i32>::new(), "sandbox processes outlived the provider");
     for id in &ids {
         assert!(p.state_file(id, "term").exists(), "{id}'s supervisor got SIGTERM first");
     }
@@ -49,13 +41,7 @@ async fn a_killed_provider_takes_its_sandboxes_with_it() {
 #[tokio::test]
 async fn without_bwrap_terminate_still_kills_the_process_group() {
     let marker = unique();
-    let p = Provider::start(
-        &marker,
-        Options {
-            isolation: "none",
-            ..Options::default()
-        },
-    );
+    let p = Provider::start(&marker, Options { isolation: "none", ..Options::default() });
     assert!(p.log_text().contains("UNISOLATED"), "{}", p.log_text());
     let id = format!("sbx_none{marker}");
     let mut req = request(&id, "https://example.com/app.git", "t");
@@ -103,17 +89,13 @@ async fn a_supervisor_that_ignores_sigterm_is_killed_after_the_grace_period() {
     let started = std::time::Instant::now();
     let (status, body) = p.call("DELETE", &format!("/v1/sandboxes/{id}"), None).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("terminated")), "{body}");
-    assert!(
-        started.elapsed() >= Duration::from_millis(500),
-        "SIGKILL came before the grace ended"
-    );
+    assert!(started.elapsed() >= Duration::from_millis(500), "SIGKILL came before the grace ended");
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert!(!p.state_file(&id, "term").exists(), "the supervisor ignored SIGTERM");
     assert_eq!(p.survivors(&marker), Vec::<i32>::new(), "SIGKILL left survivors");
 
     let other = format!("sbx_after{marker}");
-    p.create_ready(&request(&other, "https://example.com/app.git", "t"))
-        .await;
+    p.create_ready(&request(&other, "https://example.com/app.git", "t")).await;
     provider.shutdown().await;
     assert_eq!(p.survivors(&marker), Vec::<i32>::new(), "shutdown left survivors");
     assert!(p.state_file(&other, "term").exists());

@@ -55,12 +55,7 @@ async fn bad_signatures_are_rejected_with_the_reason() {
     assert_unauthorized(status, &err, "does not match");
 
     // With another key.
-    let parts = SignedParts {
-        method: "POST",
-        path: "/v1/sandboxes",
-        query: "",
-        body: &body,
-    };
+    let parts = SignedParts { method: "POST", path: "/v1/sandboxes", query: "", body: &body };
     let header = authorization(b"not-the-key", &parts, now_ms(), &nonce());
     let (status, err) = p.raw("POST", "/v1/sandboxes", Some(header), body.clone()).await;
     assert_unauthorized(status, &err, "does not match");
@@ -92,19 +87,13 @@ async fn bad_signatures_are_rejected_with_the_reason() {
 fn the_binary_refuses_to_start_without_a_key() {
     let dir = temp_dir();
     let agent = write_supervisor(dir.path(), &unique(), dir.path());
-    let out = output_within(
-        command(dir.path(), &agent, &Options::default()).env("OI_PROVIDER_KEY", ""),
-        20,
-    );
+    let out = output_within(command(dir.path(), &agent, &Options::default()).env("OI_PROVIDER_KEY", ""), 20);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("OI_PROVIDER_KEY") && err.contains("empty"), "{err}");
 
-    let out = output_within(
-        command(dir.path(), &agent, &Options::default()).args(["--key-env", "OTHER_KEY"]),
-        20,
-    );
+    let out = output_within(command(dir.path(), &agent, &Options::default()).args(["--key-env", "OTHER_KEY"]), 20);
     assert_eq!(out.status.code(), Some(2), "OTHER_KEY is unset");
     assert!(String::from_utf8_lossy(&out.stderr).contains("OTHER_KEY"));
 }
@@ -113,10 +102,7 @@ fn the_binary_refuses_to_start_without_a_key() {
 fn the_binary_refuses_bwrap_isolation_without_bwrap() {
     let dir = temp_dir();
     let agent = write_supervisor(dir.path(), &unique(), dir.path());
-    let out = output_within(
-        command(dir.path(), &agent, &Options::default()).env("PATH", "/nonexistent"),
-        20,
-    );
+    let out = output_within(command(dir.path(), &agent, &Options::default()).env("PATH", "/nonexistent"), 20);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bubblewrap") && err.contains("--isolation none"), "{err}");

@@ -105,12 +105,7 @@ pub enum BridgeCommand {
     /// Every event up to and including `through` is recorded.
     Ack { through: u64 },
     /// Run a prompt. `message_id` ties every event of the run to it.
-    Prompt {
-        message_id: String,
-        text: String,
-        author: User,
-        model: String,
-    },
+    Prompt { message_id: String, text: String, author: User, model: String },
     /// Abort the running prompt; answer with `prompt_finished` (outcome `stopped`).
     Stop { message_id: String },
     /// A frame from the bridge was refused.

@@ -38,15 +38,8 @@ pub enum ClientMessage {
 
 impl ClientMessage {
     /// Every `type` this message accepts.
-    pub const TYPES: &'static [&'static str] = &[
-        "subscribe",
-        "prompt",
-        "cancel_prompt",
-        "stop",
-        "typing",
-        "presence",
-        "ping",
-    ];
+    pub const TYPES: &'static [&'static str] =
+        &["subscribe", "prompt", "cancel_prompt", "stop", "typing", "presence", "ping"];
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -109,17 +102,8 @@ pub enum ServerMessage {
 }
 
 impl ServerMessage {
-    pub const TYPES: &'static [&'static str] = &[
-        "subscribed",
-        "backlog",
-        "event",
-        "prompt_accepted",
-        "queue_updated",
-        "session",
-        "presence",
-        "error",
-        "pong",
-    ];
+    pub const TYPES: &'static [&'static str] =
+        &["subscribed", "backlog", "event", "prompt_accepted", "queue_updated", "session", "presence", "error", "pong"];
 
     pub fn kind(&self) -> &'static str {
         match self {

@@ -11,12 +11,8 @@ use crate::error::{ApiError, ErrorCode};
 pub fn decode_body<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| ApiError::new(ErrorCode::BadJson, format!("the body is not valid JSON: {e}")))?;
-    serde_json::from_value(value).map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!("the body is not a valid request: {e}"),
-        )
-    })
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("the body is not a valid request: {e}")))
 }
 
 /// Decodes a `type`-tagged frame, given the types the endpoint knows.
@@ -31,16 +27,9 @@ pub fn decode_frame<T: DeserializeOwned>(text: &str, known_types: &[&str]) -> Re
     if !known_types.contains(&kind.as_str()) {
         return Err(ApiError::new(
             ErrorCode::UnknownMessageType,
-            format!(
-                "unknown message type {kind:?}; expected one of {}",
-                known_types.join(", ")
-            ),
+            format!("unknown message type {kind:?}; expected one of {}", known_types.join(", ")),
         ));
     }
-    serde_json::from_value(value).map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!("the {kind:?} frame is not valid: {e}"),
-        )
-    })
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("the {kind:?} frame is not valid: {e}")))
 }

@@ -11,6 +11,16 @@
 //! | `DELETE /v1/sandboxes/:id` | | 200 [`SandboxInfo`] (idempotent) |
 //! | `POST /v1/sandboxes/:id/snapshot` | | 201 [`SnapshotInfo`] |
 //! | `POST /v1/sandboxes/restore` | [`RestoreSandbox`] | 201 [`SandboxInfo`] |
+//! | `POST /v1/sandboxes/:id/claim` | [`ClaimSandbox`] | 200 [`SandboxInfo`] (a warm-pool sandbox joins a session) |
+//! | `POST /v1/images` | [`BuildImage`] | 202 [`ImageInfo`] (status `building`) |
+//! | `GET /v1/images/:id` | | 200 [`ImageInfo`] |
+//! | `DELETE /v1/images/:id` | | 200 [`ImageInfo`] |
+
+/// The sandbox runtime's compatibility generation. Snapshots and images record the generation
+/// they were made with; the control plane refuses to restore one below its floor
+/// (`MIN_RUNTIME_GENERATION`, by default this value). Bump it when a change to the supervisor
+/// or OpenCode makes old snapshots unsafe to resume.
+pub const RUNTIME_GENERATION: u32 = 1;
 
 use std::collections::BTreeMap;
 
@@ -44,14 +54,9 @@ impl BootMode {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            BootMode::Build,
-            BootMode::Fresh,
-            BootMode::RepoImage,
-            BootMode::SnapshotRestore,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == s)
+        [BootMode::Build, BootMode::Fresh, BootMode::RepoImage, BootMode::SnapshotRestore]
+            .into_iter()
+            .find(|m| m.as_str() == s)
     }
 }
 
@@ -79,6 +84,23 @@ pub struct CreateSandbox {
     /// Start from this prebuilt repo image (`repo_image` mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_id: Option<String>,
+    /// A warm-pool sandbox: it boots, then waits to be claimed by a session
+    /// (`POST /v1/sandboxes/:id/claim`). `session_id` is the pool's name until then.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pool: bool,
+}
+
+/// `POST /v1/sandboxes/:id/claim`: a warm-pool sandbox joins a session. It switches to the
+/// session's branch and connects its bridge with the new token (the pool token stops working).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimSandbox {
+    pub session_id: String,
+    pub sandbox_token: String,
+    pub control_plane_url: String,
+    /// The session's base branch (must be the branch the pool sandbox booted on).
+    pub branch: String,
+    /// The session's agent configuration (its model may differ from the pool's).
+    pub agent: AgentConfig,
 }
 
 /// `POST /v1/sandboxes/restore`: start a sandbox from a snapshot (`snapshot_restore` mode).
@@ -122,8 +144,10 @@ pub struct SnapshotInfo {
     pub sandbox_id: String,
     pub session_id: String,
     pub created_at: i64,
-    /// The supervisor version it was taken with; restores below the supported floor fail.
+    /// The supervisor version it was taken with, for people.
     pub runtime_version: String,
+    /// The runtime generation it was taken with; restores below the floor fail closed.
+    pub runtime_generation: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
 }
@@ -134,6 +158,12 @@ pub struct ProviderCapabilities {
     pub snapshot: bool,
     pub restore: bool,
     pub persistent_resume: bool,
+    /// Prebuilt repo images (`/v1/images`).
+    #[serde(default)]
+    pub images: bool,
+    /// Warm-pool sandboxes (`pool` on create, `/claim`).
+    #[serde(default)]
+    pub warm_pool: bool,
 }
 
 /// `GET /v1/health` (not signed).
@@ -144,4 +174,52 @@ pub struct ProviderHealth {
     pub provider: String,
     pub version: String,
     pub capabilities: ProviderCapabilities,
+}
+
+/// `POST /v1/images`: build a repo image: a sandbox in `build` mode clones the branch and runs
+/// `setup.sh`; on success its filesystem becomes the image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildImage {
+    /// Chosen by the control plane.
+    pub image_id: String,
+    pub repo: String,
+    pub branch: String,
+    /// A token the build may use for the provider's git endpoint (local repositories).
+    pub build_token: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
+/// Where an image build is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageStatus {
+    Building,
+    Ready,
+    Failed,
+    Deleted,
+}
+
+/// A repo image as its provider reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageInfo {
+    pub image_id: String,
+    pub repo: String,
+    pub branch: String,
+    pub status: ImageStatus,
+    pub created_at: i64,
+    /// When the build finished (ready or failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<i64>,
+    /// The commit the image holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_sha: Option<String>,
+    pub runtime_generation: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The end of the build's output (git and `setup.sh`), at most 16 KiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_tail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
 }

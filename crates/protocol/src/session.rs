@@ -30,12 +30,8 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
-    pub const ALL: [SessionStatus; 4] = [
-        SessionStatus::Created,
-        SessionStatus::Running,
-        SessionStatus::Idle,
-        SessionStatus::Failed,
-    ];
+    pub const ALL: [SessionStatus; 4] =
+        [SessionStatus::Created, SessionStatus::Running, SessionStatus::Idle, SessionStatus::Failed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -64,6 +60,8 @@ pub enum SandboxStatus {
     Ready,
     /// Its bridge is connected and a prompt is running.
     Running,
+    /// It is being snapshotted and stopped; prompts wait for the next one.
+    Stopping,
     /// It was stopped; a new prompt starts (or restores) another.
     Stopped,
     /// It failed to boot or died.
@@ -77,6 +75,7 @@ impl SandboxStatus {
             SandboxStatus::Spawning => "spawning",
             SandboxStatus::Ready => "ready",
             SandboxStatus::Running => "running",
+            SandboxStatus::Stopping => "stopping",
             SandboxStatus::Stopped => "stopped",
             SandboxStatus::Failed => "failed",
         }

@@ -93,9 +93,7 @@ pub fn verify(key: &[u8], header: Option<&str>, parts: &SignedParts, now_ms: i64
         return Err(unauthorized("the nonce must be 1 to 64 hex digits"));
     }
     if (now_ms - ts).abs() > MAX_SKEW_MS {
-        return Err(unauthorized(
-            "the request timestamp is more than 5 minutes from the server's clock",
-        ));
+        return Err(unauthorized("the request timestamp is more than 5 minutes from the server's clock"));
     }
     mac(key, &canonical(parts, ts, &nonce))
         .verify_slice(&sig)
@@ -110,12 +108,7 @@ mod tests {
     const KEY: &[u8] = b"test-key";
 
     fn parts(body: &[u8]) -> SignedParts<'_> {
-        SignedParts {
-            method: "POST",
-            path: "/v1/sandboxes",
-            query: "b=2&a=1",
-            body,
-        }
+        SignedParts { method: "POST", path: "/v1/sandboxes", query: "b=2&a=1", body }
     }
 
     #[test]
@@ -138,22 +131,13 @@ mod tests {
     fn verify_accepts_and_rejects() {
         let now = 1_795_455_544_882;
         let header = authorization(KEY, &parts(b"{}"), now, "abcd");
-        assert_eq!(
-            verify(KEY, Some(&header), &parts(b"{}"), now + 1000).unwrap().nonce,
-            "abcd"
-        );
+        assert_eq!(verify(KEY, Some(&header), &parts(b"{}"), now + 1000).unwrap().nonce, "abcd");
         let cases = [
             (verify(KEY, None, &parts(b"{}"), now), "not signed"),
             (verify(KEY, Some(&header), &parts(b"{\"x\":1}"), now), "does not match"),
             (verify(b"other", Some(&header), &parts(b"{}"), now), "does not match"),
-            (
-                verify(KEY, Some(&header), &parts(b"{}"), now + MAX_SKEW_MS + 1),
-                "5 minutes",
-            ),
-            (
-                verify(KEY, Some(&header), &parts(b"{}"), now - MAX_SKEW_MS - 1),
-                "5 minutes",
-            ),
+            (verify(KEY, Some(&header), &parts(b"{}"), now + MAX_SKEW_MS + 1), "5 minutes"),
+            (verify(KEY, Some(&header), &parts(b"{}"), now - MAX_SKEW_MS - 1), "5 minutes"),
             (verify(KEY, Some("Bearer x"), &parts(b"{}"), now), "scheme"),
             (verify(KEY, Some("OI-HMAC-SHA256 ts=1"), &parts(b"{}"), now), "needs ts"),
         ];
@@ -162,29 +146,11 @@ mod tests {
             assert_eq!(e.code, ErrorCode::Unauthorized);
             assert!(e.message.contains(needle), "{} should contain {needle}", e.message);
         }
-        let other_path = SignedParts {
-            path: "/v1/sandboxes/x",
-            ..parts(b"{}")
-        };
-        assert!(
-            verify(KEY, Some(&header), &other_path, now).is_err(),
-            "the path is signed"
-        );
-        let other_query = SignedParts {
-            query: "a=1&b=3",
-            ..parts(b"{}")
-        };
-        assert!(
-            verify(KEY, Some(&header), &other_query, now).is_err(),
-            "the query is signed"
-        );
-        let reordered = SignedParts {
-            query: "a=1&b=2",
-            ..parts(b"{}")
-        };
-        assert!(
-            verify(KEY, Some(&header), &reordered, now).is_ok(),
-            "query order does not matter"
-        );
+        let other_path = SignedParts { path: "/v1/sandboxes/x", ..parts(b"{}") };
+        assert!(verify(KEY, Some(&header), &other_path, now).is_err(), "the path is signed");
+        let other_query = SignedParts { query: "a=1&b=3", ..parts(b"{}") };
+        assert!(verify(KEY, Some(&header), &other_query, now).is_err(), "the query is signed");
+        let reordered = SignedParts { query: "a=1&b=2", ..parts(b"{}") };
+        assert!(verify(KEY, Some(&header), &reordered, now).is_ok(), "query order does not matter");
     }
 }

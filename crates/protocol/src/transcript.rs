@@ -114,10 +114,7 @@ impl TranscriptBuilder {
     /// Folds one event. Events must come in increasing `seq` order.
     pub fn apply(&mut self, event: &SessionEvent) -> Result<(), TranscriptError> {
         if event.seq <= self.last_seq {
-            return Err(TranscriptError::OutOfOrder {
-                seq: event.seq,
-                last_seq: self.last_seq,
-            });
+            return Err(TranscriptError::OutOfOrder { seq: event.seq, last_seq: self.last_seq });
         }
         self.last_seq = event.seq;
         let seq = event.seq;
@@ -132,13 +129,7 @@ impl TranscriptBuilder {
                 match turn.part_mut(&d.part_id) {
                     Some(Part::Text { text, .. }) => text.push_str(&d.delta),
                     Some(_) => {}
-                    None => turn.insert_part(
-                        seq,
-                        Part::Text {
-                            part_id: d.part_id.clone(),
-                            text: d.delta.clone(),
-                        },
-                    ),
+                    None => turn.insert_part(seq, Part::Text { part_id: d.part_id.clone(), text: d.delta.clone() }),
                 }
             }
             EventBody::Text(t) => {
@@ -146,13 +137,9 @@ impl TranscriptBuilder {
                 match turn.part_mut(&t.part_id) {
                     Some(Part::Text { text, .. }) => text.clone_from(&t.text),
                     Some(_) => {}
-                    None => turn.insert_part(
-                        t.started_seq,
-                        Part::Text {
-                            part_id: t.part_id.clone(),
-                            text: t.text.clone(),
-                        },
-                    ),
+                    None => {
+                        turn.insert_part(t.started_seq, Part::Text { part_id: t.part_id.clone(), text: t.text.clone() })
+                    }
                 }
             }
             EventBody::ToolCall(c) => {
@@ -211,10 +198,7 @@ impl TranscriptBuilder {
     pub fn transcript(&self) -> Transcript {
         let mut turns: Vec<&TurnState> = self.turns.iter().collect();
         turns.sort_by_key(|t| t.position);
-        Transcript {
-            turns: turns.into_iter().map(TurnState::ordered).collect(),
-            activity: self.activity.clone(),
-        }
+        Transcript { turns: turns.into_iter().map(TurnState::ordered).collect(), activity: self.activity.clone() }
     }
 
     fn turn(&mut self, message_id: &str, seq: u64) -> &mut TurnState {
@@ -254,8 +238,7 @@ impl TurnState {
     }
 
     fn insert_part(&mut self, position: u64, part: Part) {
-        self.part_index
-            .insert(part.part_id().to_string(), self.turn.parts.len());
+        self.part_index.insert(part.part_id().to_string(), self.turn.parts.len());
         self.turn.parts.push(part);
         self.part_positions.push(position);
     }

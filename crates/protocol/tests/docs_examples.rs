@@ -119,10 +119,7 @@ fn every_example_round_trips_and_every_type_has_one() {
     for (surface, types) in surfaces {
         let documented = kinds.get(surface).cloned().unwrap_or_default();
         let missing: Vec<&&str> = types.iter().filter(|t| !documented.contains(**t)).collect();
-        assert!(
-            missing.is_empty(),
-            "docs/protocol.md has no {surface} example of type {missing:?}"
-        );
+        assert!(missing.is_empty(), "docs/protocol.md has no {surface} example of type {missing:?}");
         let unknown: Vec<&&str> = documented.iter().filter(|t| !types.contains(t)).collect();
         assert!(unknown.is_empty(), "{surface}::TYPES lacks {unknown:?}");
     }

@@ -54,10 +54,7 @@ fn decoding_names_the_problem() {
     );
     let e = decode_body::<PromptRequest>(r#"{"text":1}"#).unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidRequest);
-    assert_eq!(
-        decode_body::<PromptRequest>("nope").unwrap_err().code,
-        ErrorCode::BadJson
-    );
+    assert_eq!(decode_body::<PromptRequest>("nope").unwrap_err().code, ErrorCode::BadJson);
 }
 
 #[test]
@@ -65,11 +62,7 @@ fn every_client_type_is_decodable() {
     for t in ClientMessage::TYPES {
         let e = decode_frame::<ClientMessage>(&format!(r#"{{"type":"{t}"}}"#), ClientMessage::TYPES);
         if let Err(e) = e {
-            assert_eq!(
-                e.code,
-                ErrorCode::InvalidRequest,
-                "{t} is known, so only its fields can be wrong"
-            );
+            assert_eq!(e.code, ErrorCode::InvalidRequest, "{t} is known, so only its fields can be wrong");
         }
     }
 }

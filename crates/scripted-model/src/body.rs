@@ -40,12 +40,7 @@ impl Drop for StreamState {
 /// A `200 text/event-stream` response sending `events`, each after its delay.
 pub fn sse_response(shared: Arc<Shared>, seq: u64, events: Vec<StreamEvent>) -> Response {
     shared.active_streams.fetch_add(1, Ordering::SeqCst);
-    let state = StreamState {
-        events: events.into(),
-        shared,
-        seq,
-        sent: 0,
-    };
+    let state = StreamState { events: events.into(), shared, seq, sent: 0 };
     let stream = futures_util::stream::unfold(state, |mut st| async move {
         let event = st.events.pop_front()?;
         if !event.delay.is_zero() {

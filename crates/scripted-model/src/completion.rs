@@ -61,17 +61,10 @@ pub fn build_completion(meta: &ChunkMeta, reply: &Reply, usage: Usage) -> Comple
         .map(|c| ToolCall {
             id: c.id.clone(),
             kind: "function",
-            function: Function {
-                name: c.name.clone(),
-                arguments: c.arguments.clone(),
-            },
+            function: Function { name: c.name.clone(), arguments: c.arguments.clone() },
         })
         .collect();
-    let content = if text.is_empty() && !tool_calls.is_empty() {
-        None
-    } else {
-        Some(text)
-    };
+    let content = if text.is_empty() && !tool_calls.is_empty() { None } else { Some(text) };
     Completion {
         id: meta.id.clone(),
         object: "chat.completion",
@@ -79,13 +72,7 @@ pub fn build_completion(meta: &ChunkMeta, reply: &Reply, usage: Usage) -> Comple
         model: meta.model.clone(),
         choices: vec![CompletionChoice {
             index: 0,
-            message: Message {
-                role: "assistant",
-                content,
-                refusal: None,
-                tool_calls,
-                annotations: Vec::new(),
-            },
+            message: Message { role: "assistant", content, refusal: None, tool_calls, annotations: Vec::new() },
             logprobs: None,
             finish_reason: reply.finish_reason(),
         }],
@@ -105,25 +92,14 @@ mod tests {
     }
 
     fn meta() -> ChunkMeta {
-        ChunkMeta {
-            id: "chatcmpl-x".into(),
-            created: 1,
-            model: "m".into(),
-            system_fingerprint: "fp".into(),
-        }
+        ChunkMeta { id: "chatcmpl-x".into(), created: 1, model: "m".into(), system_fingerprint: "fp".into() }
     }
 
-    const USAGE: Usage = Usage {
-        prompt_tokens: 3,
-        completion_tokens: 2,
-    };
+    const USAGE: Usage = Usage { prompt_tokens: 3, completion_tokens: 2 };
 
     #[test]
     fn text_completion() {
-        let reply = Reply {
-            pieces: vec!["Hello".into(), " world".into()],
-            ..Reply::default()
-        };
+        let reply = Reply { pieces: vec!["Hello".into(), " world".into()], ..Reply::default() };
         let c = to_value(build_completion(&meta(), &reply, USAGE));
         assert_eq!(c["object"], "chat.completion");
         assert_eq!(c["choices"][0]["message"]["content"], "Hello world");

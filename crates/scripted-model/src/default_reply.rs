@@ -48,11 +48,7 @@ pub fn done_summary(req: &ChatRequest) -> String {
                 .and_then(|id| req.tool_name_for_call(id))
                 .unwrap_or_else(|| "tool".into());
             let output = message_text(m);
-            let first_line = output
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("(no output)")
-                .trim();
+            let first_line = output.lines().find(|l| !l.trim().is_empty()).unwrap_or("(no output)").trim();
             format!("The `{name}` tool finished: {}", truncate(first_line, MAX_OUTPUT_CHARS))
         })
         .collect();
@@ -91,10 +87,8 @@ pub fn requested_file(text: &str) -> Option<String> {
         if !matches!(clean(word).to_ascii_lowercase().as_str(), "create" | "write") {
             continue;
         }
-        let candidate = words[i + 1..]
-            .iter()
-            .map(|w| clean(w))
-            .find(|w| !FILLER.contains(&w.to_ascii_lowercase().as_str()));
+        let candidate =
+            words[i + 1..].iter().map(|w| clean(w)).find(|w| !FILLER.contains(&w.to_ascii_lowercase().as_str()));
         if let Some(name) = candidate.filter(|c| looks_like_file(c)) {
             return Some(name.to_string());
         }
@@ -111,9 +105,7 @@ fn clean(word: &str) -> &str {
 fn looks_like_file(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 200
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
         && (name.contains('.') || name.contains('/'))
         && !name.starts_with('/')
         && !name.ends_with('/')
@@ -129,16 +121,8 @@ pub fn create_file_call(req: &ChatRequest, file: &str) -> Option<ToolCallSpec> {
             .and_then(Value::as_object)
             .map(|p| p.keys().map(String::as_str).collect())
             .unwrap_or_default();
-        let path_key = props
-            .iter()
-            .find(|k| k.to_ascii_lowercase().contains("path"))
-            .copied()
-            .unwrap_or("filePath");
-        let content_key = props
-            .iter()
-            .find(|k| k.eq_ignore_ascii_case("content"))
-            .copied()
-            .unwrap_or("content");
+        let path_key = props.iter().find(|k| k.to_ascii_lowercase().contains("path")).copied().unwrap_or("filePath");
+        let content_key = props.iter().find(|k| k.eq_ignore_ascii_case("content")).copied().unwrap_or("content");
         let mut args = Map::new();
         args.insert(path_key.into(), json!(file));
         args.insert(content_key.into(), json!(DEFAULT_FILE_CONTENT));
@@ -163,14 +147,8 @@ mod tests {
 
     fn opencode_tools() -> Vec<Value> {
         vec![
-            tool(
-                "bash",
-                json!({"command": {"type": "string"}, "description": {"type": "string"}}),
-            ),
-            tool(
-                "write",
-                json!({"content": {"type": "string"}, "filePath": {"type": "string"}}),
-            ),
+            tool("bash", json!({"command": {"type": "string"}, "description": {"type": "string"}})),
+            tool("write", json!({"content": {"type": "string"}, "filePath": {"type": "string"}})),
         ]
     }
 
@@ -182,18 +160,9 @@ mod tests {
     #[test]
     fn finds_the_requested_file() {
         assert_eq!(requested_file("Create hello.txt").as_deref(), Some("hello.txt"));
-        assert_eq!(
-            requested_file("please write `notes/todo.md`.").as_deref(),
-            Some("notes/todo.md")
-        );
-        assert_eq!(
-            requested_file("Create a new file named \"a-b_c.rs\"").as_deref(),
-            Some("a-b_c.rs")
-        );
-        assert_eq!(
-            requested_file("Write a test, then create out.json").as_deref(),
-            Some("out.json")
-        );
+        assert_eq!(requested_file("please write `notes/todo.md`.").as_deref(), Some("notes/todo.md"));
+        assert_eq!(requested_file("Create a new file named \"a-b_c.rs\"").as_deref(), Some("a-b_c.rs"));
+        assert_eq!(requested_file("Write a test, then create out.json").as_deref(), Some("out.json"));
         assert_eq!(requested_file("create a test"), None);
         assert_eq!(requested_file("create /etc/passwd"), None);
         assert_eq!(requested_file("create ../escape.txt"), None);
@@ -203,47 +172,27 @@ mod tests {
 
     #[test]
     fn create_prompt_gives_a_write_call_with_the_schema_names() {
-        let req = request(
-            json!([{"role": "user", "content": "Create hello.txt"}]),
-            opencode_tools(),
-        );
-        let Turn::ToolCalls { calls, .. } = default_turn(&req) else {
-            panic!("expected a tool call")
-        };
+        let req = request(json!([{"role": "user", "content": "Create hello.txt"}]), opencode_tools());
+        let Turn::ToolCalls { calls, .. } = default_turn(&req) else { panic!("expected a tool call") };
         assert_eq!(calls[0].name, "write");
-        assert_eq!(
-            calls[0].arguments,
-            json!({"filePath": "hello.txt", "content": DEFAULT_FILE_CONTENT})
-        );
+        assert_eq!(calls[0].arguments, json!({"filePath": "hello.txt", "content": DEFAULT_FILE_CONTENT}));
 
         let other = request(
             json!([{"role": "user", "content": "write a.txt"}]),
             vec![tool("write", json!({"path": {}, "content": {}}))],
         );
-        let Turn::ToolCalls { calls, .. } = default_turn(&other) else {
-            panic!()
-        };
-        assert_eq!(
-            calls[0].arguments,
-            json!({"path": "a.txt", "content": DEFAULT_FILE_CONTENT})
-        );
+        let Turn::ToolCalls { calls, .. } = default_turn(&other) else { panic!() };
+        assert_eq!(calls[0].arguments, json!({"path": "a.txt", "content": DEFAULT_FILE_CONTENT}));
     }
 
     #[test]
     fn falls_back_to_bash_then_to_text() {
-        let bash_only = request(
-            json!([{"role": "user", "content": "create x.txt"}]),
-            vec![opencode_tools()[0].clone()],
-        );
-        let Turn::ToolCalls { calls, .. } = default_turn(&bash_only) else {
-            panic!()
-        };
+        let bash_only =
+            request(json!([{"role": "user", "content": "create x.txt"}]), vec![opencode_tools()[0].clone()]);
+        let Turn::ToolCalls { calls, .. } = default_turn(&bash_only) else { panic!() };
         assert_eq!(calls[0].name, "bash");
         assert!(calls[0].arguments["command"].as_str().unwrap().ends_with("> x.txt"));
-        let neither = request(
-            json!([{"role": "user", "content": "create x.txt"}]),
-            vec![tool("read", json!({}))],
-        );
+        let neither = request(json!([{"role": "user", "content": "create x.txt"}]), vec![tool("read", json!({}))]);
         assert!(matches!(default_turn(&neither), Turn::Text { .. }));
     }
 

@@ -36,36 +36,14 @@ impl ApiError {
     /// with `Retry-After: 1`, 5xx `server_error`, other 4xx `invalid_request_error`.
     pub fn for_status(status: u16) -> ApiError {
         let (message, error_type, code) = match status {
-            401 => (
-                "Incorrect API key provided (scripted error).",
-                "invalid_request_error",
-                Some("invalid_api_key"),
-            ),
-            403 => (
-                "You are not allowed to make this request (scripted error).",
-                "invalid_request_error",
-                None,
-            ),
-            404 => (
-                "The model does not exist (scripted error).",
-                "invalid_request_error",
-                Some("model_not_found"),
-            ),
-            429 => (
-                "Rate limit reached (scripted error).",
-                "requests",
-                Some("rate_limit_exceeded"),
-            ),
-            503 => (
-                "The server is overloaded or not ready yet (scripted error).",
-                "server_error",
-                None,
-            ),
-            s if s >= 500 => (
-                "The server had an error while processing your request (scripted error).",
-                "server_error",
-                None,
-            ),
+            401 => ("Incorrect API key provided (scripted error).", "invalid_request_error", Some("invalid_api_key")),
+            403 => ("You are not allowed to make this request (scripted error).", "invalid_request_error", None),
+            404 => ("The model does not exist (scripted error).", "invalid_request_error", Some("model_not_found")),
+            429 => ("Rate limit reached (scripted error).", "requests", Some("rate_limit_exceeded")),
+            503 => ("The server is overloaded or not ready yet (scripted error).", "server_error", None),
+            s if s >= 500 => {
+                ("The server had an error while processing your request (scripted error).", "server_error", None)
+            }
             _ => ("Bad request (scripted error).", "invalid_request_error", None),
         };
         ApiError {
@@ -90,11 +68,7 @@ impl ApiError {
 
     /// A 404 for a path this server does not serve, worded like OpenAI's.
     pub fn unknown_url(method: &str, path: &str) -> ApiError {
-        ApiError {
-            message: format!("Invalid URL ({method} {path})"),
-            code: None,
-            ..ApiError::for_status(404)
-        }
+        ApiError { message: format!("Invalid URL ({method} {path})"), code: None, ..ApiError::for_status(404) }
     }
 
     /// A 405 for a known path with the wrong method.
@@ -129,9 +103,7 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(self.body())).into_response();
         if let Some(secs) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -151,10 +123,7 @@ mod tests {
         assert!(err["param"].is_null());
         assert_eq!(err["type"], "server_error");
         let text = serde_json::to_string(&ApiError::invalid_request("m", Some("p"), None).body()).unwrap();
-        assert_eq!(
-            text,
-            r#"{"error":{"message":"m","type":"invalid_request_error","param":"p","code":null}}"#
-        );
+        assert_eq!(text, r#"{"error":{"message":"m","type":"invalid_request_error","param":"p","code":null}}"#);
     }
 
     #[test]
@@ -168,11 +137,7 @@ mod tests {
 
     #[test]
     fn response_carries_status_and_retry_after() {
-        let r = ApiError {
-            retry_after: Some(7),
-            ..ApiError::for_status(429)
-        }
-        .into_response();
+        let r = ApiError { retry_after: Some(7), ..ApiError::for_status(429) }.into_response();
         assert_eq!(r.status(), 429);
         assert_eq!(r.headers()[header::RETRY_AFTER], "7");
         let r = ApiError::method_not_allowed("GET", "/v1/chat/completions").into_response();

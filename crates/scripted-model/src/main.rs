@@ -13,11 +13,7 @@ use oi_scripted_model::{Options, Script, ScriptedModel, DEFAULT_MODEL};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "oi-scripted-model",
-    version,
-    about = "A scripted, OpenAI-compatible chat-completions server"
-)]
+#[command(name = "oi-scripted-model", version, about = "A scripted, OpenAI-compatible chat-completions server")]
 struct Cli {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8790")]
@@ -71,15 +67,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let handle = match ScriptedModel::start_with(
-        &cli.listen,
-        Options {
-            models: cli.models,
-            turns,
-        },
-    )
-    .await
-    {
+    let handle = match ScriptedModel::start_with(&cli.listen, Options { models: cli.models, turns }).await {
         Ok(handle) => handle,
         Err(e) => {
             tracing::error!(listen = %cli.listen, error = %e, "cannot start");

@@ -47,11 +47,7 @@ impl Reply {
     /// A rough token count of the output (4 characters a token, at least 1).
     pub fn completion_tokens(&self) -> u64 {
         let chars: usize = self.pieces.iter().map(String::len).sum::<usize>()
-            + self
-                .calls
-                .iter()
-                .map(|c| c.name.len() + c.arguments.len())
-                .sum::<usize>();
+            + self.calls.iter().map(|c| c.name.len() + c.arguments.len()).sum::<usize>();
         estimate_tokens(chars)
     }
 }
@@ -108,26 +104,11 @@ pub fn plan_turn(turn: &Turn, mut next_call_id: impl FnMut() -> String) -> Plann
             delay: Duration::from_millis(*delay_ms),
         }),
         Turn::SlowText { count, delay_ms } => Planned::Reply(Reply {
-            pieces: (1..=*count)
-                .map(|i| {
-                    if i == 1 {
-                        "chunk 1".to_string()
-                    } else {
-                        format!(" chunk {i}")
-                    }
-                })
-                .collect(),
+            pieces: (1..=*count).map(|i| if i == 1 { "chunk 1".to_string() } else { format!(" chunk {i}") }).collect(),
             calls: Vec::new(),
             delay: Duration::from_millis(*delay_ms),
         }),
-        Turn::Error {
-            status,
-            message,
-            error_type,
-            param,
-            code,
-            retry_after,
-        } => {
+        Turn::Error { status, message, error_type, param, code, retry_after } => {
             let mut e = ApiError::for_status(*status);
             if let Some(m) = message {
                 e.message = m.clone();
@@ -173,14 +154,10 @@ mod tests {
 
     #[test]
     fn text_turn_uses_chunks_or_words() {
-        let Planned::Reply(r) = plan_turn(&Turn::text("a b").with_delay_ms(3), ids()) else {
-            panic!()
-        };
+        let Planned::Reply(r) = plan_turn(&Turn::text("a b").with_delay_ms(3), ids()) else { panic!() };
         assert_eq!(r.pieces, ["a", " b"]);
         assert_eq!((r.finish_reason(), r.delay), ("stop", Duration::from_millis(3)));
-        let Planned::Reply(r) = plan_turn(&Turn::chunks(["x y", "z"]), ids()) else {
-            panic!()
-        };
+        let Planned::Reply(r) = plan_turn(&Turn::chunks(["x y", "z"]), ids()) else { panic!() };
         assert_eq!(r.pieces, ["x y", "z"]);
     }
 
@@ -189,27 +166,19 @@ mod tests {
         let mut given = ToolCallSpec::new("write", json!({"filePath": "a"}));
         given.id = Some("call_mine".into());
         let turn = Turn::tool_calls(vec![ToolCallSpec::new("bash", json!({"command": "ls"})), given]).with_text("Ok.");
-        let Planned::Reply(r) = plan_turn(&turn, ids()) else {
-            panic!()
-        };
+        let Planned::Reply(r) = plan_turn(&turn, ids()) else { panic!() };
         assert_eq!(r.finish_reason(), "tool_calls");
         assert_eq!(r.text(), "Ok.");
         assert_eq!(
             r.calls[0],
-            PlannedCall {
-                id: "call_1".into(),
-                name: "bash".into(),
-                arguments: "{\"command\":\"ls\"}".into()
-            }
+            PlannedCall { id: "call_1".into(), name: "bash".into(), arguments: "{\"command\":\"ls\"}".into() }
         );
         assert_eq!(r.calls[1].id, "call_mine");
     }
 
     #[test]
     fn slow_text_has_count_numbered_chunks() {
-        let Planned::Reply(r) = plan_turn(&Turn::slow_text(3, 50), ids()) else {
-            panic!()
-        };
+        let Planned::Reply(r) = plan_turn(&Turn::slow_text(3, 50), ids()) else { panic!() };
         assert_eq!(r.text(), "chunk 1 chunk 2 chunk 3");
         assert_eq!(r.delay, Duration::from_millis(50));
     }
@@ -224,17 +193,10 @@ mod tests {
             code: Some("c".into()),
             retry_after: Some(2),
         };
-        let Planned::Error(e) = plan_turn(&turn, ids()) else {
-            panic!()
-        };
+        let Planned::Error(e) = plan_turn(&turn, ids()) else { panic!() };
         assert_eq!((e.status, e.message.as_str(), e.error_type.as_str()), (400, "bad", "x"));
-        assert_eq!(
-            (e.param.as_deref(), e.code.as_deref(), e.retry_after),
-            (Some("p"), Some("c"), Some(2))
-        );
-        let Planned::Error(e) = plan_turn(&Turn::error(429), ids()) else {
-            panic!()
-        };
+        assert_eq!((e.param.as_deref(), e.code.as_deref(), e.retry_after), (Some("p"), Some("c"), Some(2)));
+        let Planned::Error(e) = plan_turn(&Turn::error(429), ids()) else { panic!() };
         assert_eq!(e.retry_after, Some(1));
     }
 

@@ -31,11 +31,7 @@ pub fn parse_chat_request(body: &[u8]) -> Result<(ChatRequest, Value), ApiError>
     let model = match obj.get("model") {
         Some(Value::String(m)) if !m.is_empty() => m.clone(),
         None | Some(Value::Null) => {
-            return Err(ApiError::invalid_request(
-                "you must provide a model parameter",
-                None,
-                None,
-            ))
+            return Err(ApiError::invalid_request("you must provide a model parameter", None, None))
         }
         Some(_) => return Err(invalid_type("model", "a non-empty string")),
     };
@@ -57,10 +53,7 @@ pub fn parse_chat_request(body: &[u8]) -> Result<(ChatRequest, Value), ApiError>
     };
     for (i, m) in messages.iter().enumerate() {
         if !m.get("role").is_some_and(Value::is_string) {
-            return Err(invalid_type(
-                &format!("messages[{i}]"),
-                "an object with a string 'role'",
-            ));
+            return Err(invalid_type(&format!("messages[{i}]"), "an object with a string 'role'"));
         }
     }
     let tools = match obj.get("tools") {
@@ -73,21 +66,9 @@ pub fn parse_chat_request(body: &[u8]) -> Result<(ChatRequest, Value), ApiError>
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(invalid_type("stream", "a boolean")),
     };
-    let include_usage = obj
-        .get("stream_options")
-        .and_then(|o| o.get("include_usage"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    Ok((
-        ChatRequest {
-            model,
-            messages,
-            tools,
-            stream,
-            include_usage,
-        },
-        value,
-    ))
+    let include_usage =
+        obj.get("stream_options").and_then(|o| o.get("include_usage")).and_then(Value::as_bool).unwrap_or(false);
+    Ok((ChatRequest { model, messages, tools, stream, include_usage }, value))
 }
 
 fn invalid_type(param: &str, expected: &str) -> ApiError {
@@ -102,11 +83,9 @@ fn invalid_type(param: &str, expected: &str) -> ApiError {
 pub fn message_text(message: &Value) -> String {
     match message.get("content") {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .filter_map(|p| p.get("text").and_then(Value::as_str))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Some(Value::Array(parts)) => {
+            parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n")
+        }
         _ => String::new(),
     }
 }
@@ -155,11 +134,7 @@ impl ChatRequest {
 
     /// A rough size of the prompt, for the usage numbers.
     pub fn prompt_chars(&self) -> usize {
-        self.messages
-            .iter()
-            .chain(self.tools.iter())
-            .map(|v| v.to_string().len())
-            .sum()
+        self.messages.iter().chain(self.tools.iter()).map(|v| v.to_string().len()).sum()
     }
 }
 
@@ -205,20 +180,8 @@ mod tests {
         let no_messages = parse(json!({"model": "m"})).unwrap_err();
         assert_eq!(no_messages.param.as_deref(), Some("messages"));
         assert_eq!(no_messages.code.as_deref(), Some("missing_required_parameter"));
-        assert_eq!(
-            parse(json!({"model": "m", "messages": []}))
-                .unwrap_err()
-                .code
-                .as_deref(),
-            Some("empty_array")
-        );
-        assert_eq!(
-            parse(json!({"model": "m", "messages": [1]}))
-                .unwrap_err()
-                .param
-                .as_deref(),
-            Some("messages[0]")
-        );
+        assert_eq!(parse(json!({"model": "m", "messages": []})).unwrap_err().code.as_deref(), Some("empty_array"));
+        assert_eq!(parse(json!({"model": "m", "messages": [1]})).unwrap_err().param.as_deref(), Some("messages[0]"));
         assert_eq!(parse(json!([1])).unwrap_err().status, 400);
         let bad_stream = json!({"model": "m", "messages": [{"role": "user"}], "stream": "yes"});
         assert_eq!(parse(bad_stream).unwrap_err().param.as_deref(), Some("stream"));

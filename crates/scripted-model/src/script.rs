@@ -93,11 +93,7 @@ fn slow_delay() -> u64 {
 impl Turn {
     /// A text turn split into words.
     pub fn text(text: impl Into<String>) -> Self {
-        Turn::Text {
-            text: Some(text.into()),
-            chunks: None,
-            delay_ms: 0,
-        }
+        Turn::Text { text: Some(text.into()), chunks: None, delay_ms: 0 }
     }
 
     /// A text turn sent as exactly these chunks.
@@ -106,11 +102,7 @@ impl Turn {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Turn::Text {
-            text: None,
-            chunks: Some(chunks.into_iter().map(Into::into).collect()),
-            delay_ms: 0,
-        }
+        Turn::Text { text: None, chunks: Some(chunks.into_iter().map(Into::into).collect()), delay_ms: 0 }
     }
 
     /// One function call, e.g. `Turn::tool_call("bash", json!({"command": "ls", "description": "List"}))`.
@@ -120,11 +112,7 @@ impl Turn {
 
     /// Several function calls in one answer (parallel tool calls).
     pub fn tool_calls(calls: Vec<ToolCallSpec>) -> Self {
-        Turn::ToolCalls {
-            text: None,
-            calls,
-            delay_ms: 0,
-        }
+        Turn::ToolCalls { text: None, calls, delay_ms: 0 }
     }
 
     /// A slow stream of `count` chunks, `delay_ms` apart.
@@ -134,14 +122,7 @@ impl Turn {
 
     /// An HTTP error with default message, type and code for `status`.
     pub fn error(status: u16) -> Self {
-        Turn::Error {
-            status,
-            message: None,
-            error_type: None,
-            param: None,
-            code: None,
-            retry_after: None,
-        }
+        Turn::Error { status, message: None, error_type: None, param: None, code: None, retry_after: None }
     }
 
     /// Sets the delay between chunks (text, tool-call and slow turns; ignored for errors).
@@ -217,11 +198,7 @@ impl Turn {
 
 impl ToolCallSpec {
     pub fn new(name: impl Into<String>, arguments: Value) -> Self {
-        ToolCallSpec {
-            name: name.into(),
-            arguments,
-            id: None,
-        }
+        ToolCallSpec { name: name.into(), arguments, id: None }
     }
 
     /// The raw `arguments` text sent on the wire.
@@ -333,10 +310,7 @@ mod tests {
 
     #[test]
     fn string_arguments_are_sent_verbatim() {
-        assert_eq!(
-            ToolCallSpec::new("bash", json!("{\"command\":")).arguments_text(),
-            "{\"command\":"
-        );
+        assert_eq!(ToolCallSpec::new("bash", json!("{\"command\":")).arguments_text(), "{\"command\":");
         assert_eq!(ToolCallSpec::new("bash", json!({"a": 1})).arguments_text(), "{\"a\":1}");
     }
 

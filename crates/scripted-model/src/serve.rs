@@ -31,10 +31,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            models: vec![DEFAULT_MODEL.into()],
-            turns: Vec::new(),
-        }
+        Options { models: vec![DEFAULT_MODEL.into()], turns: Vec::new() }
     }
 }
 
@@ -50,8 +47,7 @@ impl ScriptedModel {
     /// Binds `addr` and serves until the handle is dropped. Fails on an invalid initial turn.
     pub async fn start_with(addr: impl ToSocketAddrs, options: Options) -> io::Result<ScriptedModelHandle> {
         for (i, turn) in options.turns.iter().enumerate() {
-            turn.validate()
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("turns[{i}]: {e}")))?;
+            turn.validate().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("turns[{i}]: {e}")))?;
         }
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -59,12 +55,7 @@ impl ScriptedModel {
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, router(shared.clone()), shutdown_rx));
         tracing::info!(%addr, "scripted model started");
-        Ok(ScriptedModelHandle {
-            shared,
-            addr,
-            shutdown: Some(shutdown_tx),
-            task: Some(task),
-        })
+        Ok(ScriptedModelHandle { shared, addr, shutdown: Some(shutdown_tx), task: Some(task) })
     }
 }
 

@@ -91,16 +91,10 @@ async fn chat(State(shared): AppState, body: Bytes) -> Response {
         model: req.model.clone(),
         system_fingerprint: SYSTEM_FINGERPRINT.into(),
     };
-    let usage = Usage {
-        prompt_tokens: estimate_tokens(req.prompt_chars()),
-        completion_tokens: reply.completion_tokens(),
-    };
+    let usage =
+        Usage { prompt_tokens: estimate_tokens(req.prompt_chars()), completion_tokens: reply.completion_tokens() };
     if req.stream {
-        sse_response(
-            shared,
-            seq,
-            build_stream(&meta, &reply, req.include_usage.then_some(usage)),
-        )
+        sse_response(shared, seq, build_stream(&meta, &reply, req.include_usage.then_some(usage)))
     } else {
         Json(build_completion(&meta, &reply, usage)).into_response()
     }
@@ -121,9 +115,7 @@ async fn health() -> Json<Value> {
 }
 
 async fn get_script(State(shared): AppState) -> Json<Script> {
-    Json(Script {
-        turns: shared.remaining(),
-    })
+    Json(Script { turns: shared.remaining() })
 }
 
 async fn post_script(State(shared): AppState, body: Bytes) -> Response {

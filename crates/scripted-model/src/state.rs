@@ -66,10 +66,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 impl Shared {
@@ -78,10 +75,7 @@ impl Shared {
         turns.into_iter().for_each(|t| {
             script.push(t);
         });
-        let seed = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(7);
+        let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
         Shared {
             script: Mutex::new(script),
             requests: Mutex::new(Vec::new()),
@@ -130,12 +124,7 @@ impl Shared {
     /// Records an accepted request; returns its `seq`.
     pub fn record(&self, consumed_turn: Option<usize>, reply: ReplySource, body: Value) -> u64 {
         let seq = self.chat_requests.fetch_add(1, Ordering::SeqCst) + 1;
-        lock(&self.requests).push(RecordedRequest {
-            seq,
-            consumed_turn,
-            reply,
-            body,
-        });
+        lock(&self.requests).push(RecordedRequest { seq, consumed_turn, reply, body });
         seq
     }
 

@@ -120,23 +120,14 @@ pub fn chunk(meta: &ChunkMeta, delta: Delta, finish_reason: Option<&'static str>
         created: meta.created,
         model: meta.model.clone(),
         system_fingerprint: meta.system_fingerprint.clone(),
-        choices: vec![ChunkChoice {
-            index: 0,
-            delta,
-            logprobs: None,
-            finish_reason,
-        }],
+        choices: vec![ChunkChoice { index: 0, delta, logprobs: None, finish_reason }],
         usage: None,
     }
 }
 
 /// The usage-only chunk sent before `[DONE]` when `stream_options.include_usage` is true.
 pub fn usage_chunk(meta: &ChunkMeta, usage: Usage) -> Chunk {
-    Chunk {
-        choices: Vec::new(),
-        usage: Some(usage.to_json()),
-        ..chunk(meta, Delta::default(), None)
-    }
+    Chunk { choices: Vec::new(), usage: Some(usage.to_json()), ..chunk(meta, Delta::default(), None) }
 }
 
 /// Splits an arguments text into fragments of about `len/64` characters (at least 16), on
@@ -153,23 +144,12 @@ fn tool_call_start(index: usize, id: &str, name: &str) -> ToolCallDelta {
         index,
         id: Some(id.into()),
         kind: Some("function"),
-        function: FunctionDelta {
-            name: Some(name.into()),
-            arguments: String::new(),
-        },
+        function: FunctionDelta { name: Some(name.into()), arguments: String::new() },
     }
 }
 
 fn tool_call_fragment(index: usize, piece: String) -> ToolCallDelta {
-    ToolCallDelta {
-        index,
-        id: None,
-        kind: None,
-        function: FunctionDelta {
-            name: None,
-            arguments: piece,
-        },
-    }
+    ToolCallDelta { index, id: None, kind: None, function: FunctionDelta { name: None, arguments: piece } }
 }
 
 /// The chunks of a reply, without usage: a role chunk, content deltas, tool-call deltas, then
@@ -180,38 +160,19 @@ fn tool_call_fragment(index: usize, piece: String) -> ToolCallDelta {
 pub fn reply_chunks(meta: &ChunkMeta, reply: &Reply) -> Vec<Chunk> {
     let mut deltas: Vec<Delta> = Vec::new();
     for piece in &reply.pieces {
-        deltas.push(Delta {
-            content: Some(Some(piece.clone())),
-            ..Delta::default()
-        });
+        deltas.push(Delta { content: Some(Some(piece.clone())), ..Delta::default() });
     }
     for (index, call) in reply.calls.iter().enumerate() {
-        deltas.push(Delta {
-            tool_calls: Some(vec![tool_call_start(index, &call.id, &call.name)]),
-            ..Delta::default()
-        });
+        deltas.push(Delta { tool_calls: Some(vec![tool_call_start(index, &call.id, &call.name)]), ..Delta::default() });
         for piece in fragment_arguments(&call.arguments) {
-            deltas.push(Delta {
-                tool_calls: Some(vec![tool_call_fragment(index, piece)]),
-                ..Delta::default()
-            });
+            deltas.push(Delta { tool_calls: Some(vec![tool_call_fragment(index, piece)]), ..Delta::default() });
         }
     }
     let first = if reply.pieces.is_empty() && !reply.calls.is_empty() {
         let first_call = deltas.remove(0);
-        Delta {
-            role: Some("assistant"),
-            content: Some(None),
-            tool_calls: first_call.tool_calls,
-            refusal: Some(None),
-        }
+        Delta { role: Some("assistant"), content: Some(None), tool_calls: first_call.tool_calls, refusal: Some(None) }
     } else {
-        Delta {
-            role: Some("assistant"),
-            content: Some(Some(String::new())),
-            tool_calls: None,
-            refusal: Some(None),
-        }
+        Delta { role: Some("assistant"), content: Some(Some(String::new())), tool_calls: None, refusal: Some(None) }
     };
     let mut chunks = vec![chunk(meta, first, None)];
     chunks.extend(deltas.into_iter().map(|d| chunk(meta, d, None)));
@@ -234,24 +195,14 @@ pub fn build_stream(meta: &ChunkMeta, reply: &Reply, usage: Option<Usage>) -> Ve
         .iter()
         .enumerate()
         .map(|(i, c)| StreamEvent {
-            delay: if i == 0 || i == last {
-                Duration::ZERO
-            } else {
-                reply.delay
-            },
+            delay: if i == 0 || i == last { Duration::ZERO } else { reply.delay },
             data: sse_data(c),
         })
         .collect();
     if let Some(usage) = usage {
-        events.push(StreamEvent {
-            delay: Duration::ZERO,
-            data: sse_data(&usage_chunk(meta, usage)),
-        });
+        events.push(StreamEvent { delay: Duration::ZERO, data: sse_data(&usage_chunk(meta, usage)) });
     }
-    events.push(StreamEvent {
-        delay: Duration::ZERO,
-        data: SSE_DONE.to_string(),
-    });
+    events.push(StreamEvent { delay: Duration::ZERO, data: SSE_DONE.to_string() });
     events
 }
 

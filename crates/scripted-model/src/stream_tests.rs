@@ -21,22 +21,14 @@ fn meta() -> ChunkMeta {
 }
 
 fn usage() -> Usage {
-    Usage {
-        prompt_tokens: 44,
-        completion_tokens: 16,
-    }
+    Usage { prompt_tokens: 44, completion_tokens: 16 }
 }
 
 /// Splits an SSE body into its `data:` payloads (`[DONE]` kept as a string).
 fn sse_payloads(body: &str) -> Vec<String> {
     body.split("\n\n")
         .filter(|e| !e.trim().is_empty())
-        .map(|e| {
-            e.strip_prefix("data: ")
-                .expect("every event is a data line")
-                .trim_end()
-                .to_string()
-        })
+        .map(|e| e.strip_prefix("data: ").expect("every event is a data line").trim_end().to_string())
         .collect()
 }
 
@@ -139,21 +131,11 @@ fn tool_call_stream_is_byte_identical_to_the_recording_except_fragment_sizes() {
 fn text_stream_is_byte_identical_to_the_recording() {
     let (meta, usage) = recorded_meta_and_usage(RECORDED_TEXT);
     let recorded = recorded_events(RECORDED_TEXT);
-    let reply = Reply {
-        pieces: vec!["{\"".into()],
-        calls: vec![],
-        delay: Duration::ZERO,
-    };
-    let ours: Vec<String> = build_stream(&meta, &reply, Some(usage))
-        .into_iter()
-        .map(|e| e.data)
-        .collect();
+    let reply = Reply { pieces: vec!["{\"".into()], calls: vec![], delay: Duration::ZERO };
+    let ours: Vec<String> = build_stream(&meta, &reply, Some(usage)).into_iter().map(|e| e.data).collect();
     let ours: Vec<String> = ours
         .iter()
-        .map(|d| {
-            d.trim_end_matches('\n')
-                .replace(r#""finish_reason":"stop""#, r#""finish_reason":"length""#)
-        })
+        .map(|d| d.trim_end_matches('\n').replace(r#""finish_reason":"stop""#, r#""finish_reason":"length""#))
         .collect();
     assert_eq!(ours, recorded);
 }
@@ -165,10 +147,7 @@ fn tool_call_arguments_join_to_the_original_json() {
         .iter()
         .filter_map(|c| c["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"].as_str())
         .collect();
-    assert_eq!(
-        serde_json::from_str::<Value>(&joined).unwrap(),
-        json!({"city": "New York City"})
-    );
+    assert_eq!(serde_json::from_str::<Value>(&joined).unwrap(), json!({"city": "New York City"}));
     let first_call = &ours[0]["choices"][0]["delta"]["tool_calls"][0];
     assert_eq!(first_call["id"], "call_4XzlGBLtUe9dy3GVNV4jhq7h");
     assert_eq!(first_call["function"]["arguments"], "");
@@ -198,11 +177,7 @@ fn parallel_tool_calls_have_the_recorded_shapes() {
 
 #[test]
 fn text_stream_has_the_recorded_shapes() {
-    let reply = Reply {
-        pieces: vec!["{\"".into()],
-        calls: vec![],
-        delay: Duration::ZERO,
-    };
+    let reply = Reply { pieces: vec!["{\"".into()], calls: vec![], delay: Duration::ZERO };
     let ours = chunks_of(&stream_text(&build_stream(&meta(), &reply, Some(usage()))));
     let recorded = chunks_of(RECORDED_TEXT);
     assert_eq!(ours.len(), recorded.len());
@@ -219,10 +194,7 @@ fn text_stream_has_the_recorded_shapes() {
 
 #[test]
 fn every_chunk_shares_id_model_and_envelope() {
-    let reply = Reply {
-        pieces: vec!["Hi".into(), " there".into()],
-        ..weather_reply()
-    };
+    let reply = Reply { pieces: vec!["Hi".into(), " there".into()], ..weather_reply() };
     let ours = chunks_of(&stream_text(&build_stream(&meta(), &reply, Some(usage()))));
     for c in &ours {
         assert_eq!(c["id"], "chatcmpl-test");
@@ -231,17 +203,9 @@ fn every_chunk_shares_id_model_and_envelope() {
         assert_eq!(c["system_fingerprint"], "fp_scripted");
     }
     // Text first, then the call; role only in the first chunk.
-    assert_eq!(
-        ours[0]["choices"][0]["delta"],
-        json!({"role": "assistant", "content": "", "refusal": null})
-    );
+    assert_eq!(ours[0]["choices"][0]["delta"], json!({"role": "assistant", "content": "", "refusal": null}));
     assert_eq!(ours[1]["choices"][0]["delta"], json!({"content": "Hi"}));
-    assert_eq!(
-        ours.iter()
-            .filter(|c| c["choices"][0]["delta"].get("role").is_some())
-            .count(),
-        1
-    );
+    assert_eq!(ours.iter().filter(|c| c["choices"][0]["delta"].get("role").is_some()).count(), 1);
     let usage_chunk = ours.last().unwrap();
     assert_eq!(usage_chunk["choices"], json!([]));
     assert_eq!(usage_chunk["usage"]["total_tokens"], 60);
@@ -249,10 +213,7 @@ fn every_chunk_shares_id_model_and_envelope() {
 
 #[test]
 fn usage_chunk_only_when_asked() {
-    let reply = Reply {
-        pieces: vec!["a".into()],
-        ..Reply::default()
-    };
+    let reply = Reply { pieces: vec!["a".into()], ..Reply::default() };
     let without = chunks_of(&stream_text(&build_stream(&meta(), &reply, None)));
     assert!(without.iter().all(|c| c.get("usage").is_none()));
     assert_eq!(without.last().unwrap()["choices"][0]["finish_reason"], "stop");
@@ -260,15 +221,8 @@ fn usage_chunk_only_when_asked() {
 
 #[test]
 fn delays_pace_the_middle_chunks_only() {
-    let reply = Reply {
-        pieces: vec!["a".into(), " b".into()],
-        calls: vec![],
-        delay: Duration::from_millis(5),
-    };
-    let delays: Vec<u128> = build_stream(&meta(), &reply, Some(usage()))
-        .iter()
-        .map(|e| e.delay.as_millis())
-        .collect();
+    let reply = Reply { pieces: vec!["a".into(), " b".into()], calls: vec![], delay: Duration::from_millis(5) };
+    let delays: Vec<u128> = build_stream(&meta(), &reply, Some(usage())).iter().map(|e| e.delay.as_millis()).collect();
     // role, "a", " b", finish, usage, [DONE]
     assert_eq!(delays, [0, 5, 5, 0, 0, 0]);
 }
@@ -283,10 +237,7 @@ fn empty_reply_still_has_role_and_finish() {
 
 #[test]
 fn fragments_are_bounded_and_utf8_safe() {
-    assert_eq!(
-        fragment_arguments(r#"{"city":"New York City"}"#),
-        [r#"{"city":"New Yor"#, r#"k City"}"#]
-    );
+    assert_eq!(fragment_arguments(r#"{"city":"New York City"}"#), [r#"{"city":"New Yor"#, r#"k City"}"#]);
     let long = format!("{{\"content\":\"{}\"}}", "é".repeat(10_000));
     let parts = fragment_arguments(&long);
     assert!(parts.len() <= 64, "{} fragments", parts.len());
@@ -299,7 +250,5 @@ fn sse_framing_is_data_lines_and_blank_lines() {
     assert_eq!(sse_data(&json!({"a": 1})), "data: {\"a\":1}\n\n");
     let events = build_stream(&meta(), &Reply::default(), None);
     assert_eq!(events.last().unwrap().data, SSE_DONE);
-    assert!(events
-        .iter()
-        .all(|e| e.data.starts_with("data: ") && e.data.ends_with("\n\n")));
+    assert!(events.iter().all(|e| e.data.starts_with("data: ") && e.data.ends_with("\n\n")));
 }

@@ -57,32 +57,14 @@ async fn binary_prints_its_url_and_serves_the_script_file() {
         "--model",
         "other",
     ]);
-    let port: u16 = url
-        .strip_prefix("http://127.0.0.1:")
-        .expect("loopback url")
-        .parse()
-        .unwrap();
+    let port: u16 = url.strip_prefix("http://127.0.0.1:").expect("loopback url").parse().unwrap();
     assert_ne!(port, 0);
 
-    let models: Value = client()
-        .get(format!("{url}/v1/models"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let models: Value = client().get(format!("{url}/v1/models")).send().await.unwrap().json().await.unwrap();
     assert_eq!(models["data"][1]["id"], "other");
     let chunks = stream_chat(&format!("{url}/v1"), &chat_body("go")).await;
     assert_eq!(joined_calls(&chunks)[0].name, "bash");
-    let left: Value = client()
-        .get(format!("{url}/_script"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let left: Value = client().get(format!("{url}/_script")).send().await.unwrap().json().await.unwrap();
     assert_eq!(left, json!({"turns": []}));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -18,30 +18,13 @@ async fn script_can_be_managed_over_http() {
     ]});
     let resp = http.post(format!("{base}/_script")).json(&script).send().await.unwrap();
     assert_eq!(resp.status(), 200);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap(),
-        json!({"appended": 2, "remaining": 2})
-    );
-    let left: Value = http
-        .get(format!("{base}/_script"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(resp.json::<Value>().await.unwrap(), json!({"appended": 2, "remaining": 2}));
+    let left: Value = http.get(format!("{base}/_script")).send().await.unwrap().json().await.unwrap();
     assert_eq!(left, script, "GET /_script shows the turns in the POST format");
 
     let chunks = stream_chat(&model.url(), &chat_body("list")).await;
     assert_eq!(joined_calls(&chunks)[0].name, "bash");
-    let left: Value = http
-        .get(format!("{base}/_script"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let left: Value = http.get(format!("{base}/_script")).send().await.unwrap().json().await.unwrap();
     assert_eq!(left["turns"].as_array().unwrap().len(), 1);
 
     let resp = http.delete(format!("{base}/_script")).send().await.unwrap();
@@ -59,12 +42,7 @@ async fn invalid_scripts_are_rejected() {
         json!({"turns": [{"type": "text", "text": "a", "delay": 3}]}),
         json!([{"type": "text", "text": "a"}]),
     ] {
-        let resp = client()
-            .post(format!("{base}/_script"))
-            .json(&bad)
-            .send()
-            .await
-            .unwrap();
+        let resp = client().post(format!("{base}/_script")).json(&bad).send().await.unwrap();
         assert_eq!(resp.status(), 400, "{bad}");
         assert_openai_error(&resp.json().await.unwrap());
     }
@@ -80,14 +58,7 @@ async fn requests_are_recorded_and_can_be_cleared() {
     stream_chat(&model.url(), &chat_body("first")).await;
     stream_chat(&model.url(), &chat_body("second")).await;
 
-    let recorded: Value = client()
-        .get(format!("{base}/_requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let recorded: Value = client().get(format!("{base}/_requests")).send().await.unwrap().json().await.unwrap();
     let recorded = recorded.as_array().unwrap();
     assert_eq!(recorded.len(), 3);
     assert_eq!(recorded[0]["consumed_turn"], Value::Null);
@@ -101,62 +72,29 @@ async fn requests_are_recorded_and_can_be_cleared() {
     let resp = client().delete(format!("{base}/_requests")).send().await.unwrap();
     assert_eq!(resp.json::<Value>().await.unwrap(), json!({"cleared": 3}));
     assert!(model.requests().is_empty());
-    let stats: Value = client()
-        .get(format!("{base}/_stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats: Value = client().get(format!("{base}/_stats")).send().await.unwrap().json().await.unwrap();
     assert_eq!(stats["chat_requests"], 3);
     assert_eq!(stats["active_streams"], 0);
 }
 
 #[tokio::test]
 async fn health_and_models() {
-    let options = Options {
-        models: vec!["test-model".into(), "test-model-2".into()],
-        turns: vec![Turn::text("x")],
-    };
+    let options = Options { models: vec!["test-model".into(), "test-model-2".into()], turns: vec![Turn::text("x")] };
     let model = ScriptedModel::start_with("127.0.0.1:0", options).await.unwrap();
-    let resp = client()
-        .get(format!("{}/health", model.base_url()))
-        .send()
-        .await
-        .unwrap();
+    let resp = client().get(format!("{}/health", model.base_url())).send().await.unwrap();
     assert_eq!(resp.status(), 200);
 
-    let models: Value = client()
-        .get(format!("{}/models", model.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let models: Value = client().get(format!("{}/models", model.url())).send().await.unwrap().json().await.unwrap();
     assert_eq!(models["object"], "list");
-    let ids: Vec<&str> = models["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = models["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["test-model", "test-model-2"]);
-    assert!(models["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|m| m["object"] == "model" && m["owned_by"].is_string()));
+    assert!(models["data"].as_array().unwrap().iter().all(|m| m["object"] == "model" && m["owned_by"].is_string()));
     assert_eq!(model.remaining(), vec![Turn::text("x")], "initial turns are queued");
 }
 
 #[tokio::test]
 async fn invalid_initial_turns_fail_start() {
-    let options = Options {
-        turns: vec![Turn::error(200)],
-        ..Options::default()
-    };
+    let options = Options { turns: vec![Turn::error(200)], ..Options::default() };
     let err = ScriptedModel::start_with("127.0.0.1:0", options).await.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
@@ -165,9 +103,5 @@ async fn invalid_initial_turns_fail_start() {
 #[should_panic(expected = "invalid scripted turn")]
 async fn pushing_an_invalid_turn_panics() {
     let model = ScriptedModel::start("127.0.0.1:0").await.unwrap();
-    model.push(Turn::Text {
-        text: None,
-        chunks: None,
-        delay_ms: 0,
-    });
+    model.push(Turn::Text { text: None, chunks: None, delay_ms: 0 });
 }

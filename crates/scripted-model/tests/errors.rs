@@ -10,18 +10,13 @@ use serde_json::{json, Value};
 async fn rate_limit_turn_returns_429_with_retry_after() {
     let model = ScriptedModel::start("127.0.0.1:0").await.unwrap();
     model.push_all([
-        Turn::error(429)
-            .with_retry_after(2)
-            .with_message("Rate limit reached for test-model"),
+        Turn::error(429).with_retry_after(2).with_message("Rate limit reached for test-model"),
         Turn::text("after the retry"),
     ]);
     let resp = post_chat(&model.url(), &chat_body("hi")).await;
     assert_eq!(resp.status(), 429);
     assert_eq!(resp.headers()["retry-after"], "2");
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/json"));
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
     let body: Value = resp.json().await.unwrap();
     assert_openai_error(&body);
     assert_eq!(body["error"]["message"], "Rate limit reached for test-model");
@@ -41,15 +36,8 @@ async fn error_turns_use_their_status_and_defaults() {
         model.push(Turn::error(status));
         let resp = post_chat(&model.url(), &chat_body("hi")).await;
         assert_eq!(resp.status().as_u16(), status);
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().to_string());
-        assert_eq!(
-            retry_after.as_deref(),
-            (status == 429).then_some("1"),
-            "status {status}"
-        );
+        let retry_after = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(retry_after.as_deref(), (status == 429).then_some("1"), "status {status}");
         let body: Value = resp.json().await.unwrap();
         assert_openai_error(&body);
         let expected_type = if status >= 500 {
@@ -87,56 +75,32 @@ async fn malformed_requests_get_400_and_are_not_recorded() {
     let url = format!("{}/chat/completions", model.url());
     let cases: Vec<(&str, String)> = vec![
         ("not json", "{\"model\": ".to_string()),
-        (
-            "missing model",
-            json!({"messages": [{"role": "user", "content": "hi"}]}).to_string(),
-        ),
+        ("missing model", json!({"messages": [{"role": "user", "content": "hi"}]}).to_string()),
         ("missing messages", json!({"model": "test-model"}).to_string()),
-        (
-            "messages not an array",
-            json!({"model": "test-model", "messages": "hi"}).to_string(),
-        ),
+        ("messages not an array", json!({"model": "test-model", "messages": "hi"}).to_string()),
         ("empty body", String::new()),
     ];
     for (name, body) in cases {
-        let resp = client()
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let resp = client().post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
         assert_eq!(resp.status(), 400, "{name}");
         let body: Value = resp.json().await.unwrap();
         assert_openai_error(&body);
         assert_eq!(body["error"]["type"], "invalid_request_error", "{name}");
     }
     assert!(model.requests().is_empty());
-    assert_eq!(
-        model.remaining(),
-        vec![Turn::text("kept")],
-        "a rejected request consumes nothing"
-    );
+    assert_eq!(model.remaining(), vec![Turn::text("kept")], "a rejected request consumes nothing");
 }
 
 #[tokio::test]
 async fn unknown_paths_and_methods_get_openai_errors() {
     let model = ScriptedModel::start("127.0.0.1:0").await.unwrap();
-    let resp = client()
-        .post(format!("{}/v1/completions", model.base_url()))
-        .send()
-        .await
-        .unwrap();
+    let resp = client().post(format!("{}/v1/completions", model.base_url())).send().await.unwrap();
     assert_eq!(resp.status(), 404);
     let body: Value = resp.json().await.unwrap();
     assert_openai_error(&body);
     assert_eq!(body["error"]["message"], "Invalid URL (POST /v1/completions)");
 
-    let resp = client()
-        .get(format!("{}/chat/completions", model.url()))
-        .send()
-        .await
-        .unwrap();
+    let resp = client().get(format!("{}/chat/completions", model.url())).send().await.unwrap();
     assert_eq!(resp.status(), 405);
     assert_openai_error(&resp.json().await.unwrap());
 }

@@ -26,10 +26,7 @@ async fn slow_stream_paces_its_chunks() {
     let chunks = stream_chat(&model.url(), &chat_body("slow")).await;
     let elapsed = start.elapsed();
     assert_eq!(joined_text(&chunks), "chunk 1 chunk 2 chunk 3 chunk 4 chunk 5 chunk 6");
-    assert!(
-        elapsed >= Duration::from_millis(250),
-        "5 paced chunks took only {elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_millis(250), "5 paced chunks took only {elapsed:?}");
     assert_eq!(model.stats().streams_cancelled, 0);
 }
 
@@ -45,17 +42,10 @@ async fn slow_stream_stops_when_the_client_drops() {
 
     drop(resp);
     let stopped = eventually(Duration::from_secs(3), || model.stats().active_streams == 0).await;
-    assert!(
-        stopped,
-        "the stream was still running after the client left: {:?}",
-        model.stats()
-    );
+    assert!(stopped, "the stream was still running after the client left: {:?}", model.stats());
     let stats = model.stats();
     assert_eq!(stats.streams_cancelled, 1);
-    assert!(
-        stats.chunks_sent < 100,
-        "{stats:?}: kept streaming well after the disconnect"
-    );
+    assert!(stats.chunks_sent < 100, "{stats:?}: kept streaming well after the disconnect");
 
     // Nothing more is sent afterwards.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -96,10 +86,7 @@ async fn dropping_the_handle_stops_the_server_and_its_streams() {
     assert!(ended.is_ok(), "the stream kept going after the handle was dropped");
 
     // And new connections are refused.
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_millis(500))
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().timeout(Duration::from_millis(500)).build().unwrap();
     let mut refused = false;
     for _ in 0..50 {
         if http.get(format!("{base}/health")).send().await.is_err() {
@@ -115,18 +102,7 @@ async fn dropping_the_handle_stops_the_server_and_its_streams() {
 async fn shutdown_waits_for_the_server_to_stop() {
     let model = ScriptedModel::start("127.0.0.1:0").await.unwrap();
     let addr = model.addr();
-    assert_eq!(
-        client()
-            .get(format!("{}/health", model.base_url()))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(client().get(format!("{}/health", model.base_url())).send().await.unwrap().status(), 200);
     model.shutdown().await;
-    assert!(
-        tokio::net::TcpStream::connect(addr).await.is_err(),
-        "listener closed after shutdown"
-    );
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "listener closed after shutdown");
 }

@@ -14,10 +14,7 @@ async fn text_stream_joins_to_the_text() {
     body["model"] = json!("some-other-model");
     let chunks = stream_chat(&model.url(), &body).await;
 
-    assert_eq!(
-        joined_text(&chunks),
-        "Hello from the scripted model, line one.\nLine two."
-    );
+    assert_eq!(joined_text(&chunks), "Hello from the scripted model, line one.\nLine two.");
     assert_eq!(finish_reason(&chunks), "stop");
     assert!(chunks.len() > 5, "split into several chunks");
     let id = chunks[0]["id"].as_str().unwrap();
@@ -55,10 +52,7 @@ async fn usage_chunk_present_iff_include_usage() {
     let usage_chunk = with.last().unwrap();
     assert_eq!(usage_chunk["choices"], json!([]));
     let usage = &usage_chunk["usage"];
-    let (p, c) = (
-        usage["prompt_tokens"].as_u64().unwrap(),
-        usage["completion_tokens"].as_u64().unwrap(),
-    );
+    let (p, c) = (usage["prompt_tokens"].as_u64().unwrap(), usage["completion_tokens"].as_u64().unwrap());
     assert!(p > 100, "the long system prompt counts: {p}");
     assert_eq!(usage["total_tokens"].as_u64().unwrap(), p + c);
     assert_eq!(with.iter().filter(|c| c.get("usage").is_some()).count(), 1);
@@ -101,10 +95,7 @@ async fn tool_call_arguments_join_to_valid_json() {
 #[tokio::test]
 async fn tool_call_only_stream_starts_like_openai() {
     let model = ScriptedModel::start("127.0.0.1:0").await.unwrap();
-    model.push(Turn::tool_call(
-        "bash",
-        json!({"command": "echo hi > hello.txt", "description": "Write hello"}),
-    ));
+    model.push(Turn::tool_call("bash", json!({"command": "echo hi > hello.txt", "description": "Write hello"})));
     let chunks = stream_chat(&model.url(), &chat_body("go")).await;
     let first = delta(&chunks[0]);
     assert_eq!(first["role"], "assistant");
@@ -118,32 +109,21 @@ async fn tool_call_only_stream_starts_like_openai() {
 #[tokio::test]
 async fn non_streaming_request_gets_a_chat_completion() {
     let model = ScriptedModel::start("127.0.0.1:0").await.unwrap();
-    model.push_all([
-        Turn::tool_call("bash", json!({"command": "ls", "description": "List"})),
-        Turn::text("Fine."),
-    ]);
+    model.push_all([Turn::tool_call("bash", json!({"command": "ls", "description": "List"})), Turn::text("Fine.")]);
     let mut body = chat_body("go");
     body["stream"] = json!(false);
 
     let resp = post_chat(&model.url(), &body).await;
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/json"));
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
     let completion: Value = resp.json().await.unwrap();
     assert_eq!(completion["object"], "chat.completion");
     assert_eq!(completion["model"], "test-model");
     let choice = &completion["choices"][0];
     assert_eq!(choice["finish_reason"], "tool_calls");
     assert_eq!(choice["message"]["tool_calls"][0]["function"]["name"], "bash");
-    let args = choice["message"]["tool_calls"][0]["function"]["arguments"]
-        .as_str()
-        .unwrap();
-    assert_eq!(
-        serde_json::from_str::<Value>(args).unwrap(),
-        json!({"command": "ls", "description": "List"})
-    );
+    let args = choice["message"]["tool_calls"][0]["function"]["arguments"].as_str().unwrap();
+    assert_eq!(serde_json::from_str::<Value>(args).unwrap(), json!({"command": "ls", "description": "List"}));
 
     body.as_object_mut().unwrap().remove("stream");
     let completion: Value = post_chat(&model.url(), &body).await.json().await.unwrap();
@@ -162,10 +142,7 @@ async fn title_requests_do_not_consume_turns() {
 
     let mut empty_tools = chat_body("x");
     empty_tools["tools"] = json!([]);
-    assert_eq!(
-        joined_text(&stream_chat(&model.url(), &empty_tools).await),
-        "Test session"
-    );
+    assert_eq!(joined_text(&stream_chat(&model.url(), &empty_tools).await), "Test session");
     assert_eq!(model.remaining().len(), 1);
 
     let answer = stream_chat(&model.url(), &chat_body("Create hello.txt")).await;
@@ -177,17 +154,9 @@ async fn title_requests_do_not_consume_turns() {
         recorded.iter().map(|r| (r.seq, r.consumed_turn, r.reply)).collect();
     assert_eq!(
         summary,
-        [
-            (1, None, ReplySource::Title),
-            (2, None, ReplySource::Title),
-            (3, Some(0), ReplySource::Script)
-        ]
+        [(1, None, ReplySource::Title), (2, None, ReplySource::Title), (3, Some(0), ReplySource::Script)]
     );
-    assert_eq!(
-        recorded[2].body,
-        chat_body("Create hello.txt"),
-        "the body is recorded as sent"
-    );
+    assert_eq!(recorded[2].body, chat_body("Create hello.txt"), "the body is recorded as sent");
 }
 
 #[tokio::test]
@@ -210,20 +179,11 @@ async fn default_behaviour_creates_a_file_then_says_done() {
     messages.push(json!({"role": "tool", "tool_call_id": call.id, "content": "Wrote file successfully."}));
     let second = stream_chat(&model.url(), &follow_up).await;
     assert_eq!(finish_reason(&second), "stop");
-    assert_eq!(
-        joined_text(&second),
-        "Done. The `write` tool finished: Wrote file successfully."
-    );
+    assert_eq!(joined_text(&second), "Done. The `write` tool finished: Wrote file successfully.");
 
     let third = stream_chat(&model.url(), &chat_body("What is in this repo?")).await;
     let text = joined_text(&third);
-    assert!(
-        text.contains("scripted test model") && text.ends_with("What is in this repo?"),
-        "{text}"
-    );
+    assert!(text.contains("scripted test model") && text.ends_with("What is in this repo?"), "{text}");
 
-    assert!(model
-        .requests()
-        .iter()
-        .all(|r| r.reply == ReplySource::Default && r.consumed_turn.is_none()));
+    assert!(model.requests().iter().all(|r| r.reply == ReplySource::Default && r.consumed_turn.is_none()));
 }

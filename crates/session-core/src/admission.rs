@@ -36,10 +36,7 @@ pub fn admit(prior: Option<&PriorRequest>, text: &str, waiting: usize, archived:
         });
     }
     if archived {
-        return Err(ApiError::new(
-            ErrorCode::SessionArchived,
-            "the session is archived; unarchive it to send prompts",
-        ));
+        return Err(ApiError::new(ErrorCode::SessionArchived, "the session is archived; unarchive it to send prompts"));
     }
     if waiting >= MAX_QUEUED_PROMPTS {
         return Err(ApiError::new(
@@ -55,11 +52,7 @@ mod tests {
     use super::*;
 
     fn prior(text: &str, position: Option<u32>) -> PriorRequest {
-        PriorRequest {
-            text: text.into(),
-            message_id: "msg_1".into(),
-            position,
-        }
+        PriorRequest { text: text.into(), message_id: "msg_1".into(), position }
     }
 
     #[test]
@@ -73,24 +66,8 @@ mod tests {
             (None, 9, false, Ok(Admission::Accept)),
             (None, 10, false, Err(ErrorCode::QueueFull)),
             (None, 0, true, Err(ErrorCode::SessionArchived)),
-            (
-                Some(&p_same),
-                10,
-                true,
-                Ok(Admission::Duplicate {
-                    message_id: "msg_1".into(),
-                    position: 2,
-                }),
-            ),
-            (
-                Some(&p_done),
-                0,
-                false,
-                Ok(Admission::Duplicate {
-                    message_id: "msg_1".into(),
-                    position: 0,
-                }),
-            ),
+            (Some(&p_same), 10, true, Ok(Admission::Duplicate { message_id: "msg_1".into(), position: 2 })),
+            (Some(&p_done), 0, false, Ok(Admission::Duplicate { message_id: "msg_1".into(), position: 0 })),
             (Some(&p_other), 0, false, Err(ErrorCode::IdempotencyConflict)),
         ];
         for (prior, waiting, archived, want) in cases {

@@ -33,10 +33,7 @@ impl CompactionPlan {
 pub fn plan(events: &[SessionEvent], message_id: &str) -> CompactionPlan {
     let mut texts: BTreeMap<&str, Vec<&SessionEvent>> = BTreeMap::new();
     let mut tools: BTreeMap<&str, Vec<&SessionEvent>> = BTreeMap::new();
-    let mut sorted: Vec<&SessionEvent> = events
-        .iter()
-        .filter(|e| e.body.message_id() == Some(message_id))
-        .collect();
+    let mut sorted: Vec<&SessionEvent> = events.iter().filter(|e| e.body.message_id() == Some(message_id)).collect();
     sorted.sort_by_key(|e| e.seq);
     for event in sorted {
         match &event.body {
@@ -77,11 +74,7 @@ pub fn plan(events: &[SessionEvent], message_id: &str) -> CompactionPlan {
         if let EventBody::ToolCall(c) = &mut body {
             c.started_seq = Some(c.started_seq.unwrap_or(first.seq));
         }
-        out.rewrite.push(SessionEvent {
-            seq: last.seq,
-            at: last.at,
-            body,
-        });
+        out.rewrite.push(SessionEvent { seq: last.seq, at: last.at, body });
         out.delete.extend(states[..states.len() - 1].iter().map(|e| e.seq));
     }
     out.delete.sort_unstable();
@@ -107,27 +100,15 @@ mod tests {
     use serde_json::json;
 
     fn user() -> User {
-        User {
-            id: "u1".into(),
-            name: "Ada".into(),
-            email: "ada@example.com".into(),
-        }
+        User { id: "u1".into(), name: "Ada".into(), email: "ada@example.com".into() }
     }
 
     fn ev(seq: u64, body: EventBody) -> SessionEvent {
-        SessionEvent {
-            seq,
-            at: 1_000 + seq as i64,
-            body,
-        }
+        SessionEvent { seq, at: 1_000 + seq as i64, body }
     }
 
     fn delta(m: &str, part: &str, d: &str) -> EventBody {
-        EventBody::TextDelta(TextDelta {
-            message_id: m.into(),
-            part_id: part.into(),
-            delta: d.into(),
-        })
+        EventBody::TextDelta(TextDelta { message_id: m.into(), part_id: part.into(), delta: d.into() })
     }
 
     fn tool(m: &str, part: &str, status: ToolStatus) -> EventBody {
@@ -150,14 +131,7 @@ mod tests {
     fn log() -> Vec<SessionEvent> {
         let m = "msg_1";
         vec![
-            ev(
-                1,
-                EventBody::UserMessage(UserMessage {
-                    message_id: m.into(),
-                    author: user(),
-                    text: "go".into(),
-                }),
-            ),
+            ev(1, EventBody::UserMessage(UserMessage { message_id: m.into(), author: user(), text: "go".into() })),
             ev(2, delta(m, "A", "Let me ")),
             ev(3, delta(m, "A", "look.")),
             ev(4, tool(m, "B", ToolStatus::Pending)),
@@ -185,13 +159,7 @@ mod tests {
         let kinds: Vec<(u64, &str)> = events.iter().map(|e| (e.seq, e.body.kind())).collect();
         assert_eq!(
             kinds,
-            vec![
-                (1, "user_message"),
-                (3, "text"),
-                (6, "tool_call"),
-                (8, "text"),
-                (9, "prompt_finished")
-            ]
+            vec![(1, "user_message"), (3, "text"), (6, "tool_call"), (8, "text"), (9, "prompt_finished")]
         );
         match &events[1].body {
             EventBody::Text(t) => {

@@ -33,10 +33,7 @@ mod tests {
         SessionEvent {
             seq,
             at: 0,
-            body: EventBody::Notice(Notice {
-                level: NoticeLevel::Info,
-                message: "x".repeat(size),
-            }),
+            body: EventBody::Notice(Notice { level: NoticeLevel::Info, message: "x".repeat(size) }),
         }
     }
 

@@ -22,22 +22,14 @@ impl SessionCursor {
     }
 
     pub fn decode(s: &str) -> Result<Self, ApiError> {
-        let bad = || {
-            ApiError::new(
-                ErrorCode::InvalidRequest,
-                format!("`cursor` {s:?} is not a cursor from this API"),
-            )
-        };
+        let bad = || ApiError::new(ErrorCode::InvalidRequest, format!("`cursor` {s:?} is not a cursor from this API"));
         let (ts, id) = s.split_once('.').ok_or_else(bad)?;
         let updated_at = ts.parse::<i64>().map_err(|_| bad())?;
         let id_ok = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !id_ok {
             return Err(bad());
         }
-        Ok(Self {
-            updated_at,
-            id: id.to_string(),
-        })
+        Ok(Self { updated_at, id: id.to_string() })
     }
 }
 
@@ -54,17 +46,10 @@ mod tests {
 
     #[test]
     fn cursor_round_trip() {
-        let c = SessionCursor {
-            updated_at: 1_732_380_000_000,
-            id: "ses_01ABC".into(),
-        };
+        let c = SessionCursor { updated_at: 1_732_380_000_000, id: "ses_01ABC".into() };
         assert_eq!(SessionCursor::decode(&c.encode()).unwrap(), c);
         for bad in ["", "abc", "12", "x.ses", "12.", "12.a b", "12.a'--"] {
-            assert_eq!(
-                SessionCursor::decode(bad).unwrap_err().code,
-                ErrorCode::InvalidRequest,
-                "{bad}"
-            );
+            assert_eq!(SessionCursor::decode(bad).unwrap_err().code, ErrorCode::InvalidRequest, "{bad}");
         }
     }
 }

@@ -11,10 +11,7 @@ pub struct QueueEntry {
 
 /// True for prompts that still hold a place in the queue.
 pub fn is_unfinished(status: PromptStatus) -> bool {
-    matches!(
-        status,
-        PromptStatus::Queued | PromptStatus::Processing | PromptStatus::Stopping
-    )
+    matches!(status, PromptStatus::Queued | PromptStatus::Processing | PromptStatus::Stopping)
 }
 
 /// True for the prompt that holds the sandbox.
@@ -31,11 +28,7 @@ pub fn waiting_count(queue: &[QueueEntry]) -> usize {
 pub fn positions(queue: &[QueueEntry]) -> Vec<(String, u32)> {
     let mut active_first: Vec<&QueueEntry> = queue.iter().filter(|e| is_unfinished(e.status)).collect();
     active_first.sort_by_key(|e| !is_active(e.status));
-    active_first
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| (e.message_id.clone(), i as u32))
-        .collect()
+    active_first.into_iter().enumerate().map(|(i, e)| (e.message_id.clone(), i as u32)).collect()
 }
 
 /// The position a new prompt would get.
@@ -49,10 +42,7 @@ pub fn next_to_dispatch(queue: &[QueueEntry], bridge_connected: bool) -> Option<
     if !bridge_connected || queue.iter().any(|e| is_active(e.status)) {
         return None;
     }
-    queue
-        .iter()
-        .find(|e| e.status == PromptStatus::Queued)
-        .map(|e| e.message_id.as_str())
+    queue.iter().find(|e| e.status == PromptStatus::Queued).map(|e| e.message_id.as_str())
 }
 
 /// What a stop request does.
@@ -70,12 +60,10 @@ pub enum StopDecision {
 pub fn decide_stop(queue: &[QueueEntry], bridge_connected: bool) -> StopDecision {
     match queue.iter().find(|e| is_active(e.status)) {
         None => StopDecision::NothingRunning,
-        Some(e) if bridge_connected && e.status == PromptStatus::Processing => StopDecision::AskBridge {
-            message_id: e.message_id.clone(),
-        },
-        Some(e) => StopDecision::FinishNow {
-            message_id: e.message_id.clone(),
-        },
+        Some(e) if bridge_connected && e.status == PromptStatus::Processing => {
+            StopDecision::AskBridge { message_id: e.message_id.clone() }
+        }
+        Some(e) => StopDecision::FinishNow { message_id: e.message_id.clone() },
     }
 }
 
@@ -109,13 +97,7 @@ mod tests {
     }
 
     fn q(entries: &[(&str, PromptStatus)]) -> Vec<QueueEntry> {
-        entries
-            .iter()
-            .map(|(id, s)| QueueEntry {
-                message_id: id.to_string(),
-                status: *s,
-            })
-            .collect()
+        entries.iter().map(|(id, s)| QueueEntry { message_id: id.to_string(), status: *s }).collect()
     }
 
     #[test]
@@ -134,10 +116,7 @@ mod tests {
     #[test]
     fn positions_put_the_running_prompt_first() {
         let queue = q(&[("a", Finished), ("b", Queued), ("c", Processing), ("d", Queued)]);
-        assert_eq!(
-            positions(&queue),
-            vec![("c".into(), 0), ("b".into(), 1), ("d".into(), 2)]
-        );
+        assert_eq!(positions(&queue), vec![("c".into(), 0), ("b".into(), 1), ("d".into(), 2)]);
         assert_eq!(position_of_new(&queue), 3);
         assert_eq!(waiting_count(&queue), 2);
         assert_eq!(position_of_new(&q(&[])), 0);
@@ -146,14 +125,8 @@ mod tests {
     #[test]
     fn stop() {
         assert_eq!(decide_stop(&q(&[("a", Queued)]), true), StopDecision::NothingRunning);
-        assert_eq!(
-            decide_stop(&q(&[("a", Processing)]), true),
-            StopDecision::AskBridge { message_id: "a".into() }
-        );
-        assert_eq!(
-            decide_stop(&q(&[("a", Processing)]), false),
-            StopDecision::FinishNow { message_id: "a".into() }
-        );
+        assert_eq!(decide_stop(&q(&[("a", Processing)]), true), StopDecision::AskBridge { message_id: "a".into() });
+        assert_eq!(decide_stop(&q(&[("a", Processing)]), false), StopDecision::FinishNow { message_id: "a".into() });
         assert_eq!(
             decide_stop(&q(&[("a", Stopping)]), true),
             StopDecision::FinishNow { message_id: "a".into() },

@@ -55,12 +55,7 @@ pub fn validate_new_session(req: &CreateSessionRequest, default_model: &str) -> 
         }
         Some(t) => Some(t.to_string()),
     };
-    Ok(NewSession {
-        repo: repo.to_string(),
-        branch,
-        model,
-        title,
-    })
+    Ok(NewSession { repo: repo.to_string(), branch, model, title })
 }
 
 /// A model is `provider/model`, each side non-empty, no whitespace.
@@ -71,9 +66,7 @@ pub fn validate_model(model: &str) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(invalid(format!(
-            "`model` must look like `provider/model`, got {model:?}"
-        )))
+        Err(invalid(format!("`model` must look like `provider/model`, got {model:?}")))
     }
 }
 
@@ -105,9 +98,7 @@ pub fn validate_branch_name(branch: &str) -> Result<(), ApiError> {
 pub fn validate_prompt(text: &str, client_request_id: &str) -> Result<(), ApiError> {
     let id_len = client_request_id.chars().count();
     if id_len == 0 || id_len > MAX_CLIENT_REQUEST_ID_CHARS {
-        return Err(invalid(format!(
-            "`client_request_id` must be 1 to {MAX_CLIENT_REQUEST_ID_CHARS} characters"
-        )));
+        return Err(invalid(format!("`client_request_id` must be 1 to {MAX_CLIENT_REQUEST_ID_CHARS} characters")));
     }
     if text.trim().is_empty() {
         return Err(ApiError::new(ErrorCode::PromptEmpty, "the prompt is empty"));
@@ -127,10 +118,7 @@ mod tests {
     use super::*;
 
     fn req(repo: &str) -> CreateSessionRequest {
-        CreateSessionRequest {
-            repo: repo.into(),
-            ..Default::default()
-        }
+        CreateSessionRequest { repo: repo.into(), ..Default::default() }
     }
 
     #[test]
@@ -166,27 +154,9 @@ mod tests {
         let cases = [
             (req(""), "`repo` must not be empty"),
             (req("a\u{7}b"), "control characters"),
-            (
-                CreateSessionRequest {
-                    branch: Some("a..b".into()),
-                    ..req("r")
-                },
-                "not a valid git branch",
-            ),
-            (
-                CreateSessionRequest {
-                    model: Some("gpt".into()),
-                    ..req("r")
-                },
-                "provider/model",
-            ),
-            (
-                CreateSessionRequest {
-                    title: Some("x".repeat(201)),
-                    ..req("r")
-                },
-                "longer than 200",
-            ),
+            (CreateSessionRequest { branch: Some("a..b".into()), ..req("r") }, "not a valid git branch"),
+            (CreateSessionRequest { model: Some("gpt".into()), ..req("r") }, "provider/model"),
+            (CreateSessionRequest { title: Some("x".repeat(201)), ..req("r") }, "longer than 200"),
         ];
         for (r, needle) in cases {
             let e = validate_new_session(&r, "test/scripted").unwrap_err();
@@ -200,9 +170,7 @@ mod tests {
         for ok in ["main", "feature/x-1", "oi/ses_123", "v1.2"] {
             assert!(validate_branch_name(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "", "-x", "a b", "a~1", "a:b", "x.lock", "a//b", ".hidden", "a/.b", "x/", "@",
-        ] {
+        for bad in ["", "-x", "a b", "a~1", "a:b", "x.lock", "a//b", ".hidden", "a/.b", "x/", "@"] {
             assert!(validate_branch_name(bad).is_err(), "{bad}");
         }
     }
@@ -212,10 +180,7 @@ mod tests {
         assert!(validate_prompt("hi", "r1").is_ok());
         assert_eq!(validate_prompt("  \n", "r1").unwrap_err().code, ErrorCode::PromptEmpty);
         assert_eq!(validate_prompt("hi", "").unwrap_err().code, ErrorCode::InvalidRequest);
-        assert_eq!(
-            validate_prompt("hi", &"r".repeat(129)).unwrap_err().code,
-            ErrorCode::InvalidRequest
-        );
+        assert_eq!(validate_prompt("hi", &"r".repeat(129)).unwrap_err().code, ErrorCode::InvalidRequest);
         // The limit counts characters, not bytes: 64,000 three-byte characters pass.
         assert!(validate_prompt(&"é".repeat(MAX_PROMPT_CHARS), "r").is_ok());
         let e = validate_prompt(&"a".repeat(MAX_PROMPT_CHARS + 1), "r").unwrap_err();

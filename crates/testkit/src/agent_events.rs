@@ -5,11 +5,7 @@ use oi_protocol::events::{PromptFinished, PromptOutcome, StepFinished, TextDelta
 use serde_json::json;
 
 pub fn delta(message_id: &str, part_id: &str, text: &str) -> AgentEvent {
-    AgentEvent::TextDelta(TextDelta {
-        message_id: message_id.into(),
-        part_id: part_id.into(),
-        delta: text.into(),
-    })
+    AgentEvent::TextDelta(TextDelta { message_id: message_id.into(), part_id: part_id.into(), delta: text.into() })
 }
 
 pub fn bash(message_id: &str, part_id: &str, status: ToolStatus) -> AgentEvent {
@@ -31,22 +27,14 @@ pub fn bash(message_id: &str, part_id: &str, status: ToolStatus) -> AgentEvent {
 pub fn step(message_id: &str) -> AgentEvent {
     AgentEvent::StepFinished(StepFinished {
         message_id: message_id.into(),
-        tokens: TokenUsage {
-            input: 102,
-            output: 7,
-            ..Default::default()
-        },
+        tokens: TokenUsage { input: 102, output: 7, ..Default::default() },
         cost: 0.0001,
         reason: Some("stop".into()),
     })
 }
 
 pub fn finished(message_id: &str, outcome: PromptOutcome) -> AgentEvent {
-    AgentEvent::PromptFinished(PromptFinished {
-        message_id: message_id.into(),
-        outcome,
-        error: None,
-    })
+    AgentEvent::PromptFinished(PromptFinished { message_id: message_id.into(), outcome, error: None })
 }
 
 /// A typical answer: text, a bash call through its states, more text, a step, the end.

@@ -35,10 +35,7 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: String) -> Self {
-        Self {
-            base,
-            http: reqwest::Client::new(),
-        }
+        Self { base, http: reqwest::Client::new() }
     }
 
     pub fn base_url(&self) -> &str {
@@ -53,10 +50,7 @@ impl Api {
             req = req.header("content-type", "application/json").body(body.to_string());
         }
         let res = req.send().await?;
-        Ok(ApiResponse {
-            status: res.status().as_u16(),
-            body: res.text().await?,
-        })
+        Ok(ApiResponse { status: res.status().as_u16(), body: res.text().await? })
     }
 
     async fn call<B: Serialize, T: DeserializeOwned>(
@@ -83,44 +77,32 @@ impl Api {
     }
 
     pub async fn list_sessions(&self, query: &str) -> Result<SessionList> {
-        self.call::<(), _>("GET", &format!("/api/sessions{query}"), None, 200)
-            .await
+        self.call::<(), _>("GET", &format!("/api/sessions{query}"), None, 200).await
     }
 
     pub async fn session(&self, id: &str) -> Result<SessionState> {
-        self.call::<(), _>("GET", &format!("/api/sessions/{id}"), None, 200)
-            .await
+        self.call::<(), _>("GET", &format!("/api/sessions/{id}"), None, 200).await
     }
 
     pub async fn prompt(&self, id: &str, req: &PromptRequest) -> Result<PromptAccepted> {
-        self.call("POST", &format!("/api/sessions/{id}/prompts"), Some(req), 202)
-            .await
+        self.call("POST", &format!("/api/sessions/{id}/prompts"), Some(req), 202).await
     }
 
     pub async fn stop(&self, id: &str) -> Result<StopAccepted> {
-        self.call::<(), _>("POST", &format!("/api/sessions/{id}/stop"), None, 202)
-            .await
+        self.call::<(), _>("POST", &format!("/api/sessions/{id}/stop"), None, 202).await
     }
 
     pub async fn archive(&self, id: &str, archived: bool) -> Result<SessionSummary> {
         let verb = if archived { "archive" } else { "unarchive" };
-        self.call::<(), _>("POST", &format!("/api/sessions/{id}/{verb}"), None, 200)
-            .await
+        self.call::<(), _>("POST", &format!("/api/sessions/{id}/{verb}"), None, 200).await
     }
 
     pub async fn events(&self, id: &str, after: u64, limit: u32) -> Result<EventsPage> {
-        self.call::<(), _>(
-            "GET",
-            &format!("/api/sessions/{id}/events?after={after}&limit={limit}"),
-            None,
-            200,
-        )
-        .await
+        self.call::<(), _>("GET", &format!("/api/sessions/{id}/events?after={after}&limit={limit}"), None, 200).await
     }
 
     pub async fn attach_sandbox(&self, id: &str) -> Result<SandboxAttachment> {
-        self.call::<(), _>("POST", &format!("/api/sessions/{id}/sandbox/attach"), None, 201)
-            .await
+        self.call::<(), _>("POST", &format!("/api/sessions/{id}/sandbox/attach"), None, 201).await
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<()> {

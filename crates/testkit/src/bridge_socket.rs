@@ -30,12 +30,8 @@ pub struct BridgeSocket {
 
 async fn open(url: &str, token: &str) -> Result<Ws> {
     let mut request = url.into_client_request()?;
-    request
-        .headers_mut()
-        .insert("Authorization", format!("Bearer {token}").parse()?);
-    let (ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .context("connect bridge socket")?;
+    request.headers_mut().insert("Authorization", format!("Bearer {token}").parse()?);
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.context("connect bridge socket")?;
     Ok(ws)
 }
 
@@ -73,11 +69,8 @@ impl BridgeSocket {
     }
 
     async fn hello(&mut self) -> Result<()> {
-        self.send(&BridgeMessage::Hello {
-            sandbox_id: self.sandbox_id.clone(),
-            runtime: Some("testkit".into()),
-        })
-        .await?;
+        self.send(&BridgeMessage::Hello { sandbox_id: self.sandbox_id.clone(), runtime: Some("testkit".into()) })
+            .await?;
         loop {
             match self.recv_raw().await? {
                 BridgeCommand::Welcome { acked_through } => {

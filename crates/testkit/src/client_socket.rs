@@ -34,15 +34,8 @@ impl ClientSocket {
     /// Connects to `/api/sessions/:id/ws` (without subscribing).
     pub async fn connect(ws_base: &str, session_id: &str) -> Result<Self> {
         let url = format!("{ws_base}/api/sessions/{session_id}/ws");
-        let (ws, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .context("connect client socket")?;
-        Ok(Self {
-            ws,
-            transcript: TranscriptBuilder::new(),
-            events: vec![],
-            messages: vec![],
-        })
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.context("connect client socket")?;
+        Ok(Self { ws, transcript: TranscriptBuilder::new(), events: vec![], messages: vec![] })
     }
 
     /// Connects and subscribes from `after_seq`; returns the state from `subscribed`.

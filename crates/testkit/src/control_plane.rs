@@ -12,10 +12,7 @@ use crate::process::ChildGroup;
 
 /// The repository root (this crate lives in `crates/testkit`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
 }
 
 /// How to start a control plane.
@@ -45,12 +42,10 @@ impl ControlPlane {
         let root = repo_root();
         let wasm = root.join("control-plane/build/index_bg.wasm");
         if !wasm.exists() {
-            bail!(
-                "{} is missing: build the Worker first (scripts/test does)",
-                wasm.display()
-            );
+            bail!("{} is missing: build the Worker first (scripts/test does)", wasm.display());
         }
         let state = tempfile::Builder::new().prefix("oi-control-plane-").tempdir()?;
+        copy_app(&root, &state.path().join("app"))?;
         let mut cp = Self {
             group: None,
             // 0: wrangler picks a free port and reports it; nothing can take it in between.
@@ -69,7 +64,7 @@ impl ControlPlane {
         let mut command = Command::new(bin.join("wrangler"));
         let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
         command
-            .current_dir(&root)
+            .current_dir(self.state.path().join("app"))
             .env("PATH", path)
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
@@ -142,11 +137,7 @@ impl ControlPlane {
         let log = std::fs::read_to_string(self.log_path()).ok()?;
         let tail = log.get(from..)?;
         let rest = tail.split("Ready on http://127.0.0.1:").nth(1)?;
-        rest.chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-            .ok()
+        rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()
     }
 
     /// Stops workerd and starts it again on the same port and state: a Durable Object
@@ -182,4 +173,30 @@ impl ControlPlane {
         let all: Vec<&str> = text.lines().collect();
         all[all.len().saturating_sub(lines)..].join("\n")
     }
+}
+
+/// Copies what `wrangler dev` serves (the config, the built Worker, the web assets, the D1
+/// migrations) into `app`, so a test runs against a fixed build even if the checkout is
+/// rebuilt meanwhile (wrangler reloads when its files change).
+fn copy_app(root: &Path, app: &Path) -> Result<()> {
+    std::fs::create_dir_all(app)?;
+    std::fs::copy(root.join("wrangler.toml"), app.join("wrangler.toml"))?;
+    for dir in ["control-plane/build", "web/dist", "migrations"] {
+        copy_dir(&root.join(dir), &app.join(dir)).with_context(|| format!("copy {dir}"))?;
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }

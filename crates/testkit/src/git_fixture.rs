@@ -25,16 +25,7 @@ impl BareRepo {
         let bare = dir.path().join("remote.git");
         let seed = dir.path().join("seed");
         std::fs::create_dir_all(&seed)?;
-        git(
-            dir.path(),
-            &[
-                "init",
-                "--quiet",
-                "--bare",
-                "--initial-branch=main",
-                bare.to_str().unwrap(),
-            ],
-        )?;
+        git(dir.path(), &["init", "--quiet", "--bare", "--initial-branch=main", bare.to_str().unwrap()])?;
         git(&seed, &["init", "--quiet", "--initial-branch=main"])?;
         for (path, content) in files {
             let p = seed.join(path);
@@ -42,19 +33,7 @@ impl BareRepo {
             std::fs::write(p, content)?;
         }
         git(&seed, &["add", "-A"])?;
-        git(
-            &seed,
-            &[
-                "-c",
-                "user.name=Seed",
-                "-c",
-                "user.email=seed@example.com",
-                "commit",
-                "--quiet",
-                "-m",
-                "init",
-            ],
-        )?;
+        git(&seed, &["-c", "user.name=Seed", "-c", "user.email=seed@example.com", "commit", "--quiet", "-m", "init"])?;
         git(&seed, &["push", "--quiet", bare.to_str().unwrap(), "main"])?;
         Ok(Self { dir })
     }
@@ -70,13 +49,10 @@ impl BareRepo {
     }
 
     pub fn branches(&self) -> Result<Vec<String>> {
-        Ok(git(
-            &self.path(),
-            &["for-each-ref", "--format=%(refname:short)", "refs/heads"],
-        )?
-        .lines()
-        .map(str::to_string)
-        .collect())
+        Ok(git(&self.path(), &["for-each-ref", "--format=%(refname:short)", "refs/heads"])?
+            .lines()
+            .map(str::to_string)
+            .collect())
     }
 
     /// `(author "Name <email>", subject)` of each commit on `branch`, newest first.

@@ -22,9 +22,7 @@ impl ChildGroup {
                 Ok(())
             });
         }
-        Ok(Self {
-            child: command.spawn()?,
-        })
+        Ok(Self { child: command.spawn()? })
     }
 
     pub fn id(&self) -> u32 {
@@ -58,8 +56,5 @@ impl Drop for ChildGroup {
 
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind 127.0.0.1:0")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("bind 127.0.0.1:0")
 }

@@ -42,17 +42,17 @@ pub fn opencode_bin() -> PathBuf {
 
 fn require(path: &Path, what: &str) -> Result<()> {
     if !path.exists() {
-        bail!(
-            "{what} is missing at {} (scripts/test builds and installs it)",
-            path.display()
-        );
+        bail!("{what} is missing at {} (scripts/test builds and installs it)", path.display());
     }
     Ok(())
 }
 
 /// How to start a stack.
 #[derive(Default)]
-pub struct StackOptions {}
+pub struct StackOptions {
+    /// Extra control-plane variables (shortened lifecycle timings, for example).
+    pub vars: Vec<(String, String)>,
+}
 
 pub struct Stack {
     pub model: ScriptedModelHandle,
@@ -70,7 +70,7 @@ impl Stack {
         Self::start_with(StackOptions::default()).await
     }
 
-    pub async fn start_with(_options: StackOptions) -> Result<Self> {
+    pub async fn start_with(options: StackOptions) -> Result<Self> {
         let bins = bin_dir();
         let agent = bins.join("sandbox-agent");
         let provider_bin = bins.join("oi-local-provider");
@@ -114,20 +114,16 @@ impl Stack {
                 ("SANDBOX_PROVIDER_KEY".into(), key),
                 ("CONTROL_PLANE_URL".into(), cp_url),
                 ("MODEL_PROVIDERS".into(), providers),
-                                ("DEFAULT_MODEL".into(), "scripted/test-model".into()),
+                ("DEFAULT_MODEL".into(), "scripted/test-model".into()),
                 ("LOCAL_IDENTITY_PICKER".into(), "true".into()),
-            ],
+            ]
+            .into_iter()
+            .chain(options.vars)
+            .collect(),
         })
         .await?;
         proxy.set_upstream(cp.port());
-        Ok(Self {
-            model,
-            cp,
-            provider_url,
-            provider_root,
-            proxy,
-            provider,
-        })
+        Ok(Self { model, cp, provider_url, provider_root, proxy, provider })
     }
 
     /// The provider's log, for failure messages.
@@ -156,11 +152,7 @@ async fn reported_url(log: &Path, prefix: &str, within: Duration) -> Result<Stri
     let started = Instant::now();
     while started.elapsed() < within {
         let text = std::fs::read_to_string(log).unwrap_or_default();
-        if let Some(url) = text
-            .split(prefix)
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-        {
+        if let Some(url) = text.split(prefix).nth(1).and_then(|rest| rest.split_whitespace().next()) {
             return Ok(url.to_string());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -35,12 +35,7 @@ impl TcpProxy {
                 list.lock().expect("proxy").push(task);
             }
         });
-        Ok(Self {
-            port,
-            upstream,
-            accept,
-            connections,
-        })
+        Ok(Self { port, upstream, accept, connections })
     }
 
     /// Where new connections go.

@@ -18,17 +18,12 @@ pub struct OpencodeClient {
 
 impl OpencodeClient {
     pub fn new(base: String, password: String) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .expect("client");
+        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build().expect("client");
         Self { base, password, http }
     }
 
     fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.base))
-            .basic_auth("opencode", Some(&self.password))
+        self.http.request(method, format!("{}{path}", self.base)).basic_auth("opencode", Some(&self.password))
     }
 
     async fn json(&self, rb: reqwest::RequestBuilder) -> Result<Value> {
@@ -52,22 +47,12 @@ impl OpencodeClient {
 
     /// Creates a session (with a title, so OpenCode makes no extra title call).
     pub async fn create_session(&self, title: &str) -> Result<String> {
-        let v = self
-            .json(
-                self.req(reqwest::Method::POST, "/session")
-                    .json(&json!({"title": title})),
-            )
-            .await?;
-        v["id"]
-            .as_str()
-            .map(str::to_string)
-            .context("OpenCode returned a session without an id")
+        let v = self.json(self.req(reqwest::Method::POST, "/session").json(&json!({"title": title}))).await?;
+        v["id"].as_str().map(str::to_string).context("OpenCode returned a session without an id")
     }
 
     pub async fn session_exists(&self, id: &str) -> bool {
-        self.json(self.req(reqwest::Method::GET, &format!("/session/{id}")))
-            .await
-            .is_ok()
+        self.json(self.req(reqwest::Method::GET, &format!("/session/{id}"))).await.is_ok()
     }
 
     /// `POST /session/:id/prompt_async` (204 at once; progress arrives on the event stream).
@@ -78,17 +63,12 @@ impl OpencodeClient {
             "messageID": message_id,
             "model": {"providerID": provider, "modelID": model},
         });
-        self.json(
-            self.req(reqwest::Method::POST, &format!("/session/{session}/prompt_async"))
-                .json(&body),
-        )
-        .await?;
+        self.json(self.req(reqwest::Method::POST, &format!("/session/{session}/prompt_async")).json(&body)).await?;
         Ok(())
     }
 
     pub async fn abort(&self, session: &str) -> Result<()> {
-        self.json(self.req(reqwest::Method::POST, &format!("/session/{session}/abort")))
-            .await?;
+        self.json(self.req(reqwest::Method::POST, &format!("/session/{session}/abort"))).await?;
         Ok(())
     }
 

@@ -26,11 +26,7 @@ pub fn config_json(agent: &AgentConfig) -> Value {
         };
         // Declare the provider's listed models and the session's model; OpenCode needs custom
         // providers' models listed.
-        let session_model = agent
-            .model
-            .split_once('/')
-            .filter(|(provider, _)| *provider == p.id)
-            .map(|(_, m)| m);
+        let session_model = agent.model.split_once('/').filter(|(provider, _)| *provider == p.id).map(|(_, m)| m);
         let mut models = Map::new();
         for model in p.models.iter().map(String::as_str).chain(session_model) {
             models.insert(
@@ -116,8 +112,7 @@ pub fn environment(agent: &AgentConfig, dirs: &OpencodeDirs, password: &str) -> 
 pub fn parse_listening_line(line: &str) -> Option<String> {
     let rest = line.split("listening on ").nth(1)?;
     let url = rest.split_whitespace().next()?;
-    url.starts_with("http://")
-        .then(|| url.trim_end_matches('/').to_string())
+    url.starts_with("http://").then(|| url.trim_end_matches('/').to_string())
 }
 
 #[cfg(test)]
@@ -159,10 +154,7 @@ mod tests {
         assert_eq!(scripted["options"]["baseURL"], "http://127.0.0.1:8790/v1");
         assert_eq!(scripted["models"]["test-model"]["tool_call"], true);
         assert_eq!(c["provider"]["anthropic"]["npm"], "@ai-sdk/anthropic");
-        assert_eq!(
-            c["provider"]["anthropic"]["models"]["claude-haiku-4-5"]["tool_call"], true,
-            "listed models"
-        );
+        assert_eq!(c["provider"]["anthropic"]["models"]["claude-haiku-4-5"]["tool_call"], true, "listed models");
         assert!(c["provider"]["anthropic"]["models"].get("test-model").is_none());
         assert_eq!(c["provider"]["anthropic"]["options"]["apiKey"], "sk-ant");
         assert_eq!(c["permission"]["question"], "deny");
@@ -187,10 +179,7 @@ mod tests {
             parse_listening_line("opencode server listening on http://127.0.0.1:4096").as_deref(),
             Some("http://127.0.0.1:4096")
         );
-        assert_eq!(
-            parse_listening_line("Warning: OPENCODE_SERVER_PASSWORD is not set"),
-            None
-        );
+        assert_eq!(parse_listening_line("Warning: OPENCODE_SERVER_PASSWORD is not set"), None);
         assert!(PLUGIN_PACKAGE_JSON.contains(OPENCODE_VERSION));
     }
 }

@@ -16,10 +16,7 @@ pub fn message_id(now_ms: u64) -> String {
 pub fn random_base62(len: usize) -> String {
     let mut bytes = vec![0u8; len];
     getrandom::getrandom(&mut bytes).expect("the OS random source works");
-    bytes
-        .iter()
-        .map(|b| BASE62[(*b as usize) % BASE62.len()] as char)
-        .collect()
+    bytes.iter().map(|b| BASE62[(*b as usize) % BASE62.len()] as char).collect()
 }
 
 /// A random hex secret of `bytes` bytes.

@@ -31,10 +31,7 @@ pub fn prepare_dirs(dirs: &OpencodeDirs) -> Result<()> {
     std::fs::create_dir_all(folder.join("node_modules"))?;
     std::fs::write(folder.join("package.json"), PLUGIN_PACKAGE_JSON)?;
     std::fs::write(folder.join("package-lock.json"), PLUGIN_PACKAGE_LOCK)?;
-    std::fs::write(
-        folder.join(".gitignore"),
-        "node_modules\npackage.json\npackage-lock.json\nbun.lock\n.gitignore\n",
-    )?;
+    std::fs::write(folder.join(".gitignore"), "node_modules\npackage.json\npackage-lock.json\nbun.lock\n.gitignore\n")?;
     Ok(())
 }
 
@@ -50,16 +47,7 @@ pub async fn start(
     prepare_dirs(dirs)?;
     let log_file = std::fs::File::options().create(true).append(true).open(log)?;
     let mut child = Command::new(bin)
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--hostname",
-            "127.0.0.1",
-            "--print-logs",
-            "--log-level",
-            "WARN",
-        ])
+        .args(["serve", "--port", "0", "--hostname", "127.0.0.1", "--print-logs", "--log-level", "WARN"])
         .current_dir(workspace)
         .envs(environment(agent, dirs, password))
         .env_remove("OI_SANDBOX_TOKEN")
@@ -85,11 +73,7 @@ pub async fn start(
     .context("OpenCode was not ready within 30 s")??;
     // Keep draining stdout so the pipe never fills.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(OpencodeProcess {
-        child,
-        url,
-        password: password.to_string(),
-    })
+    Ok(OpencodeProcess { child, url, password: password.to_string() })
 }
 
 impl OpencodeProcess {

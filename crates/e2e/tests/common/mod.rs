@@ -18,10 +18,7 @@ pub async fn open_session(stack: &Stack, repo: &BareRepo) -> Result<(SessionSumm
     let summary = stack
         .cp
         .api()
-        .create_session(&CreateSessionRequest {
-            repo: repo.path().display().to_string(),
-            ..Default::default()
-        })
+        .create_session(&CreateSessionRequest { repo: repo.path().display().to_string(), ..Default::default() })
         .await?;
     let (client, _) = ClientSocket::join(&stack.cp.ws_url(), &summary.id, None).await?;
     Ok((summary, client))
@@ -29,12 +26,7 @@ pub async fn open_session(stack: &Stack, repo: &BareRepo) -> Result<(SessionSumm
 
 /// Sends a prompt and returns its message id.
 pub async fn prompt(stack: &Stack, session: &str, text: &str) -> Result<String> {
-    Ok(stack
-        .cp
-        .api()
-        .prompt(session, &Api::prompt_request(text))
-        .await?
-        .message_id)
+    Ok(stack.cp.api().prompt(session, &Api::prompt_request(text)).await?.message_id)
 }
 
 /// Waits (up to `within`) for the event `pick` accepts, tolerating quiet stretches (a sandbox
@@ -73,7 +65,7 @@ pub async fn wait_finished(stack: &Stack, client: &mut ClientSocket, message_id:
     .await;
     let event = match found {
         Ok(event) => event,
-        Err(e) => bail!("{e:#}\n{}", diagnostics(stack)),
+        Err(e) => bail!("{e:#}\n{}\n{}", session_logs(stack).await, diagnostics(stack)),
     };
     match event.body {
         EventBody::PromptFinished(p) => Ok(p),
@@ -81,9 +73,29 @@ pub async fn wait_finished(stack: &Stack, client: &mut ClientSocket, message_id:
     }
 }
 
+/// Every session's event log as the control plane holds it (one line per event).
+pub async fn session_logs(stack: &Stack) -> String {
+    let api = stack.cp.api();
+    let mut out = String::new();
+    let Ok(list) = api.list_sessions("?limit=200").await else {
+        return out;
+    };
+    for s in list.sessions {
+        out.push_str(&format!("--- session {} ---\n", s.id));
+        if let Ok(page) = api.events(&s.id, 0, 1000).await {
+            for e in page.events {
+                let json = serde_json::to_string(&e.body).unwrap_or_default();
+                out.push_str(&format!("{} {}\n", e.seq, json.chars().take(200).collect::<String>()));
+            }
+        }
+    }
+    out
+}
+
 /// The provider's log and every sandbox's supervisor and OpenCode logs.
 pub fn diagnostics(stack: &Stack) -> String {
-    let mut out = format!("--- provider log ---\n{}", stack.provider_log());
+    let mut out = format!("--- control plane log ---\n{}", stack.cp.log_tail(60));
+    out.push_str(&format!("\n--- provider log ---\n{}", stack.provider_log()));
     if let Ok(dirs) = std::fs::read_dir(stack.provider_root.path().join("sandboxes")) {
         for dir in dirs.flatten() {
             for file in ["supervisor.log", "state/opencode.log"] {
@@ -121,13 +133,7 @@ pub fn normalized(t: &Transcript) -> Vec<(Option<String>, Vec<String>, Option<St
                 .iter()
                 .map(|p| match p {
                     Part::Text { text, .. } => format!("text: {text}"),
-                    Part::Tool {
-                        tool,
-                        status,
-                        input,
-                        output,
-                        ..
-                    } => {
+                    Part::Tool { tool, status, input, output, .. } => {
                         format!("tool {tool} {status:?} {input} {}", output.clone().unwrap_or_default())
                     }
                 })
@@ -137,18 +143,18 @@ pub fn normalized(t: &Transcript) -> Vec<(Option<String>, Vec<String>, Option<St
         .collect()
 }
 
-/// Processes whose working directory is inside `dir` (a sandbox's processes, seen from the
-/// host).
-pub fn processes_under(dir: &std::path::Path) -> Vec<u32> {
+/// A sandbox's processes, seen from the host: those whose environment names the sandbox
+/// (the supervisor, OpenCode and the agent's tools all inherit `OI_SANDBOX_ID`).
+pub fn processes_of(sandbox_id: &str) -> Vec<u32> {
+    let marker = format!("OI_SANDBOX_ID={sandbox_id}");
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return vec![];
     };
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
-            std::fs::read_link(format!("/proc/{pid}/cwd"))
-                .map(|cwd| cwd.starts_with(dir))
-                .unwrap_or(false)
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == marker.as_bytes()))
         })
         .collect()
 }

@@ -18,10 +18,7 @@ pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:
 /// A temporary directory outside `/tmp` (which every sandbox gets a private copy of, so a write
 /// there would prove nothing).
 pub fn temp_dir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("lp-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap()
+    tempfile::Builder::new().prefix("lp-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
 }
 
 /// Digits no other test or process uses: process markers (`sleep 1000.<marker>` must parse
@@ -87,11 +84,7 @@ pub fn processes_with(marker: &str) -> Vec<i32> {
 pub async fn wait_for_file(path: &Path) {
     let start = Instant::now();
     while !path.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{} never appeared",
-            path.display()
-        );
+        assert!(start.elapsed() < Duration::from_secs(20), "{} never appeared", path.display());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -145,11 +138,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self {
-            isolation: "bwrap",
-            runtime_version: None,
-            extra_env: vec![],
-        }
+        Self { isolation: "bwrap", runtime_version: None, extra_env: vec![] }
     }
 }
 
@@ -200,28 +189,16 @@ impl Provider {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let url = line
             .trim()
             .strip_prefix("local provider listening on ")
             .unwrap_or_else(|| {
-                panic!(
-                    "unexpected first line {line:?}; log: {}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                )
+                panic!("unexpected first line {line:?}; log: {}", std::fs::read_to_string(&log).unwrap_or_default())
             })
             .to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        Provider {
-            child: Some(child),
-            url,
-            root: dir.path().join("root"),
-            log,
-            dir,
-            http: reqwest::Client::new(),
-        }
+        Provider { child: Some(child), url, root: dir.path().join("root"), log, dir, http: reqwest::Client::new() }
     }
 
     pub fn sandbox_dir(&self, id: &str) -> PathBuf {
@@ -257,8 +234,7 @@ impl Provider {
     }
 
     pub async fn create(&self, req: &CreateSandbox) -> (u16, Value) {
-        self.call("POST", "/v1/sandboxes", Some(&serde_json::to_value(req).unwrap()))
-            .await
+        self.call("POST", "/v1/sandboxes", Some(&serde_json::to_value(req).unwrap())).await
     }
 
     /// Creates a sandbox and waits until its supervisor is ready.
@@ -295,10 +271,7 @@ impl Provider {
     /// Processes of sandboxes started with `marker` (the provider's own command line names the
     /// supervisor script too, so it is left out).
     pub fn survivors(&self, marker: &str) -> Vec<i32> {
-        processes_with(marker)
-            .into_iter()
-            .filter(|p| Some(*p) != self.pid())
-            .collect()
+        processes_with(marker).into_iter().filter(|p| Some(*p) != self.pid()).collect()
     }
 
     pub fn log_text(&self) -> String {
@@ -324,29 +297,16 @@ impl Drop for Provider {
 }
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 pub fn nonce() -> String {
     static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{:x}{:08x}{:x}",
-        now_ms(),
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{:x}{:08x}{:x}", now_ms(), std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
 pub fn sign(method: &str, path: &str, query: &str, body: &[u8], ts: i64) -> String {
-    let parts = SignedParts {
-        method,
-        path,
-        query,
-        body,
-    };
+    let parts = SignedParts { method, path, query, body };
     authorization(KEY.as_bytes(), &parts, ts, &nonce())
 }
 
@@ -354,10 +314,7 @@ pub fn sign(method: &str, path: &str, query: &str, body: &[u8], ts: i64) -> Stri
 pub async fn assert_no_process_with(marker: &str, except: Option<i32>, within: Duration) {
     let start = Instant::now();
     loop {
-        let left: Vec<i32> = processes_with(marker)
-            .into_iter()
-            .filter(|p| Some(*p) != except)
-            .collect();
+        let left: Vec<i32> = processes_with(marker).into_iter().filter(|p| Some(*p) != except).collect();
         if left.is_empty() {
             return;
         }

@@ -15,16 +15,8 @@ pub fn opencode_tools() -> Value {
     };
     let s = json!({"type": "string"});
     json!([
-        tool(
-            "bash",
-            json!({"command": s, "description": s}),
-            json!(["command", "description"])
-        ),
-        tool(
-            "write",
-            json!({"content": s, "filePath": s}),
-            json!(["content", "filePath"])
-        ),
+        tool("bash", json!({"command": s, "description": s}), json!(["command", "description"])),
+        tool("write", json!({"content": s, "filePath": s}), json!(["content", "filePath"])),
         tool(
             "edit",
             json!({"filePath": s, "oldString": s, "newString": s}),
@@ -59,37 +51,24 @@ pub fn title_body() -> Value {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
+    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap()
 }
 
 pub async fn post_chat(url: &str, body: &Value) -> reqwest::Response {
-    client()
-        .post(format!("{url}/chat/completions"))
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    client().post(format!("{url}/chat/completions")).json(body).send().await.unwrap()
 }
 
 /// A whole SSE body: the JSON chunks. Asserts the framing: only `data: ` events separated by
 /// blank lines, ending with `data: [DONE]`.
 pub fn parse_sse(body: &str) -> Vec<Value> {
-    assert!(
-        body.ends_with("data: [DONE]\n\n"),
-        "stream must end with [DONE]: {body:?}"
-    );
+    assert!(body.ends_with("data: [DONE]\n\n"), "stream must end with [DONE]: {body:?}");
     let events: Vec<&str> = body.split("\n\n").filter(|e| !e.is_empty()).collect();
     let (done, chunks) = events.split_last().unwrap();
     assert_eq!(*done, "data: [DONE]");
     chunks
         .iter()
         .map(|e| {
-            let data = e
-                .strip_prefix("data: ")
-                .unwrap_or_else(|| panic!("not a data event: {e:?}"));
+            let data = e.strip_prefix("data: ").unwrap_or_else(|| panic!("not a data event: {e:?}"));
             assert!(!data.contains('\n'), "one line per event");
             serde_json::from_str(data).unwrap()
         })
@@ -115,10 +94,7 @@ pub fn joined_text(chunks: &[Value]) -> String {
 
 /// The finish reason of the stream (the one non-null `finish_reason`).
 pub fn finish_reason(chunks: &[Value]) -> String {
-    let reasons: Vec<&str> = chunks
-        .iter()
-        .filter_map(|c| c["choices"][0]["finish_reason"].as_str())
-        .collect();
+    let reasons: Vec<&str> = chunks.iter().filter_map(|c| c["choices"][0]["finish_reason"].as_str()).collect();
     assert_eq!(reasons.len(), 1, "exactly one finish_reason");
     reasons[0].to_string()
 }
@@ -135,11 +111,7 @@ pub struct JoinedCall {
 /// each call carries `id`, `type:"function"`, `name` and `arguments:""`.
 pub fn joined_calls(chunks: &[Value]) -> Vec<JoinedCall> {
     let mut calls: BTreeMap<u64, JoinedCall> = BTreeMap::new();
-    for tc in chunks
-        .iter()
-        .filter_map(|c| delta(c)["tool_calls"].as_array())
-        .flatten()
-    {
+    for tc in chunks.iter().filter_map(|c| delta(c)["tool_calls"].as_array()).flatten() {
         let index = tc["index"].as_u64().unwrap();
         let arguments = tc["function"]["arguments"].as_str().unwrap();
         match calls.get_mut(&index) {
@@ -148,14 +120,7 @@ pub fn joined_calls(chunks: &[Value]) -> Vec<JoinedCall> {
                 assert_eq!(arguments, "", "first fragment has empty arguments");
                 let id = tc["id"].as_str().unwrap().to_string();
                 let name = tc["function"]["name"].as_str().unwrap().to_string();
-                calls.insert(
-                    index,
-                    JoinedCall {
-                        id,
-                        name,
-                        arguments: String::new(),
-                    },
-                );
+                calls.insert(index, JoinedCall { id, name, arguments: String::new() });
             }
             Some(call) => {
                 assert!(tc.get("id").is_none() && tc["function"].get("name").is_none());
@@ -180,9 +145,7 @@ pub async fn eventually(timeout: Duration, mut check: impl FnMut() -> bool) -> b
 
 /// Asserts an OpenAI error body: `{"error":{"message","type","param","code"}}`, all four keys.
 pub fn assert_openai_error(body: &Value) {
-    let err = body["error"]
-        .as_object()
-        .unwrap_or_else(|| panic!("not an error body: {body}"));
+    let err = body["error"].as_object().unwrap_or_else(|| panic!("not an error body: {body}"));
     let mut keys: Vec<&str> = err.keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(keys, ["code", "message", "param", "type"], "{body}");

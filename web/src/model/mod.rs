@@ -1,0 +1,18 @@
+//! Pure view logic, with no browser in sight: it compiles and is unit-tested natively.
+//!
+//! The browser code (`crate::ui`) fetches and renders; everything it decides goes through here.
+
+pub mod compose;
+pub mod connection;
+pub mod diff;
+pub mod errors;
+pub mod format;
+pub mod load;
+pub mod markdown;
+pub mod query;
+pub mod session;
+pub mod timeline;
+pub mod tool;
+
+#[cfg(test)]
+mod testing;

@@ -1,0 +1,53 @@
+//! Fixtures for the view-model tests.
+
+use oi_protocol::events::{EventBody, TextDelta, UserMessage};
+use oi_protocol::session::SandboxState;
+use oi_protocol::{SessionEvent, SessionState, SessionStatus, SessionSummary, User};
+
+pub fn user(name: &str) -> User {
+    User { id: format!("local-{name}"), name: name.to_string(), email: format!("{name}@local.invalid") }
+}
+
+pub fn summary() -> SessionSummary {
+    SessionSummary {
+        id: "ses_1".into(),
+        repo: "/srv/git/app.git".into(),
+        branch: "main".into(),
+        model: "scripted/test-model".into(),
+        title: None,
+        status: SessionStatus::Idle,
+        archived: false,
+        created_by: user("ada"),
+        created_at: 1_000,
+        updated_at: 2_000,
+    }
+}
+
+pub fn state() -> SessionState {
+    SessionState {
+        summary: summary(),
+        sandbox: SandboxState::default(),
+        queue: vec![],
+        last_seq: 0,
+        participants: vec![],
+    }
+}
+
+pub fn event(seq: u64, body: EventBody) -> SessionEvent {
+    SessionEvent { seq, at: 0, body }
+}
+
+pub fn user_message(seq: u64, message_id: &str, author: &str, text: &str) -> SessionEvent {
+    event(
+        seq,
+        EventBody::UserMessage(UserMessage { message_id: message_id.into(), author: user(author), text: text.into() }),
+    )
+}
+
+/// A delta of part `prt_a` of prompt `msg_1`.
+pub fn text_delta(seq: u64, delta: &str) -> SessionEvent {
+    event(
+        seq,
+        EventBody::TextDelta(TextDelta { message_id: "msg_1".into(), part_id: "prt_a".into(), delta: delta.into() }),
+    )
+}

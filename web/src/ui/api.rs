@@ -1,0 +1,78 @@
+//! The REST client: one function per route the app uses, each with the protocol's types.
+//! Every failure is an [`ApiError`]: the server's own error body, or a description of what
+//! went wrong on the way.
+
+use gloo_net::http::{Request, RequestBuilder};
+use oi_protocol::rest::{
+    ChooseLocalUser, CreateSessionRequest, Me, ModelList, PromptAccepted, PromptRequest, SessionList, StopAccepted,
+};
+use oi_protocol::{ApiError, SessionState, SessionSummary};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::model::errors;
+use crate::model::query::ListFilter;
+
+async fn send<T: DeserializeOwned>(builder: RequestBuilder, body: Option<String>) -> Result<T, ApiError> {
+    let request = match body {
+        Some(body) => builder.header("content-type", "application/json").body(body),
+        None => builder.build(),
+    }
+    .map_err(|e| errors::unreachable(&e.to_string()))?;
+    let response = request.send().await.map_err(|e| errors::unreachable(&e.to_string()))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| errors::unreachable(&e.to_string()))?;
+    if (200..300).contains(&status) {
+        serde_json::from_str(&text).map_err(|e| errors::unexpected(&e.to_string()))
+    } else {
+        Err(errors::from_response(status, &text))
+    }
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    send(Request::get(path), None).await
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: Option<&B>) -> Result<T, ApiError> {
+    let body = body.map(serde_json::to_string).transpose().map_err(|e| errors::unexpected(&e.to_string()))?;
+    send(Request::post(path), body).await
+}
+
+pub async fn me() -> Result<Me, ApiError> {
+    get("/api/me").await
+}
+
+pub async fn choose_name(name: &str) -> Result<Me, ApiError> {
+    let body = serde_json::to_string(&ChooseLocalUser { name: name.to_string() })
+        .map_err(|e| errors::unexpected(&e.to_string()))?;
+    send(Request::put("/api/me"), Some(body)).await
+}
+
+pub async fn models() -> Result<ModelList, ApiError> {
+    get("/api/models").await
+}
+
+pub async fn sessions(filter: &ListFilter, limit: u32, cursor: Option<String>) -> Result<SessionList, ApiError> {
+    get(&filter.path(limit, cursor)).await
+}
+
+pub async fn create_session(req: &CreateSessionRequest) -> Result<SessionSummary, ApiError> {
+    post("/api/sessions", Some(req)).await
+}
+
+pub async fn session(id: &str) -> Result<SessionState, ApiError> {
+    get(&format!("/api/sessions/{id}")).await
+}
+
+pub async fn prompt(id: &str, req: &PromptRequest) -> Result<PromptAccepted, ApiError> {
+    post(&format!("/api/sessions/{id}/prompts"), Some(req)).await
+}
+
+pub async fn stop(id: &str) -> Result<StopAccepted, ApiError> {
+    post::<(), _>(&format!("/api/sessions/{id}/stop"), None).await
+}
+
+pub async fn set_archived(id: &str, archived: bool) -> Result<SessionSummary, ApiError> {
+    let verb = if archived { "archive" } else { "unarchive" };
+    post::<(), _>(&format!("/api/sessions/{id}/{verb}"), None).await
+}

@@ -1,0 +1,12 @@
+//! Pieces the pages share.
+
+pub mod commit;
+pub mod diff;
+pub mod feedback;
+pub mod participants;
+pub mod prompt_box;
+pub mod queue;
+pub mod sandbox_panel;
+pub mod status;
+pub mod tool_call;
+pub mod transcript;

@@ -1,0 +1,15 @@
+//! One module per page.
+
+mod new_session;
+mod not_found;
+mod session;
+mod session_composer;
+mod session_side;
+mod sessions;
+mod settings;
+
+pub use new_session::NewSessionPage;
+pub use not_found::NotFound;
+pub use session::SessionPage;
+pub use sessions::SessionsPage;
+pub use settings::SettingsPage;

@@ -1,0 +1,176 @@
+//! Starting a session: repository, branch, model and the first prompt. The session is created
+//! on send; if the prompt is then refused, the page keeps the session and the text, shows the
+//! reason, and the next send reuses both.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+use oi_protocol::rest::{CreateSessionRequest, ModelList, PromptRequest};
+use oi_protocol::{ApiError, SessionSummary};
+
+use crate::model::compose::{request_id, RequestIds};
+use crate::model::load::Load;
+use crate::ui::api;
+use crate::ui::components::feedback::{ErrorBanner, MaybeError};
+use crate::ui::components::prompt_box::PromptBox;
+
+const LAST_REPO_KEY: &str = "oi.last_repo";
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+#[component]
+pub fn NewSessionPage() -> impl IntoView {
+    crate::ui::set_title("New session");
+    let models = RwSignal::new(Load::<ModelList>::Loading);
+    spawn_local(async move { models.set(Load::from_result(api::models().await)) });
+
+    let last_repo = storage().and_then(|s| s.get_item(LAST_REPO_KEY).ok().flatten());
+    let repo = RwSignal::new(last_repo.unwrap_or_default());
+    let branch = RwSignal::new("main".to_string());
+    let model = RwSignal::new(String::new());
+    let title = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let created = RwSignal::new(None::<(CreateSessionRequest, SessionSummary)>);
+    let ids = StoredValue::new(RequestIds::default());
+    let navigate = use_navigate();
+
+    let submit = Callback::new(move |()| {
+        if busy.get_untracked() {
+            return;
+        }
+        let some = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let req = CreateSessionRequest {
+            repo: repo.get_untracked().trim().to_string(),
+            branch: some(branch.get_untracked()),
+            model: some(model.get_untracked()),
+            title: some(title.get_untracked()),
+        };
+        let prompt = text.get_untracked();
+        let earlier = created.get_untracked();
+        let navigate = navigate.clone();
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let summary = match earlier {
+                Some((done, summary)) if done == req => summary,
+                _ => match api::create_session(&req).await {
+                    Ok(summary) => {
+                        created.set(Some((req.clone(), summary.clone())));
+                        summary
+                    }
+                    Err(e) => {
+                        error.set(Some(e));
+                        busy.set(false);
+                        return;
+                    }
+                },
+            };
+            if let Some(s) = storage() {
+                let _ = s.set_item(LAST_REPO_KEY, &req.repo);
+            }
+            if !prompt.trim().is_empty() {
+                let client_request_id = ids
+                    .try_update_value(|ids| {
+                        ids.for_text(&prompt, || request_id(js_sys::Date::now(), js_sys::Math::random()))
+                    })
+                    .unwrap_or_default();
+                let req = PromptRequest { text: prompt, client_request_id, model: None };
+                if let Err(e) = api::prompt(&summary.id, &req).await {
+                    error.set(Some(e));
+                    busy.set(false);
+                    return;
+                }
+            }
+            busy.set(false);
+            navigate(&format!("/sessions/{}", summary.id), NavigateOptions::default());
+        });
+    });
+
+    view! {
+        <section class="page narrow">
+            <h1>"New session"</h1>
+            <form class="form" data-testid="new-session-form" on:submit=move |ev| { ev.prevent_default(); submit.run(()); }>
+                <div class="field">
+                    <label class="field-label" for="repo">"Repository"</label>
+                    <input id="repo" name="repo" data-testid="repo-input" required autocomplete="off" spellcheck="false"
+                        placeholder="/path/to/repo.git, https://host/owner/repo.git or owner/repo"
+                        aria-describedby="repo-help"
+                        prop:value=move || repo.get() on:input=move |ev| repo.set(event_target_value(&ev))/>
+                    <p class="field-help" id="repo-help">"A local path, a git URL, or owner/name."</p>
+                </div>
+                <div class="field-row">
+                    <div class="field">
+                        <label class="field-label" for="branch">"Branch"</label>
+                        <input id="branch" name="branch" data-testid="branch-input" autocomplete="off" spellcheck="false"
+                            prop:value=move || branch.get() on:input=move |ev| branch.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field">
+                        <label class="field-label" for="model">"Model"</label>
+                        <ModelSelect models model/>
+                    </div>
+                </div>
+                <div class="field">
+                    <label class="field-label" for="title">"Title "<span class="muted">"(optional)"</span></label>
+                    <input id="title" name="title" data-testid="title-input" maxlength="200"
+                        prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+                </div>
+                <PromptBox text on_submit=submit label="Prompt" rows=6
+                    placeholder="What should the agent do? For example: Create hello.txt that says hi">
+                    <button type="submit" class="btn btn-primary" data-testid="start-session" disabled=move || busy.get()>
+                        {move || if busy.get() { "Starting…" } else { "Start session" }}
+                    </button>
+                </PromptBox>
+                <MaybeError error=error.into()/>
+                {move || created.get().map(|(_, s)| view! {
+                    <p class="muted small" data-testid="created-note">
+                        "The session was created; fix the prompt and send again, or "
+                        <a href=format!("/sessions/{}", s.id)>"open the session"</a>"."
+                    </p>
+                })}
+            </form>
+        </section>
+    }
+}
+
+/// The models from configuration; a test model says so, next to the choice and in its name.
+#[component]
+fn ModelSelect(models: RwSignal<Load<ModelList>>, model: RwSignal<String>) -> impl IntoView {
+    let selected_is_test = move || {
+        models.with(|m| {
+            m.ready().is_some_and(|list| {
+                let id = model.with(|id| if id.is_empty() { list.default_model.clone() } else { id.clone() });
+                list.models.iter().any(|m| m.id == id && m.test_model)
+            })
+        })
+    };
+    view! {
+        {move || match models.get() {
+            Load::Loading => view! { <select id="model" disabled><option>"Loading models…"</option></select> }.into_any(),
+            Load::Failed(error) => view! { <ErrorBanner error/> }.into_any(),
+            Load::Ready(list) => {
+                let default = list.default_model.clone();
+                view! {
+                    <select id="model" name="model" data-testid="model-select"
+                        on:change=move |ev| model.set(event_target_value(&ev))>
+                        {list.models.into_iter().map(|m| {
+                            let label = if m.test_model { format!("{} (test model)", m.id) } else { m.id.clone() };
+                            let selected = m.id == default;
+                            view! { <option value=m.id.clone() selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                }.into_any()
+            }
+        }}
+        <Show when=selected_is_test>
+            <p class="field-help" data-testid="test-model-note">
+                <span class="badge badge-warn">"Test model"</span>
+                " Scripted replies for trying Open Inspect out; it does no real work."
+            </p>
+        </Show>
+    }
+}
