@@ -73,3 +73,34 @@ pub fn lifecycle_timing(env: &Env) -> oi_session_core::lifecycle::Timing {
 pub fn min_runtime_generation(env: &Env) -> u32 {
     var(env, "MIN_RUNTIME_GENERATION").and_then(|v| v.parse().ok()).unwrap_or(oi_protocol::provider::RUNTIME_GENERATION)
 }
+
+/// How repo images are kept fresh (`IMAGE_REBUILD_MS`, `IMAGE_RECENT_USE_MS` override).
+pub fn image_policy(env: &Env) -> oi_session_core::images::ImagePolicy {
+    let mut p = oi_session_core::images::ImagePolicy::default();
+    let ms = |name: &str| var(env, name).and_then(|v| v.parse::<i64>().ok()).filter(|v| *v > 0);
+    if let Some(v) = ms("IMAGE_REBUILD_MS") {
+        p.rebuild_every = v;
+    }
+    if let Some(v) = ms("IMAGE_RECENT_USE_MS") {
+        p.recent_use = v;
+    }
+    p
+}
+
+/// A configured warm pool.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PoolConfig {
+    pub repo: String,
+    #[serde(default = "default_branch")]
+    pub branch: String,
+    pub size: u32,
+}
+
+fn default_branch() -> String {
+    "main".into()
+}
+
+/// The warm pools (`WARM_POOLS`, a JSON list of `{repo, branch, size}`).
+pub fn warm_pools(env: &Env) -> Vec<PoolConfig> {
+    var(env, "WARM_POOLS").and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
+}

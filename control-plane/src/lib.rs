@@ -16,13 +16,26 @@ pub mod config;
 pub mod http;
 pub mod identity;
 pub mod ids;
+pub mod images;
 pub mod index_store;
+pub mod pools;
 pub mod provider_client;
 pub mod session;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    api::handle(req, env).await
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    api::handle(req, env, ctx).await
+}
+
+/// The cron trigger: keep repo images fresh and warm pools full.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(e) = images::maintain(&env).await {
+        worker::console_error!("repo images: {e}");
+    }
+    if let Err(e) = pools::refill(&env).await {
+        worker::console_error!("warm pools: {e}");
+    }
 }

@@ -1,6 +1,8 @@
 //! Calls to the sandbox provider, signed with `OI-HMAC-SHA256` (docs/sandbox-provider.md).
 
-use oi_protocol::provider::{CreateSandbox, ProviderHealth, RestoreSandbox, SandboxInfo, SnapshotInfo};
+use oi_protocol::provider::{
+    BuildImage, ClaimSandbox, CreateSandbox, ImageInfo, ProviderHealth, RestoreSandbox, SandboxInfo, SnapshotInfo,
+};
 use oi_protocol::signing::{authorization, SignedParts};
 use oi_protocol::ErrorBody;
 use serde::de::DeserializeOwned;
@@ -90,5 +92,27 @@ impl ProviderClient {
 
     pub async fn terminate(&self, sandbox_id: &str) -> Result<SandboxInfo, ProviderError> {
         self.call(Method::Delete, &format!("/v1/sandboxes/{sandbox_id}"), None).await
+    }
+
+    pub async fn status(&self, sandbox_id: &str) -> Result<SandboxInfo, ProviderError> {
+        self.call(Method::Get, &format!("/v1/sandboxes/{sandbox_id}"), None).await
+    }
+
+    pub async fn claim(&self, sandbox_id: &str, claim: &ClaimSandbox) -> Result<SandboxInfo, ProviderError> {
+        let body = serde_json::to_string(claim).expect("protocol types serialize");
+        self.call(Method::Post, &format!("/v1/sandboxes/{sandbox_id}/claim"), Some(body)).await
+    }
+
+    pub async fn build_image(&self, request: &BuildImage) -> Result<ImageInfo, ProviderError> {
+        let body = serde_json::to_string(request).expect("protocol types serialize");
+        self.call(Method::Post, "/v1/images", Some(body)).await
+    }
+
+    pub async fn image(&self, image_id: &str) -> Result<ImageInfo, ProviderError> {
+        self.call(Method::Get, &format!("/v1/images/{image_id}"), None).await
+    }
+
+    pub async fn delete_image(&self, image_id: &str) -> Result<ImageInfo, ProviderError> {
+        self.call(Method::Delete, &format!("/v1/images/{image_id}"), None).await
     }
 }

@@ -69,6 +69,7 @@ impl Agent {
         self.client = OpencodeClient::new(std::mem::take(&mut proc.url), password);
         self.version = self.client.health().await.context("OpenCode health")?;
         self.session_id = self.session(config).await?;
+        self.client.warm().await;
         if let Some(old) = self.events_task.take() {
             old.abort();
         }

@@ -11,6 +11,33 @@ use tokio::sync::mpsc;
 
 use crate::boot_plan::{plan, OnFailure};
 use crate::bridge::BridgeHandle;
+
+/// Where boot output goes: the session (through the bridge), or the supervisor's own log when
+/// no session is attached yet (an image build, a warm-pool sandbox before its claim).
+pub trait Report {
+    fn report(&self, event: AgentEvent);
+}
+
+impl Report for BridgeHandle {
+    fn report(&self, event: AgentEvent) {
+        self.send(event);
+    }
+}
+
+/// Reports to stderr (the provider keeps it as the supervisor's log, and as an image's build log).
+pub struct StderrReport;
+
+impl Report for StderrReport {
+    fn report(&self, event: AgentEvent) {
+        match event {
+            AgentEvent::Log(l) => {
+                eprintln!("[{}] {}", serde_json::to_value(l.source).unwrap_or_default().as_str().unwrap_or(""), l.line)
+            }
+            AgentEvent::Notice(n) => eprintln!("[{:?}] {}", n.level, n.message),
+            other => eprintln!("{}", serde_json::to_string(&other).unwrap_or_default()),
+        }
+    }
+}
 use crate::config::Config;
 use crate::{git, scripts};
 
@@ -29,16 +56,16 @@ pub fn child_environment(
     env
 }
 
-pub fn log(bridge: &BridgeHandle, source: LogSource, line: impl Into<String>) {
-    bridge.send(AgentEvent::Log(LogLine { source, line: line.into() }));
+pub fn log(to: &dyn Report, source: LogSource, line: impl Into<String>) {
+    to.report(AgentEvent::Log(LogLine { source, line: line.into() }));
 }
 
-pub fn notice(bridge: &BridgeHandle, level: NoticeLevel, message: impl Into<String>) {
-    bridge.send(AgentEvent::Notice(Notice { level, message: message.into() }));
+pub fn notice(to: &dyn Report, level: NoticeLevel, message: impl Into<String>) {
+    to.report(AgentEvent::Notice(Notice { level, message: message.into() }));
 }
 
 /// Runs the boot. `Err` carries the message of a fatal failure.
-pub async fn boot(config: &Config, bridge: &BridgeHandle) -> Result<(), String> {
+pub async fn boot(config: &Config, bridge: &dyn Report) -> Result<(), String> {
     let steps = plan(config.boot_mode);
     log(bridge, LogSource::Supervisor, format!("booting in {} mode", config.boot_mode.as_str()));
     match git::sync(config, steps.git).await {
@@ -68,7 +95,7 @@ pub async fn boot(config: &Config, bridge: &BridgeHandle) -> Result<(), String> 
 
 async fn script(
     config: &Config,
-    bridge: &BridgeHandle,
+    bridge: &dyn Report,
     name: &str,
     source: LogSource,
     timeout: Duration,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use oi_protocol::agent::AgentConfig;
-use oi_protocol::provider::BootMode;
+use oi_protocol::provider::{BootMode, ClaimSandbox};
 
 pub const DEFAULT_SETUP_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -20,6 +20,8 @@ pub struct Config {
     pub sandbox_token: String,
     /// `http(s)://host:port`, no trailing slash.
     pub control_plane_url: String,
+    /// A warm-pool sandbox: boot, then wait for `$OI_STATE_DIR/claim.json` (`OI_POOL=1`).
+    pub pool: bool,
     pub repo_url: String,
     /// The remote takes the sandbox token (`OI_REPO_AUTH=sandbox_token`: the provider serves it).
     pub repo_auth_with_token: bool,
@@ -63,23 +65,32 @@ impl Config {
             }
         };
         let mode = get("OPENINSPECT_BOOT_MODE").unwrap_or_else(|_| "fresh".into());
-        let agent: AgentConfig =
-            serde_json::from_str(&get("OI_AGENT_CONFIG")?).context("OI_AGENT_CONFIG is not a valid agent config")?;
-        if agent.provider_for(&agent.model).is_none() {
-            bail!("OI_AGENT_CONFIG names model {:?} but no provider serves it", agent.model);
-        }
+        let boot_mode =
+            BootMode::parse(&mode).ok_or_else(|| anyhow!("OPENINSPECT_BOOT_MODE {mode:?} is not a boot mode"))?;
+        let building = boot_mode == BootMode::Build;
+        // An image build runs no agent and connects to no control plane.
+        let agent = if building {
+            AgentConfig { model: String::new(), providers: vec![] }
+        } else {
+            let agent: AgentConfig = serde_json::from_str(&get("OI_AGENT_CONFIG")?)
+                .context("OI_AGENT_CONFIG is not a valid agent config")?;
+            validate_agent(&agent)?;
+            agent
+        };
+        let control_plane_url =
+            if building { String::new() } else { get("OI_CONTROL_PLANE_URL")?.trim_end_matches('/').to_string() };
         Ok(Self {
             session_id: get("OI_SESSION_ID")?,
             sandbox_id: get("OI_SANDBOX_ID")?,
             sandbox_token: get("OI_SANDBOX_TOKEN")?,
-            control_plane_url: get("OI_CONTROL_PLANE_URL")?.trim_end_matches('/').to_string(),
+            control_plane_url,
+            pool: env.get("OI_POOL").map(String::as_str) == Some("1"),
             repo_url: get("OI_REPO_URL")?,
             repo_auth_with_token: env.get("OI_REPO_AUTH").map(String::as_str) == Some("sandbox_token"),
             branch: get("OI_BRANCH")?,
             workspace: absolute("OI_WORKSPACE")?,
             state_dir: absolute("OI_STATE_DIR")?,
-            boot_mode: BootMode::parse(&mode)
-                .ok_or_else(|| anyhow!("OPENINSPECT_BOOT_MODE {mode:?} is not a boot mode"))?,
+            boot_mode,
             setup_timeout: seconds("SETUP_TIMEOUT_SECONDS", DEFAULT_SETUP_TIMEOUT)?,
             start_timeout: seconds("START_TIMEOUT_SECONDS", DEFAULT_START_TIMEOUT)?,
             opencode_bin: absolute("OI_OPENCODE_BIN")?,
@@ -91,6 +102,37 @@ impl Config {
                 .map(Duration::from_millis)
                 .unwrap_or(DEFAULT_HEARTBEAT),
         })
+    }
+
+    /// The branch this boot checks out: the session branch, or the base branch when building
+    /// an image.
+    pub fn work_branch(&self) -> String {
+        if self.boot_mode == BootMode::Build {
+            self.branch.clone()
+        } else {
+            self.session_branch()
+        }
+    }
+
+    /// Joins the session a warm-pool claim names.
+    pub fn claimed(&self, claim: &ClaimSandbox) -> Result<Self> {
+        if claim.branch != self.branch {
+            bail!("the claim is for branch {:?}; this sandbox booted {:?}", claim.branch, self.branch);
+        }
+        validate_agent(&claim.agent)?;
+        Ok(Self {
+            session_id: claim.session_id.clone(),
+            sandbox_token: claim.sandbox_token.clone(),
+            control_plane_url: claim.control_plane_url.trim_end_matches('/').to_string(),
+            agent: claim.agent.clone(),
+            pool: false,
+            ..self.clone()
+        })
+    }
+
+    /// Where a warm-pool claim appears.
+    pub fn claim_file(&self) -> PathBuf {
+        self.state_dir.join("claim.json")
     }
 
     /// The session branch every prompt's work is committed to.
@@ -109,6 +151,13 @@ impl Config {
         };
         format!("{ws}/api/sessions/{}/sandbox", self.session_id)
     }
+}
+
+fn validate_agent(agent: &AgentConfig) -> Result<()> {
+    if agent.provider_for(&agent.model).is_none() {
+        bail!("OI_AGENT_CONFIG names model {:?} but no provider serves it", agent.model);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -168,6 +217,38 @@ mod tests {
         let mut e = env();
         e.insert("OI_AGENT_CONFIG".into(), r#"{"model":"x/y","providers":[]}"#.into());
         assert!(Config::from_map(&e).unwrap_err().to_string().contains("no provider"));
+    }
+
+    #[test]
+    fn build_mode_needs_no_agent_or_control_plane() {
+        let mut e = env();
+        e.insert("OPENINSPECT_BOOT_MODE".into(), "build".into());
+        e.remove("OI_AGENT_CONFIG");
+        e.insert("OI_CONTROL_PLANE_URL".into(), String::new());
+        let c = Config::from_map(&e).unwrap();
+        assert_eq!((c.control_plane_url.as_str(), c.work_branch().as_str()), ("", "main"));
+        assert!(!c.pool);
+    }
+
+    #[test]
+    fn a_claim_joins_a_session() {
+        let mut e = env();
+        e.insert("OI_POOL".into(), "1".into());
+        let pool = Config::from_map(&e).unwrap();
+        assert!(pool.pool);
+        let claim = ClaimSandbox {
+            session_id: "ses_9".into(),
+            sandbox_token: "new".into(),
+            control_plane_url: "http://127.0.0.1:9/".into(),
+            branch: "main".into(),
+            agent: pool.agent.clone(),
+        };
+        let c = pool.claimed(&claim).unwrap();
+        assert_eq!((c.session_id.as_str(), c.sandbox_token.as_str(), c.pool), ("ses_9", "new", false));
+        assert_eq!(c.bridge_url(), "ws://127.0.0.1:9/api/sessions/ses_9/sandbox");
+        assert_eq!(c.work_branch(), "oi/ses_9");
+        let other = ClaimSandbox { branch: "dev".into(), ..claim };
+        assert!(pool.claimed(&other).unwrap_err().to_string().contains("dev"));
     }
 
     #[test]

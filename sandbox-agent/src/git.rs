@@ -60,7 +60,7 @@ async fn fetch(config: &Config) -> Result<()> {
 /// Brings the checkout up to date for this boot; returns a line for the log.
 pub async fn sync(config: &Config, how: GitSync) -> Result<String> {
     let ws = &config.workspace;
-    let session = config.session_branch();
+    let session = config.work_branch();
     if how == GitSync::KeepAndFetch && ws.join(".git").exists() {
         fetch(config).await?;
         let head = run(config, ws, &["rev-parse", "--short", "HEAD"]).await?;
@@ -82,6 +82,11 @@ pub async fn sync(config: &Config, how: GitSync) -> Result<String> {
     run(config, ws, &["reset", "--quiet", "--hard", &start]).await?;
     let head = run(config, ws, &["rev-parse", "--short", "HEAD"]).await?;
     Ok(format!("checked out {session} at {} (from {start})", head.trim()))
+}
+
+/// The commit the checkout is at.
+pub async fn head(config: &Config) -> Result<String> {
+    Ok(run(config, &config.workspace, &["rev-parse", "HEAD"]).await?.trim().to_string())
 }
 
 /// `git diff --shortstat` → (files, insertions, deletions).

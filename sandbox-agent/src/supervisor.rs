@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use oi_protocol::bridge::{AgentEvent, BridgeCommand};
 use oi_protocol::events::{LogSource, NoticeLevel, PromptFinished, PromptOutcome};
+use oi_protocol::provider::{BootMode, ClaimSandbox};
 use oi_protocol::User;
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::agent::{Agent, Exit};
-use crate::boot::{self, log, notice};
-use crate::boot_plan::plan;
+use crate::boot::{self, log, notice, StderrReport};
+use crate::boot_plan::GitSync;
 use crate::bridge::{self, BridgeHandle, Inbound};
 use crate::config::Config;
 use crate::git;
@@ -46,20 +48,26 @@ struct Run {
 
 /// Runs the sandbox; returns the process exit code.
 pub async fn run(config: Config) -> i32 {
+    if config.boot_mode == BootMode::Build {
+        return build_image(&config).await;
+    }
+    if config.pool {
+        return run_pooled(config).await;
+    }
     let bridge = bridge::start(&config);
     if let Err(message) = boot::boot(&config, &bridge).await {
         return fail(&bridge, message).await;
-    }
-    if !plan(config.boot_mode).agent {
-        log(&bridge, LogSource::Supervisor, "image build finished");
-        bridge.flush(FLUSH_TIMEOUT).await;
-        return 0;
     }
     let (frames_tx, frames) = mpsc::unbounded_channel();
     let agent = match Agent::start(&config, frames_tx).await {
         Ok(agent) => agent,
         Err(e) => return fail(&bridge, format!("OpenCode did not start: {e:#}")).await,
     };
+    serve(config, bridge, agent, frames).await
+}
+
+/// Reports the sandbox ready and runs prompts until the control plane ends it.
+async fn serve(config: Config, bridge: BridgeHandle, agent: Agent, frames: mpsc::UnboundedReceiver<Value>) -> i32 {
     log(&bridge, LogSource::Agent, format!("OpenCode {} ready", agent.version));
     bridge.send(AgentEvent::Ready);
     let translator = Translator::new(agent.session_id.clone());
@@ -75,6 +83,84 @@ pub async fn run(config: Config) -> i32 {
         restarts: 0,
     };
     run.serve().await
+}
+
+/// `build` mode: clone and `setup.sh`, connected to nothing; the output is the build log.
+/// Success writes `$OI_STATE_DIR/image.json` with the commit the image holds.
+async fn build_image(config: &Config) -> i32 {
+    if let Err(message) = boot::boot(config, &StderrReport).await {
+        eprintln!("image build failed: {message}");
+        return 1;
+    }
+    let sha = match git::head(config).await {
+        Ok(sha) => sha,
+        Err(e) => {
+            eprintln!("image build failed: {e:#}");
+            return 1;
+        }
+    };
+    let record = serde_json::json!({ "base_sha": sha });
+    if let Err(e) = std::fs::write(config.state_dir.join("image.json"), record.to_string()) {
+        eprintln!("image build failed: cannot write image.json: {e}");
+        return 1;
+    }
+    eprintln!("image build finished at {sha}");
+    0
+}
+
+/// A warm-pool sandbox: boot and start OpenCode with nobody attached, wait for a claim, then
+/// join the claiming session (its branch, its token, its bridge) and serve it.
+async fn run_pooled(config: Config) -> i32 {
+    let warm_since = std::time::Instant::now();
+    if let Err(message) = boot::boot(&config, &StderrReport).await {
+        eprintln!("pool boot failed: {message}");
+        return 1;
+    }
+    let (frames_tx, frames) = mpsc::unbounded_channel();
+    let mut agent = match Agent::start(&config, frames_tx).await {
+        Ok(agent) => agent,
+        Err(e) => {
+            eprintln!("pool boot failed: OpenCode did not start: {e:#}");
+            return 1;
+        }
+    };
+    eprintln!("warm; waiting for a claim at {}", config.claim_file().display());
+    let claim = wait_for_claim(&config.claim_file()).await;
+    let warm_for = warm_since.elapsed();
+    let claimed = match config.claimed(&claim) {
+        Ok(claimed) => claimed,
+        Err(e) => {
+            eprintln!("refusing the claim: {e:#}");
+            return 1;
+        }
+    };
+    let bridge = bridge::start(&claimed);
+    log(&bridge, LogSource::Supervisor, format!("claimed from the warm pool (booted {} s before)", warm_for.as_secs()));
+    match git::sync(&claimed, GitSync::FetchAndReset).await {
+        Ok(line) => log(&bridge, LogSource::Git, line),
+        Err(e) => return fail(&bridge, format!("git sync after the claim failed: {e:#}")).await,
+    }
+    // OpenCode's configuration names the model; restart it if the session's differs.
+    if claimed.agent != config.agent {
+        if let Err(e) = agent.restart(&claimed).await {
+            return fail(&bridge, format!("OpenCode did not restart with the session's model: {e:#}")).await;
+        }
+    }
+    serve(claimed, bridge, agent, frames).await
+}
+
+/// Waits for the provider to write the claim (atomically, so a readable file is complete).
+async fn wait_for_claim(path: &std::path::Path) -> ClaimSandbox {
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            match serde_json::from_str(&text) {
+                Ok(claim) => return claim,
+                Err(e) => eprintln!("unreadable claim ({e}); waiting for another"),
+            }
+            let _ = std::fs::remove_file(path);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn fail(bridge: &BridgeHandle, message: String) -> i32 {

@@ -1,22 +1,23 @@
 //! The public routes under `/api`. Everything else is served from the static assets.
 
+mod images;
 mod me;
 mod models;
 mod sessions;
 
 use oi_protocol::rest::Health;
-use worker::{Env, Method, Request, Response, Result};
+use worker::{Context, Env, Method, Request, Response, Result};
 
 use crate::http::{failure_response, json_response, method_not_allowed, not_found, Outcome};
 
-pub async fn handle(req: Request, env: Env) -> Result<Response> {
-    match route(req, env).await {
+pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    match route(req, env, ctx).await {
         Ok(response) => Ok(response),
         Err(failure) => failure_response(failure),
     }
 }
 
-async fn route(req: Request, env: Env) -> Outcome<Response> {
+async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
     let path = req.path();
     let method = req.method();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -30,12 +31,25 @@ async fn route(req: Request, env: Env) -> Outcome<Response> {
             Method::Put => me::put(req, &env).await,
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
+        ["api", "images"] => match method {
+            Method::Get => images::list(&req, &env).await,
+            Method::Post => images::build(req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "pools"] => match method {
+            Method::Get => images::pool_list(&req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "pools", "refill"] => match method {
+            Method::Post => images::pool_refill(&req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
         ["api", "models"] => match method {
             Method::Get => models::list(&env),
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
         ["api", "sessions"] => match method {
-            Method::Post => sessions::create(req, &env).await,
+            Method::Post => sessions::create(req, &env, &ctx).await,
             Method::Get => sessions::list(req, &env).await,
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },

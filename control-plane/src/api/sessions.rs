@@ -10,13 +10,13 @@ use worker::{Env, Method, Request, RequestInit, Response};
 
 use crate::http::{json_response, method_not_allowed, query_param, read_json, Failure, Outcome};
 use crate::identity::{current_user, USER_HEADER};
-use crate::session::routes::{allowed_methods, INIT_URL};
-use crate::{config, ids, index_store};
+use crate::session::routes::{allowed_methods, ADOPT_URL, INIT_URL};
+use crate::{config, ids, index_store, pools};
 
 /// The Durable Object namespace binding.
 pub const SESSIONS_BINDING: &str = "SESSIONS";
 
-pub async fn create(mut req: Request, env: &Env) -> Outcome<Response> {
+pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outcome<Response> {
     let user = current_user(&req, env)?;
     let body: CreateSessionRequest = read_json(&mut req).await?;
     let new = validate_new_session(&body, &config::default_model(env))?;
@@ -50,6 +50,22 @@ pub async fn create(mut req: Request, env: &Env) -> Outcome<Response> {
     if let Err(e) = init.await {
         let _ = index_store::delete(env, &summary.id).await;
         return Err(Failure::Internal(e));
+    }
+    // A warm sandbox from the repo's pool, if it has one: the session starts with it.
+    if let Some(sandbox_id) = pools::claim(env, &summary.repo, &summary.branch, &summary.id).await? {
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_body(Some(serde_json::json!({ "sandbox_id": sandbox_id }).to_string().into()));
+        let request = Request::new_with_init(ADOPT_URL, &init)?;
+        if let Err(e) = stub(env, &summary.id)?.fetch_with_request(request).await {
+            worker::console_error!("adopting warm sandbox {sandbox_id}: {e}");
+        }
+        let env = env.clone();
+        ctx.wait_until(async move {
+            if let Err(e) = pools::refill(&env).await {
+                worker::console_error!("refilling the warm pool: {e}");
+            }
+        });
     }
     json_response(201, &summary)
 }

@@ -24,6 +24,15 @@ impl SessionObject {
             let summary: SessionSummary = read_json(&mut req).await?;
             return self.init(summary);
         }
+        if url.host_str() == Some("session.internal") && url.path() == "/adopt" {
+            #[derive(serde::Deserialize)]
+            struct Adopt {
+                sandbox_id: String,
+            }
+            let adopt: Adopt = read_json(&mut req).await?;
+            self.adopt_sandbox(&adopt.sandbox_id).await?;
+            return Ok(Response::empty()?.with_status(204));
+        }
         let path = url.path().to_string();
         let method = req.method();
         let route = parse_path(&path).ok_or_else(|| not_found(&path))?;

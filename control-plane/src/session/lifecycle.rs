@@ -3,7 +3,7 @@
 //! what to do, does it (provider calls, events), and sets the alarm for the next deadline.
 
 use oi_protocol::events::{EventBody, Notice, NoticeLevel, PromptOutcome, SandboxStatusChanged};
-use oi_protocol::provider::{BootMode, CreateSandbox, ProviderCapabilities, RestoreSandbox};
+use oi_protocol::provider::{BootMode, ClaimSandbox, CreateSandbox, ProviderCapabilities, RestoreSandbox};
 use oi_protocol::{PromptStatus, SandboxStatus};
 use oi_session_core::lifecycle::{decide, next_alarm, Action, Facts, Millis, SnapshotRef, Start, StopReason};
 use worker::Result;
@@ -176,10 +176,68 @@ impl SessionObject {
                 let sandbox = self.create_request(meta, &sandbox_id, &token, BootMode::SnapshotRestore);
                 client.restore(&RestoreSandbox { snapshot_id: s.snapshot_id.clone(), sandbox }).await
             }
-            None => client.create(&self.create_request(meta, &sandbox_id, &token, BootMode::Fresh)).await,
+            None => {
+                // From the newest repo image when there is one (setup.sh already ran in it).
+                let image = if caps.images {
+                    crate::images::ready_for(&self.env, &meta.summary.repo, &meta.summary.branch).await.ok().flatten()
+                } else {
+                    None
+                };
+                let fresh = self.create_request(meta, &sandbox_id, &token, BootMode::Fresh);
+                match image {
+                    Some(image) => {
+                        let from_image = CreateSandbox {
+                            boot_mode: BootMode::RepoImage,
+                            image_id: Some(image.image_id.clone()),
+                            ..fresh.clone()
+                        };
+                        match client.create(&from_image).await {
+                            // The image vanished or is unusable: start without it.
+                            Err(e) if !e.transient => {
+                                self.notice(
+                                    NoticeLevel::Warning,
+                                    format!("repo image {} unusable ({e}); starting fresh", image.image_id),
+                                )?;
+                                client.create(&fresh).await
+                            }
+                            other => other,
+                        }
+                    }
+                    None => client.create(&fresh).await,
+                }
+            }
         };
         if let Err(error) = result {
             self.spawn_failed(&sandbox_id, error)?;
+        }
+        Ok(())
+    }
+
+    /// Takes over a warm-pool sandbox the Worker claimed for this session: the provider hands
+    /// it the session's token, branch and model, and it connects like any other.
+    pub(super) async fn adopt_sandbox(&self, sandbox_id: &str) -> Result<()> {
+        let (Some(meta), Some(client)) = (self.store.meta()?, ProviderClient::from_env(&self.env)) else {
+            return Ok(());
+        };
+        let token = ids::new_token();
+        self.store.set_sandbox(sandbox_id, &ids::sha256_hex(&token), SandboxStatus::Spawning)?;
+        self.store.sandbox_requested(ids::now_ms())?;
+        self.lifecycle_changed();
+        self.sandbox_event(SandboxStatus::Spawning, Some(sandbox_id.to_string()), "claimed a warm sandbox".into())?;
+        let claim = ClaimSandbox {
+            session_id: meta.summary.id.clone(),
+            sandbox_token: token,
+            control_plane_url: config::control_plane_url(&self.env),
+            branch: meta.summary.branch.clone(),
+            agent: config::agent_config(&self.env, &meta.summary.model),
+        };
+        if let Err(e) = client.claim(sandbox_id, &claim).await {
+            // Back to no sandbox: the first prompt starts one the usual way.
+            self.set_sandbox_status(
+                &meta,
+                SandboxStatus::None,
+                Some(format!("the warm sandbox could not be claimed: {e}")),
+            )?;
         }
         Ok(())
     }

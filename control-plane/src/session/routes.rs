@@ -6,6 +6,8 @@ use worker::Method;
 /// The Worker initializes a new session's Durable Object with a POST here (not routable from
 /// outside).
 pub const INIT_URL: &str = "https://session.internal/init";
+/// The Worker hands a claimed warm-pool sandbox to a new session with a POST here.
+pub const ADOPT_URL: &str = "https://session.internal/adopt";
 
 /// A per-session route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,18 +1,20 @@
-//! The provider's shared state: its settings, the replay cache and the sandboxes it runs.
+//! The provider's shared state: its settings, the replay cache, the sandboxes it runs and the
+//! repo images it knows.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use oi_protocol::provider::{ProviderSandboxStatus, SandboxInfo};
+use oi_protocol::provider::{ClaimSandbox, CreateSandbox, ProviderSandboxStatus, SandboxInfo};
 use oi_protocol::ErrorCode;
 
 use crate::auth::NonceCache;
 use crate::config::Config;
 use crate::error::HttpError;
+use crate::images::ImageEntry;
 use crate::layout::SandboxPaths;
 use crate::sandbox::Process;
-use crate::token::TokenHash;
+use crate::token::{token_hash, TokenHash};
 
 /// Settings resolved at startup plus the live state.
 #[derive(Debug)]
@@ -25,9 +27,10 @@ pub struct App {
     pub host_path: String,
     pub nonces: Mutex<NonceCache>,
     sandboxes: Mutex<HashMap<String, Arc<SandboxEntry>>>,
+    images: Mutex<HashMap<String, Arc<ImageEntry>>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -35,22 +38,39 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug)]
 pub struct SandboxEntry {
     pub id: String,
-    pub session_id: String,
     pub created_at: i64,
     pub paths: SandboxPaths,
-    pub token_hash: TokenHash,
     /// The host repository its git endpoint serves, when `repo` was a local path.
     pub local_repo: Option<PathBuf>,
+    /// The base branch it booted on.
+    pub branch: String,
+    /// Started as a warm-pool sandbox (`pool: true`), claimed or not.
+    pub pool: bool,
     state: Mutex<EntryState>,
-    /// Held while the sandbox starts and while it is terminated, so the two never interleave.
+    /// Held while the sandbox starts, while it is claimed and while it is terminated, so these
+    /// never interleave.
     pub lifecycle: tokio::sync::Mutex<()>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct EntryState {
+    /// The session it serves: the pool's name until a claim.
+    session_id: String,
+    /// The only token its git endpoint accepts (the claim's, once claimed).
+    token_hash: TokenHash,
+    claimed: bool,
     process: Option<Arc<Process>>,
     failed: Option<String>,
     terminated: bool,
+}
+
+/// Who may use a git endpoint `/git/<id>`, and whether it is still open.
+#[derive(Debug, Clone)]
+pub struct GitAccess {
+    pub repo: PathBuf,
+    pub token_hash: TokenHash,
+    /// Why the endpoint no longer serves (403), for a terminated sandbox or a finished build.
+    pub closed: Option<String>,
 }
 
 /// A sandbox's status from what is known about it.
@@ -67,24 +87,71 @@ pub fn status_of(failed: bool, terminated: bool, exit_code: Option<i32>) -> Prov
 }
 
 impl SandboxEntry {
-    pub fn new(
-        id: String,
-        session_id: String,
-        created_at: i64,
-        paths: SandboxPaths,
-        token_hash: TokenHash,
-        local_repo: Option<PathBuf>,
-    ) -> Self {
+    /// A sandbox for `req` (already validated).
+    pub fn new(req: &CreateSandbox, created_at: i64, paths: SandboxPaths, local_repo: Option<PathBuf>) -> Self {
         Self {
-            id,
-            session_id,
+            id: req.sandbox_id.clone(),
             created_at,
             paths,
-            token_hash,
             local_repo,
-            state: Mutex::default(),
+            branch: req.branch.clone(),
+            pool: req.pool,
+            state: Mutex::new(EntryState {
+                session_id: req.session_id.clone(),
+                token_hash: token_hash(&req.sandbox_token),
+                claimed: false,
+                process: None,
+                failed: None,
+                terminated: false,
+            }),
             lifecycle: tokio::sync::Mutex::new(()),
         }
+    }
+
+    pub fn session_id(&self) -> String {
+        lock(&self.state).session_id.clone()
+    }
+
+    /// Its git endpoint's access, when it has a local repository.
+    pub fn git_access(&self) -> Option<GitAccess> {
+        let repo = self.local_repo.clone()?;
+        let state = lock(&self.state);
+        let closed = state.terminated.then(|| format!("sandbox {} is terminated", self.id));
+        Some(GitAccess { repo, token_hash: state.token_hash, closed })
+    }
+
+    /// Hands a running, unclaimed pool sandbox to the claim's session: from now on it reports
+    /// that session and its git endpoint takes only the claim's token. Returns how to undo it,
+    /// or why it cannot be claimed.
+    pub fn claim(&self, claim: &ClaimSandbox) -> Result<ClaimUndo, String> {
+        let mut state = lock(&self.state);
+        if !self.pool {
+            return Err(format!("sandbox {} is not a warm-pool sandbox", self.id));
+        }
+        if state.claimed {
+            return Err(format!("sandbox {} was already claimed", self.id));
+        }
+        let exit_code = state.process.as_ref().and_then(|p| p.exit_code());
+        let status = status_of(state.failed.is_some(), state.terminated, exit_code);
+        if status != ProviderSandboxStatus::Running {
+            return Err(format!("sandbox {} is not running", self.id));
+        }
+        if claim.branch != self.branch {
+            return Err(format!("sandbox {} booted branch {:?}, not {:?}", self.id, self.branch, claim.branch));
+        }
+        let undo = ClaimUndo { session_id: state.session_id.clone(), token_hash: state.token_hash };
+        state.claimed = true;
+        state.session_id = claim.session_id.clone();
+        state.token_hash = token_hash(&claim.sandbox_token);
+        Ok(undo)
+    }
+
+    /// Reverts a claim whose file could not be written.
+    pub fn unclaim(&self, undo: ClaimUndo) {
+        let mut state = lock(&self.state);
+        state.claimed = false;
+        state.session_id = undo.session_id;
+        state.token_hash = undo.token_hash;
     }
 
     pub fn info(&self) -> SandboxInfo {
@@ -99,7 +166,7 @@ impl SandboxEntry {
         };
         SandboxInfo {
             sandbox_id: self.id.clone(),
-            session_id: self.session_id.clone(),
+            session_id: state.session_id.clone(),
             status,
             created_at: self.created_at,
             exit_code,
@@ -128,14 +195,23 @@ impl SandboxEntry {
     }
 }
 
+/// What [`SandboxEntry::unclaim`] restores.
+#[derive(Debug)]
+pub struct ClaimUndo {
+    session_id: String,
+    token_hash: TokenHash,
+}
+
 impl App {
-    pub fn new(config: Config, public_url: String) -> Self {
+    /// The app with the images found on disk.
+    pub fn new(config: Config, public_url: String, images: Vec<Arc<ImageEntry>>) -> Self {
         Self {
             config,
             public_url,
             host_path: std::env::var("PATH").unwrap_or_else(|_| crate::env::DEFAULT_PATH.to_string()),
             nonces: Mutex::default(),
             sandboxes: Mutex::default(),
+            images: Mutex::new(images.into_iter().map(|i| (i.id.clone(), i)).collect()),
         }
     }
 
@@ -143,14 +219,47 @@ impl App {
         lock(&self.sandboxes).get(id).cloned()
     }
 
-    /// Records a new sandbox; 409 when its id (or its directory) exists.
+    /// Records a new sandbox; 409 when its id (or its directory) exists, or names an image
+    /// (sandboxes and image builds share the git endpoint's ids).
     pub fn reserve(&self, entry: Arc<SandboxEntry>) -> Result<(), HttpError> {
         let mut map = lock(&self.sandboxes);
-        if map.contains_key(&entry.id) || entry.paths.dir.exists() {
+        if map.contains_key(&entry.id) || entry.paths.dir.exists() || self.image(&entry.id).is_some() {
             return Err(HttpError::new(ErrorCode::Conflict, format!("sandbox {} already exists", entry.id)));
         }
         map.insert(entry.id.clone(), entry);
         Ok(())
+    }
+
+    pub fn image(&self, id: &str) -> Option<Arc<ImageEntry>> {
+        lock(&self.images).get(id).cloned()
+    }
+
+    /// Records a new image; 409 when its id (or its directory) exists, or names a sandbox.
+    pub fn reserve_image(&self, entry: Arc<ImageEntry>) -> Result<(), HttpError> {
+        let sandboxes = lock(&self.sandboxes);
+        let mut images = lock(&self.images);
+        if images.contains_key(&entry.id) || entry.paths.dir.exists() || sandboxes.contains_key(&entry.id) {
+            return Err(HttpError::new(ErrorCode::Conflict, format!("image {} already exists", entry.id)));
+        }
+        images.insert(entry.id.clone(), entry);
+        Ok(())
+    }
+
+    /// Forgets an image whose build could not be prepared.
+    pub fn forget_image(&self, id: &str) {
+        lock(&self.images).remove(id);
+    }
+
+    pub fn all_images(&self) -> Vec<Arc<ImageEntry>> {
+        lock(&self.images).values().cloned().collect()
+    }
+
+    /// Who may use the git endpoint `/git/<id>`: a sandbox's, or else an image build's.
+    pub fn git_access(&self, id: &str) -> Option<GitAccess> {
+        match self.sandbox(id) {
+            Some(sandbox) => sandbox.git_access(),
+            None => self.image(id)?.git_access(),
+        }
     }
 
     /// Forgets a sandbox whose creation failed before anything ran.
@@ -177,16 +286,49 @@ mod tests {
         assert_eq!(status_of(true, true, None), Terminated);
     }
 
+    fn request(pool: bool) -> CreateSandbox {
+        serde_json::from_value(serde_json::json!({
+            "session_id": "ses_1", "sandbox_id": "sbx_1", "repo": "/srv/r.git", "branch": "main",
+            "control_plane_url": "http://c", "sandbox_token": "pool-token", "pool": pool,
+            "agent": {"model": "m/x", "providers": []},
+        }))
+        .unwrap()
+    }
+
+    fn entry(pool: bool) -> SandboxEntry {
+        let paths = SandboxPaths::new(std::path::Path::new("/r"), "sbx_1");
+        SandboxEntry::new(&request(pool), 7, paths, Some("/srv/r.git".into()))
+    }
+
+    fn claim(branch: &str) -> ClaimSandbox {
+        serde_json::from_value(serde_json::json!({
+            "session_id": "ses_2", "sandbox_token": "new-token", "control_plane_url": "http://c",
+            "branch": branch, "agent": {"model": "m/x", "providers": []},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_claim_switches_the_session_and_the_token_once() {
+        let e = entry(true);
+        assert_eq!(e.git_access().unwrap().token_hash, token_hash("pool-token"));
+        assert!(e.claim(&claim("dev")).unwrap_err().contains("branch"));
+        let undo = e.claim(&claim("main")).unwrap();
+        assert_eq!((e.session_id(), e.info().session_id), ("ses_2".to_string(), "ses_2".to_string()));
+        assert_eq!(e.git_access().unwrap().token_hash, token_hash("new-token"));
+        assert!(e.claim(&claim("main")).unwrap_err().contains("already claimed"));
+        e.unclaim(undo);
+        assert_eq!(e.session_id(), "ses_1");
+        assert_eq!(e.git_access().unwrap().token_hash, token_hash("pool-token"));
+        e.set_terminated();
+        assert!(e.claim(&claim("main")).unwrap_err().contains("not running"));
+        assert!(e.git_access().unwrap().closed.is_some());
+        assert!(entry(false).claim(&claim("main")).unwrap_err().contains("not a warm-pool"));
+    }
+
     #[test]
     fn a_new_entry_is_running_and_terminates() {
-        let e = SandboxEntry::new(
-            "sbx_1".into(),
-            "ses_1".into(),
-            7,
-            SandboxPaths::new(std::path::Path::new("/r"), "sbx_1"),
-            [0; 32],
-            None,
-        );
+        let e = entry(false);
         let info = e.info();
         assert_eq!((info.status, info.created_at, info.exit_code), (Running, 7, None));
         e.set_failed("no bwrap".into());

@@ -12,7 +12,7 @@ use crate::sandbox::DEFAULT_GRACE;
 pub struct Config {
     /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// The provider's directory: `sandboxes/` and `snapshots/` live here.
+    /// The provider's directory: `sandboxes/`, `snapshots/` and `images/` live here.
     pub root: PathBuf,
     /// The supervisor (`sandbox-agent`), started with no arguments.
     pub agent_bin: PathBuf,

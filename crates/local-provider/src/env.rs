@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use oi_protocol::provider::{BootMode, CreateSandbox};
+use oi_protocol::agent::AgentConfig;
+use oi_protocol::provider::{BootMode, BuildImage, CreateSandbox};
 use oi_protocol::{ApiError, ErrorCode};
 
 use crate::layout::SandboxPaths;
@@ -24,6 +25,7 @@ pub const RESERVED: &[&str] = &[
     "OPENINSPECT_BOOT_MODE",
     "OI_OPENCODE_BIN",
     "OI_AGENT_CONFIG",
+    "OI_POOL",
 ];
 
 /// `PATH` unless the request's `env` sets one.
@@ -58,9 +60,45 @@ pub fn check_request_env(env: &BTreeMap<String, String>) -> Result<(), ApiError>
     Ok(())
 }
 
-/// The supervisor's whole environment: a base (`PATH`, `HOME` inside the state directory,
-/// `LANG`), the request's `env` over it, and the contract's variables and `PWD` (the workspace,
-/// which bwrap's `--chdir` sets anyway) over both.
+/// What the contract's variables are made of, for a sandbox or an image build.
+#[derive(Debug, Clone, Copy)]
+pub struct Contract<'a> {
+    pub session_id: &'a str,
+    pub sandbox_id: &'a str,
+    pub sandbox_token: &'a str,
+    /// Empty for an image build, which connects to no control plane.
+    pub control_plane_url: &'a str,
+    pub repo: &'a str,
+    pub branch: &'a str,
+    /// `OI_AGENT_CONFIG`; absent for an image build.
+    pub agent: Option<&'a AgentConfig>,
+    /// `OI_POOL=1`.
+    pub pool: bool,
+    pub env: &'a BTreeMap<String, String>,
+}
+
+impl<'a> From<&'a CreateSandbox> for Contract<'a> {
+    fn from(req: &'a CreateSandbox) -> Self {
+        Self {
+            session_id: &req.session_id,
+            sandbox_id: &req.sandbox_id,
+            sandbox_token: &req.sandbox_token,
+            control_plane_url: &req.control_plane_url,
+            repo: &req.repo,
+            branch: &req.branch,
+            agent: Some(&req.agent),
+            pool: req.pool,
+            env: &req.env,
+        }
+    }
+}
+
+/// The session id an image build's supervisor is given.
+pub fn build_session_id(image_id: &str) -> String {
+    format!("image-{image_id}")
+}
+
+/// A sandbox's environment (see [`contract_env`]).
 pub fn sandbox_env(
     req: &CreateSandbox,
     paths: &SandboxPaths,
@@ -68,46 +106,86 @@ pub fn sandbox_env(
     boot_mode: BootMode,
     opencode_bin: &Path,
 ) -> Result<BTreeMap<String, String>, ApiError> {
-    check_request_env(&req.env)?;
+    contract_env(&Contract::from(req), paths, repo_url, boot_mode, opencode_bin)
+}
+
+/// An image build's environment: `build` mode, the image id as the sandbox id, `image-<id>`
+/// as the session, the build token, an empty control-plane URL and no agent configuration.
+pub fn build_env(
+    req: &BuildImage,
+    paths: &SandboxPaths,
+    repo_url: &str,
+    opencode_bin: &Path,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let session_id = build_session_id(&req.image_id);
+    let contract = Contract {
+        session_id: &session_id,
+        sandbox_id: &req.image_id,
+        sandbox_token: &req.build_token,
+        control_plane_url: "",
+        repo: &req.repo,
+        branch: &req.branch,
+        agent: None,
+        pool: false,
+        env: &req.env,
+    };
+    contract_env(&contract, paths, repo_url, BootMode::Build, opencode_bin)
+}
+
+/// The supervisor's whole environment: a base (`PATH`, `HOME` inside the state directory,
+/// `LANG`), the request's `env` over it, and the contract's variables and `PWD` (the workspace,
+/// which bwrap's `--chdir` sets anyway) over both.
+pub fn contract_env(
+    c: &Contract<'_>,
+    paths: &SandboxPaths,
+    repo_url: &str,
+    boot_mode: BootMode,
+    opencode_bin: &Path,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    check_request_env(c.env)?;
     for (field, value) in [
-        ("repo", &req.repo),
-        ("branch", &req.branch),
-        ("control_plane_url", &req.control_plane_url),
-        ("sandbox_token", &req.sandbox_token),
+        ("repo", c.repo),
+        ("branch", c.branch),
+        ("control_plane_url", c.control_plane_url),
+        ("sandbox_token", c.sandbox_token),
     ] {
         if value.contains('\0') {
             return Err(invalid(format!("{field} contains a NUL byte")));
         }
     }
     let path = |p: &Path| p.to_string_lossy().into_owned();
-    let agent = serde_json::to_string(&req.agent)
-        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot encode the agent config: {e}")))?;
 
     let mut env = BTreeMap::new();
     env.insert("PATH".to_string(), DEFAULT_PATH.to_string());
     env.insert("LANG".to_string(), DEFAULT_LANG.to_string());
     env.insert("HOME".to_string(), path(&paths.home));
-    env.extend(req.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env.extend(c.env.iter().map(|(k, v)| (k.clone(), v.clone())));
     env.insert("PWD".to_string(), path(&paths.workspace));
     let contract = [
-        ("OI_SESSION_ID", req.session_id.clone()),
-        ("OI_SANDBOX_ID", req.sandbox_id.clone()),
-        ("OI_SANDBOX_TOKEN", req.sandbox_token.clone()),
-        ("OI_CONTROL_PLANE_URL", req.control_plane_url.clone()),
+        ("OI_SESSION_ID", c.session_id.to_string()),
+        ("OI_SANDBOX_ID", c.sandbox_id.to_string()),
+        ("OI_SANDBOX_TOKEN", c.sandbox_token.to_string()),
+        ("OI_CONTROL_PLANE_URL", c.control_plane_url.to_string()),
         ("OI_REPO_URL", repo_url.to_string()),
-        ("OI_BRANCH", req.branch.clone()),
+        ("OI_BRANCH", c.branch.to_string()),
         ("OI_WORKSPACE", path(&paths.workspace)),
         ("OI_STATE_DIR", path(&paths.state)),
         ("OPENINSPECT_BOOT_MODE", boot_mode.as_str().to_string()),
         ("OI_OPENCODE_BIN", path(opencode_bin)),
-        ("OI_AGENT_CONFIG", agent),
     ];
-    debug_assert_eq!(contract.len() + 1, RESERVED.len());
     for (name, value) in contract {
         env.insert(name.to_string(), value);
     }
+    if let Some(agent) = c.agent {
+        let agent = serde_json::to_string(agent)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot encode the agent config: {e}")))?;
+        env.insert("OI_AGENT_CONFIG".to_string(), agent);
+    }
+    if c.pool {
+        env.insert("OI_POOL".to_string(), "1".to_string());
+    }
     // A local repository is served by this provider's git endpoint, which takes the token.
-    if crate::repo::is_local(&req.repo) {
+    if crate::repo::is_local(c.repo) {
         env.insert("OI_REPO_AUTH".to_string(), "sandbox_token".to_string());
     }
     Ok(env)
@@ -143,7 +221,8 @@ mod tests {
     fn has_exactly_the_contract_the_base_and_the_request_env() {
         let env = build(&request()).unwrap();
         let names: Vec<&str> = env.keys().map(String::as_str).collect();
-        let mut expected: Vec<&str> = RESERVED.iter().copied().filter(|n| *n != "OI_REPO_AUTH").collect();
+        let mut expected: Vec<&str> =
+            RESERVED.iter().copied().filter(|n| !["OI_REPO_AUTH", "OI_POOL"].contains(n)).collect();
         expected.extend(["PATH", "LANG", "HOME", "PWD", "DATABASE_URL"]);
         expected.sort_unstable();
         assert_eq!(names, expected, "a URL repo: the token goes to no remote");
@@ -199,5 +278,36 @@ mod tests {
         let env = sandbox_env(&req, &paths, "u", BootMode::SnapshotRestore, Path::new("/o")).unwrap();
         assert_eq!(env["OPENINSPECT_BOOT_MODE"], "snapshot_restore");
         assert_eq!(env["OI_REPO_URL"], "u");
+    }
+
+    #[test]
+    fn a_pool_sandbox_gets_oi_pool() {
+        let req = CreateSandbox { pool: true, ..request() };
+        assert_eq!(build(&req).unwrap()["OI_POOL"], "1");
+        assert!(!build(&request()).unwrap().contains_key("OI_POOL"));
+    }
+
+    #[test]
+    fn an_image_build_connects_nowhere_and_runs_no_agent() {
+        let req = BuildImage {
+            image_id: "img_1".into(),
+            repo: "/srv/git/app.git".into(),
+            branch: "main".into(),
+            build_token: "btok".into(),
+            env: BTreeMap::from([("NODE_ENV".to_string(), "ci".to_string())]),
+        };
+        let paths = SandboxPaths::new(Path::new("/r"), "img_1");
+        let env = build_env(&req, &paths, "http://p/git/img_1", Path::new("/o")).unwrap();
+        assert_eq!(env["OPENINSPECT_BOOT_MODE"], "build");
+        assert_eq!(env["OI_CONTROL_PLANE_URL"], "");
+        assert_eq!(env["OI_SESSION_ID"], "image-img_1");
+        assert_eq!(env["OI_SANDBOX_ID"], "img_1");
+        assert_eq!(env["OI_SANDBOX_TOKEN"], "btok");
+        assert_eq!(env["OI_REPO_URL"], "http://p/git/img_1");
+        assert_eq!(env["OI_REPO_AUTH"], "sandbox_token");
+        assert_eq!(env["NODE_ENV"], "ci");
+        assert!(!env.contains_key("OI_AGENT_CONFIG") && !env.contains_key("OI_POOL"));
+        let bad = BuildImage { env: BTreeMap::from([("OI_POOL".to_string(), "1".to_string())]), ..req };
+        assert!(build_env(&bad, &paths, "u", Path::new("/o")).unwrap_err().message.contains("OI_POOL"));
     }
 }

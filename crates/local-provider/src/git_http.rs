@@ -1,5 +1,7 @@
 //! The git endpoint for local repositories: `/git/<sandbox id>/…` served by `git http-backend`
-//! (CGI), for the sandbox's token only (docs/sandbox-provider.md, "Local repositories").
+//! (CGI), for the sandbox's token only (docs/sandbox-provider.md, "Local repositories"). A
+//! claimed pool sandbox's endpoint takes the claim's token instead of the pool's; an image
+//! build's, `/git/<image id>/…`, takes the build token while the build runs.
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -42,15 +44,16 @@ fn header(req: &Request, name: HeaderName) -> Option<&str> {
 
 /// `ANY /git/{id}/{*rest}`.
 pub async fn handle(State(app): State<Arc<App>>, Path((id, rest)): Path<(String, String)>, req: Request) -> Response {
-    let Some((entry, repo)) = app.sandbox(&id).and_then(|e| e.local_repo.clone().map(|repo| (e, repo))) else {
+    let Some(access) = app.git_access(&id) else {
         return HttpError::new(ErrorCode::NotFound, format!("no git repository for sandbox {id}")).into_response();
     };
-    if !authorizes(header(&req, AUTHORIZATION), &entry.token_hash) {
+    if !authorizes(header(&req, AUTHORIZATION), &access.token_hash) {
         return unauthorized();
     }
-    if entry.is_terminated() {
-        return HttpError::new(ErrorCode::Forbidden, format!("sandbox {id} is terminated")).into_response();
+    if let Some(why) = access.closed {
+        return HttpError::new(ErrorCode::Forbidden, why).into_response();
     }
+    let repo = access.repo;
     let query = req.uri().query().unwrap_or("").to_string();
     let method = req.method().as_str().to_string();
     if classify(&method, &rest, &query).is_none() {

@@ -6,6 +6,10 @@
 //! <root>/sandboxes/<sandbox id>/state/home/       HOME
 //! <root>/sandboxes/<sandbox id>/supervisor.log    the supervisor's stdout and stderr
 //! <root>/snapshots/<snapshot id>/{workspace,state,snapshot.json}
+//! <root>/images/<image id>/image.json             the image's ImageInfo (its persistent record)
+//! <root>/images/<image id>/build/{workspace,state,supervisor.log}   while it builds
+//! <root>/images/<image id>/{workspace,state}      once ready (renamed from build/)
+//! <root>/images/<image id>/build/supervisor.log   the build log, kept until the image is deleted
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -23,7 +27,11 @@ pub struct SandboxPaths {
 impl SandboxPaths {
     /// The paths of sandbox `id` (an id already checked by [`crate::ids::is_safe_id`]).
     pub fn new(root: &Path, id: &str) -> Self {
-        let dir = sandboxes_dir(root).join(id);
+        Self::in_dir(sandboxes_dir(root).join(id))
+    }
+
+    /// The same layout under any directory (an image build's `build/`).
+    pub fn in_dir(dir: PathBuf) -> Self {
         let state = dir.join("state");
         Self { workspace: dir.join("workspace"), home: state.join("home"), log: dir.join("supervisor.log"), state, dir }
     }
@@ -70,6 +78,43 @@ pub fn snapshot_dir(root: &Path, id: &str) -> PathBuf {
 /// The snapshot's metadata file.
 pub const SNAPSHOT_META: &str = "snapshot.json";
 
+pub fn images_dir(root: &Path) -> PathBuf {
+    root.join("images")
+}
+
+/// The image's metadata file (its `ImageInfo`), in the image's directory.
+pub const IMAGE_META: &str = "image.json";
+/// What a successful build leaves in its state directory: `{"base_sha": "…"}`.
+pub const BUILD_RESULT: &str = "image.json";
+/// Where a warm-pool sandbox's claim is written, in its state directory.
+pub const CLAIM_FILE: &str = "claim.json";
+
+/// The files of one repo image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImagePaths {
+    pub dir: PathBuf,
+    /// The image's workspace and state once it is ready.
+    pub workspace: PathBuf,
+    pub state: PathBuf,
+    pub meta: PathBuf,
+    /// The build sandbox (its log stays after the build).
+    pub build: SandboxPaths,
+}
+
+impl ImagePaths {
+    /// The paths of image `id` (an id already checked by [`crate::ids::is_safe_id`]).
+    pub fn new(root: &Path, id: &str) -> Self {
+        let dir = images_dir(root).join(id);
+        Self {
+            workspace: dir.join("workspace"),
+            state: dir.join("state"),
+            meta: dir.join(IMAGE_META),
+            build: SandboxPaths::in_dir(dir.join("build")),
+            dir,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +128,14 @@ mod tests {
         assert_eq!(p.home, Path::new("/r/sandboxes/sbx_1/state/home"));
         assert_eq!(p.log, Path::new("/r/sandboxes/sbx_1/supervisor.log"));
         assert_eq!(snapshot_dir(Path::new("/r"), "snap_1"), Path::new("/r/snapshots/snap_1"));
+        let i = ImagePaths::new(Path::new("/r"), "img_1");
+        assert_eq!(i.meta, Path::new("/r/images/img_1/image.json"));
+        assert_eq!(
+            (i.workspace.as_path(), i.state.as_path()),
+            (Path::new("/r/images/img_1/workspace"), Path::new("/r/images/img_1/state"))
+        );
+        assert_eq!(i.build.workspace, Path::new("/r/images/img_1/build/workspace"));
+        assert_eq!(i.build.state, Path::new("/r/images/img_1/build/state"));
+        assert_eq!(i.build.log, Path::new("/r/images/img_1/build/supervisor.log"));
     }
 }

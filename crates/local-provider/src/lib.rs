@@ -11,20 +11,29 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Besides sandboxes it builds **repo images** (`/v1/images`: a sandbox in `build` mode whose
+//! filesystem becomes the image, recorded on disk so images outlive the provider; sandboxes
+//! start from one in `repo_image` mode) and runs **warm pools** (`pool: true` sandboxes wait
+//! with `OI_POOL=1` until `POST /v1/sandboxes/:id/claim` hands them to a session).
+//!
 //! Decisions are pure functions, each in its own module: [`isolation::bwrap_args`],
-//! [`env::sandbox_env`], [`repo::repo_url_for`], [`ids::is_safe_id`], [`cgi`] (the git
-//! endpoint's CGI), [`auth::NonceCache`] and [`token`]. I/O lives in [`sandbox`] (processes),
-//! [`procs`] (finding and signalling them), [`snapshot`], [`git_http`], [`lifecycle`],
-//! [`routes`] and [`server`].
+//! [`env::sandbox_env`] and [`env::build_env`], [`repo::repo_url_for`], [`ids::is_safe_id`],
+//! [`cgi`] (the git endpoint's CGI), [`auth::NonceCache`], [`token`],
+//! [`images::build_outcome`] and [`claim::validate`]. I/O lives in [`sandbox`] (processes),
+//! [`procs`] (finding and signalling them), [`snapshot`], [`images`] (image records),
+//! [`image_build`], [`claim`], [`git_http`], [`lifecycle`], [`routes`] and [`server`].
 
 pub mod app;
 pub mod auth;
 pub mod cgi;
+pub mod claim;
 pub mod config;
 pub mod env;
 pub mod error;
 pub mod git_http;
 pub mod ids;
+pub mod image_build;
+pub mod images;
 pub mod isolation;
 pub mod layout;
 pub mod lifecycle;

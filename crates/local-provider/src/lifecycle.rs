@@ -1,4 +1,5 @@
-//! What the routes do: create, restore, terminate and snapshot sandboxes.
+//! What the routes do: create (fresh, from a repo image, or as a warm-pool sandbox), restore,
+//! terminate and snapshot sandboxes.
 
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -12,17 +13,19 @@ use crate::auth::now_ms;
 use crate::env::sandbox_env;
 use crate::error::{HttpError, HttpResult};
 use crate::ids::{check_id, new_snapshot_id};
-use crate::isolation::Mounts;
+use crate::images::ImageEntry;
 use crate::layout::SandboxPaths;
 use crate::repo::{check_local_repo, is_local, repo_url_for};
 use crate::sandbox::{launch, LaunchSpec};
-use crate::snapshot;
-use crate::token::token_hash;
+use crate::{image_build, snapshot};
 
 /// Checks a request's fields before anything is created.
 pub fn validate(req: &CreateSandbox) -> Result<(), ApiError> {
     check_id("sandbox_id", &req.sandbox_id)?;
     check_id("session_id", &req.session_id)?;
+    if let Some(image_id) = &req.image_id {
+        check_id("image_id", image_id)?;
+    }
     for (field, value) in [
         ("repo", &req.repo),
         ("branch", &req.branch),
@@ -40,23 +43,51 @@ fn make_dir(path: &Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new().mode(0o700).create(path)
 }
 
-async fn prepare_dirs(app: &App, paths: &SandboxPaths, from_snapshot: Option<&Path>) -> std::io::Result<()> {
-    make_dir(&paths.dir)?;
-    match from_snapshot {
-        Some(snapshot) => snapshot::restore_into(snapshot, paths, &app.host_path).await?,
-        None => {
-            make_dir(&paths.workspace)?;
-            make_dir(&paths.state)?;
-        }
-    }
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&paths.home)
+/// What a new sandbox's workspace and state are copied from.
+enum Source {
+    Empty,
+    Snapshot(PathBuf),
+    Image(Arc<ImageEntry>),
 }
 
-/// Creates a sandbox and starts its supervisor; from a snapshot's copy when `from_snapshot` is
-/// given (and then in `snapshot_restore` mode).
+async fn prepare_dirs(app: &App, paths: &SandboxPaths, source: &Source) -> HttpResult<()> {
+    let io = |e: std::io::Error| HttpError::internal("cannot prepare the sandbox directory", e);
+    make_dir(&paths.dir).map_err(io)?;
+    match source {
+        Source::Snapshot(snapshot) => snapshot::restore_into(snapshot, paths, &app.host_path).await.map_err(io)?,
+        Source::Image(image) => {
+            // The image may have been deleted since it was looked up: checked again, holding it.
+            let _reading = image.files.read().await;
+            image.check_ready()?;
+            snapshot::restore_into(&image.paths.dir, paths, &app.host_path).await.map_err(io)?
+        }
+        Source::Empty => {
+            make_dir(&paths.workspace).map_err(io)?;
+            make_dir(&paths.state).map_err(io)?;
+        }
+    }
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&paths.home).map_err(io)
+}
+
+/// The ready image a request names: 404 when unknown, 409 when not ready.
+fn find_image(app: &App, image_id: &str) -> HttpResult<Arc<ImageEntry>> {
+    let image = app
+        .image(image_id)
+        .ok_or_else(|| HttpError::new(ErrorCode::NotFound, format!("image {image_id} does not exist")))?;
+    image.check_ready()?;
+    Ok(image)
+}
+
+/// Creates a sandbox and starts its supervisor: from a snapshot's copy when `from_snapshot` is
+/// given (in `snapshot_restore` mode), else from the image `req.image_id` names (in
+/// `repo_image` mode), else empty. `req.pool` makes it a warm-pool sandbox (`OI_POOL=1`).
 pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<PathBuf>) -> HttpResult<SandboxInfo> {
     validate(&req)?;
-    let boot_mode = if from_snapshot.is_some() { BootMode::SnapshotRestore } else { req.boot_mode };
+    let (source, boot_mode) = match (from_snapshot, &req.image_id) {
+        (Some(dir), _) => (Source::Snapshot(dir), BootMode::SnapshotRestore),
+        (None, Some(image_id)) => (Source::Image(find_image(app, image_id)?), BootMode::RepoImage),
+        (None, None) => (Source::Empty, req.boot_mode),
+    };
     let local_repo = if is_local(&req.repo) { Some(check_local_repo(&req.repo)?) } else { None };
     let config = &app.config;
     let paths = SandboxPaths::new(&config.root, &req.sandbox_id);
@@ -64,39 +95,18 @@ pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<Pa
     let inside = paths.as_seen_inside(config.isolation == crate::isolation::Isolation::Bwrap);
     let env = sandbox_env(&req, &inside, &repo_url, boot_mode, &config.opencode_bin)?;
 
-    let entry = Arc::new(SandboxEntry::new(
-        req.sandbox_id.clone(),
-        req.session_id.clone(),
-        now_ms(),
-        paths.clone(),
-        token_hash(&req.sandbox_token),
-        local_repo,
-    ));
+    let entry = Arc::new(SandboxEntry::new(&req, now_ms(), paths.clone(), local_repo));
     // Held until the supervisor runs, so a terminate that arrives meanwhile waits for it.
     let _starting = entry.lifecycle.lock().await;
     app.reserve(entry.clone())?;
-    if let Err(e) = prepare_dirs(app, &paths, from_snapshot.as_deref()).await {
+    if let Err(e) = prepare_dirs(app, &paths, &source).await {
         app.forget(&entry.id);
         let _ = std::fs::remove_dir_all(&paths.dir);
-        return Err(HttpError::internal("cannot prepare the sandbox directory", e));
+        return Err(e);
     }
-    let spec = LaunchSpec {
-        name: req.sandbox_id.clone(),
-        isolation: config.isolation,
-        bwrap_bin: config.bwrap_bin.clone(),
-        mounts: Mounts {
-            root: config.root.clone(),
-            workspace: paths.workspace.clone(),
-            state: paths.state.clone(),
-            agent_bin: config.agent_bin.clone(),
-            opencode_bin: config.opencode_bin.clone(),
-        },
-        env,
-        log: paths.log.clone(),
-    };
-    match launch(spec).await {
+    match launch(LaunchSpec::new(config, &req.sandbox_id, &paths, env)).await {
         Ok(process) => {
-            tracing::info!(sandbox = %entry.id, pid = process.pid(), mode = boot_mode.as_str(), "sandbox started");
+            tracing::info!(sandbox = %entry.id, pid = process.pid(), mode = boot_mode.as_str(), pool = req.pool, "sandbox started");
             entry.set_process(process);
         }
         Err(e) => {
@@ -128,9 +138,15 @@ pub async fn terminate(app: &App, entry: &SandboxEntry) -> SandboxInfo {
     entry.info()
 }
 
-/// Terminates every sandbox, all at once.
+/// Terminates every sandbox and stops every image build, all at once.
 pub async fn terminate_all(app: &Arc<App>) {
     let mut set = tokio::task::JoinSet::new();
+    for image in app.all_images() {
+        let app = app.clone();
+        set.spawn(async move {
+            image_build::stop(&app, &image).await;
+        });
+    }
     for entry in app.all() {
         let app = app.clone();
         set.spawn(async move {
@@ -146,7 +162,7 @@ pub async fn take_snapshot(app: &App, entry: &SandboxEntry) -> HttpResult<Snapsh
     let info = SnapshotInfo {
         snapshot_id,
         sandbox_id: entry.id.clone(),
-        session_id: entry.session_id.clone(),
+        session_id: entry.session_id(),
         created_at: now_ms(),
         runtime_version: app.config.runtime_version.clone(),
         runtime_generation: oi_protocol::provider::RUNTIME_GENERATION,
@@ -184,7 +200,8 @@ mod tests {
     fn validation_names_the_field() {
         assert!(validate(&request()).is_ok());
         type Change = fn(&mut CreateSandbox);
-        let cases: [(Change, &str); 5] = [
+        let cases: [(Change, &str); 6] = [
+            (|r| r.image_id = Some("../img".into()), "image_id"),
             (|r| r.sandbox_id = "../etc".into(), "sandbox_id"),
             (|r| r.session_id = "a/b".into(), "session_id"),
             (|r| r.repo = "".into(), "repo"),

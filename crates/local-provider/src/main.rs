@@ -17,7 +17,8 @@ struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8788")]
     listen: SocketAddr,
-    /// The provider's directory (sandboxes/ and snapshots/ are kept here).
+    /// The provider's directory (sandboxes/, snapshots/ and images/ are kept here; image records
+    /// survive restarts).
     #[arg(long)]
     root: PathBuf,
     /// The supervisor binary (sandbox-agent), started in each sandbox with no arguments.

@@ -10,7 +10,8 @@ use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use oi_protocol::decode::decode_body;
 use oi_protocol::provider::{
-    CreateSandbox, ProviderCapabilities, ProviderHealth, RestoreSandbox, SandboxInfo, SnapshotInfo,
+    BuildImage, ClaimSandbox, CreateSandbox, ImageInfo, ProviderCapabilities, ProviderHealth, RestoreSandbox,
+    SandboxInfo, SnapshotInfo,
 };
 use oi_protocol::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -18,7 +19,8 @@ use serde::de::DeserializeOwned;
 use crate::app::{App, SandboxEntry};
 use crate::auth::require_signature;
 use crate::error::{HttpError, HttpResult};
-use crate::{git_http, lifecycle};
+use crate::images::ImageEntry;
+use crate::{claim, git_http, image_build, lifecycle};
 
 /// The provider's router.
 pub fn router(app: Arc<App>) -> Router {
@@ -27,6 +29,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/sandboxes/restore", post(restore))
         .route("/v1/sandboxes/{id}", get(show).delete(terminate))
         .route("/v1/sandboxes/{id}/snapshot", post(snapshot))
+        .route("/v1/sandboxes/{id}/claim", post(claim_sandbox))
+        .route("/v1/images", post(build_image))
+        .route("/v1/images/{id}", get(show_image).delete(delete_image))
         .route_layer(middleware::from_fn_with_state(app.clone(), require_signature));
     Router::new()
         .route("/v1/health", get(health))
@@ -47,8 +52,8 @@ pub fn health_body() -> ProviderHealth {
             snapshot: true,
             restore: true,
             persistent_resume: false,
-            images: false,
-            warm_pool: false,
+            images: true,
+            warm_pool: true,
         },
     }
 }
@@ -91,6 +96,35 @@ async fn snapshot(State(app): State<Arc<App>>, Path(id): Path<String>) -> HttpRe
     let entry = lookup(&app, &id)?;
     let info = lifecycle::take_snapshot(&app, &entry).await?;
     Ok((StatusCode::CREATED, Json(info)))
+}
+
+async fn claim_sandbox(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> HttpResult<Json<SandboxInfo>> {
+    let req: ClaimSandbox = decode(&body)?;
+    let entry = lookup(&app, &id)?;
+    Ok(Json(claim::claim(&entry, req).await?))
+}
+
+fn lookup_image(app: &App, id: &str) -> HttpResult<Arc<ImageEntry>> {
+    app.image(id).ok_or_else(|| HttpError::new(ErrorCode::NotFound, format!("image {id} does not exist")))
+}
+
+async fn build_image(State(app): State<Arc<App>>, body: Bytes) -> HttpResult<(StatusCode, Json<ImageInfo>)> {
+    let req: BuildImage = decode(&body)?;
+    let info = image_build::start(&app, req).await?;
+    Ok((StatusCode::ACCEPTED, Json(info)))
+}
+
+async fn show_image(State(app): State<Arc<App>>, Path(id): Path<String>) -> HttpResult<Json<ImageInfo>> {
+    Ok(Json(lookup_image(&app, &id)?.info()))
+}
+
+async fn delete_image(State(app): State<Arc<App>>, Path(id): Path<String>) -> HttpResult<Json<ImageInfo>> {
+    let entry = lookup_image(&app, &id)?;
+    Ok(Json(image_build::delete(&app, &entry).await?))
 }
 
 async fn not_found() -> HttpError {

@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use tokio::sync::{oneshot, watch};
 
+use crate::config::Config;
 use crate::isolation::{bwrap_args, parse_info, Isolation, Mounts, INFO_FD};
+use crate::layout::SandboxPaths;
 use crate::procs::{killpg, PidNamespace};
 
 /// How long terminate waits after SIGTERM before SIGKILL.
@@ -36,6 +38,26 @@ pub struct LaunchSpec {
     pub mounts: Mounts,
     pub env: BTreeMap<String, String>,
     pub log: PathBuf,
+}
+
+impl LaunchSpec {
+    /// The supervisor of the sandbox (or image build) `name` whose directories are `paths`.
+    pub fn new(config: &Config, name: &str, paths: &SandboxPaths, env: BTreeMap<String, String>) -> Self {
+        Self {
+            name: name.to_string(),
+            isolation: config.isolation,
+            bwrap_bin: config.bwrap_bin.clone(),
+            mounts: Mounts {
+                root: config.root.clone(),
+                workspace: paths.workspace.clone(),
+                state: paths.state.clone(),
+                agent_bin: config.agent_bin.clone(),
+                opencode_bin: config.opencode_bin.clone(),
+            },
+            env,
+            log: paths.log.clone(),
+        }
+    }
 }
 
 /// A started supervisor.
@@ -66,6 +88,13 @@ impl Process {
         if !*reaped {
             killpg(self.pid, signal);
         }
+    }
+
+    /// Waits for the child to exit; its exit code (-1 when it cannot be known).
+    pub async fn wait(&self) -> i32 {
+        let mut rx = self.exit.clone();
+        let code = rx.wait_for(Option::is_some).await.ok().and_then(|code| *code);
+        code.unwrap_or(-1)
     }
 
     async fn wait_exit(&self, timeout: Duration) -> bool {

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use crate::app::App;
 use crate::config::Config;
 use crate::isolation::Isolation;
-use crate::layout::{sandboxes_dir, snapshots_dir};
+use crate::layout::{images_dir, sandboxes_dir, snapshots_dir};
 use crate::lifecycle::terminate_all;
 use crate::routes::router;
 
@@ -59,7 +59,7 @@ impl Provider {
     }
 
     /// Stops listening (waiting up to 10 s for requests in flight), then terminates every
-    /// sandbox and returns once nothing of them is left.
+    /// sandbox and image build (which fails) and returns once nothing of them is left.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -143,7 +143,7 @@ fn resolve(mut config: Config) -> Result<Config, StartError> {
     if config.root == Path::new("/") {
         return fail("--root must not be /");
     }
-    for dir in [sandboxes_dir(&config.root), snapshots_dir(&config.root)] {
+    for dir in [sandboxes_dir(&config.root), snapshots_dir(&config.root), images_dir(&config.root)] {
         std::fs::create_dir_all(&dir).or_else(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
     }
     config.agent_bin = config
@@ -182,15 +182,21 @@ fn resolve(mut config: Config) -> Result<Config, StartError> {
 /// Starts the provider: checks the configuration, binds, and serves until
 /// [`Provider::shutdown`].
 pub async fn serve(config: Config) -> Result<Provider, StartError> {
-    let config =
-        tokio::task::spawn_blocking(move || resolve(config)).await.map_err(|e| StartError(e.to_string()))??;
+    let (config, images) = tokio::task::spawn_blocking(move || {
+        let config = resolve(config)?;
+        let images = crate::images::load_all(&config.root, crate::auth::now_ms());
+        Ok::<_, StartError>((config, images))
+    })
+    .await
+    .map_err(|e| StartError(e.to_string()))??;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .or_else(|e| fail(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
     let public_url =
         config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_string();
-    let app = Arc::new(App::new(config, public_url));
+    tracing::info!(count = images.len(), "repo images loaded");
+    let app = Arc::new(App::new(config, public_url, images));
     let (stop, stopped) = oneshot::channel::<()>();
     let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let server = tokio::spawn(async move {

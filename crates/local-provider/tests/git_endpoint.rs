@@ -2,55 +2,15 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::*;
-
-/// git with a clean configuration and no prompts.
-fn git(home: &Path, cwd: &Path, args: &[&str]) -> Output {
-    output_within(
-        Command::new("git")
-            .env_clear()
-            .env("PATH", PATH)
-            .env("HOME", home)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .current_dir(cwd)
-            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"])
-            .args(args),
-        60,
-    )
-}
-
-fn git_ok(home: &Path, cwd: &Path, args: &[&str]) -> String {
-    let out = git(home, cwd, args);
-    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// A bare repository with one commit on `main`.
-fn bare_repo(dir: &Path, home: &Path) -> std::path::PathBuf {
-    let bare = dir.join("app.git");
-    let seed = dir.join("seed");
-    git_ok(home, dir, &["init", "--bare", "-b", "main", bare.to_str().unwrap()]);
-    git_ok(home, dir, &["init", "-b", "main", seed.to_str().unwrap()]);
-    std::fs::write(seed.join("README.md"), "# app\n").unwrap();
-    git_ok(home, &seed, &["add", "."]);
-    git_ok(home, &seed, &["commit", "-m", "first"]);
-    git_ok(home, &seed, &["push", bare.to_str().unwrap(), "main"]);
-    bare
-}
 
 #[tokio::test]
 async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
     let marker = unique();
     let p = Provider::start(&marker, Options::default());
-    let work = p.dir.path().join("work");
-    let home = p.dir.path().join("home");
-    std::fs::create_dir_all(&work).unwrap();
-    std::fs::create_dir_all(&home).unwrap();
-    let bare = bare_repo(&work, &home);
+    let (work, home, bare) = repo_fixture(&p);
 
     let id = format!("sbx_git{marker}");
     let token = format!("token-{marker}");

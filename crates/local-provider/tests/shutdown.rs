@@ -78,7 +78,7 @@ async fn a_supervisor_that_ignores_sigterm_is_killed_after_the_grace_period() {
         url: provider.url(),
         root: dir.path().join("root"),
         log: dir.path().join("no-log"),
-        dir,
+        dir: dir.into(),
         http: reqwest::Client::new(),
     };
 

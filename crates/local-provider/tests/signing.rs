@@ -24,6 +24,38 @@ async fn health_is_unsigned_and_declares_the_capabilities() {
     assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
     assert!(health.capabilities.snapshot && health.capabilities.restore);
     assert!(!health.capabilities.persistent_resume);
+    assert!(health.capabilities.images && health.capabilities.warm_pool);
+}
+
+#[tokio::test]
+async fn the_image_and_claim_routes_need_a_signature_too() {
+    let marker = unique();
+    let p = Provider::start(&marker, Options::default());
+    let build =
+        serde_json::to_vec(&build_request(&format!("img_sig{marker}"), "https://example.com/app.git", "t")).unwrap();
+    let claim = serde_json::to_vec(&serde_json::json!({
+        "session_id": "ses_x", "sandbox_token": "t", "control_plane_url": "http://127.0.0.1:8787",
+        "branch": "main", "agent": {"model": "m/x", "providers": []},
+    }))
+    .unwrap();
+    for (method, path, body) in [
+        ("POST", "/v1/images".to_string(), build.clone()),
+        ("GET", format!("/v1/images/img_sig{marker}"), vec![]),
+        ("DELETE", format!("/v1/images/img_sig{marker}"), vec![]),
+        ("POST", "/v1/sandboxes/sbx_x/claim".to_string(), claim.clone()),
+    ] {
+        let (status, err) = p.raw(method, &path, None, body).await;
+        assert_unauthorized(status, &err, "not signed");
+    }
+    assert!(!p.image_dir(&format!("img_sig{marker}")).exists(), "the unsigned build started nothing");
+    // Signed, the same requests are answered.
+    let (status, body) = p.call("POST", "/v1/images", Some(&serde_json::from_slice(&build).unwrap())).await;
+    assert_eq!((status, body["status"].as_str()), (202, Some("building")), "{body}");
+    let (status, body) = p.call("DELETE", &format!("/v1/images/img_sig{marker}"), None).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("deleted")), "{body}");
+    let (status, body) =
+        p.call("POST", "/v1/sandboxes/sbx_x/claim", Some(&serde_json::from_slice(&claim).unwrap())).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{body}");
 }
 
 #[tokio::test]

@@ -139,3 +139,37 @@ pub struct ChooseLocalUser {
     /// 1 to 60 characters.
     pub name: String,
 }
+
+/// `GET /api/images?repo=&branch=` → 200: repo images, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageList {
+    pub images: Vec<crate::provider::ImageInfo>,
+}
+
+/// `POST /api/images` → 202 [`crate::provider::ImageInfo`]: build an image of a repo now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildImageRequest {
+    pub repo: String,
+    /// Defaults to `main`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+}
+
+/// One configured warm pool and how full it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolState {
+    pub repo: String,
+    pub branch: String,
+    /// The configured size.
+    pub size: u32,
+    /// Sandboxes booting or waiting to be claimed.
+    pub warming: u32,
+    /// Sandboxes claimed by sessions so far.
+    pub claimed: u32,
+}
+
+/// `GET /api/pools` → 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolList {
+    pub pools: Vec<PoolState>,
+}

@@ -93,6 +93,18 @@ fn every_example_round_trips_and_every_type_has_one() {
                 round_trip::<ChooseLocalUser>(&name, &json);
                 None
             }
+            "BuildImageRequest" => {
+                round_trip::<BuildImageRequest>(&name, &json);
+                None
+            }
+            "ImageList" => {
+                round_trip::<ImageList>(&name, &json);
+                None
+            }
+            "PoolList" => {
+                round_trip::<PoolList>(&name, &json);
+                None
+            }
             "ModelList" => {
                 round_trip::<ModelList>(&name, &json);
                 None
@@ -138,6 +150,9 @@ fn every_example_round_trips_and_every_type_has_one() {
         "Me",
         "ChooseLocalUser",
         "ModelList",
+        "BuildImageRequest",
+        "ImageList",
+        "PoolList",
     ] {
         assert!(names.contains(rest), "docs/protocol.md has no {rest} example");
     }

@@ -5,6 +5,7 @@ pub mod admission;
 pub mod bridge_ack;
 pub mod compaction;
 pub mod frames;
+pub mod images;
 pub mod lifecycle;
 pub mod paging;
 pub mod queue;

@@ -2,10 +2,15 @@
 //! throwaway root, signs requests, and writes the test supervisor.
 #![allow(dead_code)]
 
+mod git;
+#[allow(unused_imports)]
+pub use git::*;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oi_protocol::provider::{BootMode, CreateSandbox};
@@ -35,6 +40,12 @@ pub fn unique() -> String {
 /// holds the original's files too. With `EXIT_NOW=<n>` in its environment it exits with n;
 /// with `IGNORE_TERM=1` it ignores SIGTERM; with `NO_WRITE_PROBES=1` it skips the writes (for `--isolation none`, where they would land
 /// on the host).
+///
+/// In `build` mode (an image build) it refuses a control-plane URL or an agent config (exit 9),
+/// waits for the file `BUILD_WAIT_FOR` names if set, fails with `BUILD_FAIL=<n>` after two
+/// lines of output, clones a local repository through the provider's git endpoint with its
+/// token, writes `built.txt` into the workspace and `image.json` (`{"base_sha": …}`; not with
+/// `BUILD_NO_RESULT=1`) into its state, and exits 0.
 pub fn write_supervisor(dir: &Path, marker: &str, outside: &Path) -> PathBuf {
     let script = format!(
         r#"#!/bin/sh
@@ -43,6 +54,21 @@ ID="$OI_SANDBOX_ID"
 echo "supervisor started on stdout"
 echo "supervisor started on stderr" >&2
 tr '\0' '\n' < /proc/$$/environ > "$S/env-$ID.txt"
+if [ "$OPENINSPECT_BOOT_MODE" = build ]; then
+  echo "build: started for $ID"
+  if [ -n "$OI_CONTROL_PLANE_URL" ] || [ -n "$OI_AGENT_CONFIG" ]; then echo "build: given a control plane or an agent" >&2; exit 9; fi
+  if [ -n "$BUILD_WAIT_FOR" ]; then while [ ! -e "$BUILD_WAIT_FOR" ]; do sleep 0.1; done; fi
+  if [ -n "$BUILD_FAIL" ]; then echo "setup.sh: step one"; echo "setup.sh: step two failed" >&2; exit "$BUILD_FAIL"; fi
+  SHA=0123456789abcdef0123456789abcdef01234567
+  if [ "$OI_REPO_AUTH" = sandbox_token ]; then
+    git -c "http.extraHeader=Authorization: Bearer $OI_SANDBOX_TOKEN" clone --quiet --branch "$OI_BRANCH" "$OI_REPO_URL" "$OI_WORKSPACE" || exit 4
+    SHA=$(git -C "$OI_WORKSPACE" rev-parse HEAD)
+  fi
+  echo "built by $ID" > "$OI_WORKSPACE/built.txt"
+  if [ -z "$BUILD_NO_RESULT" ]; then printf '{{"base_sha": "%s"}}' "$SHA" > "$S/image.json"; fi
+  echo "build: done at $SHA"
+  exit 0
+fi
 if [ -n "$EXIT_NOW" ]; then exit "$EXIT_NOW"; fi
 : > "$S/writes-$ID.txt"
 if [ -z "$NO_WRITE_PROBES" ]; then
@@ -125,7 +151,8 @@ pub struct Provider {
     pub child: Option<Child>,
     pub url: String,
     pub root: PathBuf,
-    pub dir: tempfile::TempDir,
+    /// Shared, so a provider restarted on the same root ([`Provider::start_in`]) keeps it.
+    pub dir: Arc<tempfile::TempDir>,
     pub log: PathBuf,
     pub http: reqwest::Client,
 }
@@ -181,6 +208,11 @@ impl Provider {
     pub fn start(marker: &str, opts: Options) -> Provider {
         let dir = temp_dir();
         std::fs::create_dir(dir.path().join("outside")).unwrap();
+        Self::start_in(Arc::new(dir), marker, opts)
+    }
+
+    /// Starts the binary in `dir` (made by [`Provider::start`]): on the same root as before.
+    pub fn start_in(dir: Arc<tempfile::TempDir>, marker: &str, opts: Options) -> Provider {
         let agent = write_supervisor(dir.path(), marker, &dir.path().join("outside"));
         let log = dir.path().join("provider.log");
         let mut child = command(dir.path(), &agent, &opts)
@@ -203,6 +235,37 @@ impl Provider {
 
     pub fn sandbox_dir(&self, id: &str) -> PathBuf {
         self.root.join("sandboxes").join(id)
+    }
+
+    pub fn image_dir(&self, id: &str) -> PathBuf {
+        self.root.join("images").join(id)
+    }
+
+    /// Polls `GET /v1/images/:id` until the image is no longer building; its last answer.
+    pub async fn wait_built(&self, id: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            let (status, body) = self.call("GET", &format!("/v1/images/{id}"), None).await;
+            assert_eq!(status, 200, "{body}");
+            if body["status"] != "building" {
+                return body;
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "still building: {body}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Polls `GET /v1/images/:id` until its `log_tail` contains `text`; its last answer.
+    pub async fn wait_log(&self, id: &str, text: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            let (_, body) = self.call("GET", &format!("/v1/images/{id}"), None).await;
+            if body["log_tail"].as_str().is_some_and(|t| t.contains(text)) {
+                return body;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "{text:?} never logged: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub fn state_file(&self, id: &str, name: &str) -> PathBuf {
@@ -294,6 +357,17 @@ impl Drop for Provider {
             let _ = child.wait();
         }
     }
+}
+
+/// A `POST /v1/images` body.
+pub fn build_request(image_id: &str, repo: &str, token: &str) -> Value {
+    serde_json::json!({
+        "image_id": image_id,
+        "repo": repo,
+        "branch": "main",
+        "build_token": token,
+        "env": {"NODE_ENV": "ci"},
+    })
 }
 
 pub fn now_ms() -> i64 {
