@@ -1,25 +1,32 @@
-//! Who is asking. Every route gets its user from [`current_user`], and the Durable Object gets
-//! it from the header the Worker sets, so sign-in can replace this one function.
+//! Who is asking. Every route gets its caller from [`current_caller`] (which asks
+//! [`crate::auth::authenticate`]), and the Durable Object gets it from the headers the Worker
+//! sets.
 //!
-//! For now the user is the configured local user (`LOCAL_USER_ID`, `LOCAL_USER_NAME`,
-//! `LOCAL_USER_EMAIL`). In local mode (`LOCAL_IDENTITY_PICKER = "true"`, set by `scripts/run`),
-//! a browser may act as another local person by name (`PUT /api/me`, cookie `oi_local_user`),
-//! so several people can share a session on one machine.
+//! In local mode (`AUTH_MODE = "local"`, set by wrangler.toml for `scripts/run`) nobody signs
+//! in: the caller is the configured local admin (`LOCAL_USER_ID`, `LOCAL_USER_NAME`,
+//! `LOCAL_USER_EMAIL`). With `LOCAL_IDENTITY_PICKER = "true"`, a browser may act as another
+//! local person by name (`PUT /api/me`, cookie `oi_local_user`), a member, so several people
+//! can share a session on one machine.
 
-use oi_protocol::{ApiError, ErrorCode, User};
+use oi_protocol::{ApiError, ErrorCode, Role, User};
 use worker::{Env, Request};
 
+use crate::auth::cookies::{percent_decode, percent_encode, request_cookie};
+use crate::auth::{authenticate, Caller};
 use crate::config::var;
 
 /// The header that carries the authenticated user from the Worker to a Durable Object.
 /// The Worker always overwrites it; Durable Objects are not reachable from outside.
 pub const USER_HEADER: &str = "x-oi-user";
+/// The header that carries the caller's role to a Durable Object.
+pub const ROLE_HEADER: &str = "x-oi-role";
 /// The local-mode cookie naming the person at this browser.
 pub const LOCAL_USER_COOKIE: &str = "oi_local_user";
 
-/// Whether this deployment runs in local mode, where a browser may pick who it is.
+/// Whether a browser may pick who it is (local mode with `LOCAL_IDENTITY_PICKER = "true"`).
 pub fn local_mode(env: &Env) -> bool {
-    var(env, "LOCAL_IDENTITY_PICKER").as_deref() == Some("true")
+    crate::auth::settings::auth_mode(env) == oi_protocol::rest::AuthMode::Local
+        && var(env, "LOCAL_IDENTITY_PICKER").as_deref() == Some("true")
 }
 
 fn configured_user(env: &Env) -> User {
@@ -30,15 +37,32 @@ fn configured_user(env: &Env) -> User {
     }
 }
 
-/// The user making this request.
-pub fn current_user(req: &Request, env: &Env) -> Result<User, ApiError> {
+/// The caller in local mode: a picked local person (a member), else the configured local admin.
+pub fn local_caller(req: &Request, env: &Env) -> Caller {
     if local_mode(env) {
-        let cookies = req.headers().get("cookie").ok().flatten().unwrap_or_default();
-        if let Some(user) = cookie_value(&cookies, LOCAL_USER_COOKIE).and_then(|v| local_user(&percent_decode(&v))) {
-            return Ok(user);
+        if let Some(user) = request_cookie(req, LOCAL_USER_COOKIE).and_then(|v| local_user(&percent_decode(&v))) {
+            return Caller { user, role: Role::Member };
         }
     }
-    Ok(configured_user(env))
+    Caller { user: configured_user(env), role: Role::Admin }
+}
+
+/// The person making this request, and their role.
+pub fn current_caller(req: &Request, env: &Env) -> Result<Caller, ApiError> {
+    authenticate(req, env)
+}
+
+/// The user making this request.
+pub fn current_user(req: &Request, env: &Env) -> Result<User, ApiError> {
+    Ok(current_caller(req, env)?.user)
+}
+
+/// Reads the role the Worker put on a request to a Durable Object.
+pub fn forwarded_role(req: &Request) -> Role {
+    match req.headers().get(ROLE_HEADER).ok().flatten().as_deref() {
+        Some("admin") => Role::Admin,
+        _ => Role::Member,
+    }
 }
 
 /// Reads the user the Worker put on a request to a Durable Object.
@@ -85,51 +109,6 @@ pub fn local_user_cookie(name: &str) -> String {
     format!("{LOCAL_USER_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", percent_encode(name.trim()))
 }
 
-fn cookie_value(header: &str, name: &str) -> Option<String> {
-    header.split(';').find_map(|pair| {
-        let (k, v) = pair.trim().split_once('=')?;
-        (k == name).then(|| v.to_string())
-    })
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                Ok(b) => {
-                    out.push(b);
-                    i += 3;
-                }
-                Err(_) => {
-                    out.push(b'%');
-                    i += 1;
-                }
-            },
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,14 +127,9 @@ mod tests {
     }
 
     #[test]
-    fn cookies_round_trip() {
+    fn the_local_cookie_carries_the_name() {
         let set = local_user_cookie("Grace Hopper & co");
         let value = set.split(';').next().unwrap().split_once('=').unwrap().1;
-        let header = format!("theme=dark; {LOCAL_USER_COOKIE}={value}; other=1");
-        let read = cookie_value(&header, LOCAL_USER_COOKIE).unwrap();
-        assert_eq!(percent_decode(&read), "Grace Hopper & co");
-        assert_eq!(cookie_value("a=1", LOCAL_USER_COOKIE), None);
-        assert_eq!(percent_decode("Zo%C3%AB"), "Zoë");
-        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode(value), "Grace Hopper & co");
     }
 }

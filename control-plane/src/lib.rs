@@ -6,12 +6,14 @@
 //! - [`session`]: the session Durable Object: event log, prompt queue, client and bridge
 //!   WebSockets, all in its SQLite.
 //! - [`index_store`]: the cross-session index in D1.
-//! - [`identity`]: who is asking; the one place identity comes from.
+//! - [`auth`] and [`identity`]: who is asking (GitHub sign-in or local mode), and the checks
+//!   every request passes first.
 //!
 //! Decisions (validation, queue, acknowledgement, compaction, paging) live in the
 //! `oi-session-core` crate; this crate does the I/O.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod http;
 pub mod identity;
@@ -20,6 +22,7 @@ pub mod images;
 pub mod index_store;
 pub mod pools;
 pub mod provider_client;
+pub mod rate_limiter;
 pub mod session;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};

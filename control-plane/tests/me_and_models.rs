@@ -70,14 +70,10 @@ async fn in_local_mode_a_browser_picks_who_it_is() -> anyhow::Result<()> {
     assert!(cp.api().list_sessions("?q=%25").await?.sessions.is_empty(), "wildcards are literal");
     assert_eq!(cp.api().raw("GET", "/api/sessions?mine=maybe", None).await?.status, 400);
 
-    // Over the socket, presence names the person the cookie names.
-    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
-        "{}/api/sessions/{}/ws",
-        cp.ws_url(),
-        ada.id
-    ))?;
-    request.headers_mut().insert("cookie", cookie.parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    // Over the socket, presence names the person the cookie named when the token was minted.
+    let token = oi_testkit::mint_ws_token(&cp.ws_url(), &ada.id, Some(&cookie)).await?;
+    let url = format!("{}/api/sessions/{}/ws?token={}", cp.ws_url(), ada.id, token.token);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
     use futures_util::{SinkExt, StreamExt};
     ws.send(tokio_tungstenite::tungstenite::Message::Text(r#"{"type":"subscribe"}"#.into())).await?;
     loop {

@@ -8,6 +8,7 @@ here, and uses only:
   `.snapshot_filesystem(timeout, ttl=)`, `.exec(*args)` (then `.wait()`), `.set_tags(tags)`,
   `.filesystem.write_text(data, path)`, `.filesystem.read_text(path)`
 - `sdk.Image.from_id(id)` (then `.object_id`), `sdk.Dict.from_name(name, create_if_missing=True)`
+- on a Dict: `.get`, `.put(key, value, skip_if_exists=)`, `.pop(key, default)`, `.items()`
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Deps:
 
     @classmethod
     def connect(cls, sdk: Any, app: Any, settings: Settings) -> "Deps":
-        return cls(sdk=sdk, app=app, stores=open_stores(sdk), settings=settings)
+        return cls(sdk=sdk, app=app, stores=open_stores(sdk, settings.nonce_dict), settings=settings)
 
     def base_image(self) -> Any:
         """The sandbox image `build_image.py` built at deploy time."""

@@ -4,13 +4,17 @@ Secret). See docs/deploy-modal.md."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
+from .store import CONFIG, IMAGES, NONCES, SANDBOXES
 from .validation import parse_allowlist
 
 # Modal's longest sandbox lifetime is 24 h.
 MAX_TIMEOUT_S = 24 * 3600
+# What Modal accepts as an object name.
+_DICT_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: Optional[int], allow_none: bool = False) -> Optional[int]:
@@ -38,6 +42,8 @@ class Settings:
     snapshot_timeout_s: int = 300
     # `OI_SNAPSHOT_TTL_SECONDS`: how long Modal keeps snapshots and images (`none`: forever).
     snapshot_ttl_s: Optional[int] = 30 * 24 * 3600
+    # `OI_NONCE_DICT`: the `modal.Dict` holding the replay check's nonces.
+    nonce_dict: str = NONCES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -50,10 +56,16 @@ class Settings:
         ):
             if value is not None and value > MAX_TIMEOUT_S:
                 raise ValueError(f"{name} must be at most {MAX_TIMEOUT_S} (Modal's limit)")
+        nonce_dict = environ.get("OI_NONCE_DICT", "").strip() or cls.nonce_dict
+        if not _DICT_NAME.fullmatch(nonce_dict):
+            raise ValueError(f"OI_NONCE_DICT must be a Modal Dict name (letters, digits, . _ -), got {nonce_dict!r}")
+        if nonce_dict in (SANDBOXES, IMAGES, CONFIG):
+            raise ValueError(f"OI_NONCE_DICT must not name another of the app's Dicts ({nonce_dict})")
         return cls(
             provider_key=key.encode("utf-8") if key else None,
             allowed_hosts=parse_allowlist(environ.get("ALLOWED_CONTROL_PLANE_HOSTS")),
             sandbox_timeout_s=sandbox_timeout or cls.sandbox_timeout_s,
             build_timeout_s=build_timeout or cls.build_timeout_s,
             snapshot_ttl_s=_seconds(environ, "OI_SNAPSHOT_TTL_SECONDS", cls.snapshot_ttl_s, allow_none=True),
+            nonce_dict=nonce_dict,
         )

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import ApiError
 from .store import KV
+
+log = logging.getLogger(__name__)
 
 SCHEME = "OI-HMAC-SHA256"
 # How far a request's timestamp may be from the verifier's clock.
@@ -92,20 +97,61 @@ def verify(
     return Verified(ts=ts, nonce=nonce)
 
 
+# Entries of the nonce Dict older than this are pruned: twice the window, so a container whose
+# clock runs up to 5 minutes ahead of another's never drops a nonce the other still accepts.
+KEEP_NONCES_MS = 2 * MAX_SKEW_MS
+# How often one container prunes the nonce Dict (its first request after start prunes at once).
+PRUNE_EVERY_MS = MAX_SKEW_MS
+
+
+def is_prunable(value: Any, now_ms: int) -> bool:
+    """Whether a nonce Dict entry (its request's timestamp) is old enough to drop. A value that
+    is not a timestamp is left alone (Modal drops it after 7 days untouched)."""
+    return isinstance(value, int) and not isinstance(value, bool) and now_ms - value > KEEP_NONCES_MS
+
+
 class NonceGuard:
     """Rejects a nonce seen before. Backed by a `KV`: in production the `modal.Dict`
-    `open-inspect-nonces`, so every container of the app sees every other's nonces.
+    `open-inspect-nonces` (`OI_NONCE_DICT`), which outlives every container, so a replay is
+    refused by any container of the app and after any restart or redeploy.
 
     `KV.put(..., skip_if_exists=True)` is one atomic insert-if-absent, so two containers racing
-    on the same nonce cannot both win. Entries are never removed here: Modal drops a Dict entry
-    after 7 days without reads or writes, long after its request went stale (±5 minutes). A
-    nonce is therefore rejected for at least the replay window, and usually for longer, which
-    is stricter than required and harmless for random 128-bit nonces.
+    on the same nonce cannot both win. The value is the request's timestamp. A present nonce is
+    refused whatever its age, and entries older than `KEEP_NONCES_MS` are pruned (at a
+    container's first request, then every `PRUNE_EVERY_MS`): a pruned nonce's request is
+    stale, so `verify` refuses it before the nonce is looked at.
     """
 
-    def __init__(self, kv: KV) -> None:
+    def __init__(self, kv: KV, *, prune_every_ms: int = PRUNE_EVERY_MS) -> None:
         self._kv = kv
+        self._prune_every_ms = prune_every_ms
+        self._next_prune_ms: int | None = None
+        self._pruning = threading.Lock()
 
-    def check_and_insert(self, nonce: str, ts: int) -> bool:
+    def check_and_insert(self, nonce: str, ts: int, now_ms: int) -> bool:
         """`True` when the nonce is new (and is now recorded); `False` for a replay."""
+        self._maybe_prune(now_ms)
         return bool(self._kv.put(nonce, ts, skip_if_exists=True))
+
+    def prune(self, now_ms: int) -> int:
+        """Drops the entries `is_prunable` at `now_ms`; how many."""
+        stale = [key for key, value in self._kv.items() if is_prunable(value, now_ms)]
+        for key in stale:
+            self._kv.pop(key, None)
+        return len(stale)
+
+    def _maybe_prune(self, now_ms: int) -> None:
+        """Prunes when it is due, in one thread at a time; a failure only postpones it."""
+        if self._next_prune_ms is not None and now_ms < self._next_prune_ms:
+            return
+        if not self._pruning.acquire(blocking=False):
+            return
+        try:
+            self._next_prune_ms = now_ms + self._prune_every_ms
+            dropped = self.prune(now_ms)
+            if dropped:
+                log.info("pruned %d stale nonces", dropped)
+        except Exception as e:  # noqa: BLE001 - pruning is housekeeping; the check goes on
+            log.warning("pruning the nonce Dict failed: %s: %s", type(e).__name__, e)
+        finally:
+            self._pruning.release()

@@ -8,7 +8,7 @@ shared by every container of the app.
 | `open-inspect-sandboxes` | `claim/<sandbox_id>` | the claiming session (one claim per sandbox) |
 | `open-inspect-images` | the contract's `image_id` | an `ImageRecord` (the `ImageInfo`, the build sandbox, `im-…`) |
 | `open-inspect-images` | `finalize/<image_id>` | when a container started finishing that build (a lock) |
-| `open-inspect-nonces` | a request's nonce | its timestamp (replay check, signing.NonceGuard) |
+| `open-inspect-nonces` (`OI_NONCE_DICT`) | a request's nonce | its timestamp (replay check, signing.NonceGuard; pruned after 10 minutes) |
 | `open-inspect-config` | `sandbox_image_id`, `runtime_version` | written by `build_image.py` at deploy time |
 
 Values are plain dicts of JSON types, so no class of ours is pickled into Modal. Modal drops a
@@ -19,7 +19,7 @@ image nobody looked at for a week is forgotten (answers 404).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Optional, Protocol
+from typing import Any, Iterable, Optional, Protocol
 
 from .contract import ImageInfo
 
@@ -43,6 +43,8 @@ class KV(Protocol):
 
     def pop(self, key: Any, default: Any = ...) -> Any: ...
 
+    def items(self) -> Iterable[tuple[Any, Any]]: ...
+
 
 class MemoryKV:
     """An in-process `KV` with `modal.Dict`'s semantics, for tests and local runs."""
@@ -64,6 +66,10 @@ class MemoryKV:
             return self.data.pop(key)
         return self.data.pop(key, default)
 
+    def items(self) -> Iterable[tuple[Any, Any]]:
+        # A copy, as Modal streams a snapshot: popping while iterating is fine.
+        return list(self.data.items())
+
 
 @dataclass(frozen=True)
 class Stores:
@@ -73,13 +79,14 @@ class Stores:
     config: KV
 
 
-def open_stores(sdk: Any) -> Stores:
-    """The app's Dicts, by name, created on first use (`modal.Dict.from_name`)."""
+def open_stores(sdk: Any, nonces: str = NONCES) -> Stores:
+    """The app's Dicts, by name, created on first use (`modal.Dict.from_name`); the nonce Dict's
+    name is configurable (`OI_NONCE_DICT`)."""
 
     def named(name: str) -> KV:
         return sdk.Dict.from_name(name, create_if_missing=True)
 
-    return Stores(named(SANDBOXES), named(IMAGES), named(NONCES), named(CONFIG))
+    return Stores(named(SANDBOXES), named(IMAGES), named(nonces), named(CONFIG))
 
 
 @dataclass

@@ -86,8 +86,9 @@ def create_app(deps: Deps) -> FastAPI:
         path = raw_path.decode("latin-1") if raw_path else request.scope["path"]
         query = request.scope.get("query_string", b"").decode("latin-1")
         header = request.headers.get("authorization")
-        verified = verify(key, header, request.method, path, query, body, deps.now_ms())
-        if not await run_in_threadpool(nonces.check_and_insert, verified.nonce, verified.ts):
+        now = deps.now_ms()
+        verified = verify(key, header, request.method, path, query, body, now)
+        if not await run_in_threadpool(nonces.check_and_insert, verified.nonce, verified.ts, now):
             raise ApiError("unauthorized", "the nonce was already used (a replayed request)")
         return body
 

@@ -143,17 +143,38 @@ class _ImageAPI:
         return self._modal.images[image_id]
 
 
+class FakeDict(MemoryKV):
+    """A `modal.Dict`: `MemoryKV`'s semantics, with the calls a test may want to see logged."""
+
+    def __init__(self, modal: "FakeModal", name: str) -> None:
+        super().__init__()
+        self._modal, self.name = modal, name
+        # Modal's side, for tests: the next `items()` raises this.
+        self.fail_items: Optional[BaseException] = None
+
+    def items(self) -> list[tuple[Any, Any]]:
+        self._modal.log("Dict.items", self.name)
+        if self.fail_items is not None:
+            error, self.fail_items = self.fail_items, None
+            raise error
+        return super().items()
+
+    def pop(self, key: Any, default: Any = ...) -> Any:
+        self._modal.log("Dict.pop", self.name, key)
+        return super().pop(key, default)
+
+
 class _DictAPI:
     def __init__(self, modal: "FakeModal") -> None:
         self._modal = modal
 
     def from_name(self, name: str, *, environment_name: Optional[str] = None, create_if_missing: bool = False,
-                  client: Any = None) -> MemoryKV:
+                  client: Any = None) -> FakeDict:
         self._modal.log("Dict.from_name", name, create_if_missing=create_if_missing)
         if name not in self._modal.dicts:
             if not create_if_missing:
                 raise NotFoundError(f"dict {name} not found")
-            self._modal.dicts[name] = MemoryKV()
+            self._modal.dicts[name] = FakeDict(self._modal, name)
         return self._modal.dicts[name]
 
 
@@ -165,7 +186,7 @@ class FakeModal:
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.sandboxes: dict[str, FakeSandbox] = {}
         self.images: dict[str, FakeImage] = {"im-base": FakeImage("im-base")}
-        self.dicts: dict[str, MemoryKV] = {}
+        self.dicts: dict[str, FakeDict] = {}
         self.fail_create: Optional[BaseException] = None
         self.Sandbox = _SandboxAPI(self)
         self.Image = _ImageAPI(self)

@@ -39,6 +39,7 @@ def test_filesystem_process_image_and_dict_calls_exist() -> None:
     assert {"name", "create_if_missing"} <= params(modal.Dict.from_name)
     assert {"key", "value", "skip_if_exists"} <= params(modal.Dict.put)
     assert {"key", "default"} <= params(modal.Dict.get) and {"key", "default"} <= params(modal.Dict.pop)
+    assert params(modal.Dict.items) == {"self"}
 
 
 def test_the_exceptions_the_app_recognises_exist() -> None:

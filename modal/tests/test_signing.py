@@ -66,8 +66,8 @@ def test_query_order_and_the_edges_of_the_window_are_accepted() -> None:
 def test_a_nonce_is_accepted_once_and_the_store_is_shared() -> None:
     kv = MemoryKV()
     first, second = NonceGuard(kv), NonceGuard(kv)  # two containers, one Dict
-    assert first.check_and_insert("ab", TS)
-    assert not first.check_and_insert("ab", TS + 1)
-    assert not second.check_and_insert("ab", TS + 2)
-    assert second.check_and_insert("cd", TS)
+    assert first.check_and_insert("ab", TS, TS)
+    assert not first.check_and_insert("ab", TS + 1, TS + 1)
+    assert not second.check_and_insert("ab", TS + 2, TS + 2)
+    assert second.check_and_insert("cd", TS, TS)
     assert kv.data == {"ab": TS, "cd": TS}

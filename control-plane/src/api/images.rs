@@ -3,11 +3,12 @@
 
 use oi_protocol::rest::{BuildImageRequest, ImageList, PoolList};
 use oi_protocol::{ApiError, ErrorCode};
+use oi_session_core::auth::access::{authorize, Action, Actor, Target};
 use oi_session_core::validation::{validate_branch_name, DEFAULT_BRANCH};
 use worker::{Env, Request, Response};
 
 use crate::http::{json_response, query_param, read_json, Outcome};
-use crate::identity::current_user;
+use crate::identity::{current_caller, current_user};
 use crate::{images, pools};
 
 pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
@@ -20,8 +21,15 @@ pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
     json_response(200, &ImageList { images })
 }
 
+/// Building images and refilling pools spend the deployment's compute: admins only.
+fn require_manage_images(req: &Request, env: &Env) -> Outcome<()> {
+    let caller = current_caller(req, env)?;
+    let actor = Actor { user_id: &caller.user.id, role: caller.role };
+    authorize(&actor, Action::ManageImages, &Target::Deployment).map_err(|d| ApiError::from(d).into())
+}
+
 pub async fn build(mut req: Request, env: &Env) -> Outcome<Response> {
-    current_user(&req, env)?;
+    require_manage_images(&req, env)?;
     let body: BuildImageRequest = read_json(&mut req).await?;
     let repo = body.repo.trim();
     if repo.is_empty() {
@@ -41,7 +49,7 @@ pub async fn pool_list(req: &Request, env: &Env) -> Outcome<Response> {
 }
 
 pub async fn pool_refill(req: &Request, env: &Env) -> Outcome<Response> {
-    current_user(req, env)?;
+    require_manage_images(req, env)?;
     pools::refill(env).await?;
     json_response(200, &PoolList { pools: pools::states(env).await? })
 }

@@ -4,11 +4,13 @@ use oi_protocol::rest::{ChooseLocalUser, Me};
 use oi_protocol::{ApiError, ErrorCode};
 use worker::{Env, Request, Response};
 
+use crate::auth::settings::auth_mode;
 use crate::http::{json_response, read_json, Outcome};
-use crate::identity::{current_user, local_mode, local_user, local_user_cookie, validate_local_name};
+use crate::identity::{current_caller, local_mode, local_user, local_user_cookie, validate_local_name};
 
 pub fn get(req: &Request, env: &Env) -> Outcome<Response> {
-    json_response(200, &Me { user: current_user(req, env)?, local_mode: local_mode(env) })
+    let caller = current_caller(req, env)?;
+    json_response(200, &Me { user: caller.user, local_mode: local_mode(env), role: caller.role, auth: auth_mode(env) })
 }
 
 pub async fn put(mut req: Request, env: &Env) -> Outcome<Response> {
@@ -18,7 +20,8 @@ pub async fn put(mut req: Request, env: &Env) -> Outcome<Response> {
     let body: ChooseLocalUser = read_json(&mut req).await?;
     validate_local_name(&body.name)?;
     let user = local_user(&body.name).expect("validated");
-    let mut response = json_response(200, &Me { user, local_mode: true })?;
+    let me = Me { user, local_mode: true, role: oi_protocol::Role::Member, auth: auth_mode(env) };
+    let mut response = json_response(200, &me)?;
     response.headers_mut().set("set-cookie", &local_user_cookie(&body.name))?;
     Ok(response)
 }

@@ -8,13 +8,25 @@ mod sessions;
 use oi_protocol::rest::Health;
 use worker::{Context, Env, Method, Request, Response, Result};
 
+use crate::auth::{github_oauth, guard, rotated_cookie};
 use crate::http::{failure_response, json_response, method_not_allowed, not_found, Outcome};
+use crate::rate_limiter;
+use oi_session_core::rate_limit;
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    match route(req, env, ctx).await {
-        Ok(response) => Ok(response),
-        Err(failure) => failure_response(failure),
+    if let Err(refused) = guard::check(&req, &env) {
+        return failure_response(refused.into());
     }
+    let rotated = rotated_cookie(&req, &env);
+    let mut response = match route(req, env, ctx).await {
+        Ok(response) => response,
+        Err(failure) => failure_response(failure)?,
+    };
+    // WebSocket upgrades (101) are left alone; the next request rotates instead.
+    if let (Some(cookie), 200..=299) = (rotated, response.status_code()) {
+        response.headers_mut().append("set-cookie", &cookie)?;
+    }
+    Ok(response)
 }
 
 async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
@@ -22,6 +34,24 @@ async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
     let method = req.method();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
+        ["auth", "github", "login"] => match method {
+            Method::Get => {
+                limit_sign_in(&req, &env).await?;
+                Ok(github_oauth::login(&req, &env).await?)
+            }
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["auth", "github", "callback"] => match method {
+            Method::Get => {
+                limit_sign_in(&req, &env).await?;
+                Ok(github_oauth::callback(&req, &env).await?)
+            }
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["auth", "logout"] => match method {
+            Method::Post => Ok(github_oauth::logout()?),
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
         ["api", "health"] => match method {
             Method::Get => json_response(200, &Health { ok: true, version: env!("CARGO_PKG_VERSION").to_string() }),
             _ => Err(method_not_allowed(method.as_ref(), &path)),
@@ -59,4 +89,9 @@ async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
         }
         _ => Err(not_found(&format!("{} {path}", method.as_ref()))),
     }
+}
+
+async fn limit_sign_in(req: &Request, env: &Env) -> Outcome<()> {
+    let key = format!("sign-in:{}", rate_limiter::client_address(req));
+    Ok(rate_limiter::check(env, &key, rate_limit::SIGN_IN, "sign-in attempts from this address").await?)
 }

@@ -9,9 +9,9 @@ use oi_session_core::validation::validate_new_session;
 use worker::{Env, Method, Request, RequestInit, Response};
 
 use crate::http::{json_response, method_not_allowed, query_param, read_json, Failure, Outcome};
-use crate::identity::{current_user, USER_HEADER};
+use crate::identity::{current_caller, current_user, ROLE_HEADER, USER_HEADER};
 use crate::session::routes::{allowed_methods, ADOPT_URL, INIT_URL};
-use crate::{config, ids, index_store, pools};
+use crate::{config, ids, index_store, pools, rate_limiter};
 
 /// The Durable Object namespace binding.
 pub const SESSIONS_BINDING: &str = "SESSIONS";
@@ -140,9 +140,21 @@ pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outc
     if !plausible_session_id(id) || !index_store::exists(env, id).await? {
         return Err(ApiError::new(ErrorCode::SessionNotFound, format!("no session {id:?}")).into());
     }
-    let user = current_user(&req, env)?;
     let mut forwarded = req.clone_mut()?;
-    forwarded.headers_mut()?.set(USER_HEADER, &serde_json::to_string(&user)?)?;
+    let headers = forwarded.headers_mut()?;
+    // The bridge authenticates with its sandbox token and a client socket with its WebSocket
+    // token, both checked by the Durable Object; every other route needs a signed-in caller.
+    let _ = headers.delete(USER_HEADER);
+    let _ = headers.delete(ROLE_HEADER);
+    if rest != ["sandbox"] && rest != ["ws"] {
+        let caller = current_caller(&req, env)?;
+        if rest == ["ws-token"] {
+            let key = format!("ws-token:{}", caller.user.id);
+            rate_limiter::check(env, &key, oi_session_core::rate_limit::WS_TOKENS, "WebSocket tokens").await?;
+        }
+        headers.set(USER_HEADER, &serde_json::to_string(&caller.user)?)?;
+        headers.set(ROLE_HEADER, if caller.role == oi_protocol::Role::Admin { "admin" } else { "member" })?;
+    }
     let response = stub(env, id)?.fetch_with_request(forwarded).await?;
     if method == Method::Delete && response.status_code() == 204 {
         index_store::delete(env, id).await?;

@@ -4,6 +4,7 @@ use oi_protocol::events::{ArchiveChanged, EventBody, SessionCreated};
 use oi_protocol::limits::{DEFAULT_EVENTS_PAGE, MAX_EVENTS_PAGE};
 use oi_protocol::rest::{EventsPage, PromptRequest};
 use oi_protocol::{ApiError, ErrorCode, SessionSummary};
+use oi_session_core::auth::access::{authorize, Action, Actor, SessionFacts, Target};
 use oi_session_core::paging::page_size;
 use worker::{Method, Request, Response};
 
@@ -11,7 +12,7 @@ use super::bridge::CLOSE_SESSION_DELETED;
 use super::routes::{parse_path, SessionRoute};
 use super::SessionObject;
 use crate::http::{json_response, method_not_allowed, not_found, query_u64, read_json, Outcome};
-use crate::identity::forwarded_user;
+use crate::identity::{forwarded_role, forwarded_user};
 use crate::ids;
 
 /// Close code sent to clients of a deleted session.
@@ -39,7 +40,19 @@ impl SessionObject {
         if !route.methods().contains(&method) {
             return Err(method_not_allowed(method.as_ref(), &path));
         }
+        if route == SessionRoute::BridgeSocket {
+            require_upgrade(&req)?;
+            return self.accept_bridge(&req);
+        }
+        if route == SessionRoute::ClientSocket {
+            // The token names the person; it was minted only for one who may join.
+            require_upgrade(&req)?;
+            let token = url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned());
+            let (user, _role) = self.redeem_ws_token(token.as_deref())?;
+            return self.accept_client(user);
+        }
         let user = forwarded_user(&req)?;
+        self.authorize(&user, forwarded_role(&req), route, &method)?;
         match (route, method) {
             (SessionRoute::Root, Method::Get) => {
                 let meta = self.meta()?;
@@ -63,17 +76,27 @@ impl SessionObject {
                 events.truncate(limit as usize);
                 json_response(200, &EventsPage { events, has_more, last_seq: meta.last_seq })
             }
-            (SessionRoute::ClientSocket, _) => {
-                require_upgrade(&req)?;
-                self.meta()?;
-                self.accept_client(user)
-            }
-            (SessionRoute::BridgeSocket, _) => {
-                require_upgrade(&req)?;
-                self.accept_bridge(&req)
-            }
+            (SessionRoute::WsToken, _) => json_response(201, &self.mint_ws_token(&user, forwarded_role(&req))?),
+            (SessionRoute::ClientSocket | SessionRoute::BridgeSocket, _) => unreachable!("handled above"),
             (SessionRoute::AttachSandbox, _) => json_response(201, &self.attach_sandbox()?),
         }
+    }
+
+    /// Whether `user` may take this route, by the one authorisation function
+    /// (`oi_session_core::auth::access`).
+    fn authorize(
+        &self,
+        user: &oi_protocol::User,
+        role: oi_protocol::Role,
+        route: SessionRoute,
+        method: &Method,
+    ) -> Outcome<()> {
+        let meta = self.meta()?;
+        let action = session_action(route, method);
+        let actor = Actor { user_id: &user.id, role };
+        let facts = SessionFacts { owner_id: &meta.summary.created_by.id, private: false, participant_ids: &[] };
+        authorize(&actor, action, &Target::Session(facts))
+            .map_err(|denied| ApiError::new(ErrorCode::Forbidden, denied.message).into())
     }
 
     /// Creates the session's row and its first event. Repeating it for the same session is
@@ -125,6 +148,20 @@ impl SessionObject {
         // Fresh empty tables, so later requests to this object answer 404 cleanly.
         self.store.create_schema()?;
         Ok(Response::empty()?.with_status(204))
+    }
+}
+
+/// What a per-session route does, for authorisation.
+fn session_action(route: SessionRoute, method: &Method) -> Action {
+    match (route, method) {
+        (SessionRoute::Root, Method::Delete) => Action::DeleteSession,
+        (SessionRoute::Root | SessionRoute::Events, _) => Action::ViewSession,
+        (SessionRoute::Prompts, _) => Action::PromptSession,
+        (SessionRoute::Stop, _) => Action::StopSession,
+        (SessionRoute::Archive | SessionRoute::Unarchive, _) => Action::ArchiveSession,
+        (SessionRoute::ClientSocket | SessionRoute::WsToken, _) => Action::JoinSession,
+        // A bridge started by hand gets the session's sandbox token: only its owner or an admin.
+        (SessionRoute::AttachSandbox | SessionRoute::BridgeSocket, _) => Action::DeleteSession,
     }
 }
 

@@ -340,6 +340,7 @@ impl SessionObject {
         if meta.sandbox_id.as_deref() != Some(sandbox_id.as_str()) {
             return Ok(());
         }
+        self.store.revoke_sandbox_token()?;
         let (status, message) = match reason {
             StopReason::Inactive => {
                 (SandboxStatus::Stopped, format!("stopped after {} without activity", human(timing.inactivity)))

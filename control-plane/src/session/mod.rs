@@ -12,6 +12,7 @@ pub mod routes;
 mod schema;
 mod sockets;
 mod store;
+mod ws_tokens;
 
 use oi_protocol::{ApiError, ErrorCode, SessionSummary};
 use worker::{durable_object, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage};

@@ -24,8 +24,10 @@ pub enum SessionRoute {
     Unarchive,
     /// `GET /events?after=&limit=`
     Events,
-    /// `GET /ws`: a client WebSocket.
+    /// `GET /ws?token=`: a client WebSocket, with a token from `POST /ws-token`.
     ClientSocket,
+    /// `POST /ws-token`: a short-lived, single-use token for one client WebSocket.
+    WsToken,
     /// `GET /sandbox`: the bridge WebSocket.
     BridgeSocket,
     /// `POST /sandbox/attach`: a token for a bridge started by hand.
@@ -42,6 +44,7 @@ impl SessionRoute {
             ["unarchive"] => SessionRoute::Unarchive,
             ["events"] => SessionRoute::Events,
             ["ws"] => SessionRoute::ClientSocket,
+            ["ws-token"] => SessionRoute::WsToken,
             ["sandbox"] => SessionRoute::BridgeSocket,
             ["sandbox", "attach"] => SessionRoute::AttachSandbox,
             _ => return None,
@@ -56,6 +59,7 @@ impl SessionRoute {
             | SessionRoute::Stop
             | SessionRoute::Archive
             | SessionRoute::Unarchive
+            | SessionRoute::WsToken
             | SessionRoute::AttachSandbox => &[Method::Post],
         }
     }

@@ -67,4 +67,11 @@ pub const SCHEMA: &[&str] = &[
         capabilities_at     INTEGER
     )",
     "INSERT OR IGNORE INTO lifecycle (id) VALUES (1)",
+    // Client WebSocket tokens: only their hashes, each for one person, used once.
+    "CREATE TABLE IF NOT EXISTS ws_tokens (
+        hash       TEXT PRIMARY KEY,
+        user       TEXT NOT NULL,
+        role       TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    )",
 ];

@@ -216,6 +216,11 @@ impl Store {
         )
     }
 
+    /// Forgets the sandbox token: a stopped sandbox's token opens nothing any more.
+    pub fn revoke_sandbox_token(&self) -> Result<()> {
+        self.run("UPDATE meta SET sandbox_token_hash = NULL WHERE id = 1", vec![])
+    }
+
     pub fn set_bridge_connection(&self, connection: Option<&str>, runtime: Option<&str>) -> Result<()> {
         self.run(
             "UPDATE meta SET bridge_connection = ?, bridge_runtime = COALESCE(?, bridge_runtime) WHERE id = 1",

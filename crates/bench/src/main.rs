@@ -2,12 +2,14 @@
 //!
 //! Sections: `fanout` (one session's Durable Object: events/s from a bridge while fanning out to
 //! 1, 10 and 50 clients; bridge-send to client-receipt latency), `bundle` (the Worker's WASM),
-//! `sandbox` (a real sandbox: start, prompt latency cold and warm, idle memory).
+//! `sandbox` (a real sandbox: start, prompt latency cold and warm, idle memory), `starts` (cold
+//! spawn, repo image, snapshot restore, warm-pool claim and `typing` compared).
 //! Pass section names to run only those.
 
 mod bundle;
 mod fanout;
 mod sandbox;
+mod starts;
 mod stats;
 
 #[tokio::main]
@@ -24,6 +26,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("sandbox") {
         sandbox::run().await?;
+    }
+    if wants("starts") {
+        starts::run().await?;
     }
     Ok(())
 }

@@ -1,17 +1,20 @@
 //! Saves the README's screenshots to docs/images/: the sessions list, a new session, a session
-//! with a finished prompt and its diff (light, dark and phone width), and settings. It runs the
-//! whole local stack with the scripted model, like the browser tests:
+//! with a finished prompt and its diff (light, dark and phone width), settings, and the sign-in
+//! screen (GitHub mode, with the GitHub double). It runs the whole local stack with the scripted
+//! model, like the browser tests:
 //!
 //! ```sh
 //! bash scripts/build && cargo build --workspace --bins
-//! cargo run -p oi-browser-tests --example screenshots
+//! cargo run -p oi-browser-tests --example screenshots           # all of them
+//! cargo run -p oi-browser-tests --example screenshots -- sign-in # only sign-in.png
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use oi_browser_tests::fixture::{open_session, send_prompt, wait_outcomes};
-use oi_browser_tests::{tid, Browser, BrowserOptions, UiStack, WAIT};
+use oi_browser_tests::github::people;
+use oi_browser_tests::{tid, Browser, BrowserOptions, GithubUi, UiStack, WAIT};
 use oi_scripted_model::Turn;
 use serde_json::json;
 
@@ -23,12 +26,20 @@ fn main() -> Result<()> {
             std::env::set_var("OI_BIN_DIR", profile);
         }
     }
-    tokio::runtime::Runtime::new()?.block_on(run())
+    let only_sign_in = std::env::args().any(|a| a == "sign-in");
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let out = oi_testkit::repo_root().join("docs/images");
+        std::fs::create_dir_all(&out)?;
+        if !only_sign_in {
+            run(&out).await?;
+        }
+        sign_in(&out).await?;
+        println!("screenshots in {}", out.display());
+        Ok(())
+    })
 }
 
-async fn run() -> Result<()> {
-    let out = oi_testkit::repo_root().join("docs/images");
-    std::fs::create_dir_all(&out)?;
+async fn run(out: &Path) -> Result<()> {
     let ui = UiStack::start().await?;
 
     // A few sessions, so the list has something to show.
@@ -64,23 +75,23 @@ async fn run() -> Result<()> {
     browser.client.set_window_size(1280, 1400).await?;
     browser.click(&format!("{}[data-tool=\"bash\"] summary", tid("tool-call"))).await?;
     browser.js("window.scrollTo(0, 0);", vec![]).await?;
-    shot(&browser, &out, "session.png").await?;
+    shot(&browser, out, "session.png").await?;
     browser.client.set_window_size(1280, 900).await?;
 
     browser.goto("/").await?;
     browser.wait_for(&tid("session-row"), WAIT).await?;
-    shot(&browser, &out, "sessions.png").await?;
+    shot(&browser, out, "sessions.png").await?;
 
     browser.goto("/new").await?;
     browser.wait_for(&tid("model-select"), WAIT).await?;
     browser.set_value(&tid("repo-input"), &ui.repo_path()).await?;
     browser.set_value(&tid("title-input"), "Add a contributing guide").await?;
     browser.type_keys(&tid("prompt-input"), "Write CONTRIBUTING.md with how to build and test").await?;
-    shot(&browser, &out, "new-session.png").await?;
+    shot(&browser, out, "new-session.png").await?;
 
     browser.goto("/settings").await?;
     browser.wait_for(&tid("model-list"), WAIT).await?;
-    shot(&browser, &out, "settings.png").await?;
+    shot(&browser, out, "settings.png").await?;
     browser.close().await;
 
     for (name, options) in [
@@ -91,10 +102,20 @@ async fn run() -> Result<()> {
         choose_name(&browser, "Grace Hopper").await?;
         open_session(&browser, &session.id).await?;
         browser.wait_for(&tid("commit-sha"), WAIT).await?;
-        shot(&browser, &out, name).await?;
+        shot(&browser, out, name).await?;
         browser.close().await;
     }
-    println!("screenshots in {}", out.display());
+    Ok(())
+}
+
+/// The sign-in screen of a deployment in GitHub mode.
+async fn sign_in(out: &Path) -> Result<()> {
+    let stack = GithubUi::start(people(), "acme").await?;
+    let browser = stack.browser().await?;
+    browser.goto("/").await?;
+    browser.wait_for(&tid("sign-in-github"), WAIT).await?;
+    shot(&browser, out, "sign-in.png").await?;
+    browser.close().await;
     Ok(())
 }
 
@@ -107,7 +128,7 @@ async fn choose_name(browser: &Browser, name: &str) -> Result<()> {
     Ok(())
 }
 
-async fn shot(browser: &Browser, dir: &std::path::Path, name: &str) -> Result<()> {
+async fn shot(browser: &Browser, dir: &Path, name: &str) -> Result<()> {
     // Let fonts and the last repaint settle.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let path: PathBuf = dir.join(name);

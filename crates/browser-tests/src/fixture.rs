@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Result;
 use oi_protocol::rest::CreateSessionRequest;
 use oi_protocol::SessionSummary;
-use oi_testkit::{BareRepo, Stack};
+use oi_testkit::{BareRepo, Stack, StackOptions};
 
 use crate::browser::{Browser, BrowserOptions};
 use crate::page::{tid, WAIT, WAIT_PROMPT};
@@ -18,6 +18,11 @@ pub struct UiStack {
 
 impl UiStack {
     pub async fn start() -> Result<Self> {
+        Self::start_with(StackOptions::default()).await
+    }
+
+    /// The stack with extra control-plane variables (GitHub sign-in, for example).
+    pub async fn start_with(options: StackOptions) -> Result<Self> {
         let dist = oi_testkit::repo_root().join("web/dist");
         for file in ["index.html", "pkg/oi_web_bg.wasm", "pkg/oi_web.js"] {
             if !dist.join(file).exists() {
@@ -26,7 +31,7 @@ impl UiStack {
                 );
             }
         }
-        let stack = Stack::start().await?;
+        let stack = Stack::start_with(options).await?;
         let repo = BareRepo::with_files(&[("README.md", "# app\n")])?;
         Ok(Self { stack, repo })
     }

@@ -8,8 +8,10 @@
 
 pub mod browser;
 pub mod fixture;
+pub mod github;
 pub mod page;
 
 pub use browser::{Browser, BrowserOptions};
 pub use fixture::UiStack;
-pub use page::{tid, ENTER, WAIT, WAIT_PROMPT};
+pub use github::GithubUi;
+pub use page::{tid, ENTER, TAB, WAIT, WAIT_PROMPT};

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
@@ -137,6 +138,14 @@ impl Browser {
         Ok(())
     }
 
+    /// One key pressed and released wherever the focus is (`\u{E004}` is Tab).
+    pub async fn press_key(&self, key: char) -> Result<()> {
+        let keys =
+            KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        self.client.perform_actions(keys).await.with_context(|| format!("press {key:?}"))?;
+        Ok(())
+    }
+
     /// Replaces a field's value at once and tells the app (an `input` event), for text too
     /// long to type key by key.
     pub async fn set_value(&self, css: &str, value: &str) -> Result<()> {
@@ -162,3 +171,5 @@ impl Browser {
 
 /// Enter, as WebDriver sends it.
 pub const ENTER: &str = "\u{E007}";
+/// Tab, as WebDriver sends it.
+pub const TAB: char = '\u{E004}';

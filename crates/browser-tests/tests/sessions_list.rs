@@ -16,6 +16,9 @@ async fn the_list_filters_archives_and_updates_live() -> anyhow::Result<()> {
     let browser = ui.browser().await?;
     browser.goto("/").await?;
     browser.wait_for(&tid("empty"), WAIT).await?;
+    // No sign-in here, and the top bar says so.
+    browser.wait_text(&tid("auth-mode"), "Local mode", WAIT).await?;
+    assert_eq!(browser.count(&tid("sign-out")).await?, 0);
 
     // Someone else's session (the API's default local user) and one of ours.
     let theirs = ui.create_session(Some("Their cleanup")).await?;
@@ -57,15 +60,17 @@ async fn the_list_filters_archives_and_updates_live() -> anyhow::Result<()> {
     browser.set_value(&tid("search"), "").await?;
     browser.wait_for(&row(&mine), WAIT).await?;
 
-    // Archive theirs: it leaves the list, and shows among the archived, where it comes back.
-    browser.click(&format!("{} {}", row(&theirs.id), tid("archive-toggle"))).await?;
-    browser.wait_gone(&row(&theirs.id), WAIT).await?;
-    browser.click(&tid("archived-filter")).await?;
-    browser.wait_for(&row(&theirs.id), WAIT).await?;
+    // Archive mine (a member archives only her own): it leaves the list, and shows among the
+    // archived, where it comes back.
+    browser.click(&format!("{} {}", row(&mine), tid("archive-toggle"))).await?;
     browser.wait_gone(&row(&mine), WAIT).await?;
-    browser.click(&format!("{} {}", row(&theirs.id), tid("archive-toggle"))).await?;
-    browser.wait_gone(&row(&theirs.id), WAIT).await?;
     browser.click(&tid("archived-filter")).await?;
+    browser.wait_for(&row(&mine), WAIT).await?;
+    browser.wait_gone(&row(&theirs.id), WAIT).await?;
+    browser.click(&format!("{} {}", row(&mine), tid("archive-toggle"))).await?;
+    browser.wait_gone(&row(&mine), WAIT).await?;
+    browser.click(&tid("archived-filter")).await?;
+    browser.wait_for(&row(&mine), WAIT).await?;
     browser.wait_for(&row(&theirs.id), WAIT).await?;
 
     // A prompt elsewhere moves the status here without a reload.

@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use oi_protocol::provider::{ClaimSandbox, CreateSandbox, ProviderSandboxStatus, SandboxInfo};
 use oi_protocol::ErrorCode;
 
-use crate::auth::NonceCache;
 use crate::config::Config;
 use crate::error::HttpError;
 use crate::images::ImageEntry;
 use crate::layout::SandboxPaths;
+use crate::nonce_log::NonceStore;
 use crate::sandbox::Process;
 use crate::token::{token_hash, TokenHash};
 
@@ -25,7 +25,8 @@ pub struct App {
     pub public_url: String,
     /// `PATH` for `git http-backend` and `cp`.
     pub host_path: String,
-    pub nonces: Mutex<NonceCache>,
+    /// The replay check's nonces, kept in `<root>/nonces.log` across restarts.
+    pub nonces: Mutex<NonceStore>,
     sandboxes: Mutex<HashMap<String, Arc<SandboxEntry>>>,
     images: Mutex<HashMap<String, Arc<ImageEntry>>>,
 }
@@ -205,11 +206,12 @@ pub struct ClaimUndo {
 impl App {
     /// The app with the images found on disk.
     pub fn new(config: Config, public_url: String, images: Vec<Arc<ImageEntry>>) -> Self {
+        let nonces = Mutex::new(NonceStore::open(&config.root, crate::auth::now_ms()));
         Self {
             config,
             public_url,
             host_path: std::env::var("PATH").unwrap_or_else(|_| crate::env::DEFAULT_PATH.to_string()),
-            nonces: Mutex::default(),
+            nonces,
             sandboxes: Mutex::default(),
             images: Mutex::new(images.into_iter().map(|i| (i.id.clone(), i)).collect()),
         }

@@ -1,5 +1,6 @@
 //! Signed requests: `Authorization: OI-HMAC-SHA256 …` checked with [`oi_protocol::signing`],
-//! plus the replay check the verifier leaves to its caller.
+//! plus the replay check the verifier leaves to its caller: [`NonceCache`] in memory, made
+//! durable across restarts by [`crate::nonce_log::NonceStore`] (`<root>/nonces.log`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,7 +40,12 @@ impl NonceCache {
 
     /// Forgets nonces whose timestamps are older than the window.
     pub fn prune(&mut self, now_ms: i64) {
-        self.seen.retain(|_, ts| now_ms - *ts <= MAX_SKEW_MS);
+        self.seen.retain(|_, ts| in_window(*ts, now_ms));
+    }
+
+    /// The remembered nonces with their requests' timestamps, in no order.
+    pub fn entries(&self) -> impl Iterator<Item = (i64, &str)> {
+        self.seen.iter().map(|(nonce, ts)| (*ts, nonce.as_str()))
     }
 
     pub fn len(&self) -> usize {
@@ -51,12 +57,18 @@ impl NonceCache {
     }
 }
 
+/// Whether a request stamped `ts` may still arrive at `now_ms` (so its nonce must be kept):
+/// it is not older than the window. Stamps from the future are kept until they are.
+pub fn in_window(ts: i64, now_ms: i64) -> bool {
+    now_ms - ts <= MAX_SKEW_MS
+}
+
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-/// Middleware: verifies the signature over method, path, raw query and body, rejects replays,
-/// and hands the handler the body it read.
+/// Middleware: verifies the signature over method, path, raw query and body, rejects replays
+/// (recording the nonce in the durable log first), and hands the handler the body it read.
 pub async fn require_signature(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
@@ -76,8 +88,13 @@ pub async fn require_signature(State(app): State<Arc<App>>, req: Request, next: 
         Ok(v) => v,
         Err(e) => return HttpError(e).into_response(),
     };
-    let fresh =
+    let recorded =
         app.nonces.lock().unwrap_or_else(|e| e.into_inner()).check_and_insert(&verified.nonce, verified.ts, now);
+    let fresh = match recorded {
+        Ok(fresh) => fresh,
+        // Fail closed: a nonce that could not be recorded could be replayed after a restart.
+        Err(e) => return HttpError::internal("the replay check cannot record the nonce", e).into_response(),
+    };
     if !fresh {
         return HttpError::new(ErrorCode::Unauthorized, "the nonce was already used (a replayed request)")
             .into_response();
@@ -112,5 +129,19 @@ mod tests {
         assert_eq!(c.len(), 1, "b left the window");
         c.prune(NOW + 2 * MAX_SKEW_MS + 1);
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn the_window_keeps_future_stamps_and_ends_after_five_minutes() {
+        assert!(in_window(NOW, NOW));
+        assert!(in_window(NOW + 10 * MAX_SKEW_MS, NOW));
+        assert!(in_window(NOW - MAX_SKEW_MS, NOW));
+        assert!(!in_window(NOW - MAX_SKEW_MS - 1, NOW));
+        let mut c = NonceCache::default();
+        c.check_and_insert("a", NOW, NOW);
+        c.check_and_insert("b", NOW + 1, NOW);
+        let mut entries: Vec<_> = c.entries().collect();
+        entries.sort();
+        assert_eq!(entries, vec![(NOW, "a"), (NOW + 1, "b")]);
     }
 }

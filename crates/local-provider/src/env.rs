@@ -98,6 +98,37 @@ pub fn build_session_id(image_id: &str) -> String {
     format!("image-{image_id}")
 }
 
+/// The host's TLS-trust and proxy settings, which a sandbox needs to reach package registries
+/// the way the host does (for example behind a TLS-inspecting proxy with its own CA). Nothing
+/// secret: certificate paths and proxy addresses. They are added only where the request's
+/// `env` does not set them.
+pub const HOST_PASSTHROUGH: &[&str] = &[
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "NODE_EXTRA_CA_CERTS",
+    "REQUESTS_CA_BUNDLE",
+    "PIP_CERT",
+    "CURL_CA_BUNDLE",
+    "GIT_SSL_CAINFO",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+];
+
+/// Adds the [`HOST_PASSTHROUGH`] settings that `host` has and `env` lacks.
+pub fn with_host_settings(env: &mut BTreeMap<String, String>, host: impl Fn(&str) -> Option<String>) {
+    for name in HOST_PASSTHROUGH {
+        if !env.contains_key(*name) {
+            if let Some(value) = host(name).filter(|v| !v.is_empty() && !v.contains('\0')) {
+                env.insert(name.to_string(), value);
+            }
+        }
+    }
+}
+
 /// A sandbox's environment (see [`contract_env`]).
 pub fn sandbox_env(
     req: &CreateSandbox,
@@ -254,6 +285,21 @@ mod tests {
             assert_eq!(e.code, ErrorCode::InvalidRequest);
             assert!(e.message.contains(name), "{} should name {name}", e.message);
         }
+    }
+
+    #[test]
+    fn host_trust_settings_pass_through_unless_the_request_sets_them() {
+        let mut env = BTreeMap::from([("SSL_CERT_FILE".to_string(), "/mine.pem".to_string())]);
+        let host = |name: &str| match name {
+            "SSL_CERT_FILE" => Some("/host.pem".to_string()),
+            "NODE_EXTRA_CA_CERTS" => Some("/host-ca.pem".to_string()),
+            "OI_PROVIDER_KEY" => Some("secret".to_string()),
+            _ => None,
+        };
+        with_host_settings(&mut env, host);
+        assert_eq!(env["SSL_CERT_FILE"], "/mine.pem");
+        assert_eq!(env["NODE_EXTRA_CA_CERTS"], "/host-ca.pem");
+        assert_eq!(env.len(), 2, "nothing else of the host: {env:?}");
     }
 
     #[test]

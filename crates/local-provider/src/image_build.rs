@@ -53,7 +53,8 @@ pub async fn start(app: &Arc<App>, req: BuildImage) -> HttpResult<ImageInfo> {
     let paths = ImagePaths::new(&config.root, &req.image_id);
     let repo_url = repo_url_for(&req.repo, &req.image_id, &app.public_url);
     let inside = paths.build.as_seen_inside(config.isolation == crate::isolation::Isolation::Bwrap);
-    let env = build_env(&req, &inside, &repo_url, &config.opencode_bin)?;
+    let mut env = build_env(&req, &inside, &repo_url, &config.opencode_bin)?;
+    crate::env::with_host_settings(&mut env, |name| std::env::var(name).ok());
 
     let entry = Arc::new(ImageEntry::building(&req, paths.clone(), local_repo, now_ms()));
     // Held until the build runs, so a delete that arrives meanwhile waits for it.

@@ -10,6 +10,7 @@
 //! <root>/images/<image id>/build/{workspace,state,supervisor.log}   while it builds
 //! <root>/images/<image id>/{workspace,state}      once ready (renamed from build/)
 //! <root>/images/<image id>/build/supervisor.log   the build log, kept until the image is deleted
+//! <root>/nonces.log                             signed requests' nonces within the replay window (0600)
 //! ```
 
 use std::path::{Path, PathBuf};

@@ -18,7 +18,8 @@
 //!
 //! Decisions are pure functions, each in its own module: [`isolation::bwrap_args`],
 //! [`env::sandbox_env`] and [`env::build_env`], [`repo::repo_url_for`], [`ids::is_safe_id`],
-//! [`cgi`] (the git endpoint's CGI), [`auth::NonceCache`], [`token`],
+//! [`cgi`] (the git endpoint's CGI), [`auth::NonceCache`] and [`nonce_log`] (replay protection
+//! that survives a restart), [`env::with_host_settings`], [`token`],
 //! [`images::build_outcome`] and [`claim::validate`]. I/O lives in [`sandbox`] (processes),
 //! [`procs`] (finding and signalling them), [`snapshot`], [`images`] (image records),
 //! [`image_build`], [`claim`], [`git_http`], [`lifecycle`], [`routes`] and [`server`].
@@ -37,6 +38,7 @@ pub mod images;
 pub mod isolation;
 pub mod layout;
 pub mod lifecycle;
+pub mod nonce_log;
 pub mod procs;
 pub mod repo;
 pub mod routes;

@@ -93,7 +93,8 @@ pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<Pa
     let paths = SandboxPaths::new(&config.root, &req.sandbox_id);
     let repo_url = repo_url_for(&req.repo, &req.sandbox_id, &app.public_url);
     let inside = paths.as_seen_inside(config.isolation == crate::isolation::Isolation::Bwrap);
-    let env = sandbox_env(&req, &inside, &repo_url, boot_mode, &config.opencode_bin)?;
+    let mut env = sandbox_env(&req, &inside, &repo_url, boot_mode, &config.opencode_bin)?;
+    crate::env::with_host_settings(&mut env, |name| std::env::var(name).ok());
 
     let entry = Arc::new(SandboxEntry::new(&req, now_ms(), paths.clone(), local_repo));
     // Held until the supervisor runs, so a terminate that arrives meanwhile waits for it.

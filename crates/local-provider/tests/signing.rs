@@ -115,6 +115,50 @@ async fn bad_signatures_are_rejected_with_the_reason() {
     assert_eq!((status, got["status"].as_str()), (200, Some("running")), "{got}");
 }
 
+#[tokio::test]
+async fn a_replay_is_refused_after_a_restart_on_the_same_root() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let marker = unique();
+    let mut p = Provider::start(&marker, Options::default());
+    let path = format!("/v1/sandboxes/sbx_gone{marker}");
+    // Accepted: past the signature check, the route answers (no such sandbox).
+    let header = sign("GET", &path, "", b"", now_ms());
+    let (status, body) = p.raw("GET", &path, Some(header.clone()), vec![]).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{body}");
+    let log = p.root.join("nonces.log");
+    assert_eq!(std::fs::metadata(&log).unwrap().permissions().mode() & 0o777, 0o600);
+
+    // Stopped and started again on the same root: the captured request is still a replay.
+    assert!(p.stop().is_some_and(|s| s.success()));
+    let dir = p.dir.clone();
+    drop(p);
+    let mut p = Provider::start_in(dir, &marker, Options::default());
+    let (status, err) = p.raw("GET", &path, Some(header), vec![]).await;
+    assert_unauthorized(status, &err, "replayed");
+    assert_unauthorized(status, &err, "already used");
+
+    // A fresh request is accepted.
+    let fresh = sign("GET", &path, "", b"", now_ms());
+    let (status, body) = p.raw("GET", &path, Some(fresh.clone()), vec![]).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{body}");
+
+    // Killed without a chance to clean up: the nonce was written before the request was served.
+    let mut child = p.child.take().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let dir = p.dir.clone();
+    drop(p);
+    let p = Provider::start_in(dir, &marker, Options::default());
+    let (status, err) = p.raw("GET", &path, Some(fresh), vec![]).await;
+    assert_unauthorized(status, &err, "replayed");
+    let (status, body) = p.call("GET", &path, None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{body}");
+    assert_eq!(std::fs::metadata(&log).unwrap().permissions().mode() & 0o777, 0o600);
+    let lines = std::fs::read_to_string(&log).unwrap().lines().count();
+    assert_eq!(lines, 3, "the three accepted requests' nonces");
+}
+
 #[test]
 fn the_binary_refuses_to_start_without_a_key() {
     let dir = temp_dir();

@@ -38,6 +38,11 @@ pub enum ErrorCode {
     Conflict,
     /// The request body is larger than the endpoint accepts.
     PayloadTooLarge,
+    /// Too many requests of this kind from this caller; retry later.
+    RateLimited,
+    /// The deployment's configuration refuses this request (for example local mode on a
+    /// public URL); the message names the setting.
+    Misconfigured,
     /// Something failed on our side.
     Internal,
 }
@@ -58,7 +63,8 @@ impl ErrorCode {
             | ErrorCode::PromptNotCancellable
             | ErrorCode::Conflict => 409,
             ErrorCode::PromptTooLong | ErrorCode::PayloadTooLarge => 413,
-            ErrorCode::QueueFull => 429,
+            ErrorCode::QueueFull | ErrorCode::RateLimited => 429,
+            ErrorCode::Misconfigured => 503,
             ErrorCode::Internal => 500,
         }
     }
@@ -82,6 +88,8 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::Conflict => "conflict",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Misconfigured => "misconfigured",
             ErrorCode::Internal => "internal",
         }
     }

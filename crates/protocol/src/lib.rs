@@ -25,4 +25,4 @@ pub mod transcript;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use events::{EventBody, SessionEvent};
-pub use session::{PromptStatus, QueuedPrompt, SandboxStatus, SessionState, SessionStatus, SessionSummary, User};
+pub use session::{PromptStatus, QueuedPrompt, Role, SandboxStatus, SessionState, SessionStatus, SessionSummary, User};

@@ -131,6 +131,33 @@ pub struct Me {
     /// True while the deployment runs in local mode (no sign-in): `PUT /api/me` may then
     /// choose a display name for this browser.
     pub local_mode: bool,
+    /// What the caller may do across the deployment.
+    #[serde(default)]
+    pub role: crate::session::Role,
+    /// How people sign in: `local` (no sign-in; the configured local admin, or a picked name)
+    /// or `github` (GitHub OAuth).
+    #[serde(default)]
+    pub auth: AuthMode,
+}
+
+/// `POST /api/sessions/:id/ws-token` → 201: a token for one client WebSocket to this session,
+/// `GET /api/sessions/:id/ws?token=…`. It works once, for five minutes, for this session only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WsTokenGrant {
+    pub token: String,
+    /// Unix milliseconds.
+    pub expires_at: i64,
+}
+
+/// How a deployment signs people in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// No sign-in: for one machine (`scripts/run`). Refused on a public URL.
+    #[default]
+    Local,
+    /// GitHub OAuth, with an allowlist.
+    Github,
 }
 
 /// `PUT /api/me` (local mode only): act as another local person in this browser.

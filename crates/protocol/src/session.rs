@@ -3,6 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
+/// What a signed-in person may do across the deployment (docs/security.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Manages global settings, global secrets, automations and integrations.
+    Admin,
+    /// Creates sessions, and views, joins and prompts the deployment's shared sessions.
+    #[default]
+    Member,
+}
+
 /// A person who can own a session, prompt it and be a commit author.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct User {

@@ -89,6 +89,10 @@ fn every_example_round_trips_and_every_type_has_one() {
                 round_trip::<Me>(&name, &json);
                 None
             }
+            "WsTokenGrant" => {
+                round_trip::<oi_protocol::rest::WsTokenGrant>(&name, &json);
+                None
+            }
             "ChooseLocalUser" => {
                 round_trip::<ChooseLocalUser>(&name, &json);
                 None
@@ -153,6 +157,7 @@ fn every_example_round_trips_and_every_type_has_one() {
         "BuildImageRequest",
         "ImageList",
         "PoolList",
+        "WsTokenGrant",
     ] {
         assert!(names.contains(rest), "docs/protocol.md has no {rest} example");
     }

@@ -24,6 +24,8 @@ fn error_codes_have_one_name_and_a_status() {
         ErrorCode::Forbidden,
         ErrorCode::Conflict,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::RateLimited,
+        ErrorCode::Misconfigured,
         ErrorCode::Internal,
     ];
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/protocol.md")).unwrap();

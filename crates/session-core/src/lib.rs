@@ -2,6 +2,7 @@
 //! sockets, D1) and asks these functions what to do.
 
 pub mod admission;
+pub mod auth;
 pub mod bridge_ack;
 pub mod compaction;
 pub mod frames;
@@ -9,4 +10,5 @@ pub mod images;
 pub mod lifecycle;
 pub mod paging;
 pub mod queue;
+pub mod rate_limit;
 pub mod validation;

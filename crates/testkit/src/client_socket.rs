@@ -3,6 +3,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use oi_protocol::client::{ClientMessage, ServerMessage};
+use oi_protocol::rest::WsTokenGrant;
 use oi_protocol::transcript::{Transcript, TranscriptBuilder};
 use oi_protocol::{SessionEvent, SessionState};
 use tokio::net::TcpStream;
@@ -24,6 +25,22 @@ pub struct ClientSocket {
     pub messages: Vec<ServerMessage>,
 }
 
+/// `POST /api/sessions/:id/ws-token` on the control plane behind `ws_base` (`ws://…`).
+pub async fn mint_ws_token(ws_base: &str, session_id: &str, cookie: Option<&str>) -> Result<WsTokenGrant> {
+    let http_base = ws_base.replacen("ws", "http", 1);
+    let mut request = reqwest::Client::new().post(format!("{http_base}/api/sessions/{session_id}/ws-token"));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.context("POST ws-token")?;
+    let status = response.status();
+    let body = response.text().await?;
+    if status.as_u16() != 201 {
+        bail!("POST /api/sessions/{session_id}/ws-token answered {status}: {body}");
+    }
+    Ok(serde_json::from_str(&body)?)
+}
+
 impl std::fmt::Debug for ClientSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientSocket").finish_non_exhaustive()
@@ -31,9 +48,17 @@ impl std::fmt::Debug for ClientSocket {
 }
 
 impl ClientSocket {
-    /// Connects to `/api/sessions/:id/ws` (without subscribing).
+    /// Connects to `/api/sessions/:id/ws` (without subscribing), with a token from
+    /// `POST /api/sessions/:id/ws-token`.
     pub async fn connect(ws_base: &str, session_id: &str) -> Result<Self> {
-        let url = format!("{ws_base}/api/sessions/{session_id}/ws");
+        Self::connect_as(ws_base, session_id, None).await
+    }
+
+    /// Like [`ClientSocket::connect`], minting the token with a `Cookie` header (a signed-in
+    /// person, or a local-mode name).
+    pub async fn connect_as(ws_base: &str, session_id: &str, cookie: Option<&str>) -> Result<Self> {
+        let token = mint_ws_token(ws_base, session_id, cookie).await?;
+        let url = format!("{ws_base}/api/sessions/{session_id}/ws?token={}", token.token);
         let (ws, _) = tokio_tungstenite::connect_async(url).await.context("connect client socket")?;
         Ok(Self { ws, transcript: TranscriptBuilder::new(), events: vec![], messages: vec![] })
     }

@@ -118,8 +118,12 @@ impl ControlPlane {
         loop {
             if let Some(port) = self.reported_port(log_start) {
                 self.port = port;
-                if self.api().health().await.is_ok() {
-                    return Ok(());
+                // The Worker answers: healthy, or refusing with its JSON error (a deployment
+                // that refuses its configuration is up, and tests check the refusal).
+                if let Ok(answer) = self.api().raw("GET", "/api/health", None).await {
+                    if answer.status == 200 || answer.error().is_ok() {
+                        return Ok(());
+                    }
                 }
             }
             if self.group.as_mut().is_some_and(ChildGroup::exited) {

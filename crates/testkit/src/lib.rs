@@ -16,7 +16,7 @@ mod tcp_proxy;
 
 pub use api::{Api, ApiResponse};
 pub use bridge_socket::BridgeSocket;
-pub use client_socket::ClientSocket;
+pub use client_socket::{mint_ws_token, ClientSocket};
 pub use control_plane::{repo_root, ControlPlane, ControlPlaneOptions};
 pub use git_fixture::BareRepo;
 pub use process::{free_port, ChildGroup};

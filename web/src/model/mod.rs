@@ -2,6 +2,7 @@
 //!
 //! The browser code (`crate::ui`) fetches and renders; everything it decides goes through here.
 
+pub mod auth;
 pub mod compose;
 pub mod connection;
 pub mod diff;

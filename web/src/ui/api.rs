@@ -5,15 +5,17 @@
 use gloo_net::http::{Request, RequestBuilder};
 use oi_protocol::rest::{
     ChooseLocalUser, CreateSessionRequest, Me, ModelList, PromptAccepted, PromptRequest, SessionList, StopAccepted,
+    WsTokenGrant,
 };
 use oi_protocol::{ApiError, SessionState, SessionSummary};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::model::errors;
 use crate::model::query::ListFilter;
+use crate::model::{auth, errors};
 
-async fn send<T: DeserializeOwned>(builder: RequestBuilder, body: Option<String>) -> Result<T, ApiError> {
+/// Sends the request; a 2xx answer's body, or the error of any other answer.
+async fn exchange(builder: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
     let request = match body {
         Some(body) => builder.header("content-type", "application/json").body(body),
         None => builder.build(),
@@ -23,10 +25,15 @@ async fn send<T: DeserializeOwned>(builder: RequestBuilder, body: Option<String>
     let status = response.status();
     let text = response.text().await.map_err(|e| errors::unreachable(&e.to_string()))?;
     if (200..300).contains(&status) {
-        serde_json::from_str(&text).map_err(|e| errors::unexpected(&e.to_string()))
+        Ok(text)
     } else {
         Err(errors::from_response(status, &text))
     }
+}
+
+async fn send<T: DeserializeOwned>(builder: RequestBuilder, body: Option<String>) -> Result<T, ApiError> {
+    let text = exchange(builder, body).await?;
+    serde_json::from_str(&text).map_err(|e| errors::unexpected(&e.to_string()))
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
@@ -40,6 +47,11 @@ async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: Option<&B>) -
 
 pub async fn me() -> Result<Me, ApiError> {
     get("/api/me").await
+}
+
+/// Ends the GitHub web session (204: the cookie is cleared).
+pub async fn logout() -> Result<(), ApiError> {
+    exchange(Request::post(auth::LOGOUT), None).await.map(drop)
 }
 
 pub async fn choose_name(name: &str) -> Result<Me, ApiError> {
@@ -66,6 +78,11 @@ pub async fn session(id: &str) -> Result<SessionState, ApiError> {
 
 pub async fn prompt(id: &str, req: &PromptRequest) -> Result<PromptAccepted, ApiError> {
     post(&format!("/api/sessions/{id}/prompts"), Some(req)).await
+}
+
+/// A single-use token for the session's WebSocket.
+pub async fn ws_token(id: &str) -> Result<WsTokenGrant, ApiError> {
+    post::<(), _>(&format!("/api/sessions/{id}/ws-token"), None).await
 }
 
 pub async fn stop(id: &str) -> Result<StopAccepted, ApiError> {

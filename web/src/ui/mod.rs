@@ -12,11 +12,11 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
-use components::feedback::ErrorBanner;
+use components::me::MeBar;
 use identity::{provide_identity, use_identity};
-use pages::{NewSessionPage, NotFound, SessionPage, SessionsPage, SettingsPage};
+use pages::{NewSessionPage, NotFound, SessionPage, SessionsPage, SettingsPage, SignInScreen};
 
-use crate::model::load::Load;
+use crate::model::auth::{self, Gate};
 
 /// Mounts the app in place of the loading note of `index.html`.
 pub fn start() {
@@ -30,6 +30,18 @@ pub fn start() {
 #[component]
 fn App() -> impl IntoView {
     provide_identity();
+    let identity = use_identity();
+    // Only a change of gate re-renders: a new name (Settings) keeps the app as it is.
+    let gate = Memo::new(move |_| identity.me.with(auth::gate));
+    move || match gate.get() {
+        Gate::Checking => view! { <p class="boot" role="status">"Loading Open Inspect…"</p> }.into_any(),
+        Gate::SignIn => view! { <SignInScreen/> }.into_any(),
+        Gate::App => view! { <SignedIn/> }.into_any(),
+    }
+}
+
+#[component]
+fn SignedIn() -> impl IntoView {
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
@@ -48,7 +60,6 @@ fn App() -> impl IntoView {
 
 #[component]
 fn TopBar() -> impl IntoView {
-    let identity = use_identity();
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">
@@ -60,19 +71,7 @@ fn TopBar() -> impl IntoView {
                 <A href="/new">"New session"</A>
                 <A href="/settings">"Settings"</A>
             </nav>
-            <div class="me" data-testid="me">
-                {move || match identity.me.get() {
-                    Load::Loading => view! { <span class="muted">"…"</span> }.into_any(),
-                    Load::Ready(me) => view! {
-                        <A href="/settings" attr:class="me-link" attr:title="Change who you are (Settings)">
-                            <span class="avatar" aria-hidden="true">{crate::model::format::initials(&me.user.name)}</span>
-                            <span class="sr-only">"Signed in as "</span>
-                            <span data-testid="me-name">{me.user.name}</span>
-                        </A>
-                    }.into_any(),
-                    Load::Failed(error) => view! { <ErrorBanner error/> }.into_any(),
-                }}
-            </div>
+            <MeBar/>
         </header>
     }
 }
@@ -80,4 +79,10 @@ fn TopBar() -> impl IntoView {
 /// Sets the document title: "<page> · Open Inspect".
 pub(crate) fn set_title(page: &str) {
     document().set_title(&format!("{page} · Open Inspect"));
+}
+
+/// The page's path and query (`/sessions/ses_1?x=y`), to come back to after signing in.
+pub(crate) fn current_path() -> String {
+    let location = window().location();
+    format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default())
 }

@@ -1,4 +1,5 @@
-//! The session socket: opens `ws://…/api/sessions/:id/ws`, subscribes from the last event seen,
+//! The session socket: mints a single-use token (`POST …/ws-token`), opens
+//! `ws://…/api/sessions/:id/ws?token=…`, subscribes from the last event seen,
 //! and reconnects with backoff when the connection drops, so the catch-up brings exactly what
 //! was missed.
 
@@ -7,6 +8,7 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use leptos::prelude::{set_timeout, set_timeout_with_handle, TimeoutHandle};
+use leptos::task::spawn_local;
 use oi_protocol::client::{ClientMessage, ServerMessage};
 use wasm_bindgen::prelude::*;
 use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
@@ -33,6 +35,7 @@ struct Listeners {
 }
 
 struct Inner {
+    session_id: String,
     url: String,
     handlers: Handlers,
     ws: RefCell<Option<(WebSocket, Listeners)>>,
@@ -47,6 +50,7 @@ impl SessionSocket {
         let url =
             socket_url(&location.protocol().unwrap_or_default(), &location.host().unwrap_or_default(), session_id);
         let inner = Rc::new(Inner {
+            session_id: session_id.to_string(),
             url,
             handlers,
             ws: RefCell::new(None),
@@ -86,9 +90,23 @@ impl Drop for SessionSocket {
     }
 }
 
+/// Mints a token, then opens the socket with it; a failure retries with backoff.
 fn open(inner: &Rc<Inner>) {
     drop_socket(inner);
-    let ws = match WebSocket::new(&inner.url) {
+    let weak = Rc::downgrade(inner);
+    let session_id = inner.session_id.clone();
+    spawn_local(async move {
+        let grant = crate::ui::api::ws_token(&session_id).await;
+        with(&weak, |inner| match grant {
+            Ok(grant) => open_socket(inner, &format!("{}?token={}", inner.url, grant.token)),
+            Err(_) => retry_later(inner),
+        });
+    });
+}
+
+fn open_socket(inner: &Rc<Inner>, url: &str) {
+    drop_socket(inner);
+    let ws = match WebSocket::new(url) {
         Ok(ws) => ws,
         Err(_) => return retry_later(inner),
     };

@@ -1,7 +1,9 @@
 //! Loading, empty and error states, the same on every page.
 
 use leptos::prelude::*;
-use oi_protocol::ApiError;
+use oi_protocol::{ApiError, ErrorCode};
+
+use crate::model::auth;
 
 /// An API error, shown as its message (never a blank page).
 #[component]
@@ -9,6 +11,11 @@ pub fn ErrorBanner(error: ApiError, #[prop(optional, into)] retry: Option<Callba
     view! {
         <div class="alert alert-error" role="alert" data-testid="error" data-code=error.code.as_str()>
             <span class="alert-text">{error.message}</span>
+            {(error.code == ErrorCode::Unauthorized).then(|| view! {
+                <a class="btn btn-small" href=auth::sign_in_href(&crate::ui::current_path()) data-testid="sign-in-again">
+                    "Sign in again"
+                </a>
+            })}
             {retry.map(|retry| view! {
                 <button type="button" class="btn btn-small" on:click=move |_| retry.run(())>"Try again"</button>
             })}

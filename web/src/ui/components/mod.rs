@@ -3,6 +3,7 @@
 pub mod commit;
 pub mod diff;
 pub mod feedback;
+pub mod me;
 pub mod participants;
 pub mod prompt_box;
 pub mod queue;

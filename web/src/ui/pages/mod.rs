@@ -7,9 +7,11 @@ mod session_composer;
 mod session_side;
 mod sessions;
 mod settings;
+mod sign_in;
 
 pub use new_session::NewSessionPage;
 pub use not_found::NotFound;
 pub use session::SessionPage;
 pub use sessions::SessionsPage;
 pub use settings::SettingsPage;
+pub use sign_in::SignInScreen;

@@ -90,7 +90,7 @@ fn Profile() -> impl IntoView {
                     </form>
                 }.into_any(),
                 Load::Ready(me) => view! {
-                    <p>"Signed in as "<strong>{me.user.name}</strong>" <"{me.user.email}">"</p>
+                    <p data-testid="signed-in-as">"Signed in with GitHub as "<strong>{me.user.name}</strong>" <"{me.user.email}">"</p>
                 }.into_any(),
             }}
         </section>

@@ -1,0 +1,19 @@
+//! Identity and access decisions. The Worker does the I/O (GitHub OAuth, cookies, D1, the clock)
+//! and asks these functions what to allow; nothing here reads the clock or the network.
+//!
+//! - [`access`]: one [`access::authorize`] for every action on the deployment or a session.
+//! - [`allowlist`]: who may sign in (GitHub logins, organisations, verified email domains) and
+//!   the role a new user starts with.
+//! - [`web_session`]: the signed web session (an HS256 JWT with key rotation), checked against a
+//!   time the caller passes in.
+//! - [`tokens`]: short-lived per-user, per-session WebSocket tokens, stored only as a hash.
+//! - [`origin`]: CSRF (same-origin) checks, CORS, and the guard that keeps local mode off public
+//!   URLs.
+
+pub mod access;
+pub mod allowlist;
+pub mod origin;
+pub mod tokens;
+pub mod web_session;
+
+pub use access::{authorize, Action, Actor, Denied, Role, SessionFacts, Target};
