@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::opencode::client::OpencodeClient;
 use crate::opencode::config::OpencodeDirs;
+use crate::opencode::warmup::{self, WarmupModel};
 use crate::opencode::{ids, process};
 
 /// Why OpenCode exited.
@@ -32,6 +33,8 @@ pub struct Agent {
     exits: mpsc::UnboundedReceiver<(u64, Exit)>,
     frames: mpsc::UnboundedSender<serde_json::Value>,
     events_task: Option<tokio::task::JoinHandle<()>>,
+    /// The stub model OpenCode's warm-up prompt goes to; none when it could not start.
+    warmup: Option<WarmupModel>,
 }
 
 impl Agent {
@@ -47,6 +50,13 @@ impl Agent {
             exits,
             frames,
             events_task: None,
+            warmup: match warmup::start().await {
+                Ok(model) => Some(model),
+                Err(e) => {
+                    tracing::warn!("the warm-up model did not start ({e:#}); the first prompt will be slower");
+                    None
+                }
+            },
         };
         agent.launch(config).await?;
         Ok(agent)
@@ -57,8 +67,12 @@ impl Agent {
         let dirs = OpencodeDirs::under(&config.state_dir);
         let password = ids::random_hex(16);
         let log = config.state_dir.join("opencode.log");
+        let agent_config = match &self.warmup {
+            Some(model) => warmup::with_warmup_provider(&config.agent, &model.base_url),
+            None => config.agent.clone(),
+        };
         let mut proc =
-            process::start(&config.opencode_bin, &config.workspace, &config.agent, &dirs, &password, &log).await?;
+            process::start(&config.opencode_bin, &config.workspace, &agent_config, &dirs, &password, &log).await?;
         self.pid = proc.child.id();
         let (generation, exits) = (self.generation, self.exits_tx.clone());
         let mut child = proc.child;
@@ -70,6 +84,18 @@ impl Agent {
         self.version = self.client.health().await.context("OpenCode health")?;
         self.session_id = self.session(config).await?;
         self.client.warm().await;
+        if self.warmup.is_some() {
+            // In the background: a prompt already waiting runs alongside it (and shares the
+            // start-up work it triggers) rather than after it.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                match client.warm_prompt().await {
+                    Ok(()) => tracing::info!("OpenCode warmed up with a throwaway prompt in {:?}", started.elapsed()),
+                    Err(e) => tracing::warn!("OpenCode's warm-up prompt failed: {e:#}"),
+                }
+            });
+        }
         if let Some(old) = self.events_task.take() {
             old.abort();
         }

@@ -109,9 +109,7 @@ async fn wait_pool_ready(stack: &Stack) -> anyhow::Result<()> {
         let pools: PoolList = stack.cp.api().raw("GET", "/api/pools", None).await?.json()?;
         let warming = pools.pools.first().map(|p| p.warming).unwrap_or(0);
         let booted = std::fs::read_dir(&sandboxes)
-            .map(|dirs| {
-                dirs.flatten().any(|d| d.path().join("state/opencode-session-id").exists() && !claimed(&d.path()))
-            })
+            .map(|dirs| dirs.flatten().any(|d| waiting_for_claim(&d.path()) && !claimed(&d.path())))
             .unwrap_or(false);
         if warming > 0 && booted {
             return Ok(());
@@ -119,6 +117,12 @@ async fn wait_pool_ready(stack: &Stack) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     anyhow::bail!("the warm pool did not fill")
+}
+
+/// The supervisor logs both once OpenCode is up, warmed and waiting.
+fn waiting_for_claim(dir: &std::path::Path) -> bool {
+    let log = std::fs::read_to_string(dir.join("supervisor.log")).unwrap_or_default();
+    log.contains("waiting for a claim") && log.contains("warmed up")
 }
 
 fn claimed(dir: &std::path::Path) -> bool {
@@ -170,6 +174,13 @@ pub async fn run() -> anyhow::Result<()> {
         let started = Instant::now();
         client.send(&ClientMessage::Typing).await?;
         client.wait_event(|e| is_ready(&e.body)).await?;
+        // The person is still typing: the prompt goes once OpenCode has warmed up too.
+        let sandbox = stack.cp.api().session(&id).await?.sandbox.sandbox_id.context("no sandbox")?;
+        let dir = stack.provider_root.path().join("sandboxes").join(sandbox);
+        while !std::fs::read_to_string(dir.join("supervisor.log")).unwrap_or_default().contains("warmed up") {
+            anyhow::ensure!(started.elapsed() < Duration::from_secs(60), "the sandbox did not warm up");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         typing.ready.push(started.elapsed());
         let (_, delta) = prompt(&stack, &mut client, &id).await?;
         typing.first_delta.push(delta);
@@ -237,8 +248,8 @@ pub async fn run() -> anyhow::Result<()> {
         ("cold spawn (prompt → ready)", &mut cold),
         ("repo image (prompt → ready)", &mut image),
         ("snapshot restore (prompt → ready)", &mut restore),
-        ("warm-pool claim (create → ready)", &mut pool),
-        ("`typing`, then prompt (typing → ready)", &mut typing),
+        ("warm-pool claim (create → ready; pool already warm)", &mut pool),
+        ("`typing`, then prompt (typing → ready and warmed up)", &mut typing),
     ] {
         println!(
             "| {name} | {} | {} | {} | {} |",

@@ -20,11 +20,18 @@ async fn a_killed_opencode_is_restarted_and_reported() -> anyhow::Result<()> {
     assert_eq!(wait_finished(&stack, &mut client, &first).await?.outcome, PromptOutcome::Completed);
 
     let sandbox = sandbox_id(&client).unwrap();
-    let opencode: Vec<u32> = processes_of(&sandbox)
+    let servers: Vec<u32> = processes_of(&sandbox)
         .into_iter()
         .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.contains("serve")))
         .collect();
-    assert_eq!(opencode.len(), 1, "one OpenCode server in the sandbox: {opencode:?}");
+    // The server itself, not the workers it forks (their parent is a server process).
+    let parent = |pid: &u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    let opencode: Vec<u32> =
+        servers.iter().copied().filter(|pid| parent(pid).is_none_or(|p| !servers.contains(&p))).collect();
+    assert_eq!(opencode.len(), 1, "one OpenCode server in the sandbox: {servers:?}");
     std::process::Command::new("kill").args(["-9", &opencode[0].to_string()]).status()?;
 
     let exited = wait_for(&mut client, Duration::from_secs(60), |e| {

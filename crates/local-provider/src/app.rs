@@ -14,6 +14,7 @@ use crate::images::ImageEntry;
 use crate::layout::SandboxPaths;
 use crate::nonce_log::NonceStore;
 use crate::sandbox::Process;
+use crate::snapshot::SnapshotUse;
 use crate::token::{token_hash, TokenHash};
 
 /// Settings resolved at startup plus the live state.
@@ -27,6 +28,8 @@ pub struct App {
     pub host_path: String,
     /// The replay check's nonces, kept in `<root>/nonces.log` across restarts.
     pub nonces: Mutex<NonceStore>,
+    /// Snapshot directories being copied from or into, which garbage collection leaves alone.
+    pub snapshots_in_use: SnapshotUse,
     sandboxes: Mutex<HashMap<String, Arc<SandboxEntry>>>,
     images: Mutex<HashMap<String, Arc<ImageEntry>>>,
 }
@@ -212,6 +215,7 @@ impl App {
             public_url,
             host_path: std::env::var("PATH").unwrap_or_else(|_| crate::env::DEFAULT_PATH.to_string()),
             nonces,
+            snapshots_in_use: SnapshotUse::default(),
             sandboxes: Mutex::default(),
             images: Mutex::new(images.into_iter().map(|i| (i.id.clone(), i)).collect()),
         }

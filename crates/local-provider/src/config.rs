@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::isolation::Isolation;
 use crate::sandbox::DEFAULT_GRACE;
+use crate::snapshot_gc::GcSettings;
 
 /// Everything [`crate::serve`] needs.
 #[derive(Clone)]
@@ -30,11 +31,13 @@ pub struct Config {
     pub bwrap_bin: PathBuf,
     /// How long terminate waits between SIGTERM and SIGKILL.
     pub terminate_grace: Duration,
+    /// Snapshot garbage collection: maximum age, how many per session, how often.
+    pub snapshot_gc: GcSettings,
 }
 
 impl Config {
-    /// A configuration with the defaults: `127.0.0.1:8788`, bubblewrap, a 5 s grace, and this
-    /// crate's version as the runtime version.
+    /// A configuration with the defaults: `127.0.0.1:8788`, bubblewrap, a 5 s grace, this
+    /// crate's version as the runtime version, and snapshots kept 7 days, 5 per session.
     pub fn new(
         root: impl Into<PathBuf>,
         agent_bin: impl Into<PathBuf>,
@@ -52,6 +55,7 @@ impl Config {
             isolation: Isolation::Bwrap,
             bwrap_bin: "bwrap".into(),
             terminate_grace: DEFAULT_GRACE,
+            snapshot_gc: GcSettings::default(),
         }
     }
 }
@@ -69,6 +73,7 @@ impl std::fmt::Debug for Config {
             .field("isolation", &self.isolation)
             .field("bwrap_bin", &self.bwrap_bin)
             .field("terminate_grace", &self.terminate_grace)
+            .field("snapshot_gc", &self.snapshot_gc)
             .finish()
     }
 }
@@ -85,5 +90,6 @@ mod tests {
         assert!(shown.contains("redacted"));
         assert_eq!(c.isolation, Isolation::Bwrap);
         assert_eq!(c.terminate_grace, DEFAULT_GRACE);
+        assert_eq!(c.snapshot_gc, GcSettings::default());
     }
 }

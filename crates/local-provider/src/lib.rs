@@ -20,8 +20,9 @@
 //! [`env::sandbox_env`] and [`env::build_env`], [`repo::repo_url_for`], [`ids::is_safe_id`],
 //! [`cgi`] (the git endpoint's CGI), [`auth::NonceCache`] and [`nonce_log`] (replay protection
 //! that survives a restart), [`env::with_host_settings`], [`token`],
-//! [`images::build_outcome`] and [`claim::validate`]. I/O lives in [`sandbox`] (processes),
-//! [`procs`] (finding and signalling them), [`snapshot`], [`images`] (image records),
+//! [`images::build_outcome`], [`claim::validate`] and [`snapshot_gc::decide`] (which snapshots
+//! to delete). I/O lives in [`sandbox`] (processes), [`procs`] (finding and signalling them),
+//! [`snapshot`] (taking, restoring and garbage-collecting snapshots), [`images`] (image records),
 //! [`image_build`], [`claim`], [`git_http`], [`lifecycle`], [`routes`] and [`server`].
 
 pub mod app;
@@ -45,6 +46,7 @@ pub mod routes;
 pub mod sandbox;
 pub mod server;
 pub mod snapshot;
+pub mod snapshot_gc;
 pub mod token;
 
 pub use config::Config;

@@ -121,8 +121,12 @@ pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<Pa
 /// Starts a new sandbox from a snapshot.
 pub async fn restore(app: &Arc<App>, req: RestoreSandbox) -> HttpResult<SandboxInfo> {
     check_id("snapshot_id", &req.snapshot_id)?;
-    let dir = snapshot::find(&app.config.root, &req.snapshot_id)
-        .ok_or_else(|| HttpError::new(ErrorCode::NotFound, format!("snapshot {} does not exist", req.snapshot_id)))?;
+    // Held until the copy is made, so garbage collection does not delete the snapshot under it.
+    let _reading = app.snapshots_in_use.hold(&req.snapshot_id);
+    let dir = snapshot::find(&app.config.root, &req.snapshot_id).ok_or_else(|| {
+        let message = format!("snapshot {} does not exist (never taken, or garbage-collected)", req.snapshot_id);
+        HttpError::new(ErrorCode::NotFound, message)
+    })?;
     create(app, req.sandbox, Some(dir)).await
 }
 
@@ -169,6 +173,8 @@ pub async fn take_snapshot(app: &App, entry: &SandboxEntry) -> HttpResult<Snapsh
         runtime_generation: oi_protocol::provider::RUNTIME_GENERATION,
         size_bytes: None,
     };
+    // Garbage collection leaves the copy alone while it is made.
+    let _writing = app.snapshots_in_use.hold(&snapshot::tmp_name(&info.snapshot_id));
     let info = snapshot::take(&app.config.root, &entry.paths, info, &app.host_path)
         .await
         .map_err(|e| HttpError::internal("cannot snapshot the sandbox", e))?;

@@ -4,8 +4,10 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
+use oi_local_provider::snapshot_gc::GcSettings;
 use oi_local_provider::{serve, Config, Isolation};
 use tracing_subscriber::EnvFilter;
 
@@ -39,16 +41,33 @@ struct Args {
     /// How sandboxes are isolated. `none` is UNSAFE (no isolation at all) and for debugging only.
     #[arg(long, value_enum, default_value = "bwrap")]
     isolation: Isolation,
+    /// Snapshots older than this many hours are deleted.
+    #[arg(long, default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..))]
+    snapshot_max_age_hours: u64,
+    /// How many snapshots of each session are kept (the newest); older ones are deleted.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    snapshots_per_session: u64,
+    /// How often, in seconds, snapshot garbage collection runs (it also runs at start).
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    snapshot_gc_interval_secs: u64,
 }
 
-async fn wait_for_signal() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
+/// Listens for SIGTERM from before the provider starts, so a SIGTERM sent as soon as it
+/// announces its address shuts it down cleanly instead of killing it.
+fn listen_for_sigterm() -> Option<tokio::signal::unix::Signal> {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => Some(s),
         Err(e) => {
             tracing::error!("cannot listen for SIGTERM: {e}");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+            None
         }
+    }
+}
+
+async fn wait_for_signal(term: Option<tokio::signal::unix::Signal>) {
+    let Some(mut term) = term else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
     };
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
@@ -63,6 +82,7 @@ async fn main() -> ExitCode {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     let args = Args::parse();
+    let term = listen_for_sigterm();
     let key = std::env::var(&args.key_env).unwrap_or_default();
     if key.is_empty() {
         eprintln!("oi-local-provider: the environment variable {} (the provider key) is empty or unset", args.key_env);
@@ -73,6 +93,11 @@ async fn main() -> ExitCode {
     config.public_url = args.public_url;
     config.runtime_version = args.runtime_version;
     config.isolation = args.isolation;
+    config.snapshot_gc = GcSettings {
+        max_age: Duration::from_secs(args.snapshot_max_age_hours.saturating_mul(3600)),
+        per_session: usize::try_from(args.snapshots_per_session).unwrap_or(usize::MAX),
+        interval: Duration::from_secs(args.snapshot_gc_interval_secs),
+    };
 
     let provider = match serve(config).await {
         Ok(p) => p,
@@ -83,7 +108,7 @@ async fn main() -> ExitCode {
     };
     println!("local provider listening on {}", provider.url());
     let _ = std::io::stdout().flush();
-    wait_for_signal().await;
+    wait_for_signal(term).await;
     provider.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -40,6 +40,8 @@ pub struct Provider {
     app: Arc<App>,
     stop: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
+    /// Snapshot garbage collection, every `snapshot_gc.interval`.
+    gc: JoinHandle<()>,
 }
 
 impl Provider {
@@ -64,6 +66,7 @@ impl Provider {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.gc.abort();
         if tokio::time::timeout(Duration::from_secs(10), &mut self.server).await.is_err() {
             self.server.abort();
         }
@@ -137,6 +140,7 @@ fn resolve(mut config: Config) -> Result<Config, StartError> {
     if config.key.is_empty() {
         return fail("the provider key is empty; set it in the environment variable named by --key-env");
     }
+    config.snapshot_gc.check().map_err(StartError)?;
     std::fs::create_dir_all(&config.root)
         .or_else(|e| fail(format!("cannot create --root {}: {e}", config.root.display())))?;
     config.root = config.root.canonicalize().or_else(|e| fail(format!("--root {}: {e}", config.root.display())))?;
@@ -206,8 +210,26 @@ pub async fn serve(config: Config) -> Result<Provider, StartError> {
             })
             .await
     });
+    let gc = tokio::spawn(collect_snapshots(app.clone()));
     tracing::info!(%addr, root = %app.config.root.display(), isolation = ?app.config.isolation, "local provider started");
-    Ok(Provider { addr, app, stop: Some(stop), server })
+    Ok(Provider { addr, app, stop: Some(stop), server, gc })
+}
+
+/// Collects snapshot garbage now and then every `snapshot_gc.interval`, until aborted.
+async fn collect_snapshots(app: Arc<App>) {
+    let settings = app.config.snapshot_gc;
+    let mut tick = tokio::time::interval(settings.interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let app = app.clone();
+        let run = move || {
+            crate::snapshot::collect_garbage(&app.config.root, &app.snapshots_in_use, &settings, crate::auth::now_ms())
+        };
+        if let Err(e) = tokio::task::spawn_blocking(run).await {
+            tracing::error!("snapshot gc failed: {e}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -54,6 +54,21 @@ impl OpencodeClient {
         }
     }
 
+    /// Does OpenCode's first-prompt work ahead of time: one prompt, in a throwaway session, to
+    /// the warm-up model (`warmup.rs`), then the session is deleted. Best effort: a failure
+    /// only costs the first real prompt that time.
+    pub async fn warm_prompt(&self) -> Result<()> {
+        use crate::opencode::warmup::{MODEL_ID, PROVIDER_ID};
+        let session = self.create_session("warm-up").await?;
+        let body = json!({
+            "parts": [{"type": "text", "text": "Reply with ok."}],
+            "model": {"providerID": PROVIDER_ID, "modelID": MODEL_ID},
+        });
+        let sent = self.json(self.req(reqwest::Method::POST, &format!("/session/{session}/message")).json(&body)).await;
+        let _ = self.json(self.req(reqwest::Method::DELETE, &format!("/session/{session}"))).await;
+        sent.map(|_| ())
+    }
+
     /// Creates a session (with a title, so OpenCode makes no extra title call).
     pub async fn create_session(&self, title: &str) -> Result<String> {
         let v = self.json(self.req(reqwest::Method::POST, "/session").json(&json!({"title": title}))).await?;

@@ -4,3 +4,4 @@ pub mod client;
 pub mod config;
 pub mod ids;
 pub mod process;
+pub mod warmup;

@@ -161,11 +161,12 @@ pub struct Options {
     pub isolation: &'static str,
     pub runtime_version: Option<&'static str>,
     pub extra_env: Vec<(String, String)>,
+    pub extra_args: Vec<&'static str>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { isolation: "bwrap", runtime_version: None, extra_env: vec![] }
+        Self { isolation: "bwrap", runtime_version: None, extra_env: vec![], extra_args: vec![] }
     }
 }
 
@@ -181,7 +182,8 @@ pub fn command(dir: &Path, agent: &Path, opts: &Options) -> Command {
         .arg("--agent-bin")
         .arg(agent)
         .arg("--opencode-bin")
-        .arg(dir.join("opencode"));
+        .arg(dir.join("opencode"))
+        .args(&opts.extra_args);
     if let Some(v) = opts.runtime_version {
         cmd.args(["--runtime-version", v]);
     }
