@@ -22,6 +22,8 @@ struct Row {
     title: Option<String>,
     status: String,
     archived: i64,
+    #[serde(default)]
+    private: i64,
     created_by: String,
     created_at: i64,
     updated_at: i64,
@@ -40,6 +42,7 @@ impl Row {
             model: self.model,
             title: self.title,
             archived: self.archived != 0,
+            private: self.private != 0,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -68,8 +71,8 @@ pub async fn insert(env: &Env, s: &SessionSummary) -> Result<()> {
     let insert = db
         .prepare(
             "INSERT INTO sessions (id, repo, branch, model, title, status, archived, created_by_id,
-                                   created_by, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                   created_by, created_at, updated_at, private)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
         .bind(&[
             s.id.as_str().into(),
@@ -83,6 +86,7 @@ pub async fn insert(env: &Env, s: &SessionSummary) -> Result<()> {
             user.as_str().into(),
             (s.created_at as f64).into(),
             (s.updated_at as f64).into(),
+            (s.private as i32).into(),
         ])?;
     db.batch(vec![upsert_user, insert]).await?;
     Ok(())
@@ -130,12 +134,14 @@ pub struct ListFilter {
     pub created_by: Option<String>,
     /// Only sessions whose title or repo contains this (case-insensitive).
     pub search: Option<String>,
+    /// A member's id: private sessions of others are left out (admins see everything).
+    pub viewer: Option<String>,
 }
 
 /// One page, newest activity first, and the cursor of the next page.
 pub async fn list(env: &Env, f: &ListFilter) -> Result<(Vec<SessionSummary>, Option<SessionCursor>)> {
     let mut sql = String::from(
-        "SELECT id, repo, branch, model, title, status, archived, created_by, created_at, updated_at
+        "SELECT id, repo, branch, model, title, status, archived, private, created_by, created_at, updated_at
          FROM sessions WHERE archived = ?1",
     );
     let mut args: Vec<JsValue> = vec![(f.archived as i32).into()];
@@ -146,6 +152,10 @@ pub async fn list(env: &Env, f: &ListFilter) -> Result<(Vec<SessionSummary>, Opt
     if let Some(id) = &f.created_by {
         args.push(id.as_str().into());
         sql.push_str(&format!(" AND created_by_id = ?{}", args.len()));
+    }
+    if let Some(viewer) = &f.viewer {
+        args.push(viewer.as_str().into());
+        sql.push_str(&format!(" AND (private = 0 OR created_by_id = ?{})", args.len()));
     }
     if let Some(q) = &f.search {
         // LIKE with the wildcards in the text escaped.

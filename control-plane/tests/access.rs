@@ -163,3 +163,41 @@ async fn websocket_tokens_open_one_socket_to_one_session() -> anyhow::Result<()>
     assert!(tokio_tungstenite::connect_async(ws(&one.id, &grant.token)).await.is_err(), "used up");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_private_session_is_hidden_from_other_members_but_not_from_admins() -> anyhow::Result<()> {
+    let stack = GithubStack::start(&[]).await?;
+    let mut ada = stack.sign_in("ada").await?; // admin
+    let mut grace = stack.sign_in("grace").await?;
+    let mut linus = stack.sign_in("linus").await?;
+    let own = stack.cp.base_url();
+    let private: SessionSummary = grace
+        .send("POST", "/api/sessions", Some(r#"{"repo":"acme/secret","private":true}"#), Some(&own))
+        .await
+        .json()
+        .await?;
+    assert!(private.private);
+    let shared: SessionSummary =
+        grace.send("POST", "/api/sessions", Some(r#"{"repo":"acme/open"}"#), Some(&own)).await.json().await?;
+    assert!(!shared.private, "shared unless asked (SESSIONS_PRIVATE_BY_DEFAULT is off)");
+
+    // Another member neither lists nor opens it, nor gets a socket token for it.
+    let listed: SessionList = linus.send("GET", "/api/sessions", None, None).await.json().await?;
+    assert_eq!(listed.sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), vec![shared.id.as_str()]);
+    let path = format!("/api/sessions/{}", private.id);
+    for (method, route) in [("GET", path.clone()), ("POST", format!("{path}/ws-token"))] {
+        let (status, error) = error_of(linus.send(method, &route, None, Some(&own)).await).await;
+        assert_eq!((status, error.error.code), (403, ErrorCode::Forbidden), "{method} {route}");
+    }
+    let prompt = r#"{"text":"peek","client_request_id":"c1"}"#;
+    assert_eq!(linus.send("POST", &format!("{path}/prompts"), Some(prompt), Some(&own)).await.status(), 403);
+
+    // Its owner and an admin do.
+    assert_eq!(grace.send("GET", &path, None, None).await.status(), 200);
+    assert_eq!(ada.send("GET", &path, None, None).await.status(), 200);
+    let all: SessionList = ada.send("GET", "/api/sessions", None, None).await.json().await?;
+    assert_eq!(all.sessions.len(), 2);
+    let state: oi_protocol::SessionState = grace.send("GET", &path, None, None).await.json().await?;
+    assert!(state.queue.is_empty(), "the refused prompt was not queued");
+    Ok(())
+}

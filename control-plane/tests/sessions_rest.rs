@@ -20,6 +20,7 @@ async fn create_get_and_list_with_filters_and_pages() -> anyhow::Result<()> {
             branch: Some("develop".into()),
             model: Some("anthropic/claude-sonnet-4-6".into()),
             title: Some("Fix the login bug".into()),
+            private: None,
         })
         .await?;
     assert_eq!((full.branch.as_str(), full.model.as_str()), ("develop", "anthropic/claude-sonnet-4-6"));

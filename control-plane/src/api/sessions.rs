@@ -19,6 +19,8 @@ pub const SESSIONS_BINDING: &str = "SESSIONS";
 pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outcome<Response> {
     let user = current_user(&req, env)?;
     let body: CreateSessionRequest = read_json(&mut req).await?;
+    let private =
+        body.private.unwrap_or_else(|| config::var(env, "SESSIONS_PRIVATE_BY_DEFAULT").as_deref() == Some("true"));
     let new = validate_new_session(&body, &config::default_model(env))?;
     let now = ids::now_ms();
     let summary = SessionSummary {
@@ -29,6 +31,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outco
         title: new.title,
         status: SessionStatus::Created,
         archived: false,
+        private,
         created_by: user,
         created_at: now,
         updated_at: now,
@@ -71,7 +74,8 @@ pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outco
 }
 
 pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
-    let user = current_user(&req, env)?;
+    let caller = current_caller(&req, env)?;
+    let user = &caller.user;
     let url = req.url()?;
     let status = match query_param(&url, "status") {
         None => None,
@@ -122,6 +126,7 @@ pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
         limit: page_size(limit, DEFAULT_SESSIONS_PAGE, MAX_SESSIONS_PAGE),
         created_by: mine.then(|| user.id.clone()),
         search,
+        viewer: (caller.role != oi_protocol::Role::Admin).then(|| user.id.clone()),
     };
     let (sessions, next) = index_store::list(env, &filter).await?;
     json_response(200, &SessionList { sessions, next_cursor: next.map(|c| c.encode()) })

@@ -94,7 +94,8 @@ impl SessionObject {
         let meta = self.meta()?;
         let action = session_action(route, method);
         let actor = Actor { user_id: &user.id, role };
-        let facts = SessionFacts { owner_id: &meta.summary.created_by.id, private: false, participant_ids: &[] };
+        let facts =
+            SessionFacts { owner_id: &meta.summary.created_by.id, private: meta.summary.private, participant_ids: &[] };
         authorize(&actor, action, &Target::Session(facts))
             .map_err(|denied| ApiError::new(ErrorCode::Forbidden, denied.message).into())
     }

@@ -1,6 +1,9 @@
 //! The session Durable Object's SQLite schema. Everything that matters lives here, so the
 //! session survives eviction, hibernation and restarts.
 
+/// Columns added to existing tables later; each is tried once per start and may already exist.
+pub const ADDED_COLUMNS: &[&str] = &["ALTER TABLE meta ADD COLUMN private INTEGER NOT NULL DEFAULT 0"];
+
 pub const SCHEMA: &[&str] = &[
     // One row: the session and its sandbox.
     "CREATE TABLE IF NOT EXISTS meta (

@@ -48,6 +48,8 @@ struct MetaRow {
     status: String,
     archived: i64,
     created_by: String,
+    #[serde(default)]
+    private: i64,
     created_at: i64,
     updated_at: i64,
     last_seq: i64,
@@ -134,6 +136,11 @@ impl Store {
         for statement in SCHEMA {
             self.sql.exec(statement, None)?;
         }
+        // Columns added after a session's object was first created (fails harmlessly when the
+        // column is already there).
+        for statement in super::schema::ADDED_COLUMNS {
+            let _ = self.sql.exec(statement, None);
+        }
         Ok(())
     }
 
@@ -162,6 +169,7 @@ impl Store {
                 title: r.title,
                 status: SessionStatus::parse(&r.status).ok_or_else(|| err("bad status"))?,
                 archived: r.archived != 0,
+                private: r.private != 0,
                 created_by: serde_json::from_str(&r.created_by).map_err(err)?,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
@@ -178,8 +186,8 @@ impl Store {
     pub fn insert_meta(&self, s: &SessionSummary) -> Result<()> {
         self.run(
             "INSERT INTO meta (id, session_id, repo, branch, model, title, status, archived, created_by,
-                               created_at, updated_at)
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               created_at, updated_at, private)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 s.id.as_str().into(),
                 s.repo.as_str().into(),
@@ -191,6 +199,7 @@ impl Store {
                 serde_json::to_string(&s.created_by).map_err(err)?.into(),
                 s.created_at.into(),
                 s.updated_at.into(),
+                (s.private as i64).into(),
             ],
         )
     }

@@ -25,6 +25,7 @@ pub fn people() -> DoubleConfig {
         .user(
             UserConfig::new("grace", 2).name("Grace Hopper").email(EmailConfig::primary("grace@acme.test")).org("acme"),
         )
+        .user(UserConfig::new("linus", 4).name("Linus").email(EmailConfig::primary("linus@acme.test")).org("acme"))
         .user(UserConfig::new("mallory", 3).email(EmailConfig::primary("mallory@evil.test")).org("evil"))
 }
 

@@ -19,6 +19,10 @@ pub struct CreateSessionRequest {
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Only the owner and admins may see it; defaults to the deployment's setting
+    /// (`SESSIONS_PRIVATE_BY_DEFAULT`, off unless set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<bool>,
 }
 
 /// Query of `GET /api/sessions`: `?status=&archived=&limit=&cursor=`.

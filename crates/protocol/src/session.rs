@@ -106,6 +106,9 @@ pub struct SessionSummary {
     pub title: Option<String>,
     pub status: SessionStatus,
     pub archived: bool,
+    /// Only its owner and admins may see and join it (otherwise every member may).
+    #[serde(default)]
+    pub private: bool,
     pub created_by: User,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,

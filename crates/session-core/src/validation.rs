@@ -142,6 +142,7 @@ mod tests {
             branch: Some("feature/x".into()),
             model: Some("anthropic/claude-sonnet-4-6".into()),
             title: Some(" Fix it ".into()),
+            private: Some(true),
         };
         let s = validate_new_session(&r, "test/scripted").unwrap();
         assert_eq!(s.branch, "feature/x");

@@ -17,6 +17,7 @@ pub fn summary() -> SessionSummary {
         title: None,
         status: SessionStatus::Idle,
         archived: false,
+        private: false,
         created_by: user("ada"),
         created_at: 1_000,
         updated_at: 2_000,

@@ -49,6 +49,8 @@ pub fn NewSessionPage() -> impl IntoView {
             branch: some(branch.get_untracked()),
             model: some(model.get_untracked()),
             title: some(title.get_untracked()),
+            // The deployment's default (SESSIONS_PRIVATE_BY_DEFAULT).
+            private: None,
         };
         let prompt = text.get_untracked();
         let earlier = created.get_untracked();
