@@ -32,6 +32,8 @@ pub fn NewSessionPage() -> impl IntoView {
     let branch = RwSignal::new("main".to_string());
     let model = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
+    // Unticked: the deployment's default decides (shared unless SESSIONS_PRIVATE_BY_DEFAULT).
+    let private = RwSignal::new(false);
     let text = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
@@ -49,8 +51,7 @@ pub fn NewSessionPage() -> impl IntoView {
             branch: some(branch.get_untracked()),
             model: some(model.get_untracked()),
             title: some(title.get_untracked()),
-            // The deployment's default (SESSIONS_PRIVATE_BY_DEFAULT).
-            private: None,
+            private: private.get_untracked().then_some(true),
         };
         let prompt = text.get_untracked();
         let earlier = created.get_untracked();
@@ -120,6 +121,14 @@ pub fn NewSessionPage() -> impl IntoView {
                     <label class="field-label" for="title">"Title "<span class="muted">"(optional)"</span></label>
                     <input id="title" name="title" data-testid="title-input" maxlength="200"
                         prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label class="checkbox-label">
+                        <input type="checkbox" id="private" name="private" data-testid="private-input"
+                            prop:checked=move || private.get()
+                            on:change=move |ev| private.set(event_target_checked(&ev))/>
+                        " Private: only you and admins can see it"
+                    </label>
                 </div>
                 <PromptBox text on_submit=submit label="Prompt" rows=6
                     placeholder="What should the agent do? For example: Create hello.txt that says hi">
