@@ -1,7 +1,5 @@
 //! Ids, tokens, hashes and the clock.
 
-use sha2::{Digest, Sha256};
-
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     worker::Date::now().as_millis() as i64
@@ -23,12 +21,6 @@ pub fn new_token() -> String {
     hex::encode(random_bytes::<32>())
 }
 
-/// SHA-256, hex. Tokens are stored only as this.
-pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
-
-/// Compares two strings in time that depends only on their length.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+/// SHA-256, hex (tokens are stored only as this), and comparison in constant time: the same
+/// functions the token decisions use.
+pub use oi_session_core::auth::tokens::{constant_time_eq, sha256_hex};

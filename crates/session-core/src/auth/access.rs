@@ -12,8 +12,6 @@
 //!
 //! Listing: the list shows a member the sessions [`authorize`] lets them view.
 
-use oi_protocol::{ApiError, ErrorCode};
-
 /// A person's role across the deployment. The wire type, re-exported so the Worker, the web app
 /// and these decisions share one enum (`"admin"`, `"member"`).
 pub use oi_protocol::Role;
@@ -109,24 +107,9 @@ pub enum Target<'a> {
     Session(SessionFacts<'a>),
 }
 
-/// A refusal, with a message that names the action and the reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Denied {
-    pub message: String,
-}
-
-impl std::fmt::Display for Denied {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Denied {}
-
-impl From<Denied> for ApiError {
-    fn from(denied: Denied) -> Self {
-        ApiError::new(ErrorCode::Forbidden, denied.message)
-    }
+refusal! {
+    /// A refusal, with a message that names the action and the reason.
+    Denied => Forbidden
 }
 
 /// How an action is decided for a member (admins may do everything).
@@ -209,6 +192,7 @@ pub fn allows(actor: &Actor, action: Action, target: &Target) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oi_protocol::{ApiError, ErrorCode};
     use Action::*;
 
     const OWNER: &str = "usr_owner";

@@ -5,8 +5,6 @@
 //! emails is in a listed domain (`ALLOWED_EMAIL_DOMAINS`). Everything is case-insensitive. An
 //! empty allowlist lets nobody in: a deployment must say who its users are.
 
-use oi_protocol::{ApiError, ErrorCode};
-
 use super::access::Role;
 
 /// The settings that fill the allowlist, for messages.
@@ -57,24 +55,9 @@ pub struct GithubIdentity {
     pub orgs: Vec<String>,
 }
 
-/// A refused sign-in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotAllowed {
-    pub message: String,
-}
-
-impl std::fmt::Display for NotAllowed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for NotAllowed {}
-
-impl From<NotAllowed> for ApiError {
-    fn from(refused: NotAllowed) -> Self {
-        ApiError::new(ErrorCode::Forbidden, refused.message)
-    }
+refusal! {
+    /// A refused sign-in.
+    NotAllowed => Forbidden
 }
 
 /// The domain of an email: the part after the last `@`, lowercase; `None` when either side is

@@ -10,6 +10,32 @@
 //! - [`origin`]: CSRF (same-origin) checks, CORS, and the guard that keeps local mode off public
 //!   URLs.
 
+/// A refusal type: a message, shown as is, that becomes an [`oi_protocol::ApiError`] with the
+/// given code.
+macro_rules! refusal {
+    ($(#[$doc:meta])* $name:ident => $code:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            pub message: String,
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.message)
+            }
+        }
+
+        impl std::error::Error for $name {}
+
+        impl From<$name> for oi_protocol::ApiError {
+            fn from(refused: $name) -> Self {
+                oi_protocol::ApiError::new(oi_protocol::ErrorCode::$code, refused.message)
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod allowlist;
 pub mod origin;

@@ -7,7 +7,6 @@
 
 use std::net::Ipv6Addr;
 
-use oi_protocol::{ApiError, ErrorCode};
 use url::{Host, Origin, Url};
 
 /// The setting that holds the deployment's public URL.
@@ -17,24 +16,9 @@ pub const LOCAL_MODE_SETTING: &str = "AUTH_MODE";
 /// The setting that lets local mode run on a public URL anyway.
 pub const LOCAL_MODE_OVERRIDE_SETTING: &str = "ALLOW_LOCAL_MODE_ON_PUBLIC_URL";
 
-/// A request refused as possibly cross-site.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsrfDenied {
-    pub message: String,
-}
-
-impl std::fmt::Display for CsrfDenied {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for CsrfDenied {}
-
-impl From<CsrfDenied> for ApiError {
-    fn from(denied: CsrfDenied) -> Self {
-        ApiError::new(ErrorCode::Forbidden, denied.message)
-    }
+refusal! {
+    /// A request refused as possibly cross-site.
+    CsrfDenied => Forbidden
 }
 
 /// Whether a method can change state. Only GET, HEAD and OPTIONS are safe (in any case); every
@@ -159,6 +143,7 @@ pub fn cors_allow_origin(request_origin: Option<&str>, own_origin: &str) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oi_protocol::{ApiError, ErrorCode};
 
     const OWN: &str = "https://oi.example.com";
 

@@ -2,7 +2,6 @@
 //! browser gets the token over an authenticated REST call and presents it when it opens the
 //! session's socket; the control plane stores only its SHA-256.
 
-use oi_protocol::{ApiError, ErrorCode};
 use sha2::{Digest, Sha256};
 
 /// How long a WebSocket token is valid after it is issued.
@@ -30,24 +29,9 @@ impl WsTokenRecord {
     }
 }
 
-/// A refused WebSocket token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenDenied {
-    pub message: String,
-}
-
-impl std::fmt::Display for TokenDenied {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for TokenDenied {}
-
-impl From<TokenDenied> for ApiError {
-    fn from(denied: TokenDenied) -> Self {
-        ApiError::new(ErrorCode::Unauthorized, denied.message)
-    }
+refusal! {
+    /// A refused WebSocket token.
+    TokenDenied => Unauthorized
 }
 
 /// SHA-256 of `s`, lowercase hex. Tokens are stored only as this.
@@ -87,6 +71,7 @@ pub fn check_ws_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oi_protocol::{ApiError, ErrorCode};
 
     const NOW: i64 = 1_800_000_000_000;
     const TOKEN: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
