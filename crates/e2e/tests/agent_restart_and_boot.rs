@@ -64,14 +64,7 @@ async fn a_failing_start_script_fails_the_boot_clearly() -> anyhow::Result<()> {
     let failed = wait_finished(&stack, &mut client, &m).await?;
     assert_eq!(failed.outcome, PromptOutcome::Failed);
     assert!(failed.error.as_deref().unwrap_or("").contains(".openinspect/start.sh exited with status 3"), "{failed:?}");
-    let lines: Vec<String> = client
-        .events
-        .iter()
-        .filter_map(|e| match &e.body {
-            EventBody::Log(l) => Some(l.line.clone()),
-            _ => None,
-        })
-        .collect();
+    let lines = log_lines(&client);
     assert!(
         lines.contains(&"starting the dev server".to_string()) && lines.contains(&"port 3000 is taken".to_string())
     );

@@ -14,17 +14,6 @@ use oi_scripted_model::Turn;
 use oi_testkit::{BareRepo, Stack, StackOptions};
 use serde_json::json;
 
-fn logs(client: &oi_testkit::ClientSocket) -> Vec<String> {
-    client
-        .events
-        .iter()
-        .filter_map(|e| match &e.body {
-            EventBody::Log(l) => Some(l.line.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_session_boots_from_the_repo_image_and_skips_setup() -> anyhow::Result<()> {
     let stack = Stack::start().await?;
@@ -60,7 +49,7 @@ async fn a_session_boots_from_the_repo_image_and_skips_setup() -> anyhow::Result
     ]);
     let m = prompt(&stack, &session.id, "Are the dependencies installed?").await?;
     assert_eq!(wait_finished(&stack, &mut client, &m).await?.outcome, PromptOutcome::Completed);
-    let lines = logs(&client);
+    let lines = log_lines(&client);
     assert!(lines.iter().any(|l| l.contains("booting in repo_image mode")), "{lines:?}");
     assert!(!lines.iter().any(|l| l.contains("SETUP RAN")), "setup.sh did not run again: {lines:?}");
     let turn = client.transcript().turns.into_iter().find(|t| t.message_id == m).unwrap();
@@ -100,7 +89,7 @@ async fn a_new_session_claims_a_warm_pool_sandbox() -> anyhow::Result<()> {
     stack.model.push(Turn::text("Hello from a warm sandbox."));
     let m = prompt(&stack, &session.id, "Say hello").await?;
     assert_eq!(wait_finished(&stack, &mut client, &m).await?.outcome, PromptOutcome::Completed);
-    assert!(logs(&client).iter().any(|l| l.contains("claimed from the warm pool")), "{:?}", logs(&client));
+    assert!(log_lines(&client).iter().any(|l| l.contains("claimed from the warm pool")), "{:?}", log_lines(&client));
     let branch = format!("oi/{}", session.id);
     assert!(client.events.iter().any(|e| matches!(&e.body, EventBody::Log(l) if l.line.contains(&branch))));
 

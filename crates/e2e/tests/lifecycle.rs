@@ -96,14 +96,7 @@ async fn an_idle_sandbox_stops_and_the_next_prompt_restores_its_snapshot() -> an
         EventBody::SandboxStatus(s) if s.status == SandboxStatus::Spawning
             && s.message.as_deref().is_some_and(|m| m.starts_with("restoring snapshot")))));
     assert!(tool_output(&client, &second).contains("remember: the cat is called Miso"), "the file is back");
-    let logs: Vec<String> = client
-        .events
-        .iter()
-        .filter_map(|e| match &e.body {
-            EventBody::Log(l) => Some(l.line.clone()),
-            _ => None,
-        })
-        .collect();
+    let logs = log_lines(&client);
     assert!(logs.iter().any(|l| l.contains("booting in snapshot_restore mode")), "{logs:?}");
     let restored_boot = logs.iter().rposition(|l| l.contains("snapshot_restore")).unwrap();
     assert!(!logs[restored_boot..].iter().any(|l| l.contains("SETUP RAN")), "setup.sh is skipped on a restore");

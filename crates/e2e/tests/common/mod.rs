@@ -159,6 +159,18 @@ pub fn processes_of(sandbox_id: &str) -> Vec<u32> {
         .collect()
 }
 
+/// Every boot and script output line (`log` events) the client has received, in order.
+pub fn log_lines(client: &ClientSocket) -> Vec<String> {
+    client
+        .events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::Log(l) => Some(l.line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The sandbox id from the first `sandbox_status` event naming one.
 pub fn sandbox_id(client: &ClientSocket) -> Option<String> {
     client.events.iter().rev().find_map(|e| match &e.body {
