@@ -127,12 +127,14 @@ async fn save(env: &Env, i: &ImageInfo, reason: &str) -> Result<()> {
 /// Asks the provider to build an image of `repo` at `branch`, and records it.
 pub async fn build(env: &Env, repo: &str, branch: &str, reason: &str) -> std::result::Result<ImageInfo, String> {
     let client = ProviderClient::from_env(env).ok_or("no sandbox provider is configured")?;
+    // setup.sh runs in the build, with the repository's secrets.
+    let secrets = crate::secrets::sandbox_env(env, repo).await?;
     let request = BuildImage {
         image_id: ids::new_id("img"),
         repo: repo.to_string(),
         branch: branch.to_string(),
         build_token: ids::new_token(),
-        env: Default::default(),
+        env: secrets,
     };
     let info = client.build_image(&request).await.map_err(|e| e.message)?;
     save(env, &info, reason).await.map_err(|e| e.to_string())?;

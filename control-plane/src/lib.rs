@@ -23,6 +23,7 @@ pub mod index_store;
 pub mod pools;
 pub mod provider_client;
 pub mod rate_limiter;
+pub mod secrets;
 pub mod session;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
@@ -40,5 +41,19 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
     if let Err(e) = pools::refill(&env).await {
         worker::console_error!("warm pools: {e}");
+    }
+    // A new secrets key takes over in the background: values under the previous one are
+    // re-sealed (nothing to do, and no error, when secrets are not configured).
+    if crate::config::secret(&env, "SECRETS_KEY").is_some() {
+        match secrets::rotate_all(&env, false).await {
+            Ok(r) if r.reencrypted > 0 || !r.unreadable.is_empty() => worker::console_log!(
+                "secrets: {} re-sealed under {}, {} unreadable",
+                r.reencrypted,
+                r.key_id,
+                r.unreadable.len()
+            ),
+            Ok(_) => {}
+            Err(e) => worker::console_error!("secrets rotation: {e:?}"),
+        }
     }
 }

@@ -52,7 +52,17 @@ pub async fn refill(env: &Env) -> Result<()> {
             }
         }
         let image = images::ready_for(env, &pool.repo, &pool.branch).await?;
-        for _ in 0..refill_count(pool.size, alive) {
+        let count = refill_count(pool.size, alive);
+        let secrets =
+            if count > 0 { crate::secrets::sandbox_env(env, &pool.repo).await } else { Ok(Default::default()) };
+        let secrets = match secrets {
+            Ok(secrets) => secrets,
+            Err(why) => {
+                worker::console_error!("warm pool {} {}: {why}", pool.repo, pool.branch);
+                continue;
+            }
+        };
+        for _ in 0..count {
             let sandbox_id = ids::new_id("sbx");
             let request = CreateSandbox {
                 session_id: POOL_SESSION.to_string(),
@@ -63,7 +73,7 @@ pub async fn refill(env: &Env) -> Result<()> {
                 // Used only for the provider's git endpoint until a claim replaces it.
                 sandbox_token: ids::new_token(),
                 agent: config::agent_config(env, &config::default_model(env)),
-                env: Default::default(),
+                env: secrets.clone(),
                 boot_mode: if image.is_some() { BootMode::RepoImage } else { BootMode::Fresh },
                 image_id: image.as_ref().map(|i| i.image_id.clone()),
                 pool: true,

@@ -74,6 +74,30 @@ async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
             Method::Post => images::pool_refill(&req, &env).await,
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
+        ["api", "secrets"] => match method {
+            Method::Get => crate::secrets::list(&req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "secrets", "import"] => match method {
+            Method::Post => crate::secrets::import(req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "secrets", "audit"] => match method {
+            Method::Get => crate::secrets::audit(&req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "secrets", "rotate"] => match method {
+            Method::Post => crate::secrets::rotate(&req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "secrets", name] => {
+            let name = name.to_string();
+            match method {
+                Method::Put => crate::secrets::put(req, &env, &name).await,
+                Method::Delete => crate::secrets::delete(&req, &env, &name).await,
+                _ => Err(method_not_allowed(method.as_ref(), &path)),
+            }
+        }
         ["api", "models"] => match method {
             Method::Get => models::list(&env),
             _ => Err(method_not_allowed(method.as_ref(), &path)),

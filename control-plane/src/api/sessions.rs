@@ -10,7 +10,7 @@ use worker::{Env, Method, Request, RequestInit, Response};
 
 use crate::http::{json_response, method_not_allowed, query_param, read_json, Failure, Outcome};
 use crate::identity::{current_caller, current_user, ROLE_HEADER, USER_HEADER};
-use crate::session::routes::{allowed_methods, ADOPT_URL, INIT_URL};
+use crate::session::routes::{allowed_methods, SessionRoute, ADOPT_URL, INIT_URL};
 use crate::{config, ids, index_store, pools, rate_limiter};
 
 /// The Durable Object namespace binding.
@@ -147,11 +147,13 @@ pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outc
     }
     let mut forwarded = req.clone_mut()?;
     let headers = forwarded.headers_mut()?;
-    // The bridge authenticates with its sandbox token and a client socket with its WebSocket
-    // token, both checked by the Durable Object; every other route needs a signed-in caller.
+    // The bridge and the model proxy authenticate with the sandbox token and a client socket
+    // with its WebSocket token, all checked by the Durable Object; every other route needs a
+    // signed-in caller.
     let _ = headers.delete(USER_HEADER);
     let _ = headers.delete(ROLE_HEADER);
-    if rest != ["sandbox"] && rest != ["ws"] {
+    let sandbox_route = SessionRoute::parse(&rest).is_some_and(SessionRoute::sandbox_route);
+    if !sandbox_route && rest != ["ws"] {
         let caller = current_caller(&req, env)?;
         if rest == ["ws-token"] {
             let key = format!("ws-token:{}", caller.user.id);

@@ -47,18 +47,16 @@ impl SessionObject {
         Ok(SandboxAttachment { sandbox_id, token })
     }
 
-    /// Accepts the bridge's WebSocket if its bearer token is the current sandbox's.
-    pub(super) fn accept_bridge(&self, req: &Request) -> Outcome<Response> {
+    /// Checks the request's bearer token against the current sandbox's. A stopped sandbox's
+    /// token is cleared, so it no longer passes.
+    pub(super) fn check_sandbox_token(&self, req: &Request) -> Outcome<()> {
         let meta = self.meta()?;
         let token = req
             .headers()
             .get("Authorization")?
             .and_then(|h| h.strip_prefix("Bearer ").map(str::to_string))
             .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Unauthorized,
-                    "the sandbox socket needs `Authorization: Bearer <sandbox token>`",
-                )
+                ApiError::new(ErrorCode::Unauthorized, "this route needs `Authorization: Bearer <sandbox token>`")
             })?;
         let valid = meta
             .sandbox_token_hash
@@ -69,6 +67,12 @@ impl SessionObject {
                 ApiError::new(ErrorCode::Unauthorized, "the sandbox token is not valid for this session").into()
             );
         }
+        Ok(())
+    }
+
+    /// Accepts the bridge's WebSocket if its bearer token is the current sandbox's.
+    pub(super) fn accept_bridge(&self, req: &Request) -> Outcome<Response> {
+        self.check_sandbox_token(req)?;
         for ws in self.state.get_websockets_with_tag(BRIDGE_TAG) {
             let _ = ws.close(Some(CLOSE_REPLACED), Some("replaced by a newer connection"));
         }

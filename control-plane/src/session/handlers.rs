@@ -44,6 +44,9 @@ impl SessionObject {
             require_upgrade(&req)?;
             return self.accept_bridge(&req);
         }
+        if route == SessionRoute::ModelProxy {
+            return self.proxy_model(req, &path).await;
+        }
         if route == SessionRoute::ClientSocket {
             // The token names the person; it was minted only for one who may join.
             require_upgrade(&req)?;
@@ -77,7 +80,10 @@ impl SessionObject {
                 json_response(200, &EventsPage { events, has_more, last_seq: meta.last_seq })
             }
             (SessionRoute::WsToken, _) => json_response(201, &self.mint_ws_token(&user, forwarded_role(&req))?),
-            (SessionRoute::ClientSocket | SessionRoute::BridgeSocket, _) => unreachable!("handled above"),
+            (SessionRoute::Usage, _) => json_response(200, &self.usage()?),
+            (SessionRoute::ClientSocket | SessionRoute::BridgeSocket | SessionRoute::ModelProxy, _) => {
+                unreachable!("handled above")
+            }
             (SessionRoute::AttachSandbox, _) => json_response(201, &self.attach_sandbox()?),
         }
     }
@@ -156,13 +162,15 @@ impl SessionObject {
 fn session_action(route: SessionRoute, method: &Method) -> Action {
     match (route, method) {
         (SessionRoute::Root, Method::Delete) => Action::DeleteSession,
-        (SessionRoute::Root | SessionRoute::Events, _) => Action::ViewSession,
+        (SessionRoute::Root | SessionRoute::Events | SessionRoute::Usage, _) => Action::ViewSession,
         (SessionRoute::Prompts, _) => Action::PromptSession,
         (SessionRoute::Stop, _) => Action::StopSession,
         (SessionRoute::Archive | SessionRoute::Unarchive, _) => Action::ArchiveSession,
         (SessionRoute::ClientSocket | SessionRoute::WsToken, _) => Action::JoinSession,
         // A bridge started by hand gets the session's sandbox token: only its owner or an admin.
-        (SessionRoute::AttachSandbox | SessionRoute::BridgeSocket, _) => Action::DeleteSession,
+        (SessionRoute::AttachSandbox | SessionRoute::BridgeSocket | SessionRoute::ModelProxy, _) => {
+            Action::DeleteSession
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! persisted alarm: it gathers the persisted facts, asks `oi_session_core::lifecycle::decide`
 //! what to do, does it (provider calls, events), and sets the alarm for the next deadline.
 
+use std::collections::BTreeMap;
+
 use oi_protocol::events::{EventBody, Notice, NoticeLevel, PromptOutcome, SandboxStatusChanged};
 use oi_protocol::provider::{BootMode, ClaimSandbox, CreateSandbox, ProviderCapabilities, RestoreSandbox};
 use oi_protocol::{PromptStatus, SandboxStatus};
@@ -123,8 +125,17 @@ impl SessionObject {
         }
     }
 
-    fn create_request(&self, meta: &Meta, sandbox_id: &str, token: &str, boot_mode: BootMode) -> CreateSandbox {
+    fn create_request(
+        &self,
+        meta: &Meta,
+        sandbox_id: &str,
+        token: &str,
+        boot_mode: BootMode,
+        secrets: &BTreeMap<String, String>,
+    ) -> CreateSandbox {
         let heartbeat = (config::lifecycle_timing(&self.env).heartbeat_stale / 3).max(1_000);
+        let mut env = secrets.clone();
+        env.insert("OI_HEARTBEAT_MS".to_string(), heartbeat.to_string());
         CreateSandbox {
             session_id: meta.summary.id.clone(),
             sandbox_id: sandbox_id.to_string(),
@@ -133,7 +144,7 @@ impl SessionObject {
             control_plane_url: config::control_plane_url(&self.env),
             sandbox_token: token.to_string(),
             agent: config::agent_config(&self.env, &meta.summary.model),
-            env: [("OI_HEARTBEAT_MS".to_string(), heartbeat.to_string())].into(),
+            env,
             boot_mode,
             image_id: None,
             pool: false,
@@ -171,9 +182,18 @@ impl SessionObject {
             None => "starting a sandbox".to_string(),
         };
         self.sandbox_event(SandboxStatus::Spawning, Some(sandbox_id.clone()), message)?;
+        // The repository's secrets, as environment variables (never logged).
+        let secrets = match crate::secrets::sandbox_env(&self.env, &meta.summary.repo).await {
+            Ok(secrets) => secrets,
+            Err(why) => {
+                let error = ProviderError { message: format!("the sandbox's secrets: {why}"), transient: false };
+                self.spawn_failed(&sandbox_id, error)?;
+                return Ok(());
+            }
+        };
         let result = match &restore {
             Some(s) => {
-                let sandbox = self.create_request(meta, &sandbox_id, &token, BootMode::SnapshotRestore);
+                let sandbox = self.create_request(meta, &sandbox_id, &token, BootMode::SnapshotRestore, &secrets);
                 client.restore(&RestoreSandbox { snapshot_id: s.snapshot_id.clone(), sandbox }).await
             }
             None => {
@@ -183,7 +203,7 @@ impl SessionObject {
                 } else {
                     None
                 };
-                let fresh = self.create_request(meta, &sandbox_id, &token, BootMode::Fresh);
+                let fresh = self.create_request(meta, &sandbox_id, &token, BootMode::Fresh, &secrets);
                 match image {
                     Some(image) => {
                         let from_image = CreateSandbox {

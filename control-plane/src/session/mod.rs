@@ -7,6 +7,7 @@ mod clients;
 mod handlers;
 mod lifecycle;
 mod lifecycle_store;
+mod model_proxy;
 mod prompts;
 pub mod routes;
 mod schema;

@@ -32,9 +32,19 @@ pub enum SessionRoute {
     BridgeSocket,
     /// `POST /sandbox/attach`: a token for a bridge started by hand.
     AttachSandbox,
+    /// `GET|POST /model/:provider/*path`: the model proxy, for the sandbox (its token).
+    ModelProxy,
+    /// `GET /usage`: model tokens and cost so far.
+    Usage,
 }
 
 impl SessionRoute {
+    /// Routes the sandbox calls with its sandbox token (checked by the Durable Object), not a
+    /// person.
+    pub fn sandbox_route(self) -> bool {
+        matches!(self, SessionRoute::BridgeSocket | SessionRoute::ModelProxy)
+    }
+
     pub fn parse(rest: &[&str]) -> Option<Self> {
         Some(match rest {
             [] | [""] => SessionRoute::Root,
@@ -47,6 +57,8 @@ impl SessionRoute {
             ["ws-token"] => SessionRoute::WsToken,
             ["sandbox"] => SessionRoute::BridgeSocket,
             ["sandbox", "attach"] => SessionRoute::AttachSandbox,
+            ["model", provider, path @ ..] if !provider.is_empty() && !path.is_empty() => SessionRoute::ModelProxy,
+            ["usage"] => SessionRoute::Usage,
             _ => return None,
         })
     }
@@ -54,7 +66,10 @@ impl SessionRoute {
     pub fn methods(self) -> &'static [Method] {
         match self {
             SessionRoute::Root => &[Method::Get, Method::Delete],
-            SessionRoute::Events | SessionRoute::ClientSocket | SessionRoute::BridgeSocket => &[Method::Get],
+            SessionRoute::Events | SessionRoute::ClientSocket | SessionRoute::BridgeSocket | SessionRoute::Usage => {
+                &[Method::Get]
+            }
+            SessionRoute::ModelProxy => &[Method::Get, Method::Post],
             SessionRoute::Prompts
             | SessionRoute::Stop
             | SessionRoute::Archive

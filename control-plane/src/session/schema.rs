@@ -77,4 +77,11 @@ pub const SCHEMA: &[&str] = &[
         role       TEXT NOT NULL,
         expires_at INTEGER NOT NULL
     )",
+    // Model tokens used through the model proxy, per `provider/model`.
+    "CREATE TABLE IF NOT EXISTS model_usage (
+        model         TEXT PRIMARY KEY,
+        requests      INTEGER NOT NULL,
+        input_tokens  INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL
+    )",
 ];

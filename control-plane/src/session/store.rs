@@ -123,6 +123,7 @@ struct JsonRow {
 const PROMPT_COLUMNS: &str = "message_id, client_request_id, text, model, author, status, created_at";
 
 /// The Durable Object's SQLite.
+#[derive(Clone)]
 pub struct Store {
     sql: SqlStorage,
 }

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     /// The deployment's configuration refuses this request (for example local mode on a
     /// public URL); the message names the setting.
     Misconfigured,
+    /// An upstream service (a model vendor, a git remote) could not be reached.
+    UpstreamUnavailable,
     /// Something failed on our side.
     Internal,
 }
@@ -65,6 +67,7 @@ impl ErrorCode {
             ErrorCode::PromptTooLong | ErrorCode::PayloadTooLarge => 413,
             ErrorCode::QueueFull | ErrorCode::RateLimited => 429,
             ErrorCode::Misconfigured => 503,
+            ErrorCode::UpstreamUnavailable => 502,
             ErrorCode::Internal => 500,
         }
     }
@@ -90,6 +93,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Misconfigured => "misconfigured",
+            ErrorCode::UpstreamUnavailable => "upstream_unavailable",
             ErrorCode::Internal => "internal",
         }
     }

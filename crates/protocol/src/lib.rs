@@ -8,6 +8,7 @@
 //! - [`bridge`]: messages between the sandbox bridge and a session's Durable Object.
 //! - [`events`]: the session event log, shared by history, live fan-out and the bridge.
 //! - [`error`]: the one error body, `{"error":{"code","message"}}`.
+//! - [`secrets`]: the secrets API (values go in, never out).
 //! - [`transcript`]: the reducer that turns events into the transcript a user sees.
 
 pub mod agent;
@@ -19,6 +20,7 @@ pub mod events;
 pub mod limits;
 pub mod provider;
 pub mod rest;
+pub mod secrets;
 pub mod session;
 pub mod signing;
 pub mod transcript;

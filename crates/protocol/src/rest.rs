@@ -204,3 +204,24 @@ pub struct PoolState {
 pub struct PoolList {
     pub pools: Vec<PoolState>,
 }
+
+/// Model use by one session through the control plane's model proxy, per `provider/model`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ModelUsage {
+    /// `provider/model` as the request named it.
+    pub model: String,
+    pub requests: u32,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// US dollars, from the provider's configured prices (0 when none are configured).
+    pub cost_usd: f64,
+}
+
+/// `GET /api/sessions/:id/usage` → 200.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SessionUsage {
+    pub models: Vec<ModelUsage>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+}

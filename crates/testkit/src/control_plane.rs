@@ -153,6 +153,16 @@ impl ControlPlane {
         self.launch().await
     }
 
+    /// Restarts with `vars` replacing the variables of the same names (a redeploy with new
+    /// settings, for example a new key), on the same port and state.
+    pub async fn restart_with_vars(&mut self, vars: &[(&str, &str)]) -> Result<()> {
+        for (name, value) in vars {
+            self.options.vars.retain(|(k, _)| k != name);
+            self.options.vars.push((name.to_string(), value.to_string()));
+        }
+        self.restart().await
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }
