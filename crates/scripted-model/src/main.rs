@@ -24,6 +24,9 @@ struct Cli {
     /// A model id listed by GET /v1/models (repeatable).
     #[arg(long = "model", default_value = DEFAULT_MODEL)]
     models: Vec<String>,
+    /// Require `Authorization: Bearer <key>` (else OpenAI's 401 `invalid_api_key`).
+    #[arg(long, env = "OI_SCRIPTED_MODEL_API_KEY")]
+    api_key: Option<String>,
 }
 
 fn load_script(path: &PathBuf) -> Result<Script, String> {
@@ -67,13 +70,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let handle = match ScriptedModel::start_with(&cli.listen, Options { models: cli.models, turns }).await {
-        Ok(handle) => handle,
-        Err(e) => {
-            tracing::error!(listen = %cli.listen, error = %e, "cannot start");
-            return ExitCode::FAILURE;
-        }
-    };
+    let handle =
+        match ScriptedModel::start_with(&cli.listen, Options { models: cli.models, turns, api_key: cli.api_key }).await
+        {
+            Ok(handle) => handle,
+            Err(e) => {
+                tracing::error!(listen = %cli.listen, error = %e, "cannot start");
+                return ExitCode::FAILURE;
+            }
+        };
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "scripted model listening on {}", handle.base_url());
     let _ = stdout.flush();

@@ -27,11 +27,14 @@ pub struct Options {
     pub models: Vec<String>,
     /// The initial script.
     pub turns: Vec<Turn>,
+    /// When set, `/v1/*` requests must carry `Authorization: Bearer <key>`, or get OpenAI's
+    /// 401 `invalid_api_key` (tests check a key was added on the way).
+    pub api_key: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { models: vec![DEFAULT_MODEL.into()], turns: Vec::new() }
+        Options { models: vec![DEFAULT_MODEL.into()], turns: Vec::new(), api_key: None }
     }
 }
 
@@ -51,7 +54,7 @@ impl ScriptedModel {
         }
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(options.models, options.turns));
+        let shared = Arc::new(Shared::new(options.models, options.turns).with_api_key(options.api_key));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, router(shared.clone()), shutdown_rx));
         tracing::info!(%addr, "scripted model started");

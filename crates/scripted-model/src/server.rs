@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{Method, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -60,7 +60,20 @@ fn warn_unoffered_tools(seq: u64, req: &ChatRequest, turn: &Turn) {
     }
 }
 
-async fn chat(State(shared): AppState, body: Bytes) -> Response {
+/// OpenAI's 401 when a key is required and the request lacks it.
+fn check_key(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
+    if shared.authorized(authorization) {
+        return Ok(());
+    }
+    tracing::warn!("refused a request without the configured API key");
+    Err(ApiError::for_status(401).into_response())
+}
+
+async fn chat(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = check_key(&shared, &headers) {
+        return refused;
+    }
     let (req, raw) = match parse_chat_request(&body) {
         Ok(parsed) => parsed,
         Err(e) => {
@@ -100,14 +113,17 @@ async fn chat(State(shared): AppState, body: Bytes) -> Response {
     }
 }
 
-async fn models(State(shared): AppState) -> Json<Value> {
+async fn models(State(shared): AppState, headers: HeaderMap) -> Response {
+    if let Err(refused) = check_key(&shared, &headers) {
+        return refused;
+    }
     let created = unix_now();
     let data: Vec<Value> = shared
         .models()
         .iter()
         .map(|id| json!({"id": id, "object": "model", "created": created, "owned_by": "open-inspect"}))
         .collect();
-    Json(json!({"object": "list", "data": data}))
+    Json(json!({"object": "list", "data": data})).into_response()
 }
 
 async fn health() -> Json<Value> {

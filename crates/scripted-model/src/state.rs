@@ -52,6 +52,7 @@ pub struct Shared {
     script: Mutex<ScriptQueue>,
     requests: Mutex<Vec<RecordedRequest>>,
     models: Vec<String>,
+    api_key: Option<String>,
     seed: u64,
     next_id: AtomicU64,
     chat_requests: AtomicU64,
@@ -80,12 +81,27 @@ impl Shared {
             script: Mutex::new(script),
             requests: Mutex::new(Vec::new()),
             models,
+            api_key: None,
             seed,
             next_id: AtomicU64::new(1),
             chat_requests: AtomicU64::new(0),
             active_streams: AtomicUsize::new(0),
             chunks_sent: AtomicU64::new(0),
             streams_cancelled: AtomicU64::new(0),
+        }
+    }
+
+    /// Requires this key on `/v1/*` requests.
+    pub fn with_api_key(mut self, key: Option<String>) -> Shared {
+        self.api_key = key;
+        self
+    }
+
+    /// Whether a request's `Authorization` header carries the key (always, when none is set).
+    pub fn authorized(&self, authorization: Option<&str>) -> bool {
+        match &self.api_key {
+            None => true,
+            Some(key) => authorization.and_then(|h| h.strip_prefix("Bearer ")) == Some(key.as_str()),
         }
     }
 

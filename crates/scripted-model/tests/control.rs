@@ -79,7 +79,11 @@ async fn requests_are_recorded_and_can_be_cleared() {
 
 #[tokio::test]
 async fn health_and_models() {
-    let options = Options { models: vec!["test-model".into(), "test-model-2".into()], turns: vec![Turn::text("x")] };
+    let options = Options {
+        models: vec!["test-model".into(), "test-model-2".into()],
+        turns: vec![Turn::text("x")],
+        ..Options::default()
+    };
     let model = ScriptedModel::start_with("127.0.0.1:0", options).await.unwrap();
     let resp = client().get(format!("{}/health", model.base_url())).send().await.unwrap();
     assert_eq!(resp.status(), 200);
@@ -104,4 +108,34 @@ async fn invalid_initial_turns_fail_start() {
 async fn pushing_an_invalid_turn_panics() {
     let model = ScriptedModel::start("127.0.0.1:0").await.unwrap();
     model.push(Turn::Text { text: None, chunks: None, delay_ms: 0 });
+}
+
+#[tokio::test]
+async fn a_required_api_key_is_checked_like_openai_does() {
+    let options = Options { api_key: Some("sk-test-key".into()), ..Options::default() };
+    let model = ScriptedModel::start_with("127.0.0.1:0", options).await.unwrap();
+    let body = chat_body("hi");
+    for auth in [None, Some("Bearer wrong"), Some("sk-test-key")] {
+        let mut request = client().post(format!("{}/chat/completions", model.url())).json(&body);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        let resp = request.send().await.unwrap();
+        assert_eq!(resp.status(), 401, "{auth:?}");
+        let error: Value = resp.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "invalid_api_key");
+        assert_eq!(error["error"]["type"], "invalid_request_error");
+    }
+    let refused = client().get(format!("{}/models", model.url())).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let ok = client()
+        .post(format!("{}/chat/completions", model.url()))
+        .header("authorization", "Bearer sk-test-key")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    // Nothing was recorded for the refused requests.
+    assert_eq!(model.requests().len(), 1);
 }
