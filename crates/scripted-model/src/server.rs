@@ -61,18 +61,18 @@ fn warn_unoffered_tools(seq: u64, req: &ChatRequest, turn: &Turn) {
 }
 
 /// OpenAI's 401 when a key is required and the request lacks it.
-fn check_key(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+fn check_key(shared: &Shared, headers: &HeaderMap) -> Result<(), Box<Response>> {
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
     if shared.authorized(authorization) {
         return Ok(());
     }
     tracing::warn!("refused a request without the configured API key");
-    Err(ApiError::for_status(401).into_response())
+    Err(Box::new(ApiError::for_status(401).into_response()))
 }
 
 async fn chat(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = check_key(&shared, &headers) {
-        return refused;
+        return *refused;
     }
     let (req, raw) = match parse_chat_request(&body) {
         Ok(parsed) => parsed,
@@ -115,7 +115,7 @@ async fn chat(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Respo
 
 async fn models(State(shared): AppState, headers: HeaderMap) -> Response {
     if let Err(refused) = check_key(&shared, &headers) {
-        return refused;
+        return *refused;
     }
     let created = unix_now();
     let data: Vec<Value> = shared
