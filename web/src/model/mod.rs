@@ -11,6 +11,7 @@ pub mod format;
 pub mod load;
 pub mod markdown;
 pub mod query;
+pub mod secrets;
 pub mod session;
 pub mod timeline;
 pub mod tool;

@@ -7,12 +7,15 @@ use oi_protocol::rest::{
     ChooseLocalUser, CreateSessionRequest, Me, ModelList, PromptAccepted, PromptRequest, SessionList, StopAccepted,
     WsTokenGrant,
 };
+use oi_protocol::secrets::{
+    ImportSecretsRequest, ImportSecretsResult, PutSecretRequest, SecretAuditLog, SecretInfo, SecretList, SecretScope,
+};
 use oi_protocol::{ApiError, SessionState, SessionSummary};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::model::query::ListFilter;
-use crate::model::{auth, errors};
+use crate::model::{auth, errors, secrets};
 
 /// Sends the request; a 2xx answer's body, or the error of any other answer.
 async fn exchange(builder: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
@@ -40,8 +43,12 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     send(Request::get(path), None).await
 }
 
+fn json<B: Serialize>(body: &B) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|e| errors::unexpected(&e.to_string()))
+}
+
 async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: Option<&B>) -> Result<T, ApiError> {
-    let body = body.map(serde_json::to_string).transpose().map_err(|e| errors::unexpected(&e.to_string()))?;
+    let body = body.map(json).transpose()?;
     send(Request::post(path), body).await
 }
 
@@ -55,8 +62,7 @@ pub async fn logout() -> Result<(), ApiError> {
 }
 
 pub async fn choose_name(name: &str) -> Result<Me, ApiError> {
-    let body = serde_json::to_string(&ChooseLocalUser { name: name.to_string() })
-        .map_err(|e| errors::unexpected(&e.to_string()))?;
+    let body = json(&ChooseLocalUser { name: name.to_string() })?;
     send(Request::put("/api/me"), Some(body)).await
 }
 
@@ -92,4 +98,29 @@ pub async fn stop(id: &str) -> Result<StopAccepted, ApiError> {
 pub async fn set_archived(id: &str, archived: bool) -> Result<SessionSummary, ApiError> {
     let verb = if archived { "archive" } else { "unarchive" };
     post::<(), _>(&format!("/api/sessions/{id}/{verb}"), None).await
+}
+
+/// A scope's secrets: names, sizes and who changed them (never values).
+pub async fn secrets(scope: &SecretScope) -> Result<SecretList, ApiError> {
+    get(&secrets::list_path(scope)).await
+}
+
+/// Sets (creates or replaces) one secret.
+pub async fn put_secret(scope: &SecretScope, name: &str, value: String) -> Result<SecretInfo, ApiError> {
+    let body = json(&PutSecretRequest { value })?;
+    send(Request::put(&secrets::secret_path(scope, name)), Some(body)).await
+}
+
+/// Deletes one secret (204).
+pub async fn delete_secret(scope: &SecretScope, name: &str) -> Result<(), ApiError> {
+    exchange(Request::delete(&secrets::secret_path(scope, name)), None).await.map(drop)
+}
+
+/// Sets every variable of a `.env` file, all or none.
+pub async fn import_secrets(scope: &SecretScope, dotenv: String) -> Result<ImportSecretsResult, ApiError> {
+    post(&secrets::import_path(scope), Some(&ImportSecretsRequest { dotenv })).await
+}
+
+pub async fn secret_audit(scope: &SecretScope) -> Result<SecretAuditLog, ApiError> {
+    get(&secrets::audit_path(scope)).await
 }

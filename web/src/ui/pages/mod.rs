@@ -7,6 +7,7 @@ mod session_composer;
 mod session_side;
 mod sessions;
 mod settings;
+mod settings_secrets;
 mod sign_in;
 
 pub use new_session::NewSessionPage;

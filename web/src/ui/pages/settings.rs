@@ -1,12 +1,13 @@
-//! Settings: who you are (in local mode, a name of your choosing for this browser) and the
-//! models configured for this deployment. Later sections (repositories, secrets, integrations)
-//! go here too.
+//! Settings: who you are (in local mode, a name of your choosing for this browser), the
+//! models configured for this deployment and the secrets sandboxes receive
+//! ([`super::settings_secrets`]). Integrations go here too, later.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use oi_protocol::rest::ModelList;
 use oi_protocol::ApiError;
 
+use super::settings_secrets::Secrets;
 use crate::model::load::Load;
 use crate::ui::api;
 use crate::ui::components::feedback::{ErrorBanner, Loading, MaybeError};
@@ -20,9 +21,10 @@ pub fn SettingsPage() -> impl IntoView {
             <h1>"Settings"</h1>
             <Profile/>
             <Models/>
+            <Secrets/>
             <section class="card" aria-labelledby="more-title">
                 <h2 id="more-title">"More to come"</h2>
-                <p class="muted">"Repositories, secrets and integrations will be configured here."</p>
+                <p class="muted">"Integrations will be configured here."</p>
             </section>
         </section>
     }
