@@ -43,9 +43,11 @@ pub fn model_providers(env: &Env) -> Vec<ModelProvider> {
     providers
 }
 
-/// What a session's agent runs with.
+/// What a session's agent runs with: the providers without their keys. The sandbox reaches
+/// every model through the control plane's model proxy, which adds the key at the egress.
 pub fn agent_config(env: &Env, model: &str) -> AgentConfig {
-    AgentConfig { model: model.to_string(), providers: model_providers(env) }
+    let providers = model_providers(env).into_iter().map(|p| ModelProvider { api_key: None, ..p }).collect();
+    AgentConfig { model: model.to_string(), providers }
 }
 
 /// The lifecycle's timing: the defaults, overridden by `SANDBOX_*_MS` variables (tests and

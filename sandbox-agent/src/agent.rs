@@ -35,10 +35,17 @@ pub struct Agent {
     events_task: Option<tokio::task::JoinHandle<()>>,
     /// The stub model OpenCode's warm-up prompt goes to; none when it could not start.
     warmup: Option<WarmupModel>,
+    /// The supervisor's model proxy (`http://127.0.0.1:{port}`) every provider is reached through.
+    model_proxy: String,
 }
 
 impl Agent {
-    pub async fn start(config: &Config, frames: mpsc::UnboundedSender<serde_json::Value>) -> Result<Self> {
+    /// Starts OpenCode with its providers behind `model_proxy` (see [`crate::model_proxy`]).
+    pub async fn start(
+        config: &Config,
+        frames: mpsc::UnboundedSender<serde_json::Value>,
+        model_proxy: &str,
+    ) -> Result<Self> {
         let (exits_tx, exits) = mpsc::unbounded_channel();
         let mut agent = Self {
             client: OpencodeClient::new(String::new(), String::new()),
@@ -57,6 +64,7 @@ impl Agent {
                     None
                 }
             },
+            model_proxy: model_proxy.to_string(),
         };
         agent.launch(config).await?;
         Ok(agent)
@@ -71,8 +79,16 @@ impl Agent {
             Some(model) => warmup::with_warmup_provider(&config.agent, &model.base_url),
             None => config.agent.clone(),
         };
-        let mut proc =
-            process::start(&config.opencode_bin, &config.workspace, &agent_config, &dirs, &password, &log).await?;
+        let mut proc = process::start(
+            &config.opencode_bin,
+            &config.workspace,
+            &agent_config,
+            &dirs,
+            &password,
+            &log,
+            &self.model_proxy,
+        )
+        .await?;
         self.pid = proc.child.id();
         let (generation, exits) = (self.generation, self.exits_tx.clone());
         let mut child = proc.child;

@@ -4,7 +4,8 @@
 //! Pure decisions: [`config`] (the provider's environment), [`boot_plan`] (what each boot mode
 //! does), [`outbox`] (exactly-once numbering), [`translate`] (OpenCode events → agent events),
 //! [`opencode::config`]. I/O: [`git`], [`scripts`], [`opencode`] (process and HTTP client),
-//! [`bridge`] (the WebSocket), [`supervisor`] (the loop tying them together).
+//! [`model_proxy`] (the model endpoint OpenCode calls: forwards to the control plane with the
+//! sandbox token), [`bridge`] (the WebSocket), [`supervisor`] (the loop tying them together).
 
 pub mod agent;
 pub mod boot;
@@ -13,6 +14,7 @@ pub mod bridge;
 pub mod config;
 pub mod diff;
 pub mod git;
+pub mod model_proxy;
 pub mod opencode;
 pub mod outbox;
 pub mod scripts;

@@ -19,6 +19,7 @@ use crate::boot_plan::GitSync;
 use crate::bridge::{self, BridgeHandle, Inbound};
 use crate::config::Config;
 use crate::git;
+use crate::model_proxy::{ModelProxy, ProxyTarget};
 use crate::opencode::ids;
 use crate::opencode::process::{restart_delay, MAX_RESTARTS};
 use crate::translate::{Output, RunEnded, Translator};
@@ -51,15 +52,28 @@ pub async fn run(config: Config) -> i32 {
     if config.boot_mode == BootMode::Build {
         return build_image(&config).await;
     }
+    // The model endpoint OpenCode calls, for the life of this process (across OpenCode
+    // restarts and a warm-pool claim).
+    let proxy = ModelProxy::start(ProxyTarget::of(&config)).await;
     if config.pool {
-        return run_pooled(config).await;
+        return match proxy {
+            Ok(proxy) => run_pooled(config, &proxy).await,
+            Err(e) => {
+                eprintln!("pool boot failed: the model proxy did not start: {e:#}");
+                1
+            }
+        };
     }
     let bridge = bridge::start(&config);
+    let proxy = match proxy {
+        Ok(proxy) => proxy,
+        Err(e) => return fail(&bridge, format!("the model proxy did not start: {e:#}")).await,
+    };
     if let Err(message) = boot::boot(&config, &bridge).await {
         return fail(&bridge, message).await;
     }
     let (frames_tx, frames) = mpsc::unbounded_channel();
-    let agent = match Agent::start(&config, frames_tx).await {
+    let agent = match Agent::start(&config, frames_tx, proxy.base_url()).await {
         Ok(agent) => agent,
         Err(e) => return fail(&bridge, format!("OpenCode did not start: {e:#}")).await,
     };
@@ -109,15 +123,16 @@ async fn build_image(config: &Config) -> i32 {
 }
 
 /// A warm-pool sandbox: boot and start OpenCode with nobody attached, wait for a claim, then
-/// join the claiming session (its branch, its token, its bridge) and serve it.
-async fn run_pooled(config: Config) -> i32 {
+/// join the claiming session (its branch, its token, its bridge, its model proxy target) and
+/// serve it.
+async fn run_pooled(config: Config, proxy: &ModelProxy) -> i32 {
     let warm_since = std::time::Instant::now();
     if let Err(message) = boot::boot(&config, &StderrReport).await {
         eprintln!("pool boot failed: {message}");
         return 1;
     }
     let (frames_tx, frames) = mpsc::unbounded_channel();
-    let mut agent = match Agent::start(&config, frames_tx).await {
+    let mut agent = match Agent::start(&config, frames_tx, proxy.base_url()).await {
         Ok(agent) => agent,
         Err(e) => {
             eprintln!("pool boot failed: OpenCode did not start: {e:#}");
@@ -134,6 +149,8 @@ async fn run_pooled(config: Config) -> i32 {
             return 1;
         }
     };
+    // From now on OpenCode's model requests go to the claiming session, with its token.
+    proxy.set_target(ProxyTarget::of(&claimed));
     let bridge = bridge::start(&claimed);
     log(&bridge, LogSource::Supervisor, format!("claimed from the warm pool (booted {} s before)", warm_for.as_secs()));
     match git::sync(&claimed, GitSync::FetchAndReset).await {

@@ -9,47 +9,13 @@ use std::time::Duration;
 use common::*;
 use oi_protocol::client::ClientMessage;
 use oi_protocol::events::{EventBody, NoticeLevel, PromptOutcome};
-use oi_protocol::transcript::Part;
 use oi_protocol::{PromptStatus, SandboxStatus};
 use oi_scripted_model::Turn;
-use oi_testkit::{BareRepo, ClientSocket, Stack, StackOptions};
+use oi_testkit::{BareRepo, ClientSocket, Stack};
 use serde_json::json;
-
-fn vars(pairs: &[(&str, &str)]) -> StackOptions {
-    StackOptions { vars: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
-}
-
-async fn wait_status(stack: &Stack, session: &str, want: SandboxStatus) -> anyhow::Result<()> {
-    for _ in 0..300 {
-        if stack.cp.api().session(session).await?.sandbox.status == want {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("sandbox never became {want:?}\n{}", diagnostics(stack))
-}
 
 fn has_notice(client: &ClientSocket, needle: &str) -> bool {
     client.events.iter().any(|e| matches!(&e.body, EventBody::Notice(n) if n.message.contains(needle)))
-}
-
-fn tool_output(client: &ClientSocket, message_id: &str) -> String {
-    client
-        .transcript()
-        .turns
-        .into_iter()
-        .find(|t| t.message_id == message_id)
-        .map(|t| {
-            t.parts
-                .iter()
-                .filter_map(|p| match p {
-                    Part::Tool { output, .. } => output.clone(),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]

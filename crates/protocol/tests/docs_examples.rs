@@ -117,6 +117,34 @@ fn every_example_round_trips_and_every_type_has_one() {
                 round_trip::<SandboxAttachment>(&name, &json);
                 None
             }
+            "SessionUsage" => {
+                round_trip::<SessionUsage>(&name, &json);
+                None
+            }
+            "PutSecretRequest" => {
+                round_trip::<oi_protocol::secrets::PutSecretRequest>(&name, &json);
+                None
+            }
+            "SecretList" => {
+                round_trip::<oi_protocol::secrets::SecretList>(&name, &json);
+                None
+            }
+            "ImportSecretsRequest" => {
+                round_trip::<oi_protocol::secrets::ImportSecretsRequest>(&name, &json);
+                None
+            }
+            "ImportSecretsResult" => {
+                round_trip::<oi_protocol::secrets::ImportSecretsResult>(&name, &json);
+                None
+            }
+            "SecretAuditLog" => {
+                round_trip::<oi_protocol::secrets::SecretAuditLog>(&name, &json);
+                None
+            }
+            "RotateSecretsResult" => {
+                round_trip::<oi_protocol::secrets::RotateSecretsResult>(&name, &json);
+                None
+            }
             other => panic!("docs/protocol.md names a type the test does not know: {other}"),
         };
         if let Some(kind) = kind.filter(|k| !k.is_empty()) {

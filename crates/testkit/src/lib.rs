@@ -20,7 +20,7 @@ pub use client_socket::{mint_ws_token, ClientSocket};
 pub use control_plane::{repo_root, ControlPlane, ControlPlaneOptions};
 pub use git_fixture::BareRepo;
 pub use process::{free_port, ChildGroup};
-pub use stack::{bin_dir, opencode_bin, Stack, StackOptions};
+pub use stack::{bin_dir, opencode_bin, Stack, StackOptions, SCRIPTED_MODEL_KEY, SECRETS_KEY};
 pub use tcp_proxy::TcpProxy;
 
 /// How long a test waits for one expected message before failing.

@@ -47,6 +47,11 @@ fn require(path: &Path, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// The scripted model's API key: held by the control plane, never by a sandbox.
+pub const SCRIPTED_MODEL_KEY: &str = "sk-scripted-e2e-7f3c9a1d5b2e4f60";
+/// The stack's secrets key (32 bytes, hex).
+pub const SECRETS_KEY: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7";
+
 /// How to start a stack.
 #[derive(Default)]
 pub struct StackOptions {
@@ -78,7 +83,11 @@ impl Stack {
         require(&provider_bin, "the oi-local-provider binary")?;
         require(&opencode_bin(), "OpenCode")?;
 
-        let model = ScriptedModel::start("127.0.0.1:0").await?;
+        // The model takes only its key, which only the control plane holds: every prompt
+        // proves the model was reached through the control plane's model proxy.
+        let model_options =
+            oi_scripted_model::Options { api_key: Some(SCRIPTED_MODEL_KEY.into()), ..Default::default() };
+        let model = ScriptedModel::start_with("127.0.0.1:0", model_options).await?;
         let key = format!("test-key-{}", std::process::id());
         let provider_root = tempfile::Builder::new().prefix("oi-provider-").tempdir()?;
         let log_path = provider_root.path().join("provider.log");
@@ -115,6 +124,8 @@ impl Stack {
                 ("CONTROL_PLANE_URL".into(), cp_url),
                 ("MODEL_PROVIDERS".into(), providers),
                 ("DEFAULT_MODEL".into(), "scripted/test-model".into()),
+                ("MODEL_API_KEY_SCRIPTED".into(), SCRIPTED_MODEL_KEY.into()),
+                ("SECRETS_KEY".into(), SECRETS_KEY.into()),
                 ("LOCAL_IDENTITY_PICKER".into(), "true".into()),
             ]
             .into_iter()

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use oi_protocol::agent::{AgentConfig, ModelApi};
 use serde_json::{json, Map, Value};
 
+use super::warmup;
+use crate::model_proxy::{ModelProxy, PLACEHOLDER_API_KEY};
+
 /// The pinned OpenCode version this supervisor is built and tested against.
 pub const OPENCODE_VERSION: &str = "1.18.33";
 
@@ -17,7 +20,12 @@ pub const PLUGIN_PACKAGE_JSON: &str = include_str!("../../assets/opencode-1.18.3
 pub const PLUGIN_PACKAGE_LOCK: &str = include_str!("../../assets/opencode-1.18.33/package-lock.json");
 
 /// OpenCode's config: every provider declared, the session's model, unattended permissions.
-pub fn config_json(agent: &AgentConfig) -> Value {
+///
+/// Every provider is reached through the supervisor's model proxy (`model_proxy`, its
+/// `http://127.0.0.1:{port}`) with a placeholder key: the vendor's URL and key are known only
+/// to the control plane. The one exception is the warm-up stub, a supervisor-internal
+/// endpoint that OpenCode calls directly.
+pub fn config_json(agent: &AgentConfig, model_proxy: &str) -> Value {
     let mut providers = Map::new();
     for p in &agent.providers {
         let npm = match p.api {
@@ -34,12 +42,14 @@ pub fn config_json(agent: &AgentConfig) -> Value {
                 json!({"name": model, "tool_call": true, "limit": {"context": 128000, "output": 8192}}),
             );
         }
+        let base_url =
+            if p.id == warmup::PROVIDER_ID { p.base_url.clone() } else { ModelProxy::provider_url(model_proxy, &p.id) };
         providers.insert(
             p.id.clone(),
             json!({
                 "npm": npm,
                 "name": p.id,
-                "options": {"baseURL": p.base_url, "apiKey": p.api_key.clone().unwrap_or_else(|| "none".into())},
+                "options": {"baseURL": base_url, "apiKey": PLACEHOLDER_API_KEY},
                 "models": models,
             }),
         );
@@ -81,9 +91,14 @@ impl OpencodeDirs {
     }
 }
 
-/// The environment OpenCode runs with: offline flags, private XDG directories, its config, a
-/// server password, and `OPENCODE_CLIENT=serve` (no interactive `question` tool).
-pub fn environment(agent: &AgentConfig, dirs: &OpencodeDirs, password: &str) -> BTreeMap<String, String> {
+/// The environment OpenCode runs with: offline flags, private XDG directories, its config (its
+/// providers behind `model_proxy`), a server password, and `OPENCODE_CLIENT=serve` (no interactive `question` tool).
+pub fn environment(
+    agent: &AgentConfig,
+    dirs: &OpencodeDirs,
+    password: &str,
+    model_proxy: &str,
+) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     let mut set = |k: &str, v: String| {
         env.insert(k.to_string(), v);
@@ -92,7 +107,7 @@ pub fn environment(agent: &AgentConfig, dirs: &OpencodeDirs, password: &str) -> 
     set("XDG_CONFIG_HOME", dirs.config.display().to_string());
     set("XDG_CACHE_HOME", dirs.cache.display().to_string());
     set("XDG_STATE_HOME", dirs.state.display().to_string());
-    set("OPENCODE_CONFIG_CONTENT", config_json(agent).to_string());
+    set("OPENCODE_CONFIG_CONTENT", config_json(agent, model_proxy).to_string());
     set("OPENCODE_SERVER_PASSWORD", password.to_string());
     set("OPENCODE_CLIENT", "serve".into());
     for flag in [
@@ -144,33 +159,55 @@ mod tests {
         }
     }
 
+    const PROXY: &str = "http://127.0.0.1:4242";
+
     #[test]
     fn config_declares_providers_model_and_permissions() {
-        let c = config_json(&agent());
+        let c = config_json(&agent(), PROXY);
         assert_eq!(c["model"], "scripted/test-model");
         assert_eq!(c["enabled_providers"], json!(["scripted", "anthropic"]));
         let scripted = &c["provider"]["scripted"];
         assert_eq!(scripted["npm"], "@ai-sdk/openai-compatible");
-        assert_eq!(scripted["options"]["baseURL"], "http://127.0.0.1:8790/v1");
         assert_eq!(scripted["models"]["test-model"]["tool_call"], true);
         assert_eq!(c["provider"]["anthropic"]["npm"], "@ai-sdk/anthropic");
         assert_eq!(c["provider"]["anthropic"]["models"]["claude-haiku-4-5"]["tool_call"], true, "listed models");
         assert!(c["provider"]["anthropic"]["models"].get("test-model").is_none());
-        assert_eq!(c["provider"]["anthropic"]["options"]["apiKey"], "sk-ant");
         assert_eq!(c["permission"]["question"], "deny");
         assert_eq!(c["permission"]["*"], "allow");
     }
 
     #[test]
+    fn every_provider_goes_through_the_model_proxy_without_a_key() {
+        let c = config_json(&agent(), PROXY);
+        for (id, provider) in c["provider"].as_object().unwrap() {
+            assert_eq!(provider["options"]["baseURL"], format!("{PROXY}/model/{id}"));
+            assert_eq!(provider["options"]["apiKey"], PLACEHOLDER_API_KEY, "never the key the config carries");
+        }
+        let text = c.to_string();
+        assert!(!text.contains("sk-ant") && !text.contains("api.anthropic.com") && !text.contains(":8790"), "{text}");
+    }
+
+    #[test]
+    fn the_warm_up_stub_is_called_directly() {
+        let with_stub = warmup::with_warmup_provider(&agent(), "http://127.0.0.1:5555/v1");
+        let c = config_json(&with_stub, PROXY);
+        let stub = &c["provider"][warmup::PROVIDER_ID]["options"];
+        assert_eq!(stub["baseURL"], "http://127.0.0.1:5555/v1");
+        assert_eq!(stub["apiKey"], PLACEHOLDER_API_KEY);
+        assert_eq!(c["provider"]["scripted"]["options"]["baseURL"], format!("{PROXY}/model/scripted"));
+    }
+
+    #[test]
     fn environment_is_offline_and_private() {
         let dirs = OpencodeDirs::under(Path::new("/s"));
-        let env = environment(&agent(), &dirs, "pw");
+        let env = environment(&agent(), &dirs, "pw", PROXY);
         assert_eq!(env["XDG_CONFIG_HOME"], "/s/opencode/config");
         assert_eq!(env["OPENCODE_CLIENT"], "serve");
         assert_eq!(env["OPENCODE_DISABLE_MODELS_FETCH"], "1");
         assert_eq!(env["OPENCODE_SERVER_PASSWORD"], "pw");
         let parsed: Value = serde_json::from_str(&env["OPENCODE_CONFIG_CONTENT"]).unwrap();
         assert_eq!(parsed["model"], "scripted/test-model");
+        assert_eq!(parsed["provider"]["scripted"]["options"]["baseURL"], format!("{PROXY}/model/scripted"));
     }
 
     #[test]

@@ -8,8 +8,9 @@ use anyhow::{bail, Result};
 use oi_protocol::events::{EventBody, PromptFinished};
 use oi_protocol::rest::CreateSessionRequest;
 use oi_protocol::transcript::{Part, Transcript};
+use oi_protocol::SandboxStatus;
 use oi_protocol::{SessionEvent, SessionSummary};
-use oi_testkit::{Api, BareRepo, ClientSocket, Stack};
+use oi_testkit::{Api, BareRepo, ClientSocket, Stack, StackOptions};
 
 pub const LOCAL_USER: &str = "Local User <local@open-inspect.invalid>";
 
@@ -177,4 +178,40 @@ pub fn sandbox_id(client: &ClientSocket) -> Option<String> {
         EventBody::SandboxStatus(s) => s.sandbox_id.clone(),
         _ => None,
     })
+}
+
+/// Stack options with these control-plane variables.
+pub fn vars(pairs: &[(&str, &str)]) -> StackOptions {
+    StackOptions { vars: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
+}
+
+/// Waits (up to 30 s) until the session's sandbox has this status.
+pub async fn wait_status(stack: &Stack, session: &str, want: SandboxStatus) -> Result<()> {
+    for _ in 0..300 {
+        if stack.cp.api().session(session).await?.sandbox.status == want {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("sandbox never became {want:?}\n{}", diagnostics(stack))
+}
+
+/// The output of every tool call a prompt made, joined by newlines.
+pub fn tool_output(client: &ClientSocket, message_id: &str) -> String {
+    client
+        .transcript()
+        .turns
+        .into_iter()
+        .find(|t| t.message_id == message_id)
+        .map(|t| {
+            t.parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Tool { output, .. } => output.clone(),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
 }

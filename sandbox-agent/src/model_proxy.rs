@@ -1,0 +1,349 @@
+//! The model endpoint OpenCode calls. No model API key is ever inside the sandbox: OpenCode's
+//! providers point at this server on 127.0.0.1, which forwards every request under
+//! `/model/{provider}/{rest}` to the control plane's model proxy
+//! (`{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}`) with the sandbox's
+//! own session-scoped token, streaming the body both ways without buffering.
+//!
+//! The target (control plane, session, token) is shared state: a warm-pool claim changes it
+//! while the server (and OpenCode) keep running.
+
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use anyhow::Result;
+use axum::body::{Body, HttpBody};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+
+use crate::config::Config;
+
+/// The API key OpenCode's providers are given: a placeholder, never a real key.
+pub const PLACEHOLDER_API_KEY: &str = "oi-sandbox-no-key";
+
+/// Where requests go, and with which token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyTarget {
+    /// `http(s)://host:port`, no trailing slash.
+    pub control_plane_url: String,
+    pub session_id: String,
+    pub sandbox_token: String,
+}
+
+impl ProxyTarget {
+    pub fn of(config: &Config) -> Self {
+        Self {
+            control_plane_url: config.control_plane_url.clone(),
+            session_id: config.session_id.clone(),
+            sandbox_token: config.sandbox_token.clone(),
+        }
+    }
+}
+
+/// A request path under `/model/`: the provider and the rest (both still percent-encoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelPath<'a> {
+    pub provider: &'a str,
+    pub rest: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathError {
+    /// Not under `/model/{provider}/…`.
+    NotFound,
+    /// A `.` or `..` segment (plain or percent-encoded) or a backslash: URL parsers would
+    /// resolve it and the request could leave the session's model route.
+    BadPath,
+}
+
+/// Splits `/model/{provider}/{rest}`.
+pub fn parse_path(path: &str) -> Result<ModelPath<'_>, PathError> {
+    let (provider, rest) = path.strip_prefix("/model/").and_then(|p| p.split_once('/')).ok_or(PathError::NotFound)?;
+    if provider.is_empty() || rest.is_empty() {
+        return Err(PathError::NotFound);
+    }
+    let dot_segment = |s: &str| matches!(s.to_ascii_lowercase().replace("%2e", ".").as_str(), "." | "..");
+    if path.contains('\\') || path.to_ascii_lowercase().contains("%5c") || path.split('/').any(dot_segment) {
+        return Err(PathError::BadPath);
+    }
+    Ok(ModelPath { provider, rest })
+}
+
+/// `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}[?{query}]`
+pub fn upstream_url(target: &ProxyTarget, path: ModelPath<'_>, query: Option<&str>) -> String {
+    let mut url = format!(
+        "{}/api/sessions/{}/model/{}/{}",
+        target.control_plane_url.trim_end_matches('/'),
+        target.session_id,
+        path.provider,
+        path.rest
+    );
+    if let Some(query) = query.filter(|q| !q.is_empty()) {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+const HOP_BY_HOP: &[&str] = &["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"];
+
+/// Hop-by-hop headers (RFC 9110 §7.6.1, plus those `Connection` names) and `content-length`,
+/// which hyper sets itself.
+fn is_hop(name: &HeaderName, listed: &[String]) -> bool {
+    let name = name.as_str();
+    HOP_BY_HOP.contains(&name)
+        || name.starts_with("proxy-")
+        || name == "content-length"
+        || listed.iter().any(|l| l == name)
+}
+
+fn connection_listed(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// The headers sent up: OpenCode's, without credentials, cookies, `host` or hop-by-hop headers,
+/// plus `Authorization: Bearer {sandbox_token}`.
+pub fn request_headers(incoming: &HeaderMap, sandbox_token: &str) -> HeaderMap {
+    const DROPPED: &[&str] = &["authorization", "x-api-key", "api-key", "host", "cookie"];
+    let listed = connection_listed(incoming);
+    let mut out = HeaderMap::new();
+    for (name, value) in incoming {
+        if !DROPPED.contains(&name.as_str()) && !is_hop(name, &listed) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    if let Ok(mut bearer) = HeaderValue::from_str(&format!("Bearer {sandbox_token}")) {
+        bearer.set_sensitive(true);
+        out.insert(header::AUTHORIZATION, bearer);
+    }
+    out
+}
+
+/// The headers sent back: the control plane's, without hop-by-hop headers.
+pub fn response_headers(upstream: &HeaderMap) -> HeaderMap {
+    let listed = connection_listed(upstream);
+    let mut out = HeaderMap::new();
+    for (name, value) in upstream {
+        if !is_hop(name, &listed) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// An OpenAI-style error body, so OpenCode's provider SDKs show the message.
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "error": {"message": message, "type": "proxy_error", "param": null, "code": code}
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+#[derive(Clone)]
+struct Shared {
+    target: Arc<RwLock<ProxyTarget>>,
+    client: reqwest::Client,
+}
+
+/// The running server. It stops when dropped.
+pub struct ModelProxy {
+    base_url: String,
+    target: Arc<RwLock<ProxyTarget>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ModelProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ModelProxy {
+    /// Starts the server on 127.0.0.1 (a port the OS chooses).
+    pub async fn start(target: ProxyTarget) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            // A redirect would need the streamed body again, and the token must not follow it.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        let target = Arc::new(RwLock::new(target));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let app = Router::new().fallback(forward).with_state(Shared { target: target.clone(), client });
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!("the model proxy stopped: {e}");
+            }
+        });
+        Ok(Self { base_url, target, task })
+    }
+
+    /// `http://127.0.0.1:{port}`; a provider's endpoint is [`ModelProxy::provider_url`].
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The target requests go to now.
+    pub fn target(&self) -> ProxyTarget {
+        self.target.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Points every later request at a new target (a warm-pool claim).
+    pub fn set_target(&self, target: ProxyTarget) {
+        *self.target.write().unwrap_or_else(PoisonError::into_inner) = target;
+    }
+
+    /// `{base_url}/model/{provider_id}`: what OpenCode's provider SDK appends its paths to.
+    pub fn provider_url(base_url: &str, provider_id: &str) -> String {
+        format!("{}/model/{provider_id}", base_url.trim_end_matches('/'))
+    }
+}
+
+async fn forward(State(shared): State<Shared>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let method = parts.method.clone();
+    let path = match parse_path(parts.uri.path()) {
+        Ok(path) => path,
+        Err(e) => {
+            let (status, code, message) = match e {
+                PathError::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such model endpoint"),
+                PathError::BadPath => (StatusCode::BAD_REQUEST, "bad_path", "dot segments are not allowed"),
+            };
+            tracing::info!(%method, status = status.as_u16(), "model proxy: refused {}", parts.uri.path());
+            return error_response(status, code, message);
+        }
+    };
+    let target = shared.target.read().unwrap_or_else(PoisonError::into_inner).clone();
+    let url = upstream_url(&target, path, parts.uri.query());
+    let mut upstream =
+        shared.client.request(method.clone(), url).headers(request_headers(&parts.headers, &target.sandbox_token));
+    if !body.is_end_stream() {
+        upstream = upstream.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    }
+    match upstream.send().await {
+        Ok(res) => {
+            let status = res.status();
+            tracing::info!(%method, provider = path.provider, path = path.rest, status = status.as_u16(), "model proxy");
+            let headers = response_headers(res.headers());
+            let mut response = Response::new(Body::from_stream(res.bytes_stream()));
+            *response.status_mut() = status;
+            *response.headers_mut() = headers;
+            response
+        }
+        Err(e) => {
+            tracing::warn!(%method, provider = path.provider, path = path.rest, status = 502, "model proxy: {e}");
+            error_response(
+                StatusCode::BAD_GATEWAY,
+                "control_plane_unreachable",
+                &format!("the sandbox could not reach the control plane's model proxy: {e}"),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> ProxyTarget {
+        ProxyTarget {
+            control_plane_url: "http://127.0.0.1:8787".into(),
+            session_id: "ses_1".into(),
+            sandbox_token: "tok".into(),
+        }
+    }
+
+    #[test]
+    fn builds_the_upstream_url() {
+        let p = parse_path("/model/anthropic/messages").unwrap();
+        assert_eq!(p, ModelPath { provider: "anthropic", rest: "messages" });
+        assert_eq!(
+            upstream_url(&target(), p, None),
+            "http://127.0.0.1:8787/api/sessions/ses_1/model/anthropic/messages"
+        );
+        let p = parse_path("/model/openai/chat/completions").unwrap();
+        assert_eq!(
+            upstream_url(&target(), p, Some("a=1&b=%2F")),
+            "http://127.0.0.1:8787/api/sessions/ses_1/model/openai/chat/completions?a=1&b=%2F"
+        );
+        assert!(!upstream_url(&target(), p, Some("")).contains('?'));
+    }
+
+    #[test]
+    fn refuses_paths_outside_the_model_route() {
+        for path in ["/", "/v1/chat/completions", "/model/", "/model/openai", "/model/openai/", "/model//x"] {
+            assert_eq!(parse_path(path), Err(PathError::NotFound), "{path}");
+        }
+        for path in [
+            "/model/openai/../../x",
+            "/model/../sandbox/x",
+            "/model/openai/%2e%2E/x",
+            "/model/openai/.%2e",
+            "/model/openai/./x",
+            "/model/openai/..\\..\\x",
+            "/model/openai/a%5cb",
+        ] {
+            assert_eq!(parse_path(path), Err(PathError::BadPath), "{path}");
+        }
+        assert!(parse_path("/model/openai/v1/files/a..b").is_ok(), "dots inside a segment are fine");
+    }
+
+    #[test]
+    fn request_headers_carry_the_sandbox_token_and_no_credentials() {
+        let mut h = HeaderMap::new();
+        for (k, v) in [
+            ("authorization", "Bearer sk-real"),
+            ("x-api-key", "sk-ant"),
+            ("api-key", "azure"),
+            ("host", "127.0.0.1:1"),
+            ("content-length", "12"),
+            ("cookie", "a=b"),
+            ("connection", "keep-alive, x-private"),
+            ("x-private", "1"),
+            ("keep-alive", "timeout=5"),
+            ("proxy-authorization", "Basic x"),
+            ("transfer-encoding", "chunked"),
+            ("te", "trailers"),
+            ("upgrade", "h2c"),
+            ("content-type", "application/json"),
+            ("accept", "text/event-stream"),
+            ("anthropic-version", "2023-06-01"),
+            ("x-stainless-lang", "js"),
+        ] {
+            h.append(HeaderName::from_static(k), HeaderValue::from_static(v));
+        }
+        let out = request_headers(&h, "tok");
+        let mut names: Vec<&str> = out.keys().map(HeaderName::as_str).collect();
+        names.sort();
+        assert_eq!(names, ["accept", "anthropic-version", "authorization", "content-type", "x-stainless-lang"]);
+        assert_eq!(out[header::AUTHORIZATION], "Bearer tok");
+        assert_eq!(out.get_all(header::AUTHORIZATION).iter().count(), 1);
+    }
+
+    #[test]
+    fn response_headers_drop_hop_by_hop_only() {
+        let mut h = HeaderMap::new();
+        for (k, v) in [
+            ("content-type", "text/event-stream"),
+            ("cache-control", "no-cache"),
+            ("x-request-id", "r1"),
+            ("content-length", "99"),
+            ("transfer-encoding", "chunked"),
+            ("connection", "close"),
+        ] {
+            h.append(HeaderName::from_static(k), HeaderValue::from_static(v));
+        }
+        let out = response_headers(&h);
+        let mut names: Vec<&str> = out.keys().map(HeaderName::as_str).collect();
+        names.sort();
+        assert_eq!(names, ["cache-control", "content-type", "x-request-id"]);
+    }
+}
