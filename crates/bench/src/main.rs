@@ -3,11 +3,14 @@
 //! Sections: `fanout` (one session's Durable Object: events/s from a bridge while fanning out to
 //! 1, 10 and 50 clients; bridge-send to client-receipt latency), `bundle` (the Worker's WASM),
 //! `sandbox` (a real sandbox: start, prompt latency cold and warm, idle memory), `starts` (cold
-//! spawn, repo image, snapshot restore, warm-pool claim and `typing` compared).
+//! spawn, repo image, snapshot restore, warm-pool claim and `typing` compared), `model_proxy`
+//! (first-chunk latency and throughput direct, through the control plane, and through the
+//! supervisor and the control plane).
 //! Pass section names to run only those.
 
 mod bundle;
 mod fanout;
+mod model_proxy;
 mod sandbox;
 mod starts;
 mod stats;
@@ -26,6 +29,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("sandbox") {
         sandbox::run().await?;
+    }
+    if wants("model_proxy") {
+        model_proxy::run().await?;
     }
     if wants("starts") {
         starts::run().await?;
