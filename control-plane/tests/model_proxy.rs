@@ -239,3 +239,35 @@ async fn only_the_sessions_current_sandbox_token_opens_the_proxy() -> anyhow::Re
     assert_eq!(seen.lock().unwrap().requests.len(), 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_stopped_sandboxs_token_no_longer_opens_the_proxy() -> anyhow::Result<()> {
+    let seen: Shared = Default::default();
+    let (vendor, _stop) = fake_vendor(seen.clone()).await?;
+    let mut cp = start(&vendor).await?;
+    // A sandbox that never connects is stopped by the connect watchdog.
+    cp.restart_with_vars(&[("SANDBOX_CONNECT_TIMEOUT_MS", "1500")]).await?;
+    let api = cp.api();
+    let session = api.create_session(&session_request()).await?;
+    let token = api.attach_sandbox(&session.id).await?.token;
+    let http = reqwest::Client::new();
+    let call = || {
+        http.post(format!("{}/api/sessions/{}/model/anthropic/messages", cp.base_url(), session.id))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(r#"{"model":"claude-haiku-4-5","max_tokens":1,"messages":[]}"#)
+            .send()
+    };
+    assert_eq!(call().await?.status(), 200, "the running sandbox's token works");
+    let mut status = None;
+    for _ in 0..100 {
+        status = Some(api.session(&session.id).await?.sandbox.status);
+        if status == Some(oi_protocol::SandboxStatus::Failed) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, Some(oi_protocol::SandboxStatus::Failed), "the watchdog stopped the sandbox");
+    assert_eq!(call().await?.status(), 401, "a stopped sandbox's token is refused");
+    Ok(())
+}

@@ -36,15 +36,15 @@ pub struct Agent {
     /// The stub model OpenCode's warm-up prompt goes to; none when it could not start.
     warmup: Option<WarmupModel>,
     /// The supervisor's model proxy (`http://127.0.0.1:{port}`) every provider is reached through.
-    model_proxy: String,
+    egress_url: String,
 }
 
 impl Agent {
-    /// Starts OpenCode with its providers behind `model_proxy` (see [`crate::model_proxy`]).
+    /// Starts OpenCode with its providers behind `egress_url` (see [`crate::egress`]).
     pub async fn start(
         config: &Config,
         frames: mpsc::UnboundedSender<serde_json::Value>,
-        model_proxy: &str,
+        egress_url: &str,
     ) -> Result<Self> {
         let (exits_tx, exits) = mpsc::unbounded_channel();
         let mut agent = Self {
@@ -64,7 +64,7 @@ impl Agent {
                     None
                 }
             },
-            model_proxy: model_proxy.to_string(),
+            egress_url: egress_url.to_string(),
         };
         agent.launch(config).await?;
         Ok(agent)
@@ -86,7 +86,7 @@ impl Agent {
             &dirs,
             &password,
             &log,
-            &self.model_proxy,
+            &self.egress_url,
         )
         .await?;
         self.pid = proc.child.id();

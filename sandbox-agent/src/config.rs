@@ -38,8 +38,18 @@ pub struct Config {
 }
 
 impl Config {
+    /// Reads the environment; with `OI_SANDBOX_TOKEN_ON_STDIN=1` (the local provider), the
+    /// sandbox token is the first line of stdin instead, so it is in no process's environment.
     pub fn from_env() -> Result<Self> {
-        Self::from_map(&std::env::vars().collect())
+        let mut env: BTreeMap<String, String> = std::env::vars().collect();
+        if env.get("OI_SANDBOX_TOKEN_ON_STDIN").map(String::as_str) == Some("1")
+            && !env.contains_key("OI_SANDBOX_TOKEN")
+        {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("read the sandbox token from stdin")?;
+            env.insert("OI_SANDBOX_TOKEN".into(), line.trim().to_string());
+        }
+        Self::from_map(&env)
     }
 
     /// Reads the configuration from a map of environment variables.
@@ -128,6 +138,13 @@ impl Config {
             pool: false,
             ..self.clone()
         })
+    }
+
+    /// This configuration with git going through the sandbox's egress (`{egress}/git`, which
+    /// adds the sandbox token on the way to the control plane's git endpoint), so no git
+    /// credential is in the workspace or in git's environment.
+    pub fn through_egress(&self, egress_base_url: &str) -> Self {
+        Self { repo_url: crate::egress::Egress::git_url(egress_base_url), repo_auth_with_token: false, ..self.clone() }
     }
 
     /// Where a warm-pool claim appears.

@@ -165,15 +165,24 @@ async fn commit_inner(config: &Config, author: &User, prompt: &str, commit: &mut
         }
     }
     let head = run(config, ws, &["rev-parse", "HEAD"]).await?.trim().to_string();
-    if head == before {
-        return Ok(()); // Nothing changed; nothing to push.
+    // Commits not yet on the remote: this prompt's, and any the agent made itself.
+    let pushed = if remote_branch_exists(config, &commit.branch).await {
+        format!("origin/{}", commit.branch)
+    } else {
+        format!("origin/{}", config.branch)
+    };
+    let ahead = run(config, ws, &["rev-list", "--count", &format!("{pushed}..HEAD")]).await?;
+    if ahead.trim() == "0" {
+        return Ok(()); // Nothing new; nothing to push.
     }
     commit.sha = Some(head.clone());
-    let stat = run(config, ws, &["diff", "--shortstat", &before, &head]).await?;
-    (commit.files_changed, commit.insertions, commit.deletions) = parse_shortstat(&stat);
-    let numstat = run(config, ws, &["diff", "--numstat", "-M", &before, &head]).await?;
-    let patch = run(config, ws, &["diff", "--no-color", "-M", &before, &head]).await?;
-    commit.files = crate::diff::file_changes(&numstat, &patch);
+    if head != before {
+        let stat = run(config, ws, &["diff", "--shortstat", &before, &head]).await?;
+        (commit.files_changed, commit.insertions, commit.deletions) = parse_shortstat(&stat);
+        let numstat = run(config, ws, &["diff", "--numstat", "-M", &before, &head]).await?;
+        let patch = run(config, ws, &["diff", "--no-color", "-M", &before, &head]).await?;
+        commit.files = crate::diff::file_changes(&numstat, &patch);
+    }
     let refspec = format!("HEAD:refs/heads/{}", commit.branch);
     run(config, ws, &["push", "--quiet", "origin", &refspec]).await?;
     commit.pushed = true;

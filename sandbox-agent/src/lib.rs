@@ -4,8 +4,8 @@
 //! Pure decisions: [`config`] (the provider's environment), [`boot_plan`] (what each boot mode
 //! does), [`outbox`] (exactly-once numbering), [`translate`] (OpenCode events → agent events),
 //! [`opencode::config`]. I/O: [`git`], [`scripts`], [`opencode`] (process and HTTP client),
-//! [`model_proxy`] (the model endpoint OpenCode calls: forwards to the control plane with the
-//! sandbox token), [`bridge`] (the WebSocket), [`supervisor`] (the loop tying them together).
+//! [`egress`] (the sandbox's loopback endpoint for models and git: forwards to the control
+//! plane with the sandbox token), [`bridge`] (the WebSocket), [`supervisor`] (the loop tying them together).
 
 pub mod agent;
 pub mod boot;
@@ -13,8 +13,8 @@ pub mod boot_plan;
 pub mod bridge;
 pub mod config;
 pub mod diff;
+pub mod egress;
 pub mod git;
-pub mod model_proxy;
 pub mod opencode;
 pub mod outbox;
 pub mod scripts;

@@ -5,6 +5,12 @@ use oi_sandbox_agent::config::Config;
 
 #[tokio::main]
 async fn main() {
+    // The agent's tools run as the same user: make this process (which alone holds the sandbox
+    // token) non-dumpable, so they cannot read its memory or `/proc/<pid>/environ`.
+    // SAFETY: prctl with PR_SET_DUMPABLE takes plain integers and touches only this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))

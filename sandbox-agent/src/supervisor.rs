@@ -18,8 +18,8 @@ use crate::boot::{self, log, notice, StderrReport};
 use crate::boot_plan::GitSync;
 use crate::bridge::{self, BridgeHandle, Inbound};
 use crate::config::Config;
+use crate::egress::{Egress, ProxyTarget};
 use crate::git;
-use crate::model_proxy::{ModelProxy, ProxyTarget};
 use crate::opencode::ids;
 use crate::opencode::process::{restart_delay, MAX_RESTARTS};
 use crate::translate::{Output, RunEnded, Translator};
@@ -52,14 +52,14 @@ pub async fn run(config: Config) -> i32 {
     if config.boot_mode == BootMode::Build {
         return build_image(&config).await;
     }
-    // The model endpoint OpenCode calls, for the life of this process (across OpenCode
+    // The sandbox's egress (models and git), for the life of this process (across OpenCode
     // restarts and a warm-pool claim).
-    let proxy = ModelProxy::start(ProxyTarget::of(&config)).await;
+    let proxy = Egress::start(ProxyTarget::of(&config)).await;
     if config.pool {
         return match proxy {
             Ok(proxy) => run_pooled(config, &proxy).await,
             Err(e) => {
-                eprintln!("pool boot failed: the model proxy did not start: {e:#}");
+                eprintln!("pool boot failed: the sandbox's egress did not start: {e:#}");
                 1
             }
         };
@@ -67,8 +67,10 @@ pub async fn run(config: Config) -> i32 {
     let bridge = bridge::start(&config);
     let proxy = match proxy {
         Ok(proxy) => proxy,
-        Err(e) => return fail(&bridge, format!("the model proxy did not start: {e:#}")).await,
+        Err(e) => return fail(&bridge, format!("the sandbox's egress did not start: {e:#}")).await,
     };
+    // Git goes through the egress too: the session's git endpoint on the control plane.
+    let config = config.through_egress(proxy.base_url());
     if let Err(message) = boot::boot(&config, &bridge).await {
         return fail(&bridge, message).await;
     }
@@ -125,7 +127,7 @@ async fn build_image(config: &Config) -> i32 {
 /// A warm-pool sandbox: boot and start OpenCode with nobody attached, wait for a claim, then
 /// join the claiming session (its branch, its token, its bridge, its model proxy target) and
 /// serve it.
-async fn run_pooled(config: Config, proxy: &ModelProxy) -> i32 {
+async fn run_pooled(config: Config, proxy: &Egress) -> i32 {
     let warm_since = std::time::Instant::now();
     if let Err(message) = boot::boot(&config, &StderrReport).await {
         eprintln!("pool boot failed: {message}");
@@ -149,8 +151,9 @@ async fn run_pooled(config: Config, proxy: &ModelProxy) -> i32 {
             return 1;
         }
     };
-    // From now on OpenCode's model requests go to the claiming session, with its token.
+    // From now on model and git requests go to the claiming session, with its token.
     proxy.set_target(ProxyTarget::of(&claimed));
+    let claimed = claimed.through_egress(proxy.base_url());
     let bridge = bridge::start(&claimed);
     log(&bridge, LogSource::Supervisor, format!("claimed from the warm pool (booted {} s before)", warm_for.as_secs()));
     match git::sync(&claimed, GitSync::FetchAndReset).await {
@@ -171,7 +174,11 @@ async fn wait_for_claim(path: &std::path::Path) -> ClaimSandbox {
     loop {
         if let Ok(text) = std::fs::read_to_string(path) {
             match serde_json::from_str(&text) {
-                Ok(claim) => return claim,
+                Ok(claim) => {
+                    // It holds the session's sandbox token: gone before the agent runs again.
+                    let _ = std::fs::remove_file(path);
+                    return claim;
+                }
                 Err(e) => eprintln!("unreadable claim ({e}); waiting for another"),
             }
             let _ = std::fs::remove_file(path);

@@ -47,6 +47,9 @@ impl SessionObject {
         if route == SessionRoute::ModelProxy {
             return self.proxy_model(req, &path).await;
         }
+        if route == SessionRoute::Git {
+            return self.proxy_git(req, &path).await;
+        }
         if route == SessionRoute::ClientSocket {
             // The token names the person; it was minted only for one who may join.
             require_upgrade(&req)?;
@@ -81,7 +84,10 @@ impl SessionObject {
             }
             (SessionRoute::WsToken, _) => json_response(201, &self.mint_ws_token(&user, forwarded_role(&req))?),
             (SessionRoute::Usage, _) => json_response(200, &self.usage()?),
-            (SessionRoute::ClientSocket | SessionRoute::BridgeSocket | SessionRoute::ModelProxy, _) => {
+            (
+                SessionRoute::ClientSocket | SessionRoute::BridgeSocket | SessionRoute::ModelProxy | SessionRoute::Git,
+                _,
+            ) => {
                 unreachable!("handled above")
             }
             (SessionRoute::AttachSandbox, _) => json_response(201, &self.attach_sandbox()?),
@@ -168,9 +174,10 @@ fn session_action(route: SessionRoute, method: &Method) -> Action {
         (SessionRoute::Archive | SessionRoute::Unarchive, _) => Action::ArchiveSession,
         (SessionRoute::ClientSocket | SessionRoute::WsToken, _) => Action::JoinSession,
         // A bridge started by hand gets the session's sandbox token: only its owner or an admin.
-        (SessionRoute::AttachSandbox | SessionRoute::BridgeSocket | SessionRoute::ModelProxy, _) => {
-            Action::DeleteSession
-        }
+        (
+            SessionRoute::AttachSandbox | SessionRoute::BridgeSocket | SessionRoute::ModelProxy | SessionRoute::Git,
+            _,
+        ) => Action::DeleteSession,
     }
 }
 

@@ -98,7 +98,7 @@ impl SessionObject {
         self.reschedule().await
     }
 
-    fn notice(&self, level: NoticeLevel, message: impl Into<String>) -> Result<()> {
+    pub(super) fn notice(&self, level: NoticeLevel, message: impl Into<String>) -> Result<()> {
         self.record(EventBody::Notice(Notice { level, message: message.into() })).map(drop)
     }
 

@@ -4,6 +4,7 @@
 
 mod bridge;
 mod clients;
+mod git_proxy;
 mod handlers;
 mod lifecycle;
 mod lifecycle_store;

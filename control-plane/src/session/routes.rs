@@ -36,13 +36,15 @@ pub enum SessionRoute {
     ModelProxy,
     /// `GET /usage`: model tokens and cost so far.
     Usage,
+    /// `GET|POST /git/*path`: git's smart HTTP, for the sandbox (its token).
+    Git,
 }
 
 impl SessionRoute {
     /// Routes the sandbox calls with its sandbox token (checked by the Durable Object), not a
     /// person.
     pub fn sandbox_route(self) -> bool {
-        matches!(self, SessionRoute::BridgeSocket | SessionRoute::ModelProxy)
+        matches!(self, SessionRoute::BridgeSocket | SessionRoute::ModelProxy | SessionRoute::Git)
     }
 
     pub fn parse(rest: &[&str]) -> Option<Self> {
@@ -59,6 +61,7 @@ impl SessionRoute {
             ["sandbox", "attach"] => SessionRoute::AttachSandbox,
             ["model", provider, path @ ..] if !provider.is_empty() && !path.is_empty() => SessionRoute::ModelProxy,
             ["usage"] => SessionRoute::Usage,
+            ["git", path @ ..] if !path.is_empty() => SessionRoute::Git,
             _ => return None,
         })
     }
@@ -69,7 +72,7 @@ impl SessionRoute {
             SessionRoute::Events | SessionRoute::ClientSocket | SessionRoute::BridgeSocket | SessionRoute::Usage => {
                 &[Method::Get]
             }
-            SessionRoute::ModelProxy => &[Method::Get, Method::Post],
+            SessionRoute::ModelProxy | SessionRoute::Git => &[Method::Get, Method::Post],
             SessionRoute::Prompts
             | SessionRoute::Stop
             | SessionRoute::Archive

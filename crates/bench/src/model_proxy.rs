@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use oi_protocol::rest::CreateSessionRequest;
-use oi_sandbox_agent::model_proxy::{ModelProxy, ProxyTarget};
+use oi_sandbox_agent::egress::{Egress, ProxyTarget};
 use oi_scripted_model::{Options, ScriptedModel, Turn};
 use oi_testkit::{ControlPlane, ControlPlaneOptions};
 
@@ -94,7 +94,7 @@ pub async fn run() -> Result<()> {
     let api = cp.api();
     let session = api.create_session(&CreateSessionRequest { repo: "bench/repo".into(), ..Default::default() }).await?;
     let token = api.attach_sandbox(&session.id).await?.token;
-    let supervisor = ModelProxy::start(ProxyTarget {
+    let supervisor = Egress::start(ProxyTarget {
         control_plane_url: cp.base_url(),
         session_id: session.id.clone(),
         sandbox_token: token.clone(),
@@ -111,7 +111,7 @@ pub async fn run() -> Result<()> {
     report("direct to the model", &direct);
     let proxied = format!("{}/api/sessions/{}/model/scripted/chat/completions", cp.base_url(), session.id);
     report("control-plane proxy", &series(&model, &proxied, &token).await?);
-    let whole = format!("{}/chat/completions", ModelProxy::provider_url(supervisor.base_url(), "scripted"));
+    let whole = format!("{}/chat/completions", Egress::provider_url(supervisor.base_url(), "scripted"));
     report("supervisor + control-plane proxy (a sandbox's path)", &series(&model, &whole, "ignored").await?);
     println!();
     Ok(())

@@ -2,16 +2,17 @@
 //! key, which only the control plane holds: the agent works, so the model was reached through
 //! the control plane's model proxy. The agent then hunts for the key in its environment, every
 //! process's `/proc/*/environ` and its writable filesystem, and finds nothing; the repository's
-//! secret did reach `setup.sh` and the agent's shell, and no log shows its value. Once the
-//! sandbox has stopped, its token no longer opens the model proxy.
+//! secret did reach `setup.sh` and the agent's shell, and no log shows its value. Git goes
+//! through the control plane's git endpoint: the session branch is pushed, a push to `main` is
+//! refused with a message the agent reads. The sandbox's own token is in no process's
+//! environment (the supervisor takes it on stdin and is not dumpable).
 
 mod common;
 
 use std::path::Path;
-use std::time::Duration;
 
 use common::*;
-use oi_protocol::events::PromptOutcome;
+use oi_protocol::events::{EventBody, PromptOutcome};
 use oi_protocol::rest::SessionUsage;
 use oi_protocol::SandboxStatus;
 use oi_scripted_model::Turn;
@@ -62,6 +63,8 @@ async fn the_sandbox_holds_no_model_key_and_gets_its_repository_secrets() -> any
          echo \"environ files: $(ls -d /proc/[0-9]*/environ | wc -l)\"; \
          echo \"key in env or environ: $(grep -c -F \"$needle\" /tmp/hunt.txt)\"; \
          echo \"files with the key: $(grep -rIl -F \"$needle\" \"$HOME\" \"$OI_STATE_DIR\" \"$PWD\" /tmp 2>/dev/null | grep -vc '^/tmp/hunt.txt$')\"; \
+         echo \"sandbox token visible: $(grep -c '^OI_SANDBOX_TOKEN=' /tmp/hunt.txt)\"; \
+         echo \"origin: $(git remote get-url origin)\"; \
          grep -E '^APP_TOKEN=' /tmp/hunt.txt | sort -u"
     );
     stack.model.push_all([
@@ -78,23 +81,26 @@ async fn the_sandbox_holds_no_model_key_and_gets_its_repository_secrets() -> any
         output.lines().find_map(|l| l.strip_prefix("environ files: ")).and_then(|n| n.trim().parse().ok()).unwrap_or(0);
     assert!(environ_files >= 3, "the hunt read the supervisor's, OpenCode's and its own environment:\n{output}");
     assert!(output.contains(&format!("APP_TOKEN={APP_SECRET}")), "the repository secret reaches the agent's shell");
+    assert!(
+        output.contains("sandbox token visible: 0"),
+        "only the supervisor (not dumpable) holds its token:\n{output}"
+    );
+    assert!(
+        output.lines().any(|l| l.starts_with("origin: http://127.0.0.1:") && l.ends_with("/git")),
+        "the git remote is the sandbox's egress, with no credential in it:\n{output}"
+    );
     // The host's view of the whole sandbox directory agrees.
     let sandbox = sandbox_id(&client).expect("a sandbox");
     let holding = files_containing(&stack.sandbox_dir(&sandbox), SCRIPTED_MODEL_KEY.as_bytes());
     assert!(holding.is_empty(), "files in the sandbox hold the model key: {holding:?}");
-    // The sandbox's own token, from its processes' environment as the host sees it.
-    let sandbox_token = processes_of(&sandbox)
-        .into_iter()
-        .filter_map(|pid| std::fs::read(format!("/proc/{pid}/environ")).ok())
-        .flat_map(|environ| {
-            environ
-                .split(|b| *b == 0)
-                .filter_map(|v| v.strip_prefix(b"OI_SANDBOX_TOKEN=").map(<[u8]>::to_vec))
-                .collect::<Vec<_>>()
-        })
-        .next()
-        .map(|t| String::from_utf8_lossy(&t).into_owned())
-        .expect("the supervisor holds its sandbox token");
+    // The sandbox's own token is in no process's environment, as the host sees them either.
+    for pid in processes_of(&sandbox) {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        assert!(
+            !environ.split(|b| *b == 0).any(|v| v.starts_with(b"OI_SANDBOX_TOKEN=")),
+            "process {pid} has the sandbox token in its environment"
+        );
+    }
 
     // setup.sh saw the secret; no log line shows its value.
     let logs = log_lines(&client);
@@ -102,23 +108,37 @@ async fn the_sandbox_holds_no_model_key_and_gets_its_repository_secrets() -> any
     assert!(!logs.iter().any(|l| l.contains(APP_SECRET)), "a secret's value was logged");
     assert!(!stack.cp.log_tail(2000).contains(APP_SECRET) && !stack.provider_log().contains(APP_SECRET));
 
+    // A push to anything but the session branch is refused, with git's own message.
+    let main_before = repo.rev("main")?;
+    stack.model.push_all([
+        Turn::tool_call(
+            "bash",
+            json!({"command": "echo change > pushed.txt && git add pushed.txt && git -c user.name=Agent -c user.email=agent@example.invalid commit -qm sneaky && git push origin HEAD:main 2>&1; echo \"push exit $?\"", "description": "push to main"}),
+        ),
+        Turn::text("Refused."),
+    ]);
+    let m = prompt(&stack, &session.id, "Push to main").await?;
+    assert_eq!(wait_finished(&stack, &mut client, &m).await?.outcome, PromptOutcome::Completed);
+    let output = tool_output(&client, &m);
+    assert!(output.contains("[remote rejected]") && output.contains("may push only to its session branch"), "{output}");
+    assert!(output.contains("push exit 1"), "{output}");
+    assert_eq!(repo.rev("main")?, main_before, "main is unchanged");
+    assert!(
+        client.events.iter().any(|e| matches!(&e.body, EventBody::Notice(n) if n.message.contains("refused a push"))),
+        "the refusal is logged to the session"
+    );
+    // The session branch itself was pushed through the git endpoint (the supervisor's push).
+    assert!(repo.branches()?.contains(&format!("oi/{}", session.id)));
+
     // Every model call went through the proxy and was counted.
     let usage: SessionUsage =
         stack.cp.api().raw("GET", &format!("/api/sessions/{}/usage", session.id), None).await?.json()?;
     let scripted = usage.models.iter().find(|u| u.model == "scripted/test-model").expect("usage of the scripted model");
     assert!(scripted.requests >= 2 && scripted.output_tokens > 0, "{usage:?}");
 
-    // Once the sandbox has stopped, its token opens nothing.
+    // Once the sandbox has stopped for inactivity, it is gone.
     client.close().await?;
     wait_status(&stack, &session.id, SandboxStatus::Stopped).await?;
-    let answer = reqwest::Client::new()
-        .post(format!("{}/api/sessions/{}/model/scripted/chat/completions", stack.cp.base_url(), session.id))
-        .bearer_auth(&sandbox_token)
-        .header("content-type", "application/json")
-        .body(r#"{"model":"test-model","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await?;
-    assert_eq!(answer.status(), 401, "a stopped sandbox's token still reaches the model");
+    assert!(processes_of(&sandbox).is_empty());
     Ok(())
 }

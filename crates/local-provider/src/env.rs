@@ -16,6 +16,7 @@ pub const RESERVED: &[&str] = &[
     "OI_SESSION_ID",
     "OI_SANDBOX_ID",
     "OI_SANDBOX_TOKEN",
+    "OI_SANDBOX_TOKEN_ON_STDIN",
     "OI_CONTROL_PLANE_URL",
     "OI_REPO_URL",
     "OI_REPO_AUTH",
@@ -252,8 +253,11 @@ mod tests {
     fn has_exactly_the_contract_the_base_and_the_request_env() {
         let env = build(&request()).unwrap();
         let names: Vec<&str> = env.keys().map(String::as_str).collect();
-        let mut expected: Vec<&str> =
-            RESERVED.iter().copied().filter(|n| !["OI_REPO_AUTH", "OI_POOL"].contains(n)).collect();
+        let mut expected: Vec<&str> = RESERVED
+            .iter()
+            .copied()
+            .filter(|n| !["OI_REPO_AUTH", "OI_POOL", "OI_SANDBOX_TOKEN_ON_STDIN"].contains(n))
+            .collect();
         expected.extend(["PATH", "LANG", "HOME", "PWD", "DATABASE_URL"]);
         expected.sort_unstable();
         assert_eq!(names, expected, "a URL repo: the token goes to no remote");

@@ -188,6 +188,17 @@ fn run(spec: LaunchSpec, tx: oneshot::Sender<std::io::Result<Arc<Process>>>) {
     let _ = exit_tx.send(Some(code));
 }
 
+/// The environment without `OI_SANDBOX_TOKEN` (with `OI_SANDBOX_TOKEN_ON_STDIN=1` in its place),
+/// and the token.
+pub fn token_off_environment(env: &BTreeMap<String, String>) -> (BTreeMap<String, String>, Option<String>) {
+    let mut env = env.clone();
+    let token = env.remove("OI_SANDBOX_TOKEN");
+    if token.is_some() {
+        env.insert("OI_SANDBOX_TOKEN_ON_STDIN".into(), "1".into());
+    }
+    (env, token)
+}
+
 fn spawn(spec: &LaunchSpec) -> std::io::Result<(std::process::Child, Option<PidNamespace>)> {
     let (stdout, stderr) = open_log(spec)?;
     let mut cmd = match spec.isolation {
@@ -202,7 +213,12 @@ fn spawn(spec: &LaunchSpec) -> std::io::Result<(std::process::Child, Option<PidN
             cmd
         }
     };
-    cmd.env_clear().envs(&spec.env).stdin(Stdio::null()).stdout(stdout).stderr(stderr).process_group(0);
+    // The sandbox token goes to the supervisor on its stdin, not in the environment: bwrap's
+    // init (pid 1 in the sandbox) keeps the environment it was started with, readable by the
+    // agent's tools; the supervisor itself is not dumpable.
+    let (env, token) = token_off_environment(&spec.env);
+    let stdin = if token.is_some() { Stdio::piped() } else { Stdio::null() };
+    cmd.env_clear().envs(&env).stdin(stdin).stdout(stdout).stderr(stderr).process_group(0);
 
     let info_pipe = match spec.isolation {
         Isolation::Bwrap => Some(std::io::pipe()?),
@@ -224,8 +240,13 @@ fn spawn(spec: &LaunchSpec) -> std::io::Result<(std::process::Child, Option<PidN
             Ok(())
         });
     }
-    let child = cmd.spawn()?;
+    let mut child = cmd.spawn()?;
     drop(cmd);
+    if let (Some(token), Some(mut pipe)) = (token, child.stdin.take()) {
+        use std::io::Write;
+        // 65 bytes fit in the pipe's buffer; closing it ends the supervisor's read.
+        pipe.write_all(format!("{token}\n").as_bytes())?;
+    }
     let pidns = info_pipe.and_then(|(reader, writer)| {
         drop(writer);
         let ns = read_pid_namespace(reader);
@@ -265,5 +286,25 @@ fn wait_exited_without_reaping(pid: i32) {
         if rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_leaves_the_environment_for_stdin() {
+        let env: BTreeMap<String, String> = [("OI_SANDBOX_TOKEN", "tok"), ("OI_SESSION_ID", "ses_1")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (out, token) = token_off_environment(&env);
+        assert_eq!(token.as_deref(), Some("tok"));
+        assert!(!out.contains_key("OI_SANDBOX_TOKEN"));
+        assert_eq!(out["OI_SANDBOX_TOKEN_ON_STDIN"], "1");
+        assert_eq!(out["OI_SESSION_ID"], "ses_1");
+        let (same, none) = token_off_environment(&out);
+        assert_eq!((same, none), (out, None));
     }
 }

@@ -8,7 +8,7 @@ use oi_protocol::agent::{AgentConfig, ModelApi};
 use serde_json::{json, Map, Value};
 
 use super::warmup;
-use crate::model_proxy::{ModelProxy, PLACEHOLDER_API_KEY};
+use crate::egress::{Egress, PLACEHOLDER_API_KEY};
 
 /// The pinned OpenCode version this supervisor is built and tested against.
 pub const OPENCODE_VERSION: &str = "1.18.33";
@@ -21,11 +21,11 @@ pub const PLUGIN_PACKAGE_LOCK: &str = include_str!("../../assets/opencode-1.18.3
 
 /// OpenCode's config: every provider declared, the session's model, unattended permissions.
 ///
-/// Every provider is reached through the supervisor's model proxy (`model_proxy`, its
+/// Every provider is reached through the supervisor's model proxy (`egress_url`, its
 /// `http://127.0.0.1:{port}`) with a placeholder key: the vendor's URL and key are known only
 /// to the control plane. The one exception is the warm-up stub, a supervisor-internal
 /// endpoint that OpenCode calls directly.
-pub fn config_json(agent: &AgentConfig, model_proxy: &str) -> Value {
+pub fn config_json(agent: &AgentConfig, egress_url: &str) -> Value {
     let mut providers = Map::new();
     for p in &agent.providers {
         let npm = match p.api {
@@ -43,7 +43,7 @@ pub fn config_json(agent: &AgentConfig, model_proxy: &str) -> Value {
             );
         }
         let base_url =
-            if p.id == warmup::PROVIDER_ID { p.base_url.clone() } else { ModelProxy::provider_url(model_proxy, &p.id) };
+            if p.id == warmup::PROVIDER_ID { p.base_url.clone() } else { Egress::provider_url(egress_url, &p.id) };
         providers.insert(
             p.id.clone(),
             json!({
@@ -92,12 +92,12 @@ impl OpencodeDirs {
 }
 
 /// The environment OpenCode runs with: offline flags, private XDG directories, its config (its
-/// providers behind `model_proxy`), a server password, and `OPENCODE_CLIENT=serve` (no interactive `question` tool).
+/// providers behind `egress_url`), a server password, and `OPENCODE_CLIENT=serve` (no interactive `question` tool).
 pub fn environment(
     agent: &AgentConfig,
     dirs: &OpencodeDirs,
     password: &str,
-    model_proxy: &str,
+    egress_url: &str,
 ) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     let mut set = |k: &str, v: String| {
@@ -107,7 +107,7 @@ pub fn environment(
     set("XDG_CONFIG_HOME", dirs.config.display().to_string());
     set("XDG_CACHE_HOME", dirs.cache.display().to_string());
     set("XDG_STATE_HOME", dirs.state.display().to_string());
-    set("OPENCODE_CONFIG_CONTENT", config_json(agent, model_proxy).to_string());
+    set("OPENCODE_CONFIG_CONTENT", config_json(agent, egress_url).to_string());
     set("OPENCODE_SERVER_PASSWORD", password.to_string());
     set("OPENCODE_CLIENT", "serve".into());
     for flag in [
@@ -177,7 +177,7 @@ mod tests {
     }
 
     #[test]
-    fn every_provider_goes_through_the_model_proxy_without_a_key() {
+    fn every_provider_goes_through_the_egress_without_a_key() {
         let c = config_json(&agent(), PROXY);
         for (id, provider) in c["provider"].as_object().unwrap() {
             assert_eq!(provider["options"]["baseURL"], format!("{PROXY}/model/{id}"));

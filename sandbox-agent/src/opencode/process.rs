@@ -36,7 +36,7 @@ pub fn prepare_dirs(dirs: &OpencodeDirs) -> Result<()> {
 }
 
 /// Starts `opencode serve` in `workspace` and waits for its readiness line. Its providers are
-/// reached through the supervisor's model proxy at `model_proxy`.
+/// reached through the supervisor's model proxy at `egress_url`.
 pub async fn start(
     bin: &Path,
     workspace: &Path,
@@ -44,14 +44,14 @@ pub async fn start(
     dirs: &OpencodeDirs,
     password: &str,
     log: &Path,
-    model_proxy: &str,
+    egress_url: &str,
 ) -> Result<OpencodeProcess> {
     prepare_dirs(dirs)?;
     let log_file = std::fs::File::options().create(true).append(true).open(log)?;
     let mut child = Command::new(bin)
         .args(["serve", "--port", "0", "--hostname", "127.0.0.1", "--print-logs", "--log-level", "WARN"])
         .current_dir(workspace)
-        .envs(environment(agent, dirs, password, model_proxy))
+        .envs(environment(agent, dirs, password, egress_url))
         .env_remove("OI_SANDBOX_TOKEN")
         .env_remove("OI_AGENT_CONFIG")
         .stdin(Stdio::null())

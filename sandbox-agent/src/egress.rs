@@ -1,8 +1,9 @@
-//! The model endpoint OpenCode calls. No model API key is ever inside the sandbox: OpenCode's
-//! providers point at this server on 127.0.0.1, which forwards every request under
-//! `/model/{provider}/{rest}` to the control plane's model proxy
-//! (`{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}`) with the sandbox's
-//! own session-scoped token, streaming the body both ways without buffering.
+//! The sandbox's way out to the control plane, on 127.0.0.1. No credential is ever inside the
+//! sandbox: OpenCode's model providers point here (`/model/{provider}/{rest}` →
+//! `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}`, the model proxy), and
+//! so does the workspace's git remote (`/git/{rest}` → `…/api/sessions/{session}/git/{rest}`,
+//! the git endpoint). Each request goes on with the sandbox's own session-scoped token, which
+//! only this process holds, streaming the body both ways without buffering.
 //!
 //! The target (control plane, session, token) is shared state: a warm-pool claim changes it
 //! while the server (and OpenCode) keep running.
@@ -41,44 +42,49 @@ impl ProxyTarget {
     }
 }
 
-/// A request path under `/model/`: the provider and the rest (both still percent-encoded).
+/// A request path: under `/model/` (a provider and the rest) or `/git/` (the rest), both
+/// still percent-encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ModelPath<'a> {
-    pub provider: &'a str,
-    pub rest: &'a str,
+pub enum EgressPath<'a> {
+    Model { provider: &'a str, rest: &'a str },
+    Git { rest: &'a str },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathError {
-    /// Not under `/model/{provider}/…`.
+    /// Not under `/model/{provider}/…` or `/git/…`.
     NotFound,
     /// A `.` or `..` segment (plain or percent-encoded) or a backslash: URL parsers would
-    /// resolve it and the request could leave the session's model route.
+    /// resolve it and the request could leave the session's route.
     BadPath,
 }
 
-/// Splits `/model/{provider}/{rest}`.
-pub fn parse_path(path: &str) -> Result<ModelPath<'_>, PathError> {
-    let (provider, rest) = path.strip_prefix("/model/").and_then(|p| p.split_once('/')).ok_or(PathError::NotFound)?;
-    if provider.is_empty() || rest.is_empty() {
-        return Err(PathError::NotFound);
-    }
+/// Splits `/model/{provider}/{rest}` or `/git/{rest}`.
+pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
+    let parsed = if let Some(git) = path.strip_prefix("/git/") {
+        (!git.is_empty()).then_some(EgressPath::Git { rest: git })
+    } else {
+        path.strip_prefix("/model/")
+            .and_then(|p| p.split_once('/'))
+            .filter(|(provider, rest)| !provider.is_empty() && !rest.is_empty())
+            .map(|(provider, rest)| EgressPath::Model { provider, rest })
+    };
+    let parsed = parsed.ok_or(PathError::NotFound)?;
     let dot_segment = |s: &str| matches!(s.to_ascii_lowercase().replace("%2e", ".").as_str(), "." | "..");
     if path.contains('\\') || path.to_ascii_lowercase().contains("%5c") || path.split('/').any(dot_segment) {
         return Err(PathError::BadPath);
     }
-    Ok(ModelPath { provider, rest })
+    Ok(parsed)
 }
 
-/// `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}[?{query}]`
-pub fn upstream_url(target: &ProxyTarget, path: ModelPath<'_>, query: Option<&str>) -> String {
-    let mut url = format!(
-        "{}/api/sessions/{}/model/{}/{}",
-        target.control_plane_url.trim_end_matches('/'),
-        target.session_id,
-        path.provider,
-        path.rest
-    );
+/// `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}[?{query}]`, or
+/// `…/git/{rest}[?{query}]`.
+pub fn upstream_url(target: &ProxyTarget, path: EgressPath<'_>, query: Option<&str>) -> String {
+    let base = format!("{}/api/sessions/{}", target.control_plane_url.trim_end_matches('/'), target.session_id);
+    let mut url = match path {
+        EgressPath::Model { provider, rest } => format!("{base}/model/{provider}/{rest}"),
+        EgressPath::Git { rest } => format!("{base}/git/{rest}"),
+    };
     if let Some(query) = query.filter(|q| !q.is_empty()) {
         url.push('?');
         url.push_str(query);
@@ -154,19 +160,19 @@ struct Shared {
 }
 
 /// The running server. It stops when dropped.
-pub struct ModelProxy {
+pub struct Egress {
     base_url: String,
     target: Arc<RwLock<ProxyTarget>>,
     task: tokio::task::JoinHandle<()>,
 }
 
-impl Drop for ModelProxy {
+impl Drop for Egress {
     fn drop(&mut self) {
         self.task.abort();
     }
 }
 
-impl ModelProxy {
+impl Egress {
     /// Starts the server on 127.0.0.1 (a port the OS chooses).
     pub async fn start(target: ProxyTarget) -> Result<Self> {
         let client = reqwest::Client::builder()
@@ -186,7 +192,7 @@ impl ModelProxy {
         Ok(Self { base_url, target, task })
     }
 
-    /// `http://127.0.0.1:{port}`; a provider's endpoint is [`ModelProxy::provider_url`].
+    /// `http://127.0.0.1:{port}`; a provider's endpoint is [`Egress::provider_url`].
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -205,6 +211,11 @@ impl ModelProxy {
     pub fn provider_url(base_url: &str, provider_id: &str) -> String {
         format!("{}/model/{provider_id}", base_url.trim_end_matches('/'))
     }
+
+    /// `{base_url}/git`: the workspace's git remote.
+    pub fn git_url(base_url: &str) -> String {
+        format!("{}/git", base_url.trim_end_matches('/'))
+    }
 }
 
 async fn forward(State(shared): State<Shared>, request: Request) -> Response {
@@ -214,10 +225,12 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
         Ok(path) => path,
         Err(e) => {
             let (status, code, message) = match e {
-                PathError::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such model endpoint"),
+                PathError::NotFound => {
+                    (StatusCode::NOT_FOUND, "not_found", "no such endpoint (only /model/… and /git/…)")
+                }
                 PathError::BadPath => (StatusCode::BAD_REQUEST, "bad_path", "dot segments are not allowed"),
             };
-            tracing::info!(%method, status = status.as_u16(), "model proxy: refused {}", parts.uri.path());
+            tracing::info!(%method, status = status.as_u16(), "egress: refused {}", parts.uri.path());
             return error_response(status, code, message);
         }
     };
@@ -231,7 +244,7 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
     match upstream.send().await {
         Ok(res) => {
             let status = res.status();
-            tracing::info!(%method, provider = path.provider, path = path.rest, status = status.as_u16(), "model proxy");
+            tracing::info!(%method, route = ?path, status = status.as_u16(), "egress");
             let headers = response_headers(res.headers());
             let mut response = Response::new(Body::from_stream(res.bytes_stream()));
             *response.status_mut() = status;
@@ -239,11 +252,11 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
             response
         }
         Err(e) => {
-            tracing::warn!(%method, provider = path.provider, path = path.rest, status = 502, "model proxy: {e}");
+            tracing::warn!(%method, route = ?path, status = 502, "egress: {e}");
             error_response(
                 StatusCode::BAD_GATEWAY,
                 "control_plane_unreachable",
-                &format!("the sandbox could not reach the control plane's model proxy: {e}"),
+                &format!("the sandbox could not reach the control plane: {e}"),
             )
         }
     }
@@ -264,7 +277,7 @@ mod tests {
     #[test]
     fn builds_the_upstream_url() {
         let p = parse_path("/model/anthropic/messages").unwrap();
-        assert_eq!(p, ModelPath { provider: "anthropic", rest: "messages" });
+        assert_eq!(p, EgressPath::Model { provider: "anthropic", rest: "messages" });
         assert_eq!(
             upstream_url(&target(), p, None),
             "http://127.0.0.1:8787/api/sessions/ses_1/model/anthropic/messages"
@@ -275,11 +288,19 @@ mod tests {
             "http://127.0.0.1:8787/api/sessions/ses_1/model/openai/chat/completions?a=1&b=%2F"
         );
         assert!(!upstream_url(&target(), p, Some("")).contains('?'));
+        let git = parse_path("/git/info/refs").unwrap();
+        assert_eq!(git, EgressPath::Git { rest: "info/refs" });
+        assert_eq!(
+            upstream_url(&target(), git, Some("service=git-upload-pack")),
+            "http://127.0.0.1:8787/api/sessions/ses_1/git/info/refs?service=git-upload-pack"
+        );
     }
 
     #[test]
     fn refuses_paths_outside_the_model_route() {
-        for path in ["/", "/v1/chat/completions", "/model/", "/model/openai", "/model/openai/", "/model//x"] {
+        for path in
+            ["/", "/v1/chat/completions", "/model/", "/model/openai", "/model/openai/", "/model//x", "/git/", "/git"]
+        {
             assert_eq!(parse_path(path), Err(PathError::NotFound), "{path}");
         }
         for path in [
@@ -290,6 +311,7 @@ mod tests {
             "/model/openai/./x",
             "/model/openai/..\\..\\x",
             "/model/openai/a%5cb",
+            "/git/../model/x",
         ] {
             assert_eq!(parse_path(path), Err(PathError::BadPath), "{path}");
         }

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use futures_util::StreamExt;
-use oi_sandbox_agent::model_proxy::{ModelProxy, ProxyTarget};
+use oi_sandbox_agent::egress::{Egress, ProxyTarget};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
@@ -74,9 +74,9 @@ fn target(url: &str, session: &str, token: &str) -> ProxyTarget {
 #[tokio::test]
 async fn forwards_with_the_sandbox_token_and_no_model_key() {
     let (cp, mut seen) = recording_control_plane().await;
-    let proxy = ModelProxy::start(target(&cp.url, "ses_1", "tok-1")).await.unwrap();
+    let proxy = Egress::start(target(&cp.url, "ses_1", "tok-1")).await.unwrap();
     let res = reqwest::Client::new()
-        .post(format!("{}/v1/messages?beta=true", ModelProxy::provider_url(proxy.base_url(), "anthropic")))
+        .post(format!("{}/v1/messages?beta=true", Egress::provider_url(proxy.base_url(), "anthropic")))
         .header("authorization", "Bearer sk-real")
         .header("x-api-key", "sk-ant-real")
         .header("cookie", "a=b")
@@ -136,7 +136,7 @@ async fn streams_the_response_as_it_is_produced() {
     }
     let (open, gate) = oneshot::channel();
     let cp = serve(Router::new().fallback(sse).with_state(Arc::new(Mutex::new(Some(gate))))).await;
-    let proxy = ModelProxy::start(target(&cp.url, "ses_1", "tok")).await.unwrap();
+    let proxy = Egress::start(target(&cp.url, "ses_1", "tok")).await.unwrap();
 
     let client = reqwest::Client::new();
     let url = format!("{}/model/scripted/chat/completions", proxy.base_url());
@@ -179,7 +179,7 @@ async fn streams_the_request_body_up() {
     }
     let (first_tx, first_rx) = oneshot::channel();
     let cp = serve(Router::new().fallback(read).with_state(Arc::new(Mutex::new(Some(first_tx))))).await;
-    let proxy = ModelProxy::start(target(&cp.url, "ses_1", "tok")).await.unwrap();
+    let proxy = Egress::start(target(&cp.url, "ses_1", "tok")).await.unwrap();
 
     let (tx, rx) = mpsc::channel::<Bytes>(4);
     let stream =
@@ -202,7 +202,7 @@ async fn streams_the_request_body_up() {
 async fn a_claim_retargets_the_proxy() {
     let (pool_cp, mut pool_seen) = recording_control_plane().await;
     let (session_cp, mut session_seen) = recording_control_plane().await;
-    let proxy = ModelProxy::start(target(&pool_cp.url, "ses_pool", "pool-token")).await.unwrap();
+    let proxy = Egress::start(target(&pool_cp.url, "ses_pool", "pool-token")).await.unwrap();
     let url = format!("{}/model/openai/chat/completions", proxy.base_url());
     let client = reqwest::Client::new();
 
@@ -226,7 +226,7 @@ async fn a_claim_retargets_the_proxy() {
 async fn errors_are_openai_shaped() {
     // A port nobody listens on.
     let unused = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
-    let proxy = ModelProxy::start(target(&format!("http://{unused}"), "ses_1", "tok")).await.unwrap();
+    let proxy = Egress::start(target(&format!("http://{unused}"), "ses_1", "tok")).await.unwrap();
     let client = reqwest::Client::new();
 
     let res = client.post(format!("{}/model/openai/chat/completions", proxy.base_url())).send().await.unwrap();
