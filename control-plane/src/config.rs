@@ -106,3 +106,14 @@ fn default_branch() -> String {
 pub fn warm_pools(env: &Env) -> Vec<PoolConfig> {
     var(env, "WARM_POOLS").and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
 }
+
+/// The package registries a sandbox on `repo` may reach when its provider isolates the network
+/// (`NETWORK_ALLOWLIST`; the public registries by default). A bad setting is logged and the
+/// default used.
+pub fn network_allow(env: &Env, repo: &str) -> Vec<String> {
+    let configured = var(env, "NETWORK_ALLOWLIST");
+    oi_session_core::network::registries_for(configured.as_deref(), repo).unwrap_or_else(|why| {
+        worker::console_error!("{why}");
+        oi_session_core::network::registries_for(None, repo).unwrap_or_default()
+    })
+}

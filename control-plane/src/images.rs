@@ -135,6 +135,7 @@ pub async fn build(env: &Env, repo: &str, branch: &str, reason: &str) -> std::re
         branch: branch.to_string(),
         build_token: ids::new_token(),
         env: secrets,
+        network_allow: config::network_allow(env, repo),
     };
     let info = client.build_image(&request).await.map_err(|e| e.message)?;
     save(env, &info, reason).await.map_err(|e| e.to_string())?;

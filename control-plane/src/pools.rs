@@ -77,6 +77,7 @@ pub async fn refill(env: &Env) -> Result<()> {
                 boot_mode: if image.is_some() { BootMode::RepoImage } else { BootMode::Fresh },
                 image_id: image.as_ref().map(|i| i.image_id.clone()),
                 pool: true,
+                network_allow: config::network_allow(env, &pool.repo),
             };
             match client.create(&request).await {
                 Ok(_) => {

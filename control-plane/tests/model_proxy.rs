@@ -245,8 +245,14 @@ async fn a_stopped_sandboxs_token_no_longer_opens_the_proxy() -> anyhow::Result<
     let seen: Shared = Default::default();
     let (vendor, _stop) = fake_vendor(seen.clone()).await?;
     let mut cp = start(&vendor).await?;
-    // A sandbox that never connects is stopped by the connect watchdog.
-    cp.restart_with_vars(&[("SANDBOX_CONNECT_TIMEOUT_MS", "1500")]).await?;
+    // A sandbox that never connects is stopped by the connect watchdog (the provider, which
+    // would be asked to terminate it, is not there).
+    cp.restart_with_vars(&[
+        ("SANDBOX_CONNECT_TIMEOUT_MS", "1500"),
+        ("SANDBOX_PROVIDER_URL", "http://127.0.0.1:9"),
+        ("SANDBOX_PROVIDER_KEY", "unused"),
+    ])
+    .await?;
     let api = cp.api();
     let session = api.create_session(&session_request()).await?;
     let token = api.attach_sandbox(&session.id).await?.token;

@@ -46,12 +46,30 @@ pub struct BridgeHandle {
     pub inbound: mpsc::UnboundedReceiver<Inbound>,
 }
 
-impl BridgeHandle {
+/// Queues events only: for background tasks.
+#[derive(Clone)]
+pub struct EventSender {
+    shared: Arc<Shared>,
+}
+
+impl EventSender {
     /// Queues an event for the log; it is sent now if connected, or after the reconnect.
     pub fn send(&self, event: AgentEvent) {
         self.shared.outbox.lock().expect("outbox").push(event);
         self.shared.publish();
         self.shared.wake.notify_one();
+    }
+}
+
+impl BridgeHandle {
+    /// Queues an event for the log; it is sent now if connected, or after the reconnect.
+    pub fn send(&self, event: AgentEvent) {
+        self.events().send(event);
+    }
+
+    /// A sender for background tasks.
+    pub fn events(&self) -> EventSender {
+        EventSender { shared: self.shared.clone() }
     }
 
     /// Waits until every event queued so far is acknowledged, or `timeout` passes.

@@ -15,6 +15,7 @@ pub mod config;
 pub mod diff;
 pub mod egress;
 pub mod git;
+pub mod network;
 pub mod opencode;
 pub mod outbox;
 pub mod scripts;

@@ -2,9 +2,9 @@
 //! environment a provider sets (docs/sandbox-provider.md) and logs to stderr.
 
 use oi_sandbox_agent::config::Config;
+use oi_sandbox_agent::network::{proxy_environment, Network};
 
-#[tokio::main]
-async fn main() {
+fn main() {
     // The agent's tools run as the same user: make this process (which alone holds the sandbox
     // token) non-dumpable, so they cannot read its memory or `/proc/<pid>/environ`.
     // SAFETY: prctl with PR_SET_DUMPABLE takes plain integers and touches only this process.
@@ -26,7 +26,39 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    tracing::info!(session = %config.session_id, sandbox = %config.sandbox_id, bridge = %config.bridge_url(), repo = %config.repo_url, mode = config.boot_mode.as_str(), "starting");
-    let code = oi_sandbox_agent::supervisor::run(config).await;
+    // In an isolated network, the registry proxy's port goes into the environment every child
+    // inherits, set here while this process is still single-threaded.
+    let network = match std::env::var_os("OI_NETWORK_GATEWAY") {
+        None => None,
+        Some(gateway) => match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| Ok((l.local_addr()?.port(), l)))
+        {
+            Ok((port, listener)) => {
+                for (name, value) in proxy_environment(port) {
+                    std::env::set_var(name, value);
+                }
+                Some((gateway.into(), listener))
+            }
+            Err(e) => {
+                eprintln!("sandbox-agent: cannot open the registry proxy: {e}");
+                std::process::exit(2);
+            }
+        },
+    };
+    tracing::info!(session = %config.session_id, sandbox = %config.sandbox_id, bridge = %config.bridge_url(), repo = %config.repo_url, mode = config.boot_mode.as_str(), isolated = network.is_some(), "starting");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    let code = runtime.block_on(async move {
+        let network = match network {
+            None => None,
+            Some((gateway, listener)) => {
+                let (network, refusals) = Network::new(gateway);
+                if let Err(e) = network.serve_proxy(listener) {
+                    eprintln!("sandbox-agent: the registry proxy did not start: {e:#}");
+                    return 2;
+                }
+                Some((network, refusals))
+            }
+        };
+        oi_sandbox_agent::supervisor::run(config, network).await
+    });
     std::process::exit(code);
 }

@@ -7,7 +7,7 @@ use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use oi_protocol::bridge::{AgentEvent, BridgeCommand};
-use oi_protocol::events::{LogSource, NoticeLevel, PromptFinished, PromptOutcome};
+use oi_protocol::events::{LogLine, LogSource, NoticeLevel, PromptFinished, PromptOutcome};
 use oi_protocol::provider::{BootMode, ClaimSandbox};
 use oi_protocol::User;
 use serde_json::Value;
@@ -20,6 +20,7 @@ use crate::bridge::{self, BridgeHandle, Inbound};
 use crate::config::Config;
 use crate::egress::{Egress, ProxyTarget};
 use crate::git;
+use crate::network::Network;
 use crate::opencode::ids;
 use crate::opencode::process::{restart_delay, MAX_RESTARTS};
 use crate::translate::{Output, RunEnded, Translator};
@@ -47,9 +48,58 @@ struct Run {
     restarts: u32,
 }
 
+/// The isolated network, if the sandbox has one, and the refusals it reports.
+pub type Isolation = Option<(Network, mpsc::UnboundedReceiver<String>)>;
+
+/// In an isolated network, the control plane and an `http://` repository are reached through
+/// loopback tunnels.
+async fn through_tunnels(config: Config, network: &Network) -> anyhow::Result<Config> {
+    let mut config = config;
+    if !config.control_plane_url.is_empty() {
+        config.control_plane_url = network.tunnel_url(&config.control_plane_url).await?;
+        config.control_plane_url = config.control_plane_url.trim_end_matches('/').to_string();
+    }
+    if config.repo_url.starts_with("http://") {
+        config.repo_url = network.tunnel_url(&config.repo_url).await?;
+    }
+    Ok(config)
+}
+
+/// Sends the network's refusals to the session's log (after the bridge exists).
+fn report_refusals(refusals: Option<mpsc::UnboundedReceiver<String>>, bridge: &BridgeHandle) {
+    let Some(mut refusals) = refusals else { return };
+    let events = bridge.events();
+    tokio::spawn(async move {
+        while let Some(line) = refusals.recv().await {
+            events.send(AgentEvent::Log(LogLine { source: LogSource::Supervisor, line }));
+        }
+    });
+}
+
 /// Runs the sandbox; returns the process exit code.
-pub async fn run(config: Config) -> i32 {
+pub async fn run(config: Config, isolation: Isolation) -> i32 {
+    let (network, refusals) = match isolation {
+        Some((network, refusals)) => (Some(network), Some(refusals)),
+        None => (None, None),
+    };
+    let config = match &network {
+        Some(network) => match through_tunnels(config, network).await {
+            Ok(config) => config,
+            Err(e) => {
+                eprintln!("sandbox-agent: the isolated network: {e:#}");
+                return 1;
+            }
+        },
+        None => config,
+    };
     if config.boot_mode == BootMode::Build {
+        if let Some(mut refusals) = refusals {
+            tokio::spawn(async move {
+                while let Some(line) = refusals.recv().await {
+                    eprintln!("{line}");
+                }
+            });
+        }
         return build_image(&config).await;
     }
     // The sandbox's egress (models and git), for the life of this process (across OpenCode
@@ -57,7 +107,7 @@ pub async fn run(config: Config) -> i32 {
     let proxy = Egress::start(ProxyTarget::of(&config)).await;
     if config.pool {
         return match proxy {
-            Ok(proxy) => run_pooled(config, &proxy).await,
+            Ok(proxy) => run_pooled(config, &proxy, network.as_ref(), refusals).await,
             Err(e) => {
                 eprintln!("pool boot failed: the sandbox's egress did not start: {e:#}");
                 1
@@ -65,6 +115,7 @@ pub async fn run(config: Config) -> i32 {
         };
     }
     let bridge = bridge::start(&config);
+    report_refusals(refusals, &bridge);
     let proxy = match proxy {
         Ok(proxy) => proxy,
         Err(e) => return fail(&bridge, format!("the sandbox's egress did not start: {e:#}")).await,
@@ -127,7 +178,12 @@ async fn build_image(config: &Config) -> i32 {
 /// A warm-pool sandbox: boot and start OpenCode with nobody attached, wait for a claim, then
 /// join the claiming session (its branch, its token, its bridge, its model proxy target) and
 /// serve it.
-async fn run_pooled(config: Config, proxy: &Egress) -> i32 {
+async fn run_pooled(
+    config: Config,
+    proxy: &Egress,
+    network: Option<&Network>,
+    refusals: Option<mpsc::UnboundedReceiver<String>>,
+) -> i32 {
     let warm_since = std::time::Instant::now();
     if let Err(message) = boot::boot(&config, &StderrReport).await {
         eprintln!("pool boot failed: {message}");
@@ -151,10 +207,22 @@ async fn run_pooled(config: Config, proxy: &Egress) -> i32 {
             return 1;
         }
     };
+    // The claim names the control plane as seen from outside: tunnel to it too.
+    let claimed = match network {
+        Some(network) => match network.tunnel_url(&claimed.control_plane_url).await {
+            Ok(url) => Config { control_plane_url: url.trim_end_matches('/').to_string(), ..claimed },
+            Err(e) => {
+                eprintln!("refusing the claim: {e:#}");
+                return 1;
+            }
+        },
+        None => claimed,
+    };
     // From now on model and git requests go to the claiming session, with its token.
     proxy.set_target(ProxyTarget::of(&claimed));
     let claimed = claimed.through_egress(proxy.base_url());
     let bridge = bridge::start(&claimed);
+    report_refusals(refusals, &bridge);
     log(&bridge, LogSource::Supervisor, format!("claimed from the warm pool (booted {} s before)", warm_for.as_secs()));
     match git::sync(&claimed, GitSync::FetchAndReset).await {
         Ok(line) => log(&bridge, LogSource::Git, line),

@@ -148,6 +148,7 @@ impl SessionObject {
             boot_mode,
             image_id: None,
             pool: false,
+            network_allow: config::network_allow(&self.env, &meta.summary.repo),
         }
     }
 

@@ -27,6 +27,9 @@ pub struct Config {
     /// Recorded in snapshots.
     pub runtime_version: String,
     pub isolation: Isolation,
+    /// Under bubblewrap, each sandbox gets a private network that reaches only the control
+    /// plane, this provider and its allowlist of registries, through [`crate::gateway`].
+    pub network_isolated: bool,
     /// The bubblewrap binary.
     pub bwrap_bin: PathBuf,
     /// How long terminate waits between SIGTERM and SIGKILL.
@@ -53,6 +56,7 @@ impl Config {
             public_url: None,
             runtime_version: env!("CARGO_PKG_VERSION").to_string(),
             isolation: Isolation::Bwrap,
+            network_isolated: true,
             bwrap_bin: "bwrap".into(),
             terminate_grace: DEFAULT_GRACE,
             snapshot_gc: GcSettings::default(),

@@ -241,6 +241,7 @@ mod tests {
             boot_mode: BootMode::Fresh,
             image_id: None,
             pool: false,
+            network_allow: vec![],
         }
     }
 
@@ -345,6 +346,7 @@ mod tests {
             branch: "main".into(),
             build_token: "btok".into(),
             env: BTreeMap::from([("NODE_ENV".to_string(), "ci".to_string())]),
+            network_allow: vec![],
         };
         let paths = SandboxPaths::new(Path::new("/r"), "img_1");
         let env = build_env(&req, &paths, "http://p/git/img_1", Path::new("/o")).unwrap();

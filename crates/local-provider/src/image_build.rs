@@ -65,7 +65,8 @@ pub async fn start(app: &Arc<App>, req: BuildImage) -> HttpResult<ImageInfo> {
         let _ = std::fs::remove_dir_all(&paths.dir);
         return Err(HttpError::internal("cannot prepare the image build", e));
     }
-    match launch(LaunchSpec::new(config, &req.image_id, &paths.build, env)).await {
+    let network = crate::gateway::Allowlist::new(&[&app.public_url], &req.network_allow);
+    match launch(LaunchSpec::new(config, &req.image_id, &paths.build, env, network)).await {
         Ok(process) => {
             tracing::info!(image = %entry.id, pid = process.pid(), "image build started");
             entry.set_process(process.clone());
@@ -209,6 +210,7 @@ mod tests {
             branch: "main".into(),
             build_token: "t".into(),
             env: Default::default(),
+            network_allow: vec![],
         };
         assert!(validate(&ok).is_ok());
         for (req, field) in [

@@ -284,6 +284,7 @@ mod tests {
             branch: "main".into(),
             build_token: "bt".into(),
             env: Default::default(),
+            network_allow: vec![],
         }
     }
 

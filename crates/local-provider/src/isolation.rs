@@ -32,6 +32,9 @@ pub struct Mounts {
     pub agent_bin: PathBuf,
     /// The pinned `opencode`, bound read-only when it exists.
     pub opencode_bin: PathBuf,
+    /// With a private network: the host directory holding the sandbox's gateway socket, bound
+    /// read-only at [`crate::gateway::INSIDE_GATEWAY_DIR`].
+    pub net_dir: Option<PathBuf>,
 }
 
 fn push(args: &mut Vec<OsString>, items: &[&str]) {
@@ -50,13 +53,15 @@ pub fn bwrap_args(m: &Mounts) -> Vec<OsString> {
     let mut args = Vec::new();
     push(
         &mut args,
+        &["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"],
+    );
+    if m.net_dir.is_some() {
+        // A private network namespace: only loopback, and the gateway socket.
+        push(&mut args, &["--unshare-net"]);
+    }
+    push(
+        &mut args,
         &[
-            "--unshare-user",
-            "--unshare-pid",
-            "--unshare-ipc",
-            "--unshare-uts",
-            "--die-with-parent",
-            "--new-session",
             // As root, bwrap would otherwise keep every capability inside the user namespace,
             // enough to remount the read-only host writable.
             "--cap-drop",
@@ -82,6 +87,11 @@ pub fn bwrap_args(m: &Mounts) -> Vec<OsString> {
     args.push("--bind".into());
     args.push(m.state.clone().into());
     args.push(crate::layout::INSIDE_STATE.into());
+    if let Some(net) = &m.net_dir {
+        args.push("--ro-bind".into());
+        args.push(net.into());
+        args.push(crate::gateway::INSIDE_GATEWAY_DIR.into());
+    }
     push_bind(&mut args, "--ro-bind", &m.agent_bin);
     push_bind(&mut args, "--ro-bind-try", &m.opencode_bin);
     args.push("--chdir".into());
@@ -120,7 +130,21 @@ mod tests {
             state: "/var/oi/sandboxes/s/state".into(),
             agent_bin: "/usr/local/bin/sandbox-agent".into(),
             opencode_bin: "/opt/opencode".into(),
+            net_dir: None,
         }
+    }
+
+    #[test]
+    fn a_private_network_unshares_the_namespace_and_binds_the_gateway() {
+        let m = Mounts { net_dir: Some("/var/oi/sandboxes/s/net".into()), ..mounts() };
+        let args = bwrap_args(&m).into_iter().map(|a| a.into_string().unwrap()).collect::<Vec<_>>().join(" ");
+        assert!(args.contains("--new-session --unshare-net --cap-drop ALL"), "{args}");
+        assert!(
+            args.contains("--bind /var/oi/sandboxes/s/state /srv/state --ro-bind /var/oi/sandboxes/s/net /srv/net "),
+            "{args}"
+        );
+        let host = bwrap_args(&mounts()).into_iter().map(|a| a.into_string().unwrap()).collect::<Vec<_>>().join(" ");
+        assert!(!host.contains("--unshare-net"));
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod claim;
 pub mod config;
 pub mod env;
 pub mod error;
+pub mod gateway;
 pub mod git_http;
 pub mod ids;
 pub mod image_build;

@@ -12,6 +12,7 @@ use crate::app::{App, SandboxEntry};
 use crate::auth::now_ms;
 use crate::env::sandbox_env;
 use crate::error::{HttpError, HttpResult};
+use crate::gateway::Allowlist;
 use crate::ids::{check_id, new_snapshot_id};
 use crate::images::ImageEntry;
 use crate::layout::SandboxPaths;
@@ -105,7 +106,8 @@ pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<Pa
         let _ = std::fs::remove_dir_all(&paths.dir);
         return Err(e);
     }
-    match launch(LaunchSpec::new(config, &req.sandbox_id, &paths, env)).await {
+    let network = Allowlist::new(&[&req.control_plane_url, &app.public_url], &req.network_allow);
+    match launch(LaunchSpec::new(config, &req.sandbox_id, &paths, env, network)).await {
         Ok(process) => {
             tracing::info!(sandbox = %entry.id, pid = process.pid(), mode = boot_mode.as_str(), pool = req.pool, "sandbox started");
             entry.set_process(process);
@@ -200,6 +202,7 @@ mod tests {
             boot_mode: BootMode::Fresh,
             image_id: None,
             pool: false,
+            network_allow: vec![],
         }
     }
 

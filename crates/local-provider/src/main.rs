@@ -41,6 +41,10 @@ struct Args {
     /// How sandboxes are isolated. `none` is UNSAFE (no isolation at all) and for debugging only.
     #[arg(long, value_enum, default_value = "bwrap")]
     isolation: Isolation,
+    /// The sandboxes' network: `isolated` (a private network that reaches only the control
+    /// plane, this provider and the request's registries) or `host` (the host's network).
+    #[arg(long, default_value = "isolated", value_parser = ["isolated", "host"])]
+    network: String,
     /// Snapshots older than this many hours are deleted.
     #[arg(long, default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..))]
     snapshot_max_age_hours: u64,
@@ -93,6 +97,7 @@ async fn main() -> ExitCode {
     config.public_url = args.public_url;
     config.runtime_version = args.runtime_version;
     config.isolation = args.isolation;
+    config.network_isolated = args.network == "isolated";
     config.snapshot_gc = GcSettings {
         max_age: Duration::from_secs(args.snapshot_max_age_hours.saturating_mul(3600)),
         per_session: usize::try_from(args.snapshots_per_session).unwrap_or(usize::MAX),

@@ -43,7 +43,7 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// What `GET /v1/health` answers.
-pub fn health_body() -> ProviderHealth {
+pub fn health_body(network_isolation: bool) -> ProviderHealth {
     ProviderHealth {
         ok: true,
         provider: "local".to_string(),
@@ -54,12 +54,14 @@ pub fn health_body() -> ProviderHealth {
             persistent_resume: false,
             images: true,
             warm_pool: true,
+            network_isolation,
         },
     }
 }
 
-async fn health() -> Json<ProviderHealth> {
-    Json(health_body())
+async fn health(State(app): State<Arc<App>>) -> Json<ProviderHealth> {
+    let c = &app.config;
+    Json(health_body(c.isolation == crate::isolation::Isolation::Bwrap && c.network_isolated))
 }
 
 fn decode<T: DeserializeOwned>(body: &Bytes) -> HttpResult<T> {

@@ -38,11 +38,24 @@ pub struct LaunchSpec {
     pub mounts: Mounts,
     pub env: BTreeMap<String, String>,
     pub log: PathBuf,
+    /// With a private network: who the gateway lets the sandbox reach.
+    pub gateway: Option<crate::gateway::Allowlist>,
 }
 
 impl LaunchSpec {
-    /// The supervisor of the sandbox (or image build) `name` whose directories are `paths`.
-    pub fn new(config: &Config, name: &str, paths: &SandboxPaths, env: BTreeMap<String, String>) -> Self {
+    /// The supervisor of the sandbox (or image build) `name` whose directories are `paths`;
+    /// `network` is where it may connect when the provider isolates the network.
+    pub fn new(
+        config: &Config,
+        name: &str,
+        paths: &SandboxPaths,
+        mut env: BTreeMap<String, String>,
+        network: crate::gateway::Allowlist,
+    ) -> Self {
+        let isolated = config.isolation == Isolation::Bwrap && config.network_isolated;
+        if isolated {
+            env.insert("OI_NETWORK_GATEWAY".into(), crate::gateway::INSIDE_GATEWAY.into());
+        }
         Self {
             name: name.to_string(),
             isolation: config.isolation,
@@ -53,9 +66,11 @@ impl LaunchSpec {
                 state: paths.state.clone(),
                 agent_bin: config.agent_bin.clone(),
                 opencode_bin: config.opencode_bin.clone(),
+                net_dir: isolated.then(|| paths.dir.join("net")),
             },
             env,
             log: paths.log.clone(),
+            gateway: isolated.then_some(network),
         }
     }
 }
@@ -154,9 +169,30 @@ fn open_log(spec: &LaunchSpec) -> std::io::Result<(Stdio, Stdio)> {
 
 /// Starts the supervisor; the returned process is reaped in the background.
 pub async fn launch(spec: LaunchSpec) -> std::io::Result<Arc<Process>> {
+    // The gateway first: the supervisor's first connection goes through it.
+    let gateway = match (&spec.mounts.net_dir, &spec.gateway) {
+        (Some(dir), Some(allow)) => {
+            std::fs::create_dir_all(dir)?;
+            Some(crate::gateway::serve(&dir.join(crate::gateway::GATEWAY_SOCKET), allow.clone()).await?)
+        }
+        _ => None,
+    };
     let (tx, rx) = oneshot::channel();
     std::thread::Builder::new().name(format!("sandbox-{}", spec.name)).spawn(move || run(spec, tx))?;
-    rx.await.unwrap_or_else(|_| Err(std::io::Error::other("the sandbox thread ended early")))
+    let process = rx.await.unwrap_or_else(|_| Err(std::io::Error::other("the sandbox thread ended early")));
+    if let Some(gateway) = gateway {
+        match &process {
+            Ok(process) => {
+                let process = process.clone();
+                tokio::spawn(async move {
+                    process.wait().await;
+                    gateway.abort();
+                });
+            }
+            Err(_) => gateway.abort(),
+        }
+    }
+    process
 }
 
 fn run(spec: LaunchSpec, tx: oneshot::Sender<std::io::Result<Arc<Process>>>) {

@@ -80,7 +80,9 @@ async fn a_build_becomes_an_image_that_sandboxes_start_from() {
     assert_eq!(var(&env, "OI_POOL"), None);
     assert_eq!(var(&env, "OI_SESSION_ID"), Some(format!("image-{img}")));
     assert_eq!(var(&env, "OI_SANDBOX_ID").as_deref(), Some(img.as_str()));
-    assert_eq!(var(&env, "OI_SANDBOX_TOKEN").as_deref(), Some("build-tok"));
+    assert_eq!(var(&env, "OI_SANDBOX_TOKEN"), None, "the token comes on stdin");
+    assert_eq!(var(&env, "OI_SANDBOX_TOKEN_ON_STDIN").as_deref(), Some("1"));
+    assert_eq!(std::fs::read_to_string(dir.join(format!("state/token-{img}.txt"))).unwrap(), "build-tok");
     assert_eq!(var(&env, "OI_REPO_URL").as_deref(), Some(git_url.as_str()));
     assert_eq!(var(&env, "OI_REPO_AUTH").as_deref(), Some("sandbox_token"));
     assert_eq!(var(&env, "OI_WORKSPACE").as_deref(), Some("/srv/workspace"));
@@ -99,7 +101,7 @@ async fn a_build_becomes_an_image_that_sandboxes_start_from() {
     assert_eq!(std::fs::read_to_string(sdir.join("workspace/README.md")).unwrap(), "# app\n");
     let env = read_env(&p.state_file(&id, "env"));
     assert_eq!(var(&env, "OPENINSPECT_BOOT_MODE").as_deref(), Some("repo_image"));
-    assert_eq!(var(&env, "OI_SANDBOX_TOKEN").as_deref(), Some("sandbox-tok"));
+    assert_eq!(std::fs::read_to_string(p.state_file(&id, "token")).unwrap(), "sandbox-tok");
     assert!(dir.join("workspace/built.txt").is_file(), "the image itself is untouched");
 }
 

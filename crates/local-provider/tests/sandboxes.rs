@@ -11,11 +11,11 @@ use oi_protocol::provider::{SandboxInfo, SnapshotInfo};
 use serde_json::json;
 
 /// The contract's variables (docs/sandbox-provider.md), the base environment (`PWD` is the
-/// workspace), and the request's.
+/// workspace), and the request's. The token comes on stdin, not in the environment.
 const EXPECTED_ENV: &[&str] = &[
     "OI_SESSION_ID",
     "OI_SANDBOX_ID",
-    "OI_SANDBOX_TOKEN",
+    "OI_SANDBOX_TOKEN_ON_STDIN",
     "OI_CONTROL_PLANE_URL",
     "OI_REPO_URL",
     "OI_BRANCH",
@@ -52,7 +52,8 @@ async fn create_gives_the_supervisor_exactly_the_contract_environment() {
     let dir = p.sandbox_dir(&id);
     assert_eq!(var("OI_SESSION_ID"), req.session_id);
     assert_eq!(var("OI_SANDBOX_ID"), id);
-    assert_eq!(var("OI_SANDBOX_TOKEN"), "tok-env");
+    assert_eq!(var("OI_SANDBOX_TOKEN_ON_STDIN"), "1");
+    assert_eq!(std::fs::read_to_string(p.state_file(&id, "token")).unwrap(), "tok-env", "the token, on stdin");
     assert_eq!(var("OI_CONTROL_PLANE_URL"), "http://127.0.0.1:8787");
     assert_eq!(var("OI_REPO_URL"), "https://example.com/app.git", "a URL repo passes through");
     assert_eq!(var("OI_BRANCH"), "main");
@@ -253,9 +254,30 @@ async fn snapshot_then_restore_keeps_the_files_and_boots_in_restore_mode() {
     let var = |name: &str| env.iter().find(|(k, _)| k == name).unwrap().1.clone();
     assert_eq!(var("OPENINSPECT_BOOT_MODE"), "snapshot_restore");
     assert_eq!(var("OI_SANDBOX_ID"), new_id);
-    assert_eq!(var("OI_SANDBOX_TOKEN"), "t2");
+    assert_eq!(std::fs::read_to_string(p.state_file(&new_id, "token")).unwrap(), "t2");
     assert_eq!(var("OI_WORKSPACE"), "/srv/workspace", "the same path as before the snapshot");
 
     let (status, _) = p.call("POST", "/v1/sandboxes/restore", Some(&restore)).await;
     assert_eq!(status, 409, "the restored id is taken");
+}
+
+#[tokio::test]
+async fn an_isolated_sandbox_has_only_loopback_and_its_gateway() {
+    let marker = unique();
+    let p = Provider::start(&marker, Options { network: "isolated", ..Options::default() });
+    let id = format!("sbx_net{marker}");
+    p.create_ready(&request(&id, "https://example.com/app.git", "tok-net")).await;
+    let env = read_env(&p.state_file(&id, "env"));
+    let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    assert_eq!(var("OI_NETWORK_GATEWAY").as_deref(), Some("/srv/net/gateway.sock"));
+    let devices = std::fs::read_to_string(p.state_file(&id, "netdev")).unwrap();
+    let names: Vec<&str> = devices.lines().skip(2).filter_map(|l| l.split(':').next()).map(str::trim).collect();
+    assert_eq!(names, ["lo"], "only loopback inside:\n{devices}");
+    assert!(p.sandbox_dir(&id).join("net/gateway.sock").exists(), "the gateway socket is served");
+    // With the host's network, the host's devices are there.
+    let host = Provider::start(&format!("{marker}h"), Options::default());
+    let hid = format!("sbx_host{marker}");
+    host.create_ready(&request(&hid, "https://example.com/app.git", "tok-host")).await;
+    let devices = std::fs::read_to_string(host.state_file(&hid, "netdev")).unwrap();
+    assert!(devices.lines().skip(2).any(|l| !l.trim_start().starts_with("lo:")), "{devices}");
 }

@@ -88,6 +88,11 @@ pub struct CreateSandbox {
     /// (`POST /v1/sandboxes/:id/claim`). `session_id` is the pool's name until then.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pool: bool,
+    /// Where a provider that isolates the network lets the repo's scripts and the agent go:
+    /// package registries, as host names or `*.suffix`, on ports 443 and 80. The control plane
+    /// and the provider itself are always reachable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network_allow: Vec<String>,
 }
 
 /// `POST /v1/sandboxes/:id/claim`: a warm-pool sandbox joins a session. It switches to the
@@ -164,6 +169,10 @@ pub struct ProviderCapabilities {
     /// Warm-pool sandboxes (`pool` on create, `/claim`).
     #[serde(default)]
     pub warm_pool: bool,
+    /// Sandboxes in a private network that reaches only the control plane, the provider and
+    /// `network_allow`.
+    #[serde(default)]
+    pub network_isolation: bool,
 }
 
 /// `GET /v1/health` (not signed).
@@ -188,6 +197,9 @@ pub struct BuildImage {
     pub build_token: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// As [`CreateSandbox::network_allow`], for `setup.sh`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network_allow: Vec<String>,
 }
 
 /// Where an image build is.

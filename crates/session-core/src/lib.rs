@@ -10,6 +10,7 @@ pub mod git_proxy;
 pub mod images;
 pub mod lifecycle;
 pub mod model_proxy;
+pub mod network;
 pub mod paging;
 pub mod queue;
 pub mod rate_limit;

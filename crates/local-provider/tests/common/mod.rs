@@ -51,6 +51,8 @@ pub fn write_supervisor(dir: &Path, marker: &str, outside: &Path) -> PathBuf {
         r#"#!/bin/sh
 S="$OI_STATE_DIR"
 ID="$OI_SANDBOX_ID"
+if [ "$OI_SANDBOX_TOKEN_ON_STDIN" = 1 ]; then read -r OI_SANDBOX_TOKEN; printf '%s' "$OI_SANDBOX_TOKEN" > "$S/token-$ID.txt"; fi
+cat /proc/net/dev > "$S/netdev-$ID.txt"
 echo "supervisor started on stdout"
 echo "supervisor started on stderr" >&2
 tr '\0' '\n' < /proc/$$/environ > "$S/env-$ID.txt"
@@ -159,6 +161,9 @@ pub struct Provider {
 
 pub struct Options {
     pub isolation: &'static str,
+    /// `--network`: `host` unless a test is about the isolated network (this fake supervisor
+    /// does not use the gateway).
+    pub network: &'static str,
     pub runtime_version: Option<&'static str>,
     pub extra_env: Vec<(String, String)>,
     pub extra_args: Vec<&'static str>,
@@ -166,7 +171,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { isolation: "bwrap", runtime_version: None, extra_env: vec![], extra_args: vec![] }
+        Self { isolation: "bwrap", network: "host", runtime_version: None, extra_env: vec![], extra_args: vec![] }
     }
 }
 
@@ -176,7 +181,7 @@ pub fn command(dir: &Path, agent: &Path, opts: &Options) -> Command {
         .env("PATH", PATH)
         .env("OI_PROVIDER_KEY", KEY)
         .envs(opts.extra_env.iter().cloned())
-        .args(["--listen", "127.0.0.1:0", "--isolation", opts.isolation])
+        .args(["--listen", "127.0.0.1:0", "--isolation", opts.isolation, "--network", opts.network])
         .arg("--root")
         .arg(dir.join("root"))
         .arg("--agent-bin")
