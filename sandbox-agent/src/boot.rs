@@ -28,7 +28,8 @@ impl Report for BridgeHandle {
 pub struct StderrReport;
 
 impl Report for StderrReport {
-    fn report(&self, event: AgentEvent) {
+    fn report(&self, mut event: AgentEvent) {
+        crate::redact::process().event(&mut event);
         match event {
             AgentEvent::Log(l) => {
                 eprintln!("[{}] {}", serde_json::to_value(l.source).unwrap_or_default().as_str().unwrap_or(""), l.line)

@@ -53,8 +53,10 @@ pub struct EventSender {
 }
 
 impl EventSender {
-    /// Queues an event for the log; it is sent now if connected, or after the reconnect.
-    pub fn send(&self, event: AgentEvent) {
+    /// Queues an event for the log (with the secrets' values masked); it is sent now if
+    /// connected, or after the reconnect.
+    pub fn send(&self, mut event: AgentEvent) {
+        crate::redact::process().event(&mut event);
         self.shared.outbox.lock().expect("outbox").push(event);
         self.shared.publish();
         self.shared.wake.notify_one();

@@ -18,6 +18,7 @@ pub mod git;
 pub mod network;
 pub mod opencode;
 pub mod outbox;
+pub mod redact;
 pub mod scripts;
 pub mod supervisor;
 pub mod translate;

@@ -19,6 +19,8 @@ fn main() {
         println!("sandbox-agent {}", env!("CARGO_PKG_VERSION"));
         return;
     }
+    // Secrets' values never reach the session's log.
+    oi_sandbox_agent::redact::install(oi_sandbox_agent::redact::Redactor::from_env(&std::env::vars().collect()));
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {

@@ -44,8 +44,12 @@ pub fn split_http_url(url: &str) -> Result<(String, u16, String)> {
     }
     let host = parsed.host_str().ok_or_else(|| anyhow!("{url} has no host"))?.to_string();
     let port = parsed.port_or_known_default().unwrap_or(80);
-    let rest = &url[parsed[..url::Position::BeforePath].len()..];
-    Ok((host, port, rest.to_string()))
+    let mut rest = parsed.path().to_string();
+    if let Some(query) = parsed.query() {
+        rest.push('?');
+        rest.push_str(query);
+    }
+    Ok((host, port, rest))
 }
 
 /// The status code of an HTTP response head.

@@ -184,7 +184,10 @@ pub async fn sandbox_env(env: &Env, repo: &str) -> Result<BTreeMap<String, Strin
             })
             .collect()
     };
-    let merged = decide::merge::sandbox_env(open(global, &global_scope)?, open(repo_rows, &repo_scope)?)
+    let mut merged = decide::merge::sandbox_env(open(global, &global_scope)?, open(repo_rows, &repo_scope)?)
         .map_err(|r| r.message)?;
+    // The names (never the values), so the supervisor masks the values in what it logs.
+    let names = merged.keys().cloned().collect::<Vec<_>>().join(",");
+    merged.insert("OI_SECRET_NAMES".into(), names);
     Ok(merged)
 }

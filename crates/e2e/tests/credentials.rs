@@ -47,7 +47,10 @@ async fn the_sandbox_holds_no_model_key_and_gets_its_repository_secrets() -> any
             .await?;
     let repo = BareRepo::with_files(&[
         ("README.md", "# app\n"),
-        (".openinspect/setup.sh", "echo \"setup sees APP_TOKEN with ${#APP_TOKEN} characters\"\n"),
+        (
+            ".openinspect/setup.sh",
+            "echo \"setup sees APP_TOKEN with ${#APP_TOKEN} characters\"\necho \"a careless setup prints $APP_TOKEN\"\n",
+        ),
     ])?;
     let scope = repo.path().display().to_string().replace('/', "%2F");
     let body = json!({ "value": APP_SECRET }).to_string();
@@ -65,6 +68,7 @@ async fn the_sandbox_holds_no_model_key_and_gets_its_repository_secrets() -> any
          echo \"files with the key: $(grep -rIl -F \"$needle\" \"$HOME\" \"$OI_STATE_DIR\" \"$PWD\" /tmp 2>/dev/null | grep -vc '^/tmp/hunt.txt$')\"; \
          echo \"sandbox token visible: $(grep -c '^OI_SANDBOX_TOKEN=' /tmp/hunt.txt)\"; \
          echo \"origin: $(git remote get-url origin)\"; \
+         echo \"app token sha256: $(printf %s \"$APP_TOKEN\" | sha256sum | cut -d' ' -f1)\"; \
          grep -E '^APP_TOKEN=' /tmp/hunt.txt | sort -u"
     );
     stack.model.push_all([
@@ -80,7 +84,10 @@ async fn the_sandbox_holds_no_model_key_and_gets_its_repository_secrets() -> any
     let environ_files: u32 =
         output.lines().find_map(|l| l.strip_prefix("environ files: ")).and_then(|n| n.trim().parse().ok()).unwrap_or(0);
     assert!(environ_files >= 3, "the hunt read the supervisor's, OpenCode's and its own environment:\n{output}");
-    assert!(output.contains(&format!("APP_TOKEN={APP_SECRET}")), "the repository secret reaches the agent's shell");
+    // The repository secret is in the agent's shell, and masked in what the session shows.
+    let digest = oi_session_core::auth::tokens::sha256_hex(APP_SECRET);
+    assert!(output.contains(&format!("app token sha256: {digest}")), "the secret reaches the agent's shell:\n{output}");
+    assert!(output.contains("APP_TOKEN=***") && !output.contains(APP_SECRET), "masked in the transcript:\n{output}");
     assert!(
         output.contains("sandbox token visible: 0"),
         "only the supervisor (not dumpable) holds its token:\n{output}"
@@ -105,8 +112,10 @@ async fn the_sandbox_holds_no_model_key_and_gets_its_repository_secrets() -> any
     // setup.sh saw the secret; no log line shows its value.
     let logs = log_lines(&client);
     assert!(logs.iter().any(|l| l.contains("setup sees APP_TOKEN with 15 characters")), "{logs:?}");
+    assert!(logs.iter().any(|l| l.contains("a careless setup prints ***")), "the value is masked: {logs:?}");
     assert!(!logs.iter().any(|l| l.contains(APP_SECRET)), "a secret's value was logged");
     assert!(!stack.cp.log_tail(2000).contains(APP_SECRET) && !stack.provider_log().contains(APP_SECRET));
+    assert!(!stack.supervisor_log(&sandbox).contains(APP_SECRET), "the value is in the supervisor's log");
 
     // A push to anything but the session branch is refused, with git's own message.
     let main_before = repo.rev("main")?;
