@@ -65,6 +65,9 @@ class CreateSandbox(_Model):
     boot_mode: BootMode = BootMode.FRESH
     image_id: Optional[str] = None
     pool: bool = False
+    # Registries for a provider that isolates the network; this one does not (yet), and says so
+    # in its capabilities.
+    network_allow: list[str] = Field(default_factory=list)
 
 
 class ClaimSandbox(_Model):
@@ -112,6 +115,7 @@ class ProviderCapabilities(_Model):
     persistent_resume: bool
     images: bool = False
     warm_pool: bool = False
+    network_isolation: bool = False
 
 
 class ProviderHealth(_Model):
@@ -127,6 +131,7 @@ class BuildImage(_Model):
     branch: str
     build_token: str
     env: dict[str, str] = Field(default_factory=dict)
+    network_allow: list[str] = Field(default_factory=list)
 
 
 class ImageStatus(str, Enum):
@@ -163,7 +168,7 @@ class ErrorBody(_Model):
 
 
 # Fields serde leaves out when empty or false (`skip_serializing_if`), besides `None`s.
-_SKIP_WHEN_EMPTY = {"env", "models"}
+_SKIP_WHEN_EMPTY = {"env", "models", "network_allow"}
 _SKIP_WHEN_FALSE = {"pool"}
 
 

@@ -33,7 +33,7 @@ from .signing import NonceGuard, verify
 MAX_BODY = 1 << 20
 
 CAPABILITIES = ProviderCapabilities(
-    snapshot=True, restore=True, persistent_resume=False, images=True, warm_pool=True
+    snapshot=True, restore=True, persistent_resume=False, images=True, warm_pool=True, network_isolation=False
 )
 
 

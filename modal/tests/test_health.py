@@ -19,7 +19,7 @@ def test_health_is_unsigned_and_declares_capabilities(api, fake) -> None:
         "provider": "modal",
         "version": __version__,
         "capabilities": {"snapshot": True, "restore": True, "persistent_resume": False,
-                         "images": True, "warm_pool": True},
+                         "images": True, "warm_pool": True, "network_isolation": False},
     }
     assert fake.calls_to("Sandbox.from_id") == [] and fake.dicts["open-inspect-nonces"].data == {}
 

@@ -7,6 +7,7 @@ pub mod bridge_ack;
 pub mod compaction;
 pub mod frames;
 pub mod git_proxy;
+pub mod github;
 pub mod images;
 pub mod lifecycle;
 pub mod model_proxy;
