@@ -185,6 +185,10 @@ impl Egress {
         let base_url = format!("http://{}", listener.local_addr()?);
         let app = Router::new().fallback(forward).with_state(Shared { target: target.clone(), client });
         let task = tokio::spawn(async move {
+            // No Nagle delay: a streamed token goes out as soon as it comes in.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!("the model proxy stopped: {e}");
             }

@@ -117,6 +117,7 @@ impl Network {
                 let (h, p) = (host.clone(), port);
                 tokio::spawn(async move {
                     while let Ok((mut inside, _)) = listener.accept().await {
+                        let _ = inside.set_nodelay(true);
                         let (gateway, h) = (gateway.clone(), h.clone());
                         tokio::spawn(async move {
                             match Self::dial(&gateway, &h, p).await {
@@ -161,6 +162,7 @@ async fn relay(
     gateway: &PathBuf,
     refusals: &mpsc::UnboundedSender<String>,
 ) -> Result<()> {
+    let _ = inside.set_nodelay(true);
     let request = read_head(&mut inside).await?;
     let mut outside = UnixStream::connect(gateway).await?;
     outside.write_all(&request).await?;

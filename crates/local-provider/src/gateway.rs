@@ -146,7 +146,10 @@ async fn handle(mut conn: UnixStream, allow: &Allowlist) -> std::io::Result<()> 
         return respond(&mut conn, "403 Forbidden", &message).await;
     }
     let mut upstream = match TcpStream::connect((host, port)).await {
-        Ok(s) => s,
+        Ok(s) => {
+            let _ = s.set_nodelay(true);
+            s
+        }
         Err(e) => return respond(&mut conn, "502 Bad Gateway", &format!("cannot connect to {host}:{port}: {e}")).await,
     };
     match request {

@@ -38,6 +38,7 @@ impl TcpProxy {
                 let line = first_line.clone();
                 let task = tokio::spawn(async move {
                     let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)).await else { return };
+                    let _ = (client.set_nodelay(true), server.set_nodelay(true));
                     let mut first = vec![0u8; 1024];
                     let Ok(n) = client.read(&mut first).await else { return };
                     let text = String::from_utf8_lossy(&first[..n]);
