@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use oi_protocol::secrets::{
     ImportSecretsRequest, ImportSecretsResult, PutSecretRequest, RotateSecretsResult, SecretAction, SecretAuditLog,
-    SecretLimits, SecretList, SecretScope,
+    SecretInfo, SecretLimits, SecretList, SecretScope, MASK,
 };
 use oi_protocol::{ApiError, ErrorCode};
 use oi_session_core::auth::access::{authorize, Action, Actor, Target};
@@ -67,8 +67,16 @@ pub async fn put(mut req: Request, env: &Env, name: &str) -> Outcome<Response> {
     let now = ids::now_ms();
     let write = store::Write { name: name.to_string(), sealed, size: body.value.len(), action };
     store::write(env, &scope, &[write], &caller.user.id, now).await?;
-    let saved = store::list(env, &scope).await?.into_iter().find(|r| r.name == name);
-    let info = saved.map(|r| r.info()).ok_or_else(|| worker::Error::RustError("the secret was not saved".into()))?;
+    // What was written, as a list would show it (no second read).
+    let info = SecretInfo {
+        name: name.to_string(),
+        masked: MASK.to_string(),
+        size: body.value.len() as u32,
+        created_at: before.map_or(now, |b| b.created_at),
+        created_by: before.map_or_else(|| caller.user.id.clone(), |b| b.created_by.clone()),
+        updated_at: now,
+        updated_by: caller.user.id.clone(),
+    };
     json_response(if before.is_some() { 200 } else { 201 }, &info)
 }
 
@@ -126,18 +134,16 @@ pub async fn rotate(req: &Request, env: &Env) -> Outcome<Response> {
 
 /// Re-seals under the current key the secrets under an older one; with `verify_current`, also
 /// opens those already under it (to report any that no longer open). The cron trigger calls it
-/// without, so a new key takes over with no one waiting.
+/// without (and then `current` is not counted), so a new key takes over with no one waiting.
 pub async fn rotate_all(env: &Env, verify_current: bool) -> Outcome<RotateSecretsResult> {
     let ring = keys::key_ring(env)?;
     let mut result =
         RotateSecretsResult { key_id: ring.current_id().to_string(), reencrypted: 0, current: 0, unreadable: vec![] };
     let now = ids::now_ms();
-    for row in store::all(env).await? {
+    // The cron reads only the rows under another key (usually none); the API opens them all.
+    let rows = if verify_current { store::all(env).await? } else { store::not_under(env, ring.current_id()).await? };
+    for row in rows {
         let scope = row.scope();
-        if !verify_current && !ring.needs_rotation(&row.sealed()) {
-            result.current += 1;
-            continue;
-        }
         match ring.open(&scope, &row.name, &row.sealed()) {
             Ok(_) if !ring.needs_rotation(&row.sealed()) => result.current += 1,
             Ok(value) => {

@@ -69,6 +69,16 @@ pub async fn list(env: &Env, scope: &SecretScope) -> Result<Vec<Row>> {
         .results()
 }
 
+/// The secrets sealed under any key but `key_id` (what a rotation has left to do).
+pub async fn not_under(env: &Env, key_id: &str) -> Result<Vec<Row>> {
+    db(env)?
+        .prepare(format!("SELECT {COLUMNS} FROM secrets WHERE key_id != ?1 ORDER BY scope_kind, scope_owner, name"))
+        .bind(&[key_id.into()])?
+        .all()
+        .await?
+        .results()
+}
+
 /// Every secret (for the key rotation).
 pub async fn all(env: &Env) -> Result<Vec<Row>> {
     db(env)?
