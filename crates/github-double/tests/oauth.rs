@@ -175,14 +175,8 @@ async fn unknown_client_id_gets_githubs_404_page() {
 #[tokio::test]
 async fn mismatched_redirect_uri_redirects_to_the_registered_callback_with_an_error() {
     let github = start().await;
-    let response = client()
-        .get(format!("{}/login/oauth/authorize", github.url))
-        .query(&[("client_id", CLIENT_ID), ("redirect_uri", "http://127.0.0.1:9999/evil"), ("state", "xyz")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 302);
-    let (base, params) = location_params(&response);
+    let query = [("client_id", CLIENT_ID), ("redirect_uri", "http://127.0.0.1:9999/evil"), ("state", "xyz")];
+    let (base, params) = authorize_redirect(&github, &query).await;
     assert_eq!(base, CALLBACK);
     assert_eq!(param(&params, "error"), Some("redirect_uri_mismatch"));
     assert_eq!(
@@ -213,14 +207,7 @@ async fn redirect_uri_defaults_to_the_registered_one_and_may_be_set_after_start(
 async fn denial_redirects_with_access_denied() {
     let github = start().await;
     github.set_deny_authorization(true);
-    let response = client()
-        .get(format!("{}/login/oauth/authorize", github.url))
-        .query(&[("client_id", CLIENT_ID), ("state", "s1")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 302);
-    let (base, params) = location_params(&response);
+    let (base, params) = authorize_redirect(&github, &[("client_id", CLIENT_ID), ("state", "s1")]).await;
     assert_eq!(base, CALLBACK);
     assert_eq!(param(&params, "error"), Some("access_denied"));
     assert_eq!(param(&params, "state"), Some("s1"));

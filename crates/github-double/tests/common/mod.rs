@@ -47,16 +47,18 @@ pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> 
     params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
+/// `GET /login/oauth/authorize` with `query`: checks the 302 and returns where it redirects and
+/// the redirect's parameters.
+pub async fn authorize_redirect(github: &GithubDouble, query: &[(&str, &str)]) -> (String, Vec<(String, String)>) {
+    let response = client().get(format!("{}/login/oauth/authorize", github.url)).query(query).send().await.unwrap();
+    assert_eq!(response.status(), 302);
+    location_params(&response)
+}
+
 /// Runs the authorize step and returns the code.
 pub async fn authorize(github: &GithubDouble, scope: &str) -> String {
-    let response = client()
-        .get(format!("{}/login/oauth/authorize", github.url))
-        .query(&[("client_id", CLIENT_ID), ("redirect_uri", CALLBACK), ("state", "st-1"), ("scope", scope)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 302);
-    let (base, params) = location_params(&response);
+    let query = [("client_id", CLIENT_ID), ("redirect_uri", CALLBACK), ("state", "st-1"), ("scope", scope)];
+    let (base, params) = authorize_redirect(github, &query).await;
     assert_eq!(base, CALLBACK);
     assert_eq!(param(&params, "state"), Some("st-1"));
     param(&params, "code").expect("a code").to_string()
