@@ -34,6 +34,7 @@ fn configured_user(env: &Env) -> User {
         id: var(env, "LOCAL_USER_ID").unwrap_or_else(|| "local".to_string()),
         name: var(env, "LOCAL_USER_NAME").unwrap_or_else(|| "Local User".to_string()),
         email: var(env, "LOCAL_USER_EMAIL").unwrap_or_else(|| "local@open-inspect.invalid".to_string()),
+        login: None,
     }
 }
 
@@ -89,7 +90,12 @@ pub fn local_user(name: &str) -> Option<User> {
         .collect::<Vec<_>>()
         .join("-");
     let slug = if slug.is_empty() { "person".to_string() } else { slug };
-    Some(User { id: format!("local-{slug}"), name: name.to_string(), email: format!("{slug}@local.invalid") })
+    Some(User {
+        id: format!("local-{slug}"),
+        name: name.to_string(),
+        email: format!("{slug}@local.invalid"),
+        login: None,
+    })
 }
 
 pub fn validate_local_name(name: &str) -> Result<(), ApiError> {

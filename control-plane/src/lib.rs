@@ -15,6 +15,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod github;
 pub mod http;
 pub mod identity;
 pub mod ids;

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use oi_protocol::events::Commit;
+use oi_protocol::source_control::{CommitAttribution, CommitPerson};
 use oi_protocol::User;
 use tokio::process::Command;
 
@@ -118,15 +119,40 @@ pub fn commit_subject(prompt: &str) -> String {
     }
 }
 
-/// Commits everything the prompt changed (author: the prompting user) and pushes the session
-/// branch. Failures are reported in the event, not raised: the work stays in the workspace.
-pub async fn commit_and_push(config: &Config, message_id: &str, author: &User, prompt: &str) -> Commit {
+/// Who a prompt's commit is by: what the control plane decided, else the prompting user as is.
+pub fn attribution_or_author(attribution: Option<&CommitAttribution>, author: &User) -> CommitAttribution {
+    attribution.cloned().unwrap_or_else(|| CommitAttribution {
+        author: CommitPerson { name: author.name.clone(), email: author.email.clone() },
+        trailers: vec![],
+    })
+}
+
+/// The commit message: the prompt's first line, who prompted, then the co-author trailers.
+pub fn commit_message(prompt: &str, attribution: &CommitAttribution, session_id: &str) -> String {
+    let mut message = format!(
+        "{}\n\nPrompted by {} in Open Inspect session {session_id}.",
+        commit_subject(prompt),
+        attribution.author.name
+    );
+    let trailers: Vec<&str> =
+        attribution.trailers.iter().map(|t| t.trim()).filter(|t| !t.is_empty() && !t.contains('\n')).collect();
+    if !trailers.is_empty() {
+        message.push_str("\n\n");
+        message.push_str(&trailers.join("\n"));
+    }
+    message
+}
+
+/// Commits everything the prompt changed (author: the prompting user, with the session's other
+/// prompters as co-authors) and pushes the session branch. Failures are reported in the event,
+/// not raised: the work stays in the workspace.
+pub async fn commit_and_push(config: &Config, message_id: &str, author: &CommitAttribution, prompt: &str) -> Commit {
     let branch = config.session_branch();
     let mut commit = Commit {
         message_id: message_id.to_string(),
         branch: branch.clone(),
         sha: None,
-        author: Some(format!("{} <{}>", author.name, author.email)),
+        author: Some(format!("{} <{}>", author.author.name, author.author.email)),
         files_changed: 0,
         insertions: 0,
         deletions: 0,
@@ -140,22 +166,17 @@ pub async fn commit_and_push(config: &Config, message_id: &str, author: &User, p
     commit
 }
 
-async fn commit_inner(config: &Config, author: &User, prompt: &str, commit: &mut Commit) -> Result<()> {
+async fn commit_inner(config: &Config, author: &CommitAttribution, prompt: &str, commit: &mut Commit) -> Result<()> {
     let ws = &config.workspace;
     let before = run(config, ws, &["rev-parse", "HEAD"]).await?.trim().to_string();
     run(config, ws, &["add", "-A"]).await?;
     let staged = !git(config, ws).args(["diff", "--cached", "--quiet"]).status().await?.success();
     if staged {
-        let message = format!(
-            "{}\n\nPrompted by {} in Open Inspect session {}.",
-            commit_subject(prompt),
-            author.name,
-            config.session_id
-        );
+        let message = commit_message(prompt, author, &config.session_id);
         let out = git(config, ws)
             .args(["commit", "--quiet", "--no-verify", "-m", &message])
-            .env("GIT_AUTHOR_NAME", &author.name)
-            .env("GIT_AUTHOR_EMAIL", &author.email)
+            .env("GIT_AUTHOR_NAME", &author.author.name)
+            .env("GIT_AUTHOR_EMAIL", &author.author.email)
             .env("GIT_COMMITTER_NAME", COMMITTER_NAME)
             .env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
             .output()
@@ -192,6 +213,26 @@ async fn commit_inner(config: &Config, author: &User, prompt: &str, commit: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_names_the_prompter_and_lists_co_authors() {
+        let user = User { id: "u1".into(), name: "Ada".into(), email: "ada@acme.test".into(), login: None };
+        let plain = attribution_or_author(None, &user);
+        assert_eq!(plain.author.email, "ada@acme.test");
+        assert_eq!(
+            commit_message("Fix the bug\nmore", &plain, "ses_1"),
+            "Fix the bug\n\nPrompted by Ada in Open Inspect session ses_1."
+        );
+        let with = CommitAttribution {
+            author: CommitPerson { name: "Ada".into(), email: "1+ada@users.noreply.github.com".into() },
+            trailers: vec!["Co-authored-by: Grace <2+grace@users.noreply.github.com>".into(), "bad\nline".into()],
+        };
+        assert_eq!(
+            commit_message("Fix", &with, "ses_1"),
+            "Fix\n\nPrompted by Ada in Open Inspect session ses_1.\n\n\
+             Co-authored-by: Grace <2+grace@users.noreply.github.com>"
+        );
+    }
 
     #[test]
     fn shortstat() {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use oi_protocol::bridge::{AgentEvent, BridgeCommand};
 use oi_protocol::events::{LogLine, LogSource, NoticeLevel, PromptFinished, PromptOutcome};
 use oi_protocol::provider::{BootMode, ClaimSandbox};
+use oi_protocol::source_control::CommitAttribution;
 use oi_protocol::User;
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -34,6 +35,7 @@ struct Prompt {
     text: String,
     author: User,
     model: String,
+    attribution: Option<Box<CommitAttribution>>,
 }
 
 struct Run {
@@ -301,12 +303,12 @@ impl Run {
 
     async fn on_command(&mut self, command: BridgeCommand) {
         match command {
-            BridgeCommand::Prompt { message_id, text, author, model } => {
+            BridgeCommand::Prompt { message_id, text, author, model, attribution } => {
                 // The control plane re-offers the running prompt after a reconnect.
                 if !self.seen.insert(message_id.clone()) {
                     return;
                 }
-                let prompt = Prompt { message_id, text, author, model };
+                let prompt = Prompt { message_id, text, author, model, attribution };
                 if self.current.is_some() {
                     self.queue.push_back(prompt);
                 } else {
@@ -343,7 +345,13 @@ impl Run {
     /// Commits and pushes the prompt's work, reports the outcome, starts the next prompt.
     async fn finish(&mut self, end: RunEnded) {
         if let Some(prompt) = self.current.take() {
-            let commit = git::commit_and_push(&self.config, &prompt.message_id, &prompt.author, &prompt.text).await;
+            let commit = git::commit_and_push(
+                &self.config,
+                &prompt.message_id,
+                &git::attribution_or_author(prompt.attribution.as_deref(), &prompt.author),
+                &prompt.text,
+            )
+            .await;
             if let Some(error) = &commit.error {
                 notice(&self.bridge, NoticeLevel::Warning, format!("commit or push failed: {error}"));
             }

@@ -3,7 +3,7 @@
 mod images;
 mod me;
 mod models;
-mod sessions;
+pub(crate) mod sessions;
 
 use oi_protocol::rest::Health;
 use worker::{Context, Env, Method, Request, Response, Result};
@@ -95,6 +95,21 @@ async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
             match method {
                 Method::Put => crate::secrets::put(req, &env, &name).await,
                 Method::Delete => crate::secrets::delete(&req, &env, &name).await,
+                _ => Err(method_not_allowed(method.as_ref(), &path)),
+            }
+        }
+        ["api", "github", "webhook"] => match method {
+            Method::Post => crate::github::webhook::receive(req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "repos"] => match method {
+            Method::Get => crate::github::repos::list(&req, &env).await,
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
+        ["api", "repos", owner, name, "branches"] => {
+            let (owner, name) = (owner.to_string(), name.to_string());
+            match method {
+                Method::Get => crate::github::repos::branches(&req, &env, &owner, &name).await,
                 _ => Err(method_not_allowed(method.as_ref(), &path)),
             }
         }

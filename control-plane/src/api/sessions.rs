@@ -152,7 +152,12 @@ pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outc
     // signed-in caller.
     let _ = headers.delete(USER_HEADER);
     let _ = headers.delete(ROLE_HEADER);
-    let sandbox_route = SessionRoute::parse(&rest).is_some_and(SessionRoute::sandbox_route);
+    let route = SessionRoute::parse(&rest);
+    // The agent's own pull-request tool calls with the sandbox token instead of a person.
+    let from_sandbox = route == Some(SessionRoute::PullRequest)
+        && req.headers().get("authorization")?.is_some_and(|a| a.starts_with("Bearer "))
+        && req.headers().get("cookie")?.is_none();
+    let sandbox_route = route.is_some_and(SessionRoute::sandbox_route) || from_sandbox;
     if !sandbox_route && rest != ["ws"] {
         let caller = current_caller(&req, env)?;
         if rest == ["ws-token"] {
@@ -169,7 +174,7 @@ pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outc
     Ok(response)
 }
 
-fn stub(env: &Env, id: &str) -> worker::Result<worker::Stub> {
+pub(crate) fn stub(env: &Env, id: &str) -> worker::Result<worker::Stub> {
     env.durable_object(SESSIONS_BINDING)?.id_from_name(id)?.get_stub()
 }
 

@@ -30,6 +30,8 @@ struct CodeExchange<'a> {
 #[derive(Deserialize)]
 struct ExchangeAnswer {
     access_token: Option<String>,
+    /// Set for a GitHub App's user tokens (8 hours); OAuth Apps' tokens do not expire.
+    expires_in: Option<i64>,
     error: Option<String>,
     error_description: Option<String>,
 }
@@ -69,8 +71,15 @@ async fn send(request: Request) -> Result<(u16, String), GithubError> {
     Ok((response.status_code(), text))
 }
 
+/// The user's token from the code exchange.
+pub struct UserToken {
+    pub access_token: String,
+    /// Seconds it lives, when GitHub says.
+    pub expires_in: Option<i64>,
+}
+
 /// Exchanges an OAuth `code` for the user's access token.
-pub async fn exchange_code(oauth: &GithubOauth, code: &str, redirect_uri: &str) -> Result<String, GithubError> {
+pub async fn exchange_code(oauth: &GithubOauth, code: &str, redirect_uri: &str) -> Result<UserToken, GithubError> {
     let body = serde_json::to_string(&CodeExchange {
         client_id: &oauth.client_id,
         client_secret: &oauth.client_secret,
@@ -95,7 +104,9 @@ pub async fn exchange_code(oauth: &GithubOauth, code: &str, redirect_uri: &str) 
     let answer: ExchangeAnswer = serde_json::from_str(&text)
         .map_err(|_| GithubError("GitHub's token exchange sent an unreadable answer".into()))?;
     match (answer.access_token, answer.error) {
-        (Some(token), None) if !token.is_empty() => Ok(token),
+        (Some(token), None) if !token.is_empty() => {
+            Ok(UserToken { access_token: token, expires_in: answer.expires_in })
+        }
         (_, Some(error)) => Err(GithubError(format!(
             "GitHub refused the sign-in code: {error}{}",
             answer.error_description.map(|d| format!(" ({d})")).unwrap_or_default()

@@ -100,8 +100,10 @@ pub async fn callback(req: &Request, env: &Env) -> worker::Result<Response> {
         Err(SignInError::NotAllowed(why)) => return pages::page(403, "Not allowed", &why),
         Err(SignInError::Github(e)) => return pages::page(502, "Sign-in failed", &e.to_string()),
     };
-    let (user, github) = person;
+    let (user, github, token) = person;
     let role = users_store::sign_in(env, &user, &github, &settings::admin_logins(env)).await?;
+    // Kept sealed, so the person's pull requests are opened as them (docs/github.md).
+    crate::github::keep_user_token(env, &user.id, &token.access_token, token.expires_in).await;
     let now = ids::now_ms() / 1000;
     let claims = WebClaims {
         sub: user.id,
@@ -143,12 +145,12 @@ async fn fetch_person(
     code: &str,
     redirect_uri: &str,
     env: &Env,
-) -> Result<(User, github_api::GithubUser), SignInError> {
+) -> Result<(User, github_api::GithubUser, github_api::UserToken), SignInError> {
     let token = github_api::exchange_code(oauth, code, redirect_uri).await?;
-    let github = github_api::user(oauth, &token).await?;
-    let emails = github_api::emails(oauth, &token).await?;
+    let github = github_api::user(oauth, &token.access_token).await?;
+    let emails = github_api::emails(oauth, &token.access_token).await?;
     let list = settings::allowlist(env);
-    let orgs = if needs_orgs(&list) { github_api::orgs(oauth, &token).await? } else { vec![] };
+    let orgs = if needs_orgs(&list) { github_api::orgs(oauth, &token.access_token).await? } else { vec![] };
     let identity = GithubIdentity {
         login: github.login.clone(),
         verified_emails: emails.iter().filter(|e| e.verified).map(|e| e.email.clone()).collect(),
@@ -164,8 +166,9 @@ async fn fetch_person(
         id: format!("gh-{}", github.id),
         name: github.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| github.login.clone()),
         email,
+        login: Some(github.login.clone()),
     };
-    Ok((user, github))
+    Ok((user, github, token))
 }
 
 #[cfg(test)]

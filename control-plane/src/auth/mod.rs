@@ -41,7 +41,12 @@ pub fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> {
 
 fn caller_of(claims: &WebClaims) -> Caller {
     Caller {
-        user: User { id: claims.sub.clone(), name: claims.name.clone(), email: claims.email.clone() },
+        user: User {
+            id: claims.sub.clone(),
+            name: claims.name.clone(),
+            email: claims.email.clone(),
+            login: Some(claims.login.clone()),
+        },
         role: claims.role,
     }
 }

@@ -3,7 +3,7 @@
 //! ([`sandbox_env`]). The decisions (names, limits, sealing, `.env` parsing) are in
 //! `oi_session_core::secrets`.
 
-mod keys;
+pub mod keys;
 mod store;
 
 use std::collections::BTreeMap;

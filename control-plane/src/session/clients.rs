@@ -27,6 +27,7 @@ impl SessionObject {
             queue: self.queue()?,
             last_seq: meta.last_seq,
             participants: self.participants(),
+            pull_request: self.store.pull_request()?,
         })
     }
 

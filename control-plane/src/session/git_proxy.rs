@@ -85,15 +85,22 @@ impl SessionObject {
                 url
             }
             Upstream::Remote { url, host } => {
-                let credentials = config::secret(&self.env, "GIT_CREDENTIALS")
-                    .map(|json| GitCredentials::parse(&json))
-                    .transpose()
-                    .map_err(|e| ApiError::new(ErrorCode::Misconfigured, e))?
-                    .unwrap_or_default();
-                if let Some(auth) = credentials.authorization(&host) {
-                    upstream_headers.set("authorization", &auth)?;
+                if let Some((url, authorization)) =
+                    self.github_git(&meta.summary.repo, &rest.join("/"), url.as_str()).await?
+                {
+                    upstream_headers.set("authorization", &authorization)?;
+                    url
+                } else {
+                    let credentials = config::secret(&self.env, "GIT_CREDENTIALS")
+                        .map(|json| GitCredentials::parse(&json))
+                        .transpose()
+                        .map_err(|e| ApiError::new(ErrorCode::Misconfigured, e))?
+                        .unwrap_or_default();
+                    if let Some(auth) = credentials.authorization(&host) {
+                        upstream_headers.set("authorization", &auth)?;
+                    }
+                    url
                 }
-                url
             }
         };
         let mut init = RequestInit::new();
@@ -112,5 +119,16 @@ impl SessionObject {
         }
         let status = response.status_code();
         Ok(ResponseBuilder::new().with_status(status).with_headers(back).from_stream(response.stream()?)?)
+    }
+
+    /// For a repository the GitHub App is installed on: GitHub's git URL for `rest` (with the
+    /// request's query, taken from `plain_url`) and the installation token's `Authorization`.
+    async fn github_git(&self, repo: &str, rest: &str, plain_url: &str) -> Outcome<Option<(String, String)>> {
+        use oi_source_control::SourceControl;
+        let Some(github) = crate::github::provider(&self.env) else { return Ok(None) };
+        let Some(repo) = crate::github::repo_ref(&self.env, &github, repo).await? else { return Ok(None) };
+        let authorization = github.git_authorization(&repo).await.map_err(ApiError::from)?;
+        let query = plain_url.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+        Ok(Some((format!("{}/{rest}{query}", github.git_url(&repo)), authorization)))
     }
 }

@@ -12,7 +12,7 @@ use super::bridge::CLOSE_SESSION_DELETED;
 use super::routes::{parse_path, SessionRoute};
 use super::SessionObject;
 use crate::http::{json_response, method_not_allowed, not_found, query_u64, read_json, Outcome};
-use crate::identity::{forwarded_role, forwarded_user};
+use crate::identity::{forwarded_role, forwarded_user, USER_HEADER};
 use crate::ids;
 
 /// Close code sent to clients of a deleted session.
@@ -33,6 +33,10 @@ impl SessionObject {
             let adopt: Adopt = read_json(&mut req).await?;
             self.adopt_sandbox(&adopt.sandbox_id).await?;
             return Ok(Response::empty()?.with_status(204));
+        }
+        if url.host_str() == Some("session.internal") && url.path() == "/pull-request-update" {
+            let update: crate::github::webhook::Update = read_json(&mut req).await?;
+            return self.pull_request_update(update);
         }
         let path = url.path().to_string();
         let method = req.method();
@@ -57,8 +61,15 @@ impl SessionObject {
             let (user, _role) = self.redeem_ws_token(token.as_deref())?;
             return self.accept_client(user);
         }
+        if route == SessionRoute::PullRequest && req.headers().get(USER_HEADER)?.is_none() {
+            // The agent's own tool: the sandbox token, checked there.
+            return self.pull_request_route(req, None).await;
+        }
         let user = forwarded_user(&req)?;
         self.authorize(&user, forwarded_role(&req), route, &method)?;
+        if route == SessionRoute::PullRequest {
+            return self.pull_request_route(req, Some(user)).await;
+        }
         match (route, method) {
             (SessionRoute::Root, Method::Get) => {
                 let meta = self.meta()?;
@@ -85,7 +96,11 @@ impl SessionObject {
             (SessionRoute::WsToken, _) => json_response(201, &self.mint_ws_token(&user, forwarded_role(&req))?),
             (SessionRoute::Usage, _) => json_response(200, &self.usage()?),
             (
-                SessionRoute::ClientSocket | SessionRoute::BridgeSocket | SessionRoute::ModelProxy | SessionRoute::Git,
+                SessionRoute::ClientSocket
+                | SessionRoute::BridgeSocket
+                | SessionRoute::ModelProxy
+                | SessionRoute::Git
+                | SessionRoute::PullRequest,
                 _,
             ) => {
                 unreachable!("handled above")
@@ -169,7 +184,8 @@ fn session_action(route: SessionRoute, method: &Method) -> Action {
     match (route, method) {
         (SessionRoute::Root, Method::Delete) => Action::DeleteSession,
         (SessionRoute::Root | SessionRoute::Events | SessionRoute::Usage, _) => Action::ViewSession,
-        (SessionRoute::Prompts, _) => Action::PromptSession,
+        (SessionRoute::PullRequest, &Method::Get) => Action::ViewSession,
+        (SessionRoute::Prompts | SessionRoute::PullRequest, _) => Action::PromptSession,
         (SessionRoute::Stop, _) => Action::StopSession,
         (SessionRoute::Archive | SessionRoute::Unarchive, _) => Action::ArchiveSession,
         (SessionRoute::ClientSocket | SessionRoute::WsToken, _) => Action::JoinSession,

@@ -10,6 +10,8 @@ mod lifecycle;
 mod lifecycle_store;
 mod model_proxy;
 mod prompts;
+mod pull_request;
+mod pull_request_store;
 pub mod routes;
 mod schema;
 mod sockets;

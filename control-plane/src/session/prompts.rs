@@ -109,6 +109,13 @@ impl SessionObject {
         }
     }
 
+    /// Who the commit of `author`'s prompt is by: them (on GitHub, their noreply address), with
+    /// everyone else who prompted the session as co-authors.
+    fn attribution(&self, author: &oi_protocol::User) -> Result<oi_protocol::source_control::CommitAttribution> {
+        let prompters: Vec<oi_protocol::User> = self.store.sent_prompts()?.into_iter().map(|(a, _)| a).collect();
+        Ok(oi_session_core::github::commit_attribution(author, &prompters))
+    }
+
     /// Sends the next queued prompt to the bridge, if one is connected and nothing runs.
     pub(super) fn dispatch_next(&self) -> Result<()> {
         let Some(meta) = self.store.meta()? else { return Ok(()) };
@@ -133,6 +140,7 @@ impl SessionObject {
             text: prompt.text.clone(),
             author: prompt.author.clone(),
             model: prompt.model.clone().unwrap_or_else(|| meta.summary.model.clone()),
+            attribution: Some(Box::new(self.attribution(&prompt.author)?)),
         };
         if self.send(&bridge, &command).is_err() {
             return Ok(()); // The bridge is going away; the prompt stays queued.
@@ -166,6 +174,7 @@ impl SessionObject {
                     text: p.text.clone(),
                     author: p.author.clone(),
                     model: p.model.clone().unwrap_or_else(|| meta.summary.model.clone()),
+                    attribution: Some(Box::new(self.attribution(&p.author)?)),
                 },
             )?;
             if p.status == PromptStatus::Stopping {

@@ -6,6 +6,8 @@ use worker::Method;
 /// The Worker initializes a new session's Durable Object with a POST here (not routable from
 /// outside).
 pub const INIT_URL: &str = "https://session.internal/init";
+/// The Worker passes a GitHub webhook's news about the session's pull request with a POST here.
+pub const PULL_REQUEST_UPDATE_URL: &str = "https://session.internal/pull-request-update";
 /// The Worker hands a claimed warm-pool sandbox to a new session with a POST here.
 pub const ADOPT_URL: &str = "https://session.internal/adopt";
 
@@ -38,6 +40,9 @@ pub enum SessionRoute {
     Usage,
     /// `GET|POST /git/*path`: git's smart HTTP, for the sandbox (its token).
     Git,
+    /// `GET|POST /pull-request`: the session's pull request; a person, or the sandbox (its
+    /// token: the agent's own tool).
+    PullRequest,
 }
 
 impl SessionRoute {
@@ -62,6 +67,7 @@ impl SessionRoute {
             ["model", provider, path @ ..] if !provider.is_empty() && !path.is_empty() => SessionRoute::ModelProxy,
             ["usage"] => SessionRoute::Usage,
             ["git", path @ ..] if !path.is_empty() => SessionRoute::Git,
+            ["pull-request"] => SessionRoute::PullRequest,
             _ => return None,
         })
     }
@@ -72,7 +78,7 @@ impl SessionRoute {
             SessionRoute::Events | SessionRoute::ClientSocket | SessionRoute::BridgeSocket | SessionRoute::Usage => {
                 &[Method::Get]
             }
-            SessionRoute::ModelProxy | SessionRoute::Git => &[Method::Get, Method::Post],
+            SessionRoute::ModelProxy | SessionRoute::Git | SessionRoute::PullRequest => &[Method::Get, Method::Post],
             SessionRoute::Prompts
             | SessionRoute::Stop
             | SessionRoute::Archive

@@ -77,6 +77,11 @@ pub const SCHEMA: &[&str] = &[
         role       TEXT NOT NULL,
         expires_at INTEGER NOT NULL
     )",
+    // One row: the session's pull request (protocol `PullRequest`), once opened.
+    "CREATE TABLE IF NOT EXISTS pull_request (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        json TEXT NOT NULL
+    )",
     // Model tokens used through the model proxy, per `provider/model`.
     "CREATE TABLE IF NOT EXISTS model_usage (
         model         TEXT PRIMARY KEY,

@@ -31,7 +31,12 @@ pub fn people() -> DoubleConfig {
 
 impl GithubStack {
     pub async fn start(extra: &[(&str, &str)]) -> anyhow::Result<Self> {
-        let github = GithubDouble::start(people()).await?;
+        Self::start_with(people(), extra).await
+    }
+
+    /// With another GitHub (an App and its installations, say).
+    pub async fn start_with(config: DoubleConfig, extra: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let github = GithubDouble::start(config).await?;
         let mut vars: Vec<(String, String)> = [
             ("AUTH_MODE", "github"),
             ("GITHUB_CLIENT_ID", CLIENT_ID),

@@ -1,9 +1,13 @@
-//! What the double is started with: the OAuth app and the users GitHub knows.
+//! What the double is started with: the OAuth app and the users GitHub knows. The GitHub App,
+//! its installations and repositories have their own builders ([`AppConfig`],
+//! [`InstallationConfig`]).
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
+
+use crate::app_config::{AppConfig, InstallationConfig};
 
 /// How long an authorization code lives on GitHub.
 pub const DEFAULT_CODE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -28,6 +32,10 @@ pub struct DoubleConfig {
     /// needs `user:email` (or `user`), `/user/orgs` needs `read:org` (or `user`), and `/user`
     /// has its private fields only with `user`. Off: every token sees everything.
     pub enforce_scopes: bool,
+    /// The GitHub App whose JWTs mint installation tokens (see [`DoubleConfig::app`]).
+    pub app: Option<AppConfig>,
+    /// The App's installations and their repositories (see [`DoubleConfig::installation`]).
+    pub installations: Vec<InstallationConfig>,
 }
 
 impl DoubleConfig {
@@ -41,6 +49,8 @@ impl DoubleConfig {
             authorizing_user: None,
             code_ttl: DEFAULT_CODE_TTL,
             enforce_scopes: true,
+            app: None,
+            installations: Vec::new(),
         }
     }
 
@@ -92,7 +102,7 @@ impl DoubleConfig {
                 bail!("authorizing user {login:?} is not one of the configured users");
             }
         }
-        Ok(())
+        self.validate_app()
     }
 
     /// The user with this login (GitHub logins are case-insensitive).

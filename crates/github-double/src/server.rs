@@ -14,14 +14,14 @@ use crate::config::{DoubleConfig, UserConfig};
 use crate::record::{record, RecordedRequest};
 use crate::scopes::Scopes;
 use crate::state::Shared;
-use crate::{oauth, rest};
+use crate::{app, git_http, oauth, rest, webhooks};
 
 /// A GitHub test double serving both github.com's OAuth paths and api.github.com's REST paths
 /// at [`GithubDouble::url`]. Dropping it stops the server (gracefully: requests in flight finish).
 pub struct GithubDouble {
     /// `http://127.0.0.1:PORT`, no trailing slash: use it as both the web and the API base URL.
     pub url: String,
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -38,7 +38,9 @@ impl GithubDouble {
         config.validate().context("invalid github-double config")?;
         let listener = TcpListener::bind(("127.0.0.1", 0)).await.context("binding the github double")?;
         let url = format!("http://{}", listener.local_addr()?);
-        let shared = Arc::new(Shared::new(url.clone(), config));
+        let (outbox, worker) = webhooks::outbox();
+        let shared = Arc::new(Shared::new(url.clone(), config, outbox));
+        tokio::spawn(worker.run());
         let app = router(shared.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -86,6 +88,12 @@ impl GithubDouble {
         self.shared.lock().rate_limited = limited;
     }
 
+    /// While on, every authenticated REST request gets GitHub's secondary rate-limit answer: 429,
+    /// `retry-after: 60` and `You have exceeded a secondary rate limit…`.
+    pub fn set_secondary_rate_limited(&self, limited: bool) {
+        self.shared.lock().secondary_rate_limited = limited;
+    }
+
     /// While on, the user denies the app: the authorize page redirects with
     /// `error=access_denied`.
     pub fn set_deny_authorization(&self, deny: bool) {
@@ -115,9 +123,20 @@ impl GithubDouble {
         inner.issue_token(&login, Scopes::parse(scopes))
     }
 
-    /// Revokes a token (later requests with it get 401 `Bad credentials`). Returns whether it existed.
+    /// Revokes a user or installation token (later requests with it get 401 `Bad credentials`).
+    /// Returns whether it existed.
     pub fn revoke_token(&self, token: &str) -> bool {
-        self.shared.lock().tokens.remove(token).is_some()
+        let mut inner = self.shared.lock();
+        inner.tokens.remove(token).is_some() | inner.app.tokens.remove(token).is_some()
+    }
+
+    /// Revokes every user token issued to `login` (as when the person revokes the App's
+    /// authorization); answers how many there were.
+    pub fn revoke_user_tokens(&self, login: &str) -> usize {
+        let mut inner = self.shared.lock();
+        let before = inner.tokens.len();
+        inner.tokens.retain(|_, grant| !grant.login.eq_ignore_ascii_case(login));
+        before - inner.tokens.len()
     }
 
     /// Stops the server and waits until it has stopped.
@@ -149,6 +168,16 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/user/orgs", get(rest::user::list_orgs))
         .route("/user/memberships/orgs/{org}", get(rest::user::get_membership))
         .route("/avatars/u/{id}", get(rest::avatar))
+        .route("/app/installations/{installation_id}/access_tokens", post(app::tokens::create_access_token))
+        .route("/installation/repositories", get(app::tokens::list_repositories))
+        .route("/repos/{owner}/{repo}", get(rest::repos::get_repo))
+        .route("/repos/{owner}/{repo}/branches", get(rest::repos::list_branches))
+        .route("/repos/{owner}/{repo}/pulls", get(rest::pulls::list).post(rest::pulls::create))
+        .route("/repos/{owner}/{repo}/pulls/{pull_number}", get(rest::pulls::get).patch(rest::pulls::update))
+        .route("/repos/{owner}/{repo}/commits/{ref}/check-runs", get(rest::repos::list_check_runs))
+        .route("/{owner}/{repo}/info/refs", get(git_http::info_refs))
+        .route("/{owner}/{repo}/git-upload-pack", post(git_http::upload_pack))
+        .route("/{owner}/{repo}/git-receive-pack", post(git_http::receive_pack))
         .fallback(rest::not_found)
         .layer(axum::middleware::from_fn_with_state(shared.clone(), record))
         .with_state(shared)

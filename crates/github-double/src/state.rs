@@ -5,10 +5,12 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use crate::app::state::AppState;
 use crate::config::{DoubleConfig, UserConfig};
 use crate::ids;
 use crate::record::RecordedRequest;
 use crate::scopes::Scopes;
+use crate::webhooks::Outbox;
 
 /// Organization ids are handed out from here on, in order of first appearance.
 const FIRST_ORG_ID: u64 = 9_000_001;
@@ -21,25 +23,29 @@ pub(crate) const ANONYMOUS_RATE_LIMIT: u32 = 60;
 pub(crate) struct Shared {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base_url: String,
+    /// Where webhook deliveries are queued.
+    pub webhooks: Outbox,
     inner: Mutex<Inner>,
 }
 
 impl Shared {
-    pub fn new(base_url: String, config: DoubleConfig) -> Self {
+    pub fn new(base_url: String, config: DoubleConfig, webhooks: Outbox) -> Self {
         let mut inner = Inner {
             config,
             codes: HashMap::new(),
             tokens: HashMap::new(),
             requests: Vec::new(),
             rate_limited: false,
+            secondary_rate_limited: false,
             deny_authorization: false,
+            app: AppState::default(),
             org_logins: Vec::new(),
             rate_used: HashMap::new(),
             rate_reset: now_epoch() + 3600,
         };
         let users = inner.config.users.clone();
         users.iter().for_each(|u| inner.register_orgs(u));
-        Self { base_url, inner: Mutex::new(inner) }
+        Self { base_url, webhooks, inner: Mutex::new(inner) }
     }
 
     /// Locks the state (a panicking handler does not poison it for the test).
@@ -72,7 +78,12 @@ pub(crate) struct Inner {
     pub tokens: HashMap<String, TokenGrant>,
     pub requests: Vec<RecordedRequest>,
     pub rate_limited: bool,
+    /// While on, authenticated REST requests get GitHub's secondary rate limit: 429 and
+    /// `retry-after: 60`.
+    pub secondary_rate_limited: bool,
     pub deny_authorization: bool,
+    /// Installation tokens, pull requests and check runs.
+    pub app: AppState,
     /// Organization logins (lowercase) by id order.
     org_logins: Vec<String>,
     /// Requests counted against each user's (lowercase login) hourly budget.
@@ -136,10 +147,11 @@ impl Inner {
         }
     }
 
-    /// Counts one request against `login`'s budget; returns `(used, reset)` after it.
-    pub fn count_request(&mut self, login: &str) -> (u32, u64) {
+    /// Counts one request against a budget (a user's login, or `installation:<id>`); returns
+    /// `(used, reset)` after it.
+    pub fn count_request(&mut self, key: &str) -> (u32, u64) {
         let reset = self.rate_window();
-        let used = self.rate_used.entry(login.to_ascii_lowercase()).or_default();
+        let used = self.rate_used.entry(key.to_ascii_lowercase()).or_default();
         *used = (*used + 1).min(USER_RATE_LIMIT);
         (*used, reset)
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::events::{AgentError, Commit, LogLine, Notice, PromptFinished, Retry, StepFinished, TextDelta, ToolCall};
 use crate::session::User;
+use crate::source_control::CommitAttribution;
 
 /// Bridge → Durable Object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,7 +106,15 @@ pub enum BridgeCommand {
     /// Every event up to and including `through` is recorded.
     Ack { through: u64 },
     /// Run a prompt. `message_id` ties every event of the run to it.
-    Prompt { message_id: String, text: String, author: User, model: String },
+    /// `attribution` names the commit's author and co-authors (absent: `author` as is).
+    Prompt {
+        message_id: String,
+        text: String,
+        author: User,
+        model: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attribution: Option<Box<CommitAttribution>>,
+    },
     /// Abort the running prompt; answer with `prompt_finished` (outcome `stopped`).
     Stop { message_id: String },
     /// A frame from the bridge was refused.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::session::{SandboxStatus, User};
+use crate::source_control::PullRequest;
 
 /// One entry of a session's event log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +45,8 @@ pub enum EventBody {
     Log(LogLine),
     Notice(Notice),
     Commit(Commit),
+    /// The session's pull request was opened, updated, or changed state or checks.
+    PullRequest(PullRequest),
 }
 
 impl EventBody {
@@ -62,6 +65,7 @@ impl EventBody {
         "log",
         "notice",
         "commit",
+        "pull_request",
     ];
 
     /// The `type` tag, as it appears on the wire.
@@ -81,6 +85,7 @@ impl EventBody {
             EventBody::Log(_) => "log",
             EventBody::Notice(_) => "notice",
             EventBody::Commit(_) => "commit",
+            EventBody::PullRequest(_) => "pull_request",
         }
     }
 

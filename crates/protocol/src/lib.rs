@@ -9,6 +9,7 @@
 //! - [`events`]: the session event log, shared by history, live fan-out and the bridge.
 //! - [`error`]: the one error body, `{"error":{"code","message"}}`.
 //! - [`secrets`]: the secrets API (values go in, never out).
+//! - [`source_control`]: repositories, a session's pull request, commit attribution.
 //! - [`transcript`]: the reducer that turns events into the transcript a user sees.
 
 pub mod agent;
@@ -23,6 +24,7 @@ pub mod rest;
 pub mod secrets;
 pub mod session;
 pub mod signing;
+pub mod source_control;
 pub mod transcript;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};

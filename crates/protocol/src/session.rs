@@ -21,8 +21,11 @@ pub struct User {
     pub id: String,
     /// Display name; also the git author name.
     pub name: String,
-    /// Email; also the git author email.
+    /// Email; also the git author email (on GitHub, commits use the noreply address instead).
     pub email: String,
+    /// The GitHub login, for a person signed in with GitHub (their id is `gh-<GitHub id>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
 }
 
 /// Where a session is in its life. Archiving is a separate flag, so an archived session keeps
@@ -186,4 +189,7 @@ pub struct SessionState {
     pub last_seq: u64,
     /// Who is connected.
     pub participants: Vec<Participant>,
+    /// The session's pull request, once one is opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<crate::source_control::PullRequest>,
 }

@@ -184,7 +184,8 @@ impl TranscriptBuilder {
             | EventBody::SandboxStatus(_)
             | EventBody::Archived(_)
             | EventBody::Log(_)
-            | EventBody::Notice(_) => self.activity.push(event.body.clone()),
+            | EventBody::Notice(_)
+            | EventBody::PullRequest(_) => self.activity.push(event.body.clone()),
         }
         Ok(())
     }

@@ -72,7 +72,11 @@ fn round_trips_by_name(kind: &str, name: &str, json: &str) -> bool {
             ImportSecretsRequest => oi_protocol::secrets::ImportSecretsRequest,
             ImportSecretsResult => oi_protocol::secrets::ImportSecretsResult,
             SecretAuditLog => oi_protocol::secrets::SecretAuditLog,
-            RotateSecretsResult => oi_protocol::secrets::RotateSecretsResult
+            RotateSecretsResult => oi_protocol::secrets::RotateSecretsResult,
+            CreatePullRequest => oi_protocol::source_control::CreatePullRequest,
+            PullRequest => oi_protocol::source_control::PullRequest,
+            RepositoryList => oi_protocol::source_control::RepositoryList,
+            BranchList => oi_protocol::source_control::BranchList
     )
 }
 
@@ -130,6 +134,10 @@ fn every_example_round_trips_and_every_type_has_one() {
         "ImageList",
         "PoolList",
         "WsTokenGrant",
+        "CreatePullRequest",
+        "PullRequest",
+        "RepositoryList",
+        "BranchList",
     ] {
         assert!(names.contains(rest), "docs/protocol.md has no {rest} example");
     }

@@ -100,7 +100,7 @@ mod tests {
     use serde_json::json;
 
     fn user() -> User {
-        User { id: "u1".into(), name: "Ada".into(), email: "ada@example.com".into() }
+        User { id: "u1".into(), name: "Ada".into(), email: "ada@example.com".into(), login: None }
     }
 
     fn ev(seq: u64, body: EventBody) -> SessionEvent {

@@ -31,11 +31,20 @@ impl ApiResponse {
 pub struct Api {
     base: String,
     http: reqwest::Client,
+    /// Sent as `Cookie` on every request (a local person, or a signed-in browser's session).
+    cookie: Option<String>,
 }
 
 impl Api {
     pub fn new(base: String) -> Self {
-        Self { base, http: reqwest::Client::new() }
+        Self { base, http: reqwest::Client::new(), cookie: None }
+    }
+
+    /// The same API as another local person (local mode with the identity picker): their
+    /// `oi_local_user` cookie on every request.
+    pub fn as_local_user(&self, name: &str) -> Self {
+        let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+        Self { cookie: Some(format!("oi_local_user={encoded}")), ..self.clone() }
     }
 
     pub fn base_url(&self) -> &str {
@@ -46,6 +55,9 @@ impl Api {
     pub async fn raw(&self, method: &str, path: &str, body: Option<&str>) -> Result<ApiResponse> {
         let method = reqwest::Method::from_bytes(method.as_bytes())?;
         let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            req = req.header("cookie", cookie);
+        }
         if let Some(body) = body {
             req = req.header("content-type", "application/json").body(body.to_string());
         }

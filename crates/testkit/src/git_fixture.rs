@@ -64,6 +64,11 @@ impl BareRepo {
     }
 
     /// A file's content on `branch`.
+    /// The whole message of the newest commit on `branch` (trailers included).
+    pub fn message(&self, branch: &str) -> Result<String> {
+        git(&self.path(), &["log", "-1", "--format=%B", branch])
+    }
+
     pub fn show(&self, branch: &str, path: &str) -> Result<String> {
         git(&self.path(), &["show", &format!("{branch}:{path}")])
     }

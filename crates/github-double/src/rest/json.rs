@@ -12,13 +12,17 @@ const CREATED_AT: &str = "2020-01-01T00:00:00Z";
 
 /// `simple-user`: the user as it appears inside other objects.
 pub(crate) fn simple_user(base: &str, user: &UserConfig) -> Value {
-    let login = &user.login;
+    account(base, &user.login, user.id, "User")
+}
+
+/// `simple-user` for any account: `kind` is `User`, `Organization` or `Bot`.
+pub(crate) fn account(base: &str, login: &str, id: u64, kind: &str) -> Value {
     let api = format!("{base}/users/{login}");
     json!({
         "login": login,
-        "id": user.id,
-        "node_id": node_id("User", user.id),
-        "avatar_url": avatar_url(base, user.id),
+        "id": id,
+        "node_id": node_id(kind, id),
+        "avatar_url": avatar_url(base, id),
         "gravatar_id": "",
         "url": api,
         "html_url": format!("{base}/{login}"),
@@ -31,7 +35,7 @@ pub(crate) fn simple_user(base: &str, user: &UserConfig) -> Value {
         "repos_url": format!("{api}/repos"),
         "events_url": format!("{api}/events{{/privacy}}"),
         "received_events_url": format!("{api}/received_events"),
-        "type": "User",
+        "type": kind,
         "user_view_type": "public",
         "site_admin": false
     })
@@ -122,7 +126,7 @@ fn avatar_url(base: &str, id: u64) -> String {
     format!("{base}/avatars/u/{id}?v=4")
 }
 
-fn object(value: Value) -> Map<String, Value> {
+pub(crate) fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
         _ => Map::new(),

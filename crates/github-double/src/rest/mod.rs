@@ -1,14 +1,22 @@
 //! GitHub's REST API (`api.github.com`) as far as the double serves it: authentication, the
-//! headers every answer carries, errors and pagination. Endpoint groups live in submodules
-//! ([`user`]; App and pull-request endpoints can be added beside it).
+//! headers every answer carries, errors and pagination. Endpoint groups live in submodules:
+//! [`user`], [`repos`] (repositories, branches, check runs), [`pulls`]; the JSON they answer with
+//! is built in [`json`], [`repo_json`] and [`pull_json`].
 
 pub(crate) mod json;
+pub(crate) mod pull_json;
+pub(crate) mod pulls;
+pub(crate) mod repo_json;
+pub(crate) mod repos;
 pub(crate) mod user;
+
+use std::collections::BTreeMap;
 
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use crate::app_config::level_allows;
 use crate::config::UserConfig;
 use crate::ids;
 use crate::scopes::Scopes;
@@ -18,6 +26,8 @@ use crate::state::{now_epoch, Shared, ANONYMOUS_RATE_LIMIT, USER_RATE_LIMIT};
 const API_VERSIONS: &[&str] = &["2022-11-28", "2026-03-10"];
 pub(crate) const REST_DOCS: &str = "https://docs.github.com/rest";
 const RATE_LIMIT_DOCS: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
+const SECONDARY_DOCS: &str =
+    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 
 /// The rate-limit numbers a response reports.
 #[derive(Clone, Copy, Debug)]
@@ -27,9 +37,27 @@ struct Rate {
     reset: u64,
 }
 
+/// Who a REST request acts as.
+#[derive(Clone, Debug)]
+pub(crate) enum Identity {
+    /// A user token (`gho_…`).
+    User(UserConfig),
+    /// An installation token (`ghs_…`): acts as the App's bot on the installation's repositories.
+    Installation(InstallationAccess),
+}
+
+/// What an installation token may do.
+#[derive(Clone, Debug)]
+pub(crate) struct InstallationAccess {
+    pub installation_id: u64,
+    /// The repositories the token was narrowed to when minted (`None`: all of the installation's).
+    pub repo_ids: Option<Vec<u64>>,
+    pub permissions: BTreeMap<String, String>,
+}
+
 /// The authenticated caller of a REST request.
 pub(crate) struct Caller {
-    pub user: UserConfig,
+    pub identity: Identity,
     pub scopes: Scopes,
     /// Whether scopes are enforced (see [`DoubleConfig::enforce_scopes`](crate::DoubleConfig)).
     pub enforce_scopes: bool,
@@ -38,9 +66,10 @@ pub(crate) struct Caller {
     rate: Rate,
 }
 
-/// Authenticates `Authorization: Bearer <token>` (or `token <token>`) and counts the request
-/// against the user's rate limit. Errors are complete responses: 401 without a valid token, 403
-/// when the double is rate limited. `accepted_scopes` is the endpoint's `x-accepted-oauth-scopes`.
+/// Authenticates `Authorization: Bearer <token>` (or `token <token>`), a user or an installation
+/// token, and counts the request against its rate limit. Errors are complete responses: 401
+/// without a valid token, 403 (primary) or 429 (secondary) when the double is rate limited.
+/// `accepted_scopes` is the endpoint's `x-accepted-oauth-scopes`.
 pub(crate) fn authenticate(
     shared: &Shared,
     headers: &HeaderMap,
@@ -53,31 +82,86 @@ pub(crate) fn authenticate(
         Box::new(error_response(StatusCode::UNAUTHORIZED, message, REST_DOCS, api_version, anonymous, Vec::new()))
     };
     let Some(token) = bearer_token(headers) else { return Err(unauthorized("Requires authentication")) };
-    let Some(grant) = inner.tokens.get(token).cloned() else { return Err(unauthorized("Bad credentials")) };
-    let Some(user) = inner.config.find_user(&grant.login).cloned() else {
+    let (identity, scopes) = if let Some(grant) = inner.tokens.get(token).cloned() {
+        let Some(user) = inner.config.find_user(&grant.login).cloned() else {
+            return Err(unauthorized("Bad credentials"));
+        };
+        (Identity::User(user), grant.scopes)
+    } else if let Some(access) = inner.installation_access(token) {
+        (Identity::Installation(access), Scopes::default())
+    } else {
         return Err(unauthorized("Bad credentials"));
     };
-    let scope_headers = vec![
-        (HeaderName::from_static("x-oauth-scopes"), grant.scopes.to_header()),
-        (HeaderName::from_static("x-accepted-oauth-scopes"), accepted_scopes.to_string()),
-    ];
+    let (budget_key, limited_message) = match &identity {
+        Identity::User(user) => (user.login.clone(), format!("API rate limit exceeded for user ID {}.", user.id)),
+        Identity::Installation(access) => (
+            format!("installation:{}", access.installation_id),
+            format!("API rate limit exceeded for installation ID {}.", access.installation_id),
+        ),
+    };
+    let is_user = matches!(identity, Identity::User(_));
+    let scope_headers = if is_user { scope_headers(&scopes, accepted_scopes) } else { Vec::new() };
     if inner.rate_limited {
         let rate = Rate { limit: USER_RATE_LIMIT, used: USER_RATE_LIMIT, reset: inner.rate_window() };
-        let message = format!("API rate limit exceeded for user ID {}.", user.id);
         let response =
-            error_response(StatusCode::FORBIDDEN, &message, RATE_LIMIT_DOCS, api_version, rate, scope_headers);
+            error_response(StatusCode::FORBIDDEN, &limited_message, RATE_LIMIT_DOCS, api_version, rate, scope_headers);
         return Err(Box::new(response));
     }
-    let (used, reset) = inner.count_request(&user.login);
-    let enforce_scopes = inner.config.enforce_scopes;
+    let (used, reset) = inner.count_request(&budget_key);
     let rate = Rate { limit: USER_RATE_LIMIT, used, reset };
-    Ok(Caller { user, scopes: grant.scopes, enforce_scopes, accepted_scopes, api_version, rate })
+    if inner.secondary_rate_limited {
+        let request_id = ids::request_id();
+        let message = format!(
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you \
+             reach out to GitHub Support for help, please include the request ID {request_id}."
+        );
+        let mut extra = scope_headers;
+        extra.push((header::RETRY_AFTER, "60".to_string()));
+        extra.push((HeaderName::from_static("x-github-request-id"), request_id));
+        let response =
+            error_response(StatusCode::TOO_MANY_REQUESTS, &message, SECONDARY_DOCS, api_version, rate, extra);
+        return Err(Box::new(response));
+    }
+    let enforce_scopes = inner.config.enforce_scopes;
+    Ok(Caller { identity, scopes, enforce_scopes, accepted_scopes, api_version, rate })
 }
 
 impl Caller {
-    /// Whether the token carries `scope` (always true when scopes are not enforced).
+    /// Whether the token carries `scope` (always true when scopes are not enforced, and for
+    /// installation tokens, which have permissions instead).
     pub fn allows(&self, scope: &str) -> bool {
-        !self.enforce_scopes || self.scopes.allows(scope)
+        !self.enforce_scopes || !self.is_user() || self.scopes.allows(scope)
+    }
+
+    /// The user of a user token.
+    pub fn user(&self) -> Option<&UserConfig> {
+        match &self.identity {
+            Identity::User(user) => Some(user),
+            Identity::Installation(_) => None,
+        }
+    }
+
+    /// The installation of an installation token.
+    pub fn installation(&self) -> Option<&InstallationAccess> {
+        match &self.identity {
+            Identity::Installation(access) => Some(access),
+            Identity::User(_) => None,
+        }
+    }
+
+    fn is_user(&self) -> bool {
+        matches!(self.identity, Identity::User(_))
+    }
+
+    /// Whether the caller holds `permission` at `level` (user tokens always do: the double's
+    /// users may do anything to the configured repositories).
+    pub fn may(&self, permission: &str, level: &str) -> bool {
+        match &self.identity {
+            Identity::User(_) => true,
+            Identity::Installation(access) => {
+                level_allows(access.permissions.get(permission).map(String::as_str), level)
+            }
+        }
     }
 
     /// A JSON answer with GitHub's headers, and a `Link` header when given.
@@ -92,12 +176,50 @@ impl Caller {
         error_response(status, message, documentation_url, self.api_version, self.rate, self.scope_headers())
     }
 
-    fn scope_headers(&self) -> Vec<(HeaderName, String)> {
-        vec![
-            (HeaderName::from_static("x-oauth-scopes"), self.scopes.to_header()),
-            (HeaderName::from_static("x-accepted-oauth-scopes"), self.accepted_scopes.to_string()),
-        ]
+    /// 403 `Resource not accessible by integration`: what an installation token gets on an
+    /// endpoint (or a permission) it does not have.
+    pub fn not_accessible_by_integration(&self, documentation_url: &str) -> Response {
+        self.error(StatusCode::FORBIDDEN, "Resource not accessible by integration", documentation_url)
     }
+
+    /// 403 for a user token on an endpoint only installation tokens may call.
+    pub fn not_accessible_by_user(&self, documentation_url: &str) -> Response {
+        let message = "You must authenticate with an installation access token in order to list repositories for an installation.";
+        self.error(StatusCode::FORBIDDEN, message, documentation_url)
+    }
+
+    /// 422 `validation-error`: `{"message":"Validation Failed","errors":[…]}`.
+    pub fn validation_failed(&self, errors: Value, documentation_url: &str) -> Response {
+        let body = json!({ "message": "Validation Failed", "errors": errors, "documentation_url": documentation_url });
+        self.json(StatusCode::UNPROCESSABLE_ENTITY, &body, None)
+    }
+
+    fn scope_headers(&self) -> Vec<(HeaderName, String)> {
+        if self.is_user() {
+            scope_headers(&self.scopes, self.accepted_scopes)
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+fn scope_headers(scopes: &Scopes, accepted: &str) -> Vec<(HeaderName, String)> {
+    vec![
+        (HeaderName::from_static("x-oauth-scopes"), scopes.to_header()),
+        (HeaderName::from_static("x-accepted-oauth-scopes"), accepted.to_string()),
+    ]
+}
+
+/// A JSON answer with GitHub's headers for a request that has no REST caller (the App's JWT
+/// endpoints): the App's own budget, nothing counted.
+pub(crate) fn app_json(status: StatusCode, body: &Value, headers: &HeaderMap) -> Response {
+    let rate = Rate { limit: USER_RATE_LIMIT, used: 0, reset: now_epoch() + 3600 };
+    rest_response(status, body, api_version(headers), rate, Vec::new())
+}
+
+/// A `basic-error` answer to a request without a REST caller (see [`app_json`]).
+pub(crate) fn app_error(status: StatusCode, message: &str, documentation_url: &str, headers: &HeaderMap) -> Response {
+    app_json(status, &json!({ "message": message, "documentation_url": documentation_url }), headers)
 }
 
 /// The token of `Authorization: Bearer <token>` or `Authorization: token <token>`.

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::{authenticate, json, paginate};
 use crate::state::Shared;
 
+const USER_DOCS: &str = "https://docs.github.com/rest/users/users#get-the-authenticated-user";
 const EMAILS_DOCS: &str = "https://docs.github.com/rest/users/emails#list-email-addresses-for-the-authenticated-user";
 const ORGS_DOCS: &str = "https://docs.github.com/rest/orgs/orgs#list-organizations-for-the-authenticated-user";
 const MEMBERSHIP_DOCS: &str =
@@ -22,7 +23,8 @@ pub(crate) async fn get_user(State(shared): State<Arc<Shared>>, headers: HeaderM
         Ok(caller) => caller,
         Err(response) => return *response,
     };
-    let body = json::authenticated_user(&shared.base_url, &caller.user, caller.allows("user"));
+    let Some(user) = caller.user() else { return caller.not_accessible_by_integration(USER_DOCS) };
+    let body = json::authenticated_user(&shared.base_url, user, caller.allows("user"));
     caller.json(StatusCode::OK, &body, None)
 }
 
@@ -37,10 +39,11 @@ pub(crate) async fn list_emails(
         Ok(caller) => caller,
         Err(response) => return *response,
     };
+    let Some(user) = caller.user() else { return caller.not_accessible_by_integration(EMAILS_DOCS) };
     if !caller.allows("user:email") {
         return caller.error(StatusCode::NOT_FOUND, "Not Found", EMAILS_DOCS);
     }
-    let emails: Vec<Value> = caller.user.emails.iter().map(json::email).collect();
+    let emails: Vec<Value> = user.emails.iter().map(json::email).collect();
     let (page, link) = paginate(emails, query.as_deref(), &format!("{}/user/emails", shared.base_url));
     caller.json(StatusCode::OK, &Value::Array(page), link)
 }
@@ -56,13 +59,14 @@ pub(crate) async fn list_orgs(
         Ok(caller) => caller,
         Err(response) => return *response,
     };
+    let Some(user) = caller.user() else { return caller.not_accessible_by_integration(ORGS_DOCS) };
     if !caller.allows("read:org") && !caller.allows("user") {
         let message = "You need at least read:org scope or user scope to list your organizations.";
         return caller.error(StatusCode::FORBIDDEN, message, ORGS_DOCS);
     }
     let orgs: Vec<Value> = {
         let mut inner = shared.lock();
-        caller.user.orgs.iter().map(|org| json::organization(&shared.base_url, org, inner.org_id(org))).collect()
+        user.orgs.iter().map(|org| json::organization(&shared.base_url, org, inner.org_id(org))).collect()
     };
     let (page, link) = paginate(orgs, query.as_deref(), &format!("{}/user/orgs", shared.base_url));
     caller.json(StatusCode::OK, &Value::Array(page), link)
@@ -79,10 +83,11 @@ pub(crate) async fn get_membership(
         Ok(caller) => caller,
         Err(response) => return *response,
     };
-    let Some(org_login) = caller.user.member_of(&org).map(str::to_string) else {
+    let Some(user) = caller.user() else { return caller.not_accessible_by_integration(MEMBERSHIP_DOCS) };
+    let Some(org_login) = user.member_of(&org).map(str::to_string) else {
         return caller.error(StatusCode::NOT_FOUND, "Not Found", MEMBERSHIP_DOCS);
     };
     let org_id = shared.lock().org_id(&org_login);
-    let body = json::membership(&shared.base_url, &caller.user, &org_login, org_id);
+    let body = json::membership(&shared.base_url, user, &org_login, org_id);
     caller.json(StatusCode::OK, &body, None)
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod app;
+
 use oi_github_double::{DoubleConfig, EmailConfig, GithubDouble, UserConfig};
 use serde_json::Value;
 
@@ -157,7 +159,8 @@ impl Spec {
             return;
         }
         if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
-            all.iter().for_each(|s| self.validate(s, value, at, errors));
+            // The branches together declare the properties: check against their union.
+            self.validate(&self.merge_all_of(all), value, at, errors);
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(branches) = schema.get(key).and_then(Value::as_array) {
@@ -209,6 +212,23 @@ impl Spec {
             }
             _ => {}
         }
+    }
+
+    /// One schema with the `type`, `required` and `properties` of every `allOf` branch.
+    fn merge_all_of(&self, branches: &[Value]) -> Value {
+        let mut merged = serde_json::Map::new();
+        let (mut required, mut properties) = (Vec::new(), serde_json::Map::new());
+        for branch in branches {
+            let branch = self.resolve(branch);
+            if let Some(ty) = branch.get("type") {
+                merged.insert("type".into(), ty.clone());
+            }
+            required.extend(branch.get("required").and_then(Value::as_array).cloned().unwrap_or_default());
+            properties.extend(branch.get("properties").and_then(Value::as_object).cloned().unwrap_or_default());
+        }
+        merged.insert("required".into(), Value::Array(required));
+        merged.insert("properties".into(), Value::Object(properties));
+        Value::Object(merged)
     }
 
     fn validate_branches(&self, schema: &Value, branches: &[Value], value: &Value, at: &str, errors: &mut Vec<String>) {

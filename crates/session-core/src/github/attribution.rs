@@ -51,6 +51,33 @@ pub fn co_author_trailers(author: &Person, prompters: &[Person]) -> Vec<String> 
     trailers
 }
 
+/// How a user appears in commits: a person signed in with GitHub (id `gh-<GitHub id>` and a
+/// login) by their name and noreply address, so GitHub links the commit to their account;
+/// anyone else by their name and email as given.
+pub fn commit_person(user: &oi_protocol::User) -> Person {
+    let github_id = user.id.strip_prefix("gh-").and_then(|id| id.parse::<u64>().ok());
+    let email = match (github_id, user.login.as_deref()) {
+        (Some(id), Some(login)) if !login.is_empty() => noreply_email(id, login),
+        _ => user.email.clone(),
+    };
+    Person { name: one_line(&user.name), email }
+}
+
+/// Who a prompt's commit is by: `author` (the prompting user), with every other person who
+/// prompted the session (`prompters`, in the order they first prompted) as a co-author.
+pub fn commit_attribution(
+    author: &oi_protocol::User,
+    prompters: &[oi_protocol::User],
+) -> oi_protocol::source_control::CommitAttribution {
+    let author = commit_person(author);
+    let others: Vec<Person> = prompters.iter().map(commit_person).collect();
+    let trailers = co_author_trailers(&author, &others);
+    oi_protocol::source_control::CommitAttribution {
+        author: oi_protocol::source_control::CommitPerson { name: author.name, email: author.email },
+        trailers,
+    }
+}
+
 /// A commit message: the subject (one line), a blank line, the body, a blank line, the trailers
 /// (one per line). Empty parts are left out with their blank line; no line ends in whitespace
 /// and the message does not end in a newline.
@@ -72,6 +99,32 @@ mod tests {
 
     fn person(name: &str, email: &str) -> Person {
         Person { name: name.into(), email: email.into() }
+    }
+
+    #[test]
+    fn github_users_commit_as_their_noreply_address_and_others_as_themselves() {
+        let user = |id: &str, name: &str, email: &str, login: Option<&str>| oi_protocol::User {
+            id: id.into(),
+            name: name.into(),
+            email: email.into(),
+            login: login.map(String::from),
+        };
+        let ada = user("gh-1", "Ada Lovelace", "ada@acme.test", Some("ada"));
+        let grace = user("gh-2", "Grace Hopper", "grace@acme.test", Some("grace"));
+        let local = user("local-bob", "Bob", "bob@local.invalid", None);
+        let made = commit_attribution(&grace, &[ada.clone(), grace.clone(), local, ada]);
+        assert_eq!(made.author.email, "2+grace@users.noreply.github.com");
+        assert_eq!(made.author.name, "Grace Hopper");
+        assert_eq!(
+            made.trailers,
+            [
+                "Co-authored-by: Ada Lovelace <1+ada@users.noreply.github.com>",
+                "Co-authored-by: Bob <bob@local.invalid>"
+            ]
+        );
+        // Without a login (or with a non-GitHub id) the email is used as given.
+        let odd = user("gh-x", "Odd", "odd@acme.test", Some("odd"));
+        assert_eq!(commit_person(&odd).email, "odd@acme.test");
     }
 
     #[test]

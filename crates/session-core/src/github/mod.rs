@@ -7,16 +7,18 @@
 //! - [`tokens`]: when a cached installation token must be replaced, and its `expires_at`.
 //! - [`attribution`]: commit authors' noreply emails, `Co-authored-by` trailers, commit messages.
 //! - [`pr_body`]: the markdown body of a pull request the agent opens.
+//! - [`pr_state`]: a pull request's state and checks kept current from webhooks.
 
 pub mod app_jwt;
 pub mod attribution;
 pub mod events;
 pub mod pr_body;
+pub mod pr_state;
 pub mod tokens;
 pub mod webhook;
 
 pub use app_jwt::app_jwt;
-pub use attribution::{co_author_trailers, commit_message, noreply_email, Person};
+pub use attribution::{co_author_trailers, commit_attribution, commit_message, commit_person, noreply_email, Person};
 pub use events::{parse_event, WebhookEvent};
 pub use pr_body::PrBody;
 pub use webhook::{verify_signature, WebhookRefusal};

@@ -72,6 +72,23 @@ fn summary_section(summary: Option<&str>) -> String {
     format!("## Summary\n\n{}{note}\n\n", shown.trim_end())
 }
 
+/// `@name` and `#123` as text, not a mention or a link: a word joiner (U+2060) after the sign
+/// keeps GitHub from notifying the person or cross-referencing the issue a prompt quotes.
+pub fn quiet_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut previous: Option<char> = None;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        let starts_word = previous.is_none_or(|p| !p.is_alphanumeric());
+        if (c == '@' || c == '#') && starts_word && chars.peek().is_some_and(|n| n.is_ascii_alphanumeric()) {
+            out.push('\u{2060}');
+        }
+        previous = Some(c);
+    }
+    out
+}
+
 /// One prompt: its author, the text as a quote (cut at [`MAX_PROMPT_CHARS`]), and a note if cut.
 fn prompt_block(author: &str, text: &str) -> String {
     let text = text.trim();
@@ -82,7 +99,7 @@ fn prompt_block(author: &str, text: &str) -> String {
         block.push('>');
         if !line.is_empty() {
             block.push(' ');
-            block.push_str(line);
+            block.push_str(&quiet_mentions(line));
         }
         block.push('\n');
     }

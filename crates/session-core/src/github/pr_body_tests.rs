@@ -146,3 +146,14 @@ fn numbers_have_thousands_separators() {
         assert_eq!(thousands(n), text);
     }
 }
+
+#[test]
+fn quoted_prompts_mention_nobody() {
+    assert_eq!(
+        quiet_mentions("ask @octocat about #12, mail a@b.c"),
+        "ask @\u{2060}octocat about #\u{2060}12, mail a@b.c"
+    );
+    let prompts = [("ada".to_string(), "ping @grace".to_string())];
+    let body = PrBody { summary: None, prompts: &prompts, session_url: "u", evidence: &[], asked_by: None }.render();
+    assert!(body.contains("> ping @\u{2060}grace"), "{body}");
+}

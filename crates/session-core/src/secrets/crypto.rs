@@ -100,6 +100,18 @@ pub fn binding(scope: &SecretScope, name: &str) -> Vec<u8> {
     aad
 }
 
+/// The associated data of a credential the control plane keeps for itself (a GitHub token, not
+/// a repository's secret): its kind and key, length-prefixed, in another domain than
+/// [`binding`], so neither can pass for the other.
+pub fn credential_binding(kind: &str, key: &str) -> Vec<u8> {
+    let mut aad = b"open-inspect/credential/v1".to_vec();
+    for part in [kind, key] {
+        aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        aad.extend_from_slice(part.as_bytes());
+    }
+    aad
+}
+
 /// The current key and the earlier ones still accepted for opening.
 #[derive(Debug, Clone)]
 pub struct KeyRing {
@@ -125,17 +137,26 @@ impl KeyRing {
 
     /// Seals `value` for `scope`/`name` under the current key.
     pub fn seal(&self, scope: &SecretScope, name: &str, value: &str, nonce: [u8; NONCE_BYTES]) -> Sealed {
-        let aad = binding(scope, name);
-        let ciphertext = self
-            .current
-            .cipher()
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: value.as_bytes(), aad: &aad })
-            .expect("AES-GCM encryption of a bounded value cannot fail");
-        Sealed { key_id: self.current.id.clone(), nonce: B64.encode(nonce), ciphertext: B64.encode(ciphertext) }
+        self.seal_bound(&binding(scope, name), value, nonce)
     }
 
     /// Opens a value sealed for `scope`/`name`, under whichever key it names.
     pub fn open(&self, scope: &SecretScope, name: &str, sealed: &Sealed) -> Result<String, OpenError> {
+        self.open_bound(&binding(scope, name), sealed)
+    }
+
+    /// Seals `value` bound to the associated data `aad` ([`binding`] or [`credential_binding`]).
+    pub fn seal_bound(&self, aad: &[u8], value: &str, nonce: [u8; NONCE_BYTES]) -> Sealed {
+        let ciphertext = self
+            .current
+            .cipher()
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: value.as_bytes(), aad })
+            .expect("AES-GCM encryption of a bounded value cannot fail");
+        Sealed { key_id: self.current.id.clone(), nonce: B64.encode(nonce), ciphertext: B64.encode(ciphertext) }
+    }
+
+    /// Opens a value sealed with [`Self::seal_bound`] for the same `aad`.
+    pub fn open_bound(&self, aad: &[u8], sealed: &Sealed) -> Result<String, OpenError> {
         let key = std::iter::once(&self.current)
             .chain(&self.previous)
             .find(|k| k.id == sealed.key_id)
@@ -145,10 +166,9 @@ impl KeyRing {
         if nonce.len() != NONCE_BYTES {
             return Err(OpenError::Rejected);
         }
-        let aad = binding(scope, name);
         let plain = key
             .cipher()
-            .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: &aad })
+            .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad })
             .map_err(|_| OpenError::Rejected)?;
         String::from_utf8(plain).map_err(|_| OpenError::Rejected)
     }
@@ -167,6 +187,15 @@ mod tests {
 
     fn key(id: &str, fill: u8) -> SecretKey {
         SecretKey::parse(id, &B64.encode([fill; 32])).unwrap()
+    }
+
+    #[test]
+    fn a_credential_opens_only_under_its_own_binding() {
+        let ring = KeyRing::new(key("k1", 7), vec![]).unwrap();
+        let sealed = ring.seal_bound(&credential_binding("github-user", "gh-1"), "ghu_x", [1; NONCE_BYTES]);
+        assert_eq!(ring.open_bound(&credential_binding("github-user", "gh-1"), &sealed).unwrap(), "ghu_x");
+        assert_eq!(ring.open_bound(&credential_binding("github-user", "gh-2"), &sealed), Err(OpenError::Rejected));
+        assert_eq!(ring.open(&SecretScope::Global, "gh-1", &sealed), Err(OpenError::Rejected));
     }
 
     fn repo(r: &str) -> SecretScope {

@@ -1,0 +1,114 @@
+//! GitHub, wired into the Worker: the [`oi_source_control::github::GitHub`] provider built from
+//! the deployment's settings, with `fetch` for HTTP and D1 (sealed) for its token cache; the
+//! installation webhook and the repository picker's routes. Every GitHub API call goes through
+//! the provider; nothing here builds a GitHub request itself.
+//!
+//! Settings: `GITHUB_APP_ID`, `GITHUB_APP_PRIVATE_KEY` (secret), `GITHUB_WEBHOOK_SECRET`
+//! (secret), `GITHUB_API_BASE` (default `https://api.github.com`), `GITHUB_WEB_BASE` (where git
+//! remotes live; default `GITHUB_OAUTH_BASE`, else `https://github.com`).
+
+mod http;
+pub mod repos;
+pub mod store;
+pub mod webhook;
+
+use oi_session_core::secrets::crypto::KeyRing;
+use oi_source_control::github::{GitHub, GitHubApp};
+use oi_source_control::{CachedToken, RepoRef, SourceControl, TokenCache};
+use worker::Env;
+
+use crate::config::{secret, var};
+
+pub use http::WorkerHttp;
+
+/// The provider as the Worker and the session objects use it.
+pub type Provider = GitHub<WorkerHttp, D1TokenCache>;
+
+/// Installation tokens in D1, sealed with the secrets key ring.
+pub struct D1TokenCache {
+    env: Env,
+    keys: Option<KeyRing>,
+}
+
+impl TokenCache for D1TokenCache {
+    async fn get(&self, key: &str) -> Option<CachedToken> {
+        let keys = self.keys.as_ref()?;
+        match store::token(&self.env, keys, key).await {
+            Ok(Some((token, Some(expires_at)))) => Some(CachedToken { token, expires_at }),
+            Ok(_) => None,
+            Err(e) => {
+                worker::console_error!("reading a cached GitHub token: {e}");
+                None
+            }
+        }
+    }
+
+    async fn put(&self, key: &str, token: &CachedToken) {
+        // Without a secrets key the token is used once and not kept.
+        let Some(keys) = &self.keys else { return };
+        if let Err(e) = store::put_token(&self.env, keys, key, &token.token, Some(token.expires_at)).await {
+            worker::console_error!("caching a GitHub token: {e}");
+        }
+    }
+}
+
+fn now_secs() -> i64 {
+    crate::ids::now_ms() / 1000
+}
+
+/// Where GitHub's web side is (git remotes, PR links).
+pub fn web_base(env: &Env) -> String {
+    var(env, "GITHUB_WEB_BASE")
+        .or_else(|| var(env, "GITHUB_OAUTH_BASE"))
+        .unwrap_or_else(|| "https://github.com".into())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// The GitHub provider, when a GitHub App is configured.
+pub fn provider(env: &Env) -> Option<Provider> {
+    let app = GitHubApp {
+        api_base: var(env, "GITHUB_API_BASE").unwrap_or_else(|| "https://api.github.com".into()),
+        web_base: web_base(env),
+        app_id: var(env, "GITHUB_APP_ID")?,
+        private_key_pem: secret(env, "GITHUB_APP_PRIVATE_KEY")?,
+    };
+    let cache = D1TokenCache { env: env.clone(), keys: crate::secrets::keys::key_ring(env).ok() };
+    Some(GitHub::new(app, WorkerHttp, cache, now_secs))
+}
+
+/// The GitHub repository a session's `repo` names, with its installation, when the App is
+/// configured and installed on it.
+pub async fn repo_ref(env: &Env, provider: &Provider, repo: &str) -> worker::Result<Option<RepoRef>> {
+    let Some((owner, name)) = provider.recognise(repo) else { return Ok(None) };
+    let found = store::repo(env, &format!("{owner}/{name}")).await?;
+    Ok(found.map(|(installation, repo)| {
+        let (owner, name) =
+            repo.full_name.split_once('/').map(|(o, n)| (o.to_string(), n.to_string())).unwrap_or((owner, name));
+        RepoRef { owner, name, access: installation }
+    }))
+}
+
+/// The key a user's own GitHub token is kept under.
+pub fn user_token_key(user_id: &str) -> String {
+    format!("user:{user_id}")
+}
+
+/// The user's own GitHub token from sign-in, while it has not expired.
+pub async fn user_token(env: &Env, user_id: &str) -> Option<String> {
+    let keys = crate::secrets::keys::key_ring(env).ok()?;
+    let (token, expires_at) = store::token(env, &keys, &user_token_key(user_id)).await.ok()??;
+    match expires_at {
+        Some(at) if at <= now_secs() => None,
+        _ => Some(token),
+    }
+}
+
+/// Keeps a user's token from sign-in (sealed; not kept without a secrets key).
+pub async fn keep_user_token(env: &Env, user_id: &str, token: &str, expires_in: Option<i64>) {
+    let Ok(keys) = crate::secrets::keys::key_ring(env) else { return };
+    let expires_at = expires_in.map(|s| now_secs() + s);
+    if let Err(e) = store::put_token(env, &keys, &user_token_key(user_id), token, expires_at).await {
+        worker::console_error!("keeping the user's GitHub token: {e}");
+    }
+}

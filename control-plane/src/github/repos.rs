@@ -1,0 +1,48 @@
+//! The repository picker: `GET /api/repos` (every repository the App's installations reach,
+//! with default branches) and `GET /api/repos/:owner/:name/branches`. Any signed-in person may
+//! list them; the list is read from GitHub (and kept in D1), or from D1 when GitHub fails.
+
+use oi_protocol::source_control::{Repository, RepositoryList};
+use oi_protocol::{ApiError, ErrorCode};
+use oi_source_control::SourceControl;
+use worker::{Env, Request, Response};
+
+use super::{provider, repo_ref, store};
+use crate::http::{json_response, Outcome};
+use crate::identity::current_caller;
+
+pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
+    current_caller(req, env)?;
+    let Some(github) = provider(env) else {
+        return json_response(200, &RepositoryList { repositories: vec![], configured: false });
+    };
+    let mut repositories: Vec<Repository> = Vec::new();
+    for installation in store::installations(env).await? {
+        match github.repositories(&installation).await {
+            Ok(repos) => {
+                store::save_installation_repos(env, &installation, &repos).await?;
+                repositories.extend(repos);
+            }
+            Err(e) => {
+                worker::console_error!("listing installation {installation}'s repositories: {e}");
+                let known = store::repos(env).await?;
+                repositories.extend(known.into_iter().filter(|(i, _)| *i == installation).map(|(_, r)| r));
+            }
+        }
+    }
+    repositories.sort_by_key(|a| a.full_name.to_ascii_lowercase());
+    repositories.dedup_by(|a, b| a.full_name.eq_ignore_ascii_case(&b.full_name));
+    json_response(200, &RepositoryList { repositories, configured: true })
+}
+
+pub async fn branches(req: &Request, env: &Env, owner: &str, name: &str) -> Outcome<Response> {
+    current_caller(req, env)?;
+    let github = provider(env)
+        .ok_or_else(|| ApiError::new(ErrorCode::Misconfigured, "no GitHub App is configured (GITHUB_APP_ID)"))?;
+    let full_name = format!("{owner}/{name}");
+    let repo = repo_ref(env, &github, &full_name).await?.ok_or_else(|| {
+        ApiError::new(ErrorCode::NotFound, format!("the GitHub App is not installed on {full_name:?}"))
+    })?;
+    let list = github.branches(&repo).await.map_err(ApiError::from)?;
+    json_response(200, &list)
+}

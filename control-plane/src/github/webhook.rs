@@ -1,0 +1,153 @@
+//! `POST /api/github/webhook`: GitHub's deliveries to the App. The signature
+//! (`X-Hub-Signature-256`, `GITHUB_WEBHOOK_SECRET`) is checked before anything is read; a
+//! delivery id seen before is acknowledged and ignored. Installations keep the repository list
+//! current; pull request and check deliveries go to the session the branch belongs to.
+
+use oi_protocol::source_control::Repository;
+use oi_protocol::{ApiError, ErrorCode};
+use oi_session_core::github::events::{InstallationAction, RepositoriesAction};
+use oi_session_core::github::pr_state::session_of_branch;
+use oi_session_core::github::{parse_event, verify_signature, WebhookEvent};
+use serde::Serialize;
+use worker::{Env, Request, Response};
+
+use super::store;
+use crate::config::secret;
+use crate::http::{json_response, Outcome};
+use crate::session::routes::PULL_REQUEST_UPDATE_URL;
+
+/// GitHub's own cap on a delivery.
+const MAX_DELIVERY_BYTES: usize = 25 * 1024 * 1024;
+
+#[derive(Serialize)]
+struct Acknowledged<'a> {
+    ok: bool,
+    /// What was done with it (`installation`, `pull_request`, `ignored`, `replay`, ...).
+    handled: &'a str,
+}
+
+fn named_repos(names: &[String]) -> Vec<Repository> {
+    names
+        .iter()
+        .map(|n| Repository { full_name: n.clone(), default_branch: String::new(), private: false, html_url: None })
+        .collect()
+}
+
+pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
+    let body = req.bytes().await?;
+    if body.len() > MAX_DELIVERY_BYTES {
+        return Err(ApiError::new(ErrorCode::PayloadTooLarge, "a GitHub delivery is at most 25 MB").into());
+    }
+    let secret = secret(env, "GITHUB_WEBHOOK_SECRET").unwrap_or_default();
+    let signature = req.headers().get("x-hub-signature-256")?;
+    verify_signature(secret.as_bytes(), &body, signature.as_deref()).map_err(ApiError::from)?;
+    let event_name = req
+        .headers()
+        .get("x-github-event")?
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "the delivery has no X-GitHub-Event header"))?;
+    if let Some(delivery) = req.headers().get("x-github-delivery")? {
+        if !store::first_delivery(env, &delivery).await? {
+            return json_response(200, &Acknowledged { ok: true, handled: "replay" });
+        }
+    }
+    let event = parse_event(&event_name, &body).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e))?;
+    let handled = match event {
+        WebhookEvent::Installation(e) => {
+            let id = e.installation_id.to_string();
+            match e.action {
+                InstallationAction::Created => {
+                    let account = e.account_login.unwrap_or_default();
+                    store::save_installation(env, &id, &account, &named_repos(&e.repositories)).await?;
+                }
+                InstallationAction::Deleted => store::delete_installation(env, &id).await?,
+            }
+            "installation"
+        }
+        WebhookEvent::InstallationRepositories(e) => {
+            let id = e.installation_id.to_string();
+            match e.action {
+                RepositoriesAction::Added => store::add_repos(env, &id, &named_repos(&e.added)).await?,
+                RepositoriesAction::Removed => store::remove_repos(env, &id, &e.removed).await?,
+            }
+            "installation_repositories"
+        }
+        WebhookEvent::PullRequest(e) => {
+            let session = match session_of_branch(&e.head_ref) {
+                Some(id) => Some(id.to_string()),
+                None => store::pull_request_session(env, &e.repository, Some(e.number), None).await?,
+            };
+            forward(env, session, &Update::PullRequest(e.into())).await?
+        }
+        WebhookEvent::CheckCompleted(e) => {
+            let session = match e.head_branch.as_deref().and_then(session_of_branch) {
+                Some(id) => Some(id.to_string()),
+                None => store::pull_request_session(env, &e.repository, None, Some(&e.head_sha)).await?,
+            };
+            forward(env, session, &Update::Check(e.into())).await?
+        }
+        WebhookEvent::Ignored { .. } => "ignored",
+    };
+    json_response(200, &Acknowledged { ok: true, handled })
+}
+
+/// What a delivery tells a session about its pull request.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Update {
+    PullRequest(PullRequestUpdate),
+    Check(CheckUpdate),
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct PullRequestUpdate {
+    pub repo: String,
+    pub number: u64,
+    pub state: String,
+    pub merged: bool,
+    pub head_sha: String,
+    pub html_url: String,
+}
+
+impl From<oi_session_core::github::events::PullRequestEvent> for PullRequestUpdate {
+    fn from(e: oi_session_core::github::events::PullRequestEvent) -> Self {
+        Self {
+            repo: e.repository,
+            number: e.number,
+            state: e.state,
+            merged: e.merged,
+            head_sha: e.head_sha,
+            html_url: e.html_url,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct CheckUpdate {
+    pub suite: bool,
+    pub conclusion: Option<String>,
+    pub head_sha: String,
+}
+
+impl From<oi_session_core::github::events::CheckCompleted> for CheckUpdate {
+    fn from(e: oi_session_core::github::events::CheckCompleted) -> Self {
+        Self {
+            suite: e.kind == oi_session_core::github::events::CheckKind::Suite,
+            conclusion: e.conclusion,
+            head_sha: e.head_sha,
+        }
+    }
+}
+
+/// Hands the update to the session's Durable Object (when the session exists).
+async fn forward(env: &Env, session: Option<String>, update: &Update) -> Outcome<&'static str> {
+    let Some(session) = session else { return Ok("no_session") };
+    if !crate::index_store::exists(env, &session).await? {
+        return Ok("no_session");
+    }
+    let stub = crate::api::sessions::stub(env, &session)?;
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post).with_body(Some(serde_json::to_string(update)?.into()));
+    let request = Request::new_with_init(PULL_REQUEST_UPDATE_URL, &init)?;
+    let response = stub.fetch_with_request(request).await?;
+    Ok(if response.status_code() < 300 { "session" } else { "session_refused" })
+}

@@ -1,0 +1,81 @@
+//! A session on a GitHub repository, end to end: the GitHub double hosts `acme/widgets` (git
+//! over smart HTTP with installation tokens) behind the GitHub App; the sandbox clones and
+//! pushes through the control plane's git endpoint, which adds the App's installation token.
+//! Two people prompt; then Create PR. The double receives the pull request, the session branch
+//! exists on the remote behind it, and its commits are by their prompters, each with the other
+//! as a co-author. Local people have no GitHub token, so the App opens the PR on their behalf.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use oi_github_double::{AppConfig, DoubleConfig, GithubDouble, InstallationConfig, RepoConfig};
+use oi_protocol::events::PromptOutcome;
+use oi_protocol::rest::CreateSessionRequest;
+use oi_protocol::source_control::{OpenedAs, PullRequest, PullRequestState};
+use oi_testkit::{Api, BareRepo, ClientSocket, Stack};
+
+const APP_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pem");
+const APP_PUBLIC_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pub.pem");
+const WEBHOOK_SECRET: &str = "whsec-e2e-5d1c";
+const INSTALLATION: u64 = 31;
+
+#[tokio::test]
+async fn two_prompters_then_create_pr_on_github() -> anyhow::Result<()> {
+    let repo = BareRepo::with_files(&[("README.md", "# widgets\n")])?;
+    let config =
+        DoubleConfig::new("Iv1.e2e", "unused").app(AppConfig::new(5, "open-inspect", APP_PUBLIC_KEY)).installation(
+            InstallationConfig::new(INSTALLATION, "acme")
+                .repo(RepoConfig::new("acme", "widgets").default_branch("main").private(true).git_dir(repo.path())),
+        );
+    let github = GithubDouble::start(config).await?;
+    let key = APP_KEY.trim().replace('\n', "\\n");
+    let stack = Stack::start_with(vars(&[
+        ("GITHUB_APP_ID", "5"),
+        ("GITHUB_APP_PRIVATE_KEY", &key),
+        ("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("GITHUB_API_BASE", &github.url),
+        ("GITHUB_WEB_BASE", &github.url),
+    ]))
+    .await?;
+    github.set_webhook(&format!("{}/api/github/webhook", stack.cp.base_url()), WEBHOOK_SECRET);
+    github.send_installation_created(INSTALLATION);
+    let delivered = github.wait_for_deliveries(1, Duration::from_secs(10)).await;
+    assert_eq!(delivered[0].status, Some(200), "{delivered:?}");
+
+    let ada = stack.cp.api().as_local_user("Ada");
+    let grace = stack.cp.api().as_local_user("Grace");
+    let request =
+        CreateSessionRequest { repo: "acme/widgets".into(), branch: Some("main".into()), ..Default::default() };
+    let session = ada.create_session(&request).await?;
+    let (mut client, _) = ClientSocket::join(&stack.cp.ws_url(), &session.id, None).await?;
+
+    let first = ada.prompt(&session.id, &Api::prompt_request("Create hello.txt")).await?.message_id;
+    assert_eq!(wait_finished(&stack, &mut client, &first).await?.outcome, PromptOutcome::Completed);
+    let second = grace.prompt(&session.id, &Api::prompt_request("Create second.txt")).await?.message_id;
+    assert_eq!(wait_finished(&stack, &mut client, &second).await?.outcome, PromptOutcome::Completed);
+
+    // The session branch is on the remote behind GitHub, by way of the installation token.
+    let branch = format!("oi/{}", session.id);
+    assert!(repo.branches()?.contains(&branch), "{:?}\n{}", repo.branches()?, diagnostics(&stack));
+    let log = repo.log(&branch)?;
+    assert_eq!(log[0].0, "Grace <grace@local.invalid>", "{log:?}");
+    assert_eq!(log[1].0, "Ada <ada@local.invalid>", "{log:?}");
+    let message = repo.message(&branch)?;
+    assert!(message.contains("\n\nCo-authored-by: Ada <ada@local.invalid>"), "{message}");
+    assert!(github.access_tokens_minted() >= 1, "git went through the App's installation token");
+
+    let answer = ada.raw("POST", &format!("/api/sessions/{}/pull-request", session.id), Some("{}")).await?;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let pr: PullRequest = answer.json()?;
+    assert_eq!((pr.opened_as, pr.state), (OpenedAs::App, PullRequestState::Open));
+    assert_eq!((pr.head.as_str(), pr.base.as_str()), (branch.as_str(), "main"));
+    let pulls = github.pulls("acme/widgets");
+    assert_eq!(pulls.len(), 1);
+    assert_eq!((pulls[0].head.as_str(), pulls[0].base.as_str(), pulls[0].by_app), (branch.as_str(), "main", true));
+    let body = pulls[0].body.clone().unwrap_or_default();
+    assert!(body.starts_with("Opened by Open Inspect on behalf of @Ada."), "{body}");
+    assert!(body.contains("> Create hello.txt") && body.contains("> Create second.txt"), "{body}");
+    Ok(())
+}
