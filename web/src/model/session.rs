@@ -9,8 +9,11 @@ use std::collections::HashMap;
 
 use oi_protocol::client::ServerMessage;
 use oi_protocol::events::EventBody;
+use oi_protocol::source_control::PullRequest;
 use oi_protocol::transcript::{Transcript, TranscriptBuilder};
 use oi_protocol::{ApiError, SessionEvent, SessionState};
+
+use super::pull_request;
 
 /// When a tool call started and ended, from its `tool_call` events (the transcript's parts do
 /// not carry times).
@@ -134,6 +137,13 @@ impl SessionModel {
         }
     }
 
+    /// The answer of `POST …/pull-request`: shown at once (its event follows).
+    pub fn set_pull_request(&mut self, pr: &PullRequest) {
+        if let Some(state) = &mut self.state {
+            state.pull_request = pull_request::reduce(state.pull_request.take(), pr);
+        }
+    }
+
     fn fold(&mut self, events: &[SessionEvent]) {
         for event in events {
             if let Err(e) = self.builder.apply(event) {
@@ -166,6 +176,11 @@ impl SessionModel {
             EventBody::Archived(a) => {
                 if let Some(state) = &mut self.state {
                     state.summary.archived = a.archived;
+                }
+            }
+            EventBody::PullRequest(_) => {
+                if let Some(state) = &mut self.state {
+                    state.pull_request = pull_request::on_event(state.pull_request.take(), &event.body);
                 }
             }
             _ => {}
@@ -253,6 +268,25 @@ mod tests {
         assert_eq!(state.sandbox.sandbox_id.as_deref(), Some("sbx_1"));
         assert_eq!(state.last_seq, 7);
         assert_eq!(model.tool_times()["prt_t"], ToolTimes { started_at: Some(1_000), ended_at: Some(3_500) });
+    }
+
+    #[test]
+    fn pull_request_events_replace_the_states_pull_request() {
+        use crate::model::pull_request::fixtures::pr;
+        use oi_protocol::source_control::{ChecksStatus, PullRequestState};
+        let mut model = SessionModel::new();
+        let opened = pr(12, PullRequestState::Open, ChecksStatus::Pending, 1_000);
+        let mut initial = state();
+        initial.pull_request = Some(opened.clone());
+        model.apply(ServerMessage::Subscribed { state: Box::new(initial), events: vec![], complete: true });
+        assert_eq!(model.state().unwrap().pull_request.as_ref(), Some(&opened));
+        let merged = pr(12, PullRequestState::Merged, ChecksStatus::Passed, 2_000);
+        model.apply(ServerMessage::Event { event: event(3, EventBody::PullRequest(merged.clone())) });
+        assert_eq!(model.state().unwrap().pull_request.as_ref(), Some(&merged));
+        // The POST's answer, older than what the events said, changes nothing.
+        model.set_pull_request(&opened);
+        assert_eq!(model.state().unwrap().pull_request.as_ref(), Some(&merged));
+        assert_eq!(model.transcript().activity.len(), 1);
     }
 
     #[test]

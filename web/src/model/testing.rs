@@ -5,7 +5,7 @@ use oi_protocol::session::SandboxState;
 use oi_protocol::{SessionEvent, SessionState, SessionStatus, SessionSummary, User};
 
 pub fn user(name: &str) -> User {
-    User { id: format!("local-{name}"), name: name.to_string(), email: format!("{name}@local.invalid") }
+    User { id: format!("local-{name}"), name: name.to_string(), email: format!("{name}@local.invalid"), login: None }
 }
 
 pub fn summary() -> SessionSummary {
@@ -31,6 +31,7 @@ pub fn state() -> SessionState {
         queue: vec![],
         last_seq: 0,
         participants: vec![],
+        pull_request: None,
     }
 }
 

@@ -10,12 +10,13 @@ use oi_protocol::rest::{
 use oi_protocol::secrets::{
     ImportSecretsRequest, ImportSecretsResult, PutSecretRequest, SecretAuditLog, SecretInfo, SecretList, SecretScope,
 };
-use oi_protocol::{ApiError, SessionState, SessionSummary};
+use oi_protocol::source_control::{BranchList, CreatePullRequest, PullRequest, RepositoryList};
+use oi_protocol::{ApiError, ErrorCode, SessionState, SessionSummary};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::model::query::ListFilter;
-use crate::model::{auth, errors, secrets};
+use crate::model::{auth, errors, pull_request, repo_picker, secrets};
 
 /// Sends the request; a 2xx answer's body, or the error of any other answer.
 async fn exchange(builder: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
@@ -98,6 +99,23 @@ pub async fn stop(id: &str) -> Result<StopAccepted, ApiError> {
 pub async fn set_archived(id: &str, archived: bool) -> Result<SessionSummary, ApiError> {
     let verb = if archived { "archive" } else { "unarchive" };
     post::<(), _>(&format!("/api/sessions/{id}/{verb}"), None).await
+}
+
+/// The repositories the deployment can work on (`configured: false`: none is set up).
+pub async fn repos() -> Result<RepositoryList, ApiError> {
+    get(repo_picker::REPOS_PATH).await
+}
+
+/// A repository's branches; `full_name` is `owner/name`.
+pub async fn branches(full_name: &str) -> Result<BranchList, ApiError> {
+    let path = repo_picker::branches_path(full_name)
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, format!("{full_name} is not owner/name")))?;
+    get(&path).await
+}
+
+/// Opens the session's pull request, or updates the one it has.
+pub async fn open_pull_request(id: &str, req: &CreatePullRequest) -> Result<PullRequest, ApiError> {
+    post(&pull_request::path(id), Some(req)).await
 }
 
 /// A scope's secrets: names, sizes and who changed them (never values).

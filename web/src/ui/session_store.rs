@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use oi_protocol::client::{ClientMessage, ServerMessage};
+use oi_protocol::source_control::PullRequest;
 use oi_protocol::transcript::Transcript;
 use oi_protocol::{ApiError, SessionState};
 
 use super::socket::{Handlers, SessionSocket};
 use crate::model::connection::Connection;
+use crate::model::pull_request;
 use crate::model::session::{Applied, SessionModel, ToolTimes};
 
 const FLUSH_EVERY: Duration = Duration::from_millis(40);
@@ -63,6 +65,24 @@ impl SessionStore {
     /// Sends a frame; false when the socket is down (it is reconnecting).
     pub fn send(&self, message: ClientMessage) -> bool {
         self.socket.try_with_value(|s| s.as_ref().is_some_and(|s| s.send(&message))).unwrap_or(false)
+    }
+
+    /// Shows the pull request the server answered with, before its event arrives.
+    pub fn set_pull_request(&self, pr: &PullRequest) {
+        let subscribed = self.model.try_update_value(|m| {
+            m.set_pull_request(pr);
+            m.state().is_some()
+        });
+        match subscribed {
+            Some(true) => self.flush(),
+            // Not subscribed yet: the page still shows the state it loaded.
+            Some(false) => self.state.update(|s| {
+                if let Some(s) = s {
+                    s.pull_request = pull_request::reduce(s.pull_request.take(), pr);
+                }
+            }),
+            None => {}
+        }
     }
 
     fn close(&self) {

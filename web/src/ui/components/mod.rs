@@ -6,6 +6,7 @@ pub mod feedback;
 pub mod me;
 pub mod participants;
 pub mod prompt_box;
+pub mod pull_request;
 pub mod queue;
 pub mod sandbox_panel;
 pub mod status;

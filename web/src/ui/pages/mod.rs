@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod new_session;
+mod new_session_repo;
 mod not_found;
 mod session;
 mod session_composer;

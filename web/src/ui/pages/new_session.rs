@@ -1,6 +1,7 @@
 //! Starting a session: repository, branch, model and the first prompt. The session is created
 //! on send; if the prompt is then refused, the page keeps the session and the text, shows the
-//! reason, and the next send reuses both.
+//! reason, and the next send reuses both. The repository and branch fields (a picker when a
+//! source-control host is configured) are in `new_session_repo`.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,8 +10,10 @@ use leptos_router::NavigateOptions;
 use oi_protocol::rest::{CreateSessionRequest, ModelList, PromptRequest};
 use oi_protocol::{ApiError, SessionSummary};
 
+use super::new_session_repo::{BranchField, RepoField, RepoState};
 use crate::model::compose::{request_id, RequestIds};
 use crate::model::load::Load;
+use crate::model::new_session_form::SessionForm;
 use crate::ui::api;
 use crate::ui::components::feedback::{ErrorBanner, MaybeError};
 use crate::ui::components::prompt_box::PromptBox;
@@ -28,8 +31,7 @@ pub fn NewSessionPage() -> impl IntoView {
     spawn_local(async move { models.set(Load::from_result(api::models().await)) });
 
     let last_repo = storage().and_then(|s| s.get_item(LAST_REPO_KEY).ok().flatten());
-    let repo = RwSignal::new(last_repo.unwrap_or_default());
-    let branch = RwSignal::new("main".to_string());
+    let repo = RepoState::new(last_repo);
     let model = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     // Unticked: the deployment's default decides (shared unless SESSIONS_PRIVATE_BY_DEFAULT).
@@ -45,13 +47,18 @@ pub fn NewSessionPage() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let some = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        let req = CreateSessionRequest {
-            repo: repo.get_untracked().trim().to_string(),
-            branch: some(branch.get_untracked()),
-            model: some(model.get_untracked()),
-            title: some(title.get_untracked()),
-            private: private.get_untracked().then_some(true),
+        let form = SessionForm {
+            model: model.get_untracked(),
+            title: title.get_untracked(),
+            private: private.get_untracked(),
+            ..repo.form()
+        };
+        let req = match form.request() {
+            Ok(req) => req,
+            Err(e) => {
+                error.set(Some(e));
+                return;
+            }
         };
         let prompt = text.get_untracked();
         let earlier = created.get_untracked();
@@ -98,20 +105,9 @@ pub fn NewSessionPage() -> impl IntoView {
         <section class="page narrow">
             <h1>"New session"</h1>
             <form class="form" data-testid="new-session-form" on:submit=move |ev| { ev.prevent_default(); submit.run(()); }>
-                <div class="field">
-                    <label class="field-label" for="repo">"Repository"</label>
-                    <input id="repo" name="repo" data-testid="repo-input" required autocomplete="off" spellcheck="false"
-                        placeholder="/path/to/repo.git, https://host/owner/repo.git or owner/repo"
-                        aria-describedby="repo-help"
-                        prop:value=move || repo.get() on:input=move |ev| repo.set(event_target_value(&ev))/>
-                    <p class="field-help" id="repo-help">"A local path, a git URL, or owner/name."</p>
-                </div>
+                <RepoField state=repo/>
                 <div class="field-row">
-                    <div class="field">
-                        <label class="field-label" for="branch">"Branch"</label>
-                        <input id="branch" name="branch" data-testid="branch-input" autocomplete="off" spellcheck="false"
-                            prop:value=move || branch.get() on:input=move |ev| branch.set(event_target_value(&ev))/>
-                    </div>
+                    <BranchField state=repo/>
                     <div class="field">
                         <label class="field-label" for="model">"Model"</label>
                         <ModelSelect models model/>

@@ -1,5 +1,5 @@
 //! The session page: loads the session, then opens it live: header, transcript, queue,
-//! prompt box, and the side panels (people, sandbox, artifacts, changes).
+//! prompt box, and the side panels (people, sandbox, pull request, artifacts, changes).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -15,6 +15,7 @@ use crate::model::load::Load;
 use crate::ui::api;
 use crate::ui::components::feedback::{ErrorBanner, Loading, MaybeError};
 use crate::ui::components::participants::Participants;
+use crate::ui::components::pull_request::{PullRequestBadge, PullRequestPanel};
 use crate::ui::components::queue::QueuePanel;
 use crate::ui::components::sandbox_panel::SandboxPanel;
 use crate::ui::components::status::{ConnectionBadge, SessionStatusBadge};
@@ -87,6 +88,7 @@ fn SessionView(state: SessionState) -> impl IntoView {
                 <aside class="session-side" aria-label="Session details">
                     <Participants store/>
                     <SandboxPanel store/>
+                    <PullRequestPanel store/>
                     <Artifacts store/>
                     <Changes store/>
                 </aside>
@@ -120,6 +122,7 @@ fn SessionHeader(store: SessionStore) -> impl IntoView {
                     <h1 data-testid="session-title">{format::session_name(&s)}</h1>
                     <SessionStatusBadge status=s.status/>
                     {s.archived.then(|| view! { <span class="badge badge-neutral" data-testid="archived-badge">"Archived"</span> })}
+                    <PullRequestBadge store/>
                 </div>
                 <p class="session-meta small muted">
                     <code>{s.repo.clone()}</code>
