@@ -268,6 +268,16 @@ async fn the_prompters_pr_is_updated_by_a_follow_up_and_follows_webhooks() -> an
     assert_eq!(github.pulls("acme/widgets").len(), 1);
     assert_eq!(github.pulls("acme/widgets")[0].title, "README and a test");
 
+    // A follow-up prompt's commits go to the same branch, and the PR's body gains the prompt.
+    prompt_and_push(&app, &mut grace, &mut bridge, &id, "And document it").await?;
+    let followed = wait_pr(&mut ada, &id, |p| p.head_sha != again.head_sha).await;
+    assert_eq!(followed.number, opened.number);
+    let pulls = github.pulls("acme/widgets");
+    assert_eq!(pulls.len(), 1);
+    assert!(pulls[0].body.as_deref().unwrap_or_default().contains("> And document it"), "{:?}", pulls[0].body);
+    assert_eq!(pulls[0].title, "README and a test", "the title stays");
+    let again = followed;
+
     // CI and the merge arrive as webhooks.
     let head = again.head_sha.clone().expect("a head sha");
     github.set_check_run("acme/widgets", &head, "ci", "completed", Some("success"));

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::opencode::client::OpencodeClient;
-use crate::opencode::config::OpencodeDirs;
+use crate::opencode::config::{OpencodeDirs, SupervisorLinks};
 use crate::opencode::warmup::{self, WarmupModel};
 use crate::opencode::{ids, process};
 
@@ -37,6 +37,8 @@ pub struct Agent {
     warmup: Option<WarmupModel>,
     /// The supervisor's model proxy (`http://127.0.0.1:{port}`) every provider is reached through.
     egress_url: String,
+    /// This binary, which OpenCode runs as the agent's tool server; none when it cannot be found.
+    tools_bin: Option<std::path::PathBuf>,
 }
 
 impl Agent {
@@ -65,6 +67,13 @@ impl Agent {
                 }
             },
             egress_url: egress_url.to_string(),
+            tools_bin: match std::env::current_exe() {
+                Ok(bin) if bin.is_file() => Some(bin),
+                other => {
+                    tracing::warn!("the agent's tools are off: this binary's path is unknown ({other:?})");
+                    None
+                }
+            },
         };
         agent.launch(config).await?;
         Ok(agent)
@@ -86,7 +95,7 @@ impl Agent {
             &dirs,
             &password,
             &log,
-            &self.egress_url,
+            SupervisorLinks { egress_url: &self.egress_url, tools_bin: self.tools_bin.as_deref() },
         )
         .await?;
         self.pid = proc.child.id();

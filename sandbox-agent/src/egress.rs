@@ -2,7 +2,9 @@
 //! sandbox: OpenCode's model providers point here (`/model/{provider}/{rest}` →
 //! `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}`, the model proxy), and
 //! so does the workspace's git remote (`/git/{rest}` → `…/api/sessions/{session}/git/{rest}`,
-//! the git endpoint). Each request goes on with the sandbox's own session-scoped token, which
+//! the git endpoint), and the agent's own tools (`POST /tools/pull-request` →
+//! `…/api/sessions/{session}/pull-request`, called by `sandbox-agent mcp-tools`, see
+//! [`crate::mcp`]). Each request goes on with the sandbox's own session-scoped token, which
 //! only this process holds, streaming the body both ways without buffering.
 //!
 //! The target (control plane, session, token) is shared state: a warm-pool claim changes it
@@ -43,25 +45,31 @@ impl ProxyTarget {
 }
 
 /// A request path: under `/model/` (a provider and the rest) or `/git/` (the rest), both
-/// still percent-encoded.
+/// still percent-encoded, or the pull-request tool's `/tools/pull-request`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EgressPath<'a> {
     Model { provider: &'a str, rest: &'a str },
     Git { rest: &'a str },
+    PullRequest,
 }
+
+/// The pull-request tool's path; only `POST` is forwarded.
+pub const PULL_REQUEST_PATH: &str = "/tools/pull-request";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathError {
-    /// Not under `/model/{provider}/…` or `/git/…`.
+    /// Not under `/model/{provider}/…` or `/git/…`, nor `/tools/pull-request`.
     NotFound,
     /// A `.` or `..` segment (plain or percent-encoded) or a backslash: URL parsers would
     /// resolve it and the request could leave the session's route.
     BadPath,
 }
 
-/// Splits `/model/{provider}/{rest}` or `/git/{rest}`.
+/// Splits `/model/{provider}/{rest}` or `/git/{rest}`, or recognizes `/tools/pull-request`.
 pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
-    let parsed = if let Some(git) = path.strip_prefix("/git/") {
+    let parsed = if path == PULL_REQUEST_PATH {
+        Some(EgressPath::PullRequest)
+    } else if let Some(git) = path.strip_prefix("/git/") {
         (!git.is_empty()).then_some(EgressPath::Git { rest: git })
     } else {
         path.strip_prefix("/model/")
@@ -77,13 +85,14 @@ pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
     Ok(parsed)
 }
 
-/// `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}[?{query}]`, or
-/// `…/git/{rest}[?{query}]`.
+/// `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}[?{query}]`,
+/// `…/git/{rest}[?{query}]`, or `…/pull-request[?{query}]`.
 pub fn upstream_url(target: &ProxyTarget, path: EgressPath<'_>, query: Option<&str>) -> String {
     let base = format!("{}/api/sessions/{}", target.control_plane_url.trim_end_matches('/'), target.session_id);
     let mut url = match path {
         EgressPath::Model { provider, rest } => format!("{base}/model/{provider}/{rest}"),
         EgressPath::Git { rest } => format!("{base}/git/{rest}"),
+        EgressPath::PullRequest => format!("{base}/pull-request"),
     };
     if let Some(query) = query.filter(|q| !q.is_empty()) {
         url.push('?');
@@ -153,16 +162,26 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
     (status, axum::Json(body)).into_response()
 }
 
+/// A request to the supervisor to commit and push the running prompt's work now; it answers
+/// on the enclosed sender when done.
+pub type PushRequest = tokio::sync::oneshot::Sender<()>;
+
+/// How long the pull-request tool waits for the work to be pushed before it asks anyway.
+const PUSH_WAIT: Duration = Duration::from_secs(120);
+
 #[derive(Clone)]
 struct Shared {
     target: Arc<RwLock<ProxyTarget>>,
     client: reqwest::Client,
+    /// Where `/tools/pull-request` asks for the work to be pushed first.
+    push: Arc<RwLock<Option<tokio::sync::mpsc::UnboundedSender<PushRequest>>>>,
 }
 
 /// The running server. It stops when dropped.
 pub struct Egress {
     base_url: String,
     target: Arc<RwLock<ProxyTarget>>,
+    push: Arc<RwLock<Option<tokio::sync::mpsc::UnboundedSender<PushRequest>>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -181,9 +200,11 @@ impl Egress {
             .connect_timeout(Duration::from_secs(10))
             .build()?;
         let target = Arc::new(RwLock::new(target));
+        let push = Arc::new(RwLock::new(None));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let app = Router::new().fallback(forward).with_state(Shared { target: target.clone(), client });
+        let shared = Shared { target: target.clone(), client, push: push.clone() };
+        let app = Router::new().fallback(forward).with_state(shared);
         let task = tokio::spawn(async move {
             // No Nagle delay: a streamed token goes out as soon as it comes in.
             let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -193,7 +214,15 @@ impl Egress {
                 tracing::error!("the model proxy stopped: {e}");
             }
         });
-        Ok(Self { base_url, target, task })
+        Ok(Self { base_url, target, push, task })
+    }
+
+    /// From now on a `/tools/pull-request` call first asks the supervisor (through the returned
+    /// receiver) to commit and push the running prompt's work, so the pull request has it.
+    pub fn push_requests(&self) -> tokio::sync::mpsc::UnboundedReceiver<PushRequest> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        *self.push.write().unwrap_or_else(PoisonError::into_inner) = Some(tx);
+        rx
     }
 
     /// `http://127.0.0.1:{port}`; a provider's endpoint is [`Egress::provider_url`].
@@ -220,6 +249,21 @@ impl Egress {
     pub fn git_url(base_url: &str) -> String {
         format!("{}/git", base_url.trim_end_matches('/'))
     }
+
+    /// `{base_url}/tools/pull-request`: where the pull-request tool posts.
+    pub fn pull_request_url(base_url: &str) -> String {
+        format!("{}{PULL_REQUEST_PATH}", base_url.trim_end_matches('/'))
+    }
+}
+
+/// Asks the supervisor to push the running prompt's work and waits (at most [`PUSH_WAIT`]).
+async fn push_first(shared: &Shared) {
+    let sender = shared.push.read().unwrap_or_else(PoisonError::into_inner).clone();
+    let Some(sender) = sender else { return };
+    let (done, wait) = tokio::sync::oneshot::channel();
+    if sender.send(done).is_ok() && tokio::time::timeout(PUSH_WAIT, wait).await.is_err() {
+        tracing::warn!("egress: the work was not pushed within {PUSH_WAIT:?}; asking for the pull request anyway");
+    }
 }
 
 async fn forward(State(shared): State<Shared>, request: Request) -> Response {
@@ -229,15 +273,24 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
         Ok(path) => path,
         Err(e) => {
             let (status, code, message) = match e {
-                PathError::NotFound => {
-                    (StatusCode::NOT_FOUND, "not_found", "no such endpoint (only /model/… and /git/…)")
-                }
+                PathError::NotFound => (
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "no such endpoint (only /model/…, /git/… and /tools/pull-request)",
+                ),
                 PathError::BadPath => (StatusCode::BAD_REQUEST, "bad_path", "dot segments are not allowed"),
             };
             tracing::info!(%method, status = status.as_u16(), "egress: refused {}", parts.uri.path());
             return error_response(status, code, message);
         }
     };
+    if path == EgressPath::PullRequest && method != axum::http::Method::POST {
+        tracing::info!(%method, status = 405, "egress: refused {}", parts.uri.path());
+        return error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "only POST /tools/pull-request");
+    }
+    if path == EgressPath::PullRequest {
+        push_first(&shared).await;
+    }
     let target = shared.target.read().unwrap_or_else(PoisonError::into_inner).clone();
     let url = upstream_url(&target, path, parts.uri.query());
     let mut upstream =
@@ -298,12 +351,20 @@ mod tests {
             upstream_url(&target(), git, Some("service=git-upload-pack")),
             "http://127.0.0.1:8787/api/sessions/ses_1/git/info/refs?service=git-upload-pack"
         );
+        let pr = parse_path("/tools/pull-request").unwrap();
+        assert_eq!(pr, EgressPath::PullRequest);
+        assert_eq!(upstream_url(&target(), pr, None), "http://127.0.0.1:8787/api/sessions/ses_1/pull-request");
+        assert_eq!(Egress::pull_request_url("http://127.0.0.1:9/"), "http://127.0.0.1:9/tools/pull-request");
     }
 
     #[test]
     fn refuses_paths_outside_the_model_route() {
         for path in
             ["/", "/v1/chat/completions", "/model/", "/model/openai", "/model/openai/", "/model//x", "/git/", "/git"]
+        {
+            assert_eq!(parse_path(path), Err(PathError::NotFound), "{path}");
+        }
+        for path in ["/tools", "/tools/", "/tools/pull-request/", "/tools/pull-request/x", "/tools/x", "/pull-request"]
         {
             assert_eq!(parse_path(path), Err(PathError::NotFound), "{path}");
         }

@@ -4,8 +4,9 @@
 //! Pure decisions: [`config`] (the provider's environment), [`boot_plan`] (what each boot mode
 //! does), [`outbox`] (exactly-once numbering), [`translate`] (OpenCode events → agent events),
 //! [`opencode::config`]. I/O: [`git`], [`scripts`], [`opencode`] (process and HTTP client),
-//! [`egress`] (the sandbox's loopback endpoint for models and git: forwards to the control
-//! plane with the sandbox token), [`bridge`] (the WebSocket), [`supervisor`] (the loop tying them together).
+//! [`egress`] (the sandbox's loopback endpoint for models, git and the agent's tools: forwards
+//! to the control plane with the sandbox token), [`mcp`] (the agent's own tools, an MCP server
+//! OpenCode starts as `sandbox-agent mcp-tools`), [`bridge`] (the WebSocket), [`supervisor`] (the loop tying them together).
 
 pub mod agent;
 pub mod boot;
@@ -15,6 +16,7 @@ pub mod config;
 pub mod diff;
 pub mod egress;
 pub mod git;
+pub mod mcp;
 pub mod network;
 pub mod opencode;
 pub mod outbox;

@@ -1,5 +1,7 @@
 //! `sandbox-agent`: the supervisor inside a sandbox. It reads its configuration from the
 //! environment a provider sets (docs/sandbox-provider.md) and logs to stderr.
+//! `sandbox-agent mcp-tools` is the agent's tool server instead (OpenCode starts it; see
+//! `oi_sandbox_agent::mcp`).
 
 use oi_sandbox_agent::config::Config;
 use oi_sandbox_agent::network::{proxy_environment, Network};
@@ -10,6 +12,10 @@ fn main() {
     // SAFETY: prctl with PR_SET_DUMPABLE takes plain integers and touches only this process.
     unsafe {
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+    if std::env::args().nth(1).as_deref() == Some(oi_sandbox_agent::mcp::SUBCOMMAND) {
+        // Speaks MCP on stdout: nothing else may be written there.
+        std::process::exit(oi_sandbox_agent::mcp::serve::main());
     }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

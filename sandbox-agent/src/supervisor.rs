@@ -7,7 +7,7 @@ use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use oi_protocol::bridge::{AgentEvent, BridgeCommand};
-use oi_protocol::events::{LogLine, LogSource, NoticeLevel, PromptFinished, PromptOutcome};
+use oi_protocol::events::{Commit, LogLine, LogSource, NoticeLevel, PromptFinished, PromptOutcome};
 use oi_protocol::provider::{BootMode, ClaimSandbox};
 use oi_protocol::source_control::CommitAttribution;
 use oi_protocol::User;
@@ -19,7 +19,7 @@ use crate::boot::{self, log, notice, StderrReport};
 use crate::boot_plan::GitSync;
 use crate::bridge::{self, BridgeHandle, Inbound};
 use crate::config::Config;
-use crate::egress::{Egress, ProxyTarget};
+use crate::egress::{Egress, ProxyTarget, PushRequest};
 use crate::git;
 use crate::network::Network;
 use crate::opencode::ids;
@@ -43,6 +43,10 @@ struct Run {
     bridge: BridgeHandle,
     agent: Agent,
     frames: mpsc::UnboundedReceiver<serde_json::Value>,
+    /// The pull-request tool's requests to push the running prompt's work first.
+    push_requests: mpsc::UnboundedReceiver<PushRequest>,
+    /// The running prompt whose work the pull-request tool already had pushed.
+    pushed_early: Option<String>,
     translator: Translator,
     current: Option<Prompt>,
     queue: VecDeque<Prompt>,
@@ -132,11 +136,18 @@ pub async fn run(config: Config, isolation: Isolation) -> i32 {
         Ok(agent) => agent,
         Err(e) => return fail(&bridge, format!("OpenCode did not start: {e:#}")).await,
     };
-    serve(config, bridge, agent, frames).await
+    let push_requests = proxy.push_requests();
+    serve(config, bridge, agent, frames, push_requests).await
 }
 
 /// Reports the sandbox ready and runs prompts until the control plane ends it.
-async fn serve(config: Config, bridge: BridgeHandle, agent: Agent, frames: mpsc::UnboundedReceiver<Value>) -> i32 {
+async fn serve(
+    config: Config,
+    bridge: BridgeHandle,
+    agent: Agent,
+    frames: mpsc::UnboundedReceiver<Value>,
+    push_requests: mpsc::UnboundedReceiver<PushRequest>,
+) -> i32 {
     log(&bridge, LogSource::Agent, format!("OpenCode {} ready", agent.version));
     bridge.send(AgentEvent::Ready);
     let translator = Translator::new(agent.session_id.clone());
@@ -145,6 +156,8 @@ async fn serve(config: Config, bridge: BridgeHandle, agent: Agent, frames: mpsc:
         bridge,
         agent,
         frames,
+        push_requests,
+        pushed_early: None,
         translator,
         current: None,
         queue: VecDeque::new(),
@@ -236,7 +249,7 @@ async fn run_pooled(
             return fail(&bridge, format!("OpenCode did not restart with the session's model: {e:#}")).await;
         }
     }
-    serve(claimed, bridge, agent, frames).await
+    serve(claimed, bridge, agent, frames, proxy.push_requests()).await
 }
 
 /// Waits for the provider to write the claim (atomically, so a readable file is complete).
@@ -286,6 +299,10 @@ impl Run {
                             Output::Ended(end) => self.finish(end).await,
                         }
                     }
+                }
+                Some(done) = self.push_requests.recv() => {
+                    self.push_now().await;
+                    let _ = done.send(());
                 }
                 exit = self.agent.exited() => {
                     if let Err(code) = self.recover(exit).await {
@@ -343,19 +360,41 @@ impl Run {
     }
 
     /// Commits and pushes the prompt's work, reports the outcome, starts the next prompt.
+    /// Commits and pushes the running prompt's work and reports the commit.
+    async fn commit_current(&self, prompt: &Prompt) -> Commit {
+        let commit = git::commit_and_push(
+            &self.config,
+            &prompt.message_id,
+            &git::attribution_or_author(prompt.attribution.as_deref(), &prompt.author),
+            &prompt.text,
+        )
+        .await;
+        if let Some(error) = &commit.error {
+            notice(&self.bridge, NoticeLevel::Warning, format!("commit or push failed: {error}"));
+        }
+        commit
+    }
+
+    /// The agent asked for its pull request mid-prompt: push its work so far, and wait until the
+    /// control plane has recorded the commit (the pull request is made from it).
+    async fn push_now(&mut self) {
+        let Some(prompt) = &self.current else { return };
+        let commit = self.commit_current(prompt).await;
+        if commit.pushed {
+            self.pushed_early = Some(prompt.message_id.clone());
+            self.bridge.send(AgentEvent::Commit(commit));
+            self.bridge.flush(FLUSH_TIMEOUT).await;
+        }
+    }
+
     async fn finish(&mut self, end: RunEnded) {
         if let Some(prompt) = self.current.take() {
-            let commit = git::commit_and_push(
-                &self.config,
-                &prompt.message_id,
-                &git::attribution_or_author(prompt.attribution.as_deref(), &prompt.author),
-                &prompt.text,
-            )
-            .await;
-            if let Some(error) = &commit.error {
-                notice(&self.bridge, NoticeLevel::Warning, format!("commit or push failed: {error}"));
+            let commit = self.commit_current(&prompt).await;
+            // Pushed already (the agent's pull-request tool) and nothing since: no second event.
+            let pushed_early = self.pushed_early.take().as_deref() == Some(prompt.message_id.as_str());
+            if commit.pushed || commit.error.is_some() || !pushed_early {
+                self.bridge.send(AgentEvent::Commit(commit));
             }
-            self.bridge.send(AgentEvent::Commit(commit));
         }
         self.report(&end.message_id, end.outcome, end.error);
         if let Some(next) = self.queue.pop_front() {

@@ -107,6 +107,17 @@ async fn forwards_with_the_sandbox_token_and_no_model_key() {
     let req = seen.recv().await.unwrap();
     assert_eq!((req.method, req.path.as_str()), (Method::GET, "/api/sessions/ses_1/model/openai/models"));
     assert!(req.body.is_empty());
+
+    // The pull-request tool's path: POST only, to the session's pull-request route.
+    let tool = Egress::pull_request_url(proxy.base_url());
+    let res = reqwest::Client::new().post(&tool).json(&serde_json::json!({"summary": "s"})).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let req = seen.recv().await.unwrap();
+    assert_eq!((req.method, req.path.as_str()), (Method::POST, "/api/sessions/ses_1/pull-request"));
+    assert_eq!(req.headers["authorization"], "Bearer tok-1");
+    assert_eq!(&req.body[..], br#"{"summary":"s"}"#);
+    assert_eq!(reqwest::get(&tool).await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(seen.try_recv().is_err(), "a GET is not forwarded");
 }
 
 /// The first SSE event reaches the client while the control plane is still holding back the

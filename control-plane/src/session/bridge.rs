@@ -149,7 +149,12 @@ impl SessionObject {
             AgentEvent::AgentError(e) => self.record(EventBody::AgentError(e)).map(drop),
             AgentEvent::Log(e) => self.record(EventBody::Log(e)).map(drop),
             AgentEvent::Notice(e) => self.record(EventBody::Notice(e)).map(drop),
-            AgentEvent::Commit(e) => self.record(EventBody::Commit(e)).map(drop),
+            AgentEvent::Commit(e) => {
+                if e.pushed && e.sha.is_some() {
+                    *self.pull_request_refresh.borrow_mut() = Some(e.message_id.clone());
+                }
+                self.record(EventBody::Commit(e)).map(drop)
+            }
             AgentEvent::PromptFinished(p) => self.finish(&p.message_id, p.outcome, p.error),
             AgentEvent::BootFailed { message } => self.on_boot_failed(message),
         }

@@ -34,6 +34,9 @@ pub struct SessionObject {
     /// Set when a lifecycle deadline may have moved earlier; the alarm is reset at the end of
     /// the event.
     reschedule_wanted: std::cell::Cell<bool>,
+    /// Set when a prompt's commit was pushed: its message id, so the session's open pull
+    /// request is brought up to date (its body lists the new prompt) after the frame.
+    pull_request_refresh: std::cell::RefCell<Option<String>>,
 }
 
 impl worker::DurableObject for SessionObject {
@@ -42,7 +45,14 @@ impl worker::DurableObject for SessionObject {
         if let Err(e) = store.create_schema() {
             worker::console_error!("session schema: {e}");
         }
-        Self { state, env, store, client_cache: Default::default(), reschedule_wanted: Default::default() }
+        Self {
+            state,
+            env,
+            store,
+            client_cache: Default::default(),
+            reschedule_wanted: Default::default(),
+            pull_request_refresh: Default::default(),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -69,6 +79,7 @@ impl worker::DurableObject for SessionObject {
         };
         if self.state.get_tags(&ws).iter().any(|t| t == sockets::BRIDGE_TAG) {
             self.on_bridge_frame(&ws, &text)?;
+            self.refresh_pull_request_if_wanted().await;
         } else {
             self.on_client_frame(&ws, &text)?;
         }

@@ -4,7 +4,7 @@
 //! to GitHub goes through the source-control provider (`crate::github`).
 
 use oi_protocol::events::EventBody;
-use oi_protocol::source_control::{ChecksStatus, CreatePullRequest, PullRequest};
+use oi_protocol::source_control::{ChecksStatus, CreatePullRequest, PullRequest, PullRequestState};
 use oi_protocol::{ApiError, ErrorCode, User};
 use oi_session_core::github::events::{CheckCompleted, CheckKind};
 use oi_session_core::github::pr_state::checks_after;
@@ -161,6 +161,29 @@ impl SessionObject {
         Ok((pr, published.created))
     }
 
+    /// After a pushed commit: the session's open pull request gets the new prompt in its body
+    /// (its commits are already on the branch), opened for that prompt's author. A failure is
+    /// a warning in the session; the PR stays as it was.
+    pub(super) async fn refresh_pull_request_if_wanted(&self) {
+        let Some(message_id) = self.pull_request_refresh.borrow_mut().take() else { return };
+        let Ok(Some(pr)) = self.store.pull_request() else { return };
+        if pr.state != PullRequestState::Open {
+            return;
+        }
+        let Ok(Some(prompt)) = self.store.prompt(&message_id) else { return };
+        let asked = CreatePullRequest { title: Some(pr.title.clone()), summary: None, draft: pr.draft };
+        if let Err(failure) = self.publish(&prompt.author, &asked).await {
+            let why = match failure {
+                crate::http::Failure::Api(e) => e.message,
+                crate::http::Failure::Internal(e) => e.to_string(),
+            };
+            let _ = self.notice(
+                oi_protocol::events::NoticeLevel::Warning,
+                format!("could not update pull request #{}: {why}", pr.number),
+            );
+        }
+    }
+
     fn save_pull_request(&self, pr: &PullRequest) -> worker::Result<()> {
         self.store.save_pull_request(pr)?;
         self.record(EventBody::PullRequest(pr.clone()))?;
@@ -176,9 +199,9 @@ impl SessionObject {
         match update {
             Update::PullRequest(u) if u.number == pr.number && u.repo.eq_ignore_ascii_case(&pr.repo) => {
                 pr.state = match (u.state.as_str(), u.merged) {
-                    ("open", _) => oi_protocol::source_control::PullRequestState::Open,
-                    (_, true) => oi_protocol::source_control::PullRequestState::Merged,
-                    _ => oi_protocol::source_control::PullRequestState::Closed,
+                    ("open", _) => PullRequestState::Open,
+                    (_, true) => PullRequestState::Merged,
+                    _ => PullRequestState::Closed,
                 };
                 if pr.head_sha.as_deref() != Some(u.head_sha.as_str()) {
                     pr.head_sha = Some(u.head_sha);

@@ -4,6 +4,8 @@
 //! Two people prompt; then Create PR. The double receives the pull request, the session branch
 //! exists on the remote behind it, and its commits are by their prompters, each with the other
 //! as a co-author. Local people have no GitHub token, so the App opens the PR on their behalf.
+//! A follow-up prompt's agent calls its own `create_pull_request` tool: its work is pushed
+//! first, and the same PR gets the agent's summary.
 
 mod common;
 
@@ -14,7 +16,9 @@ use oi_github_double::{AppConfig, DoubleConfig, GithubDouble, InstallationConfig
 use oi_protocol::events::PromptOutcome;
 use oi_protocol::rest::CreateSessionRequest;
 use oi_protocol::source_control::{OpenedAs, PullRequest, PullRequestState};
+use oi_scripted_model::Turn;
 use oi_testkit::{Api, BareRepo, ClientSocket, Stack};
+use serde_json::json;
 
 const APP_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pem");
 const APP_PUBLIC_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pub.pem");
@@ -77,5 +81,25 @@ async fn two_prompters_then_create_pr_on_github() -> anyhow::Result<()> {
     let body = pulls[0].body.clone().unwrap_or_default();
     assert!(body.starts_with("Opened by Open Inspect on behalf of @Ada."), "{body}");
     assert!(body.contains("> Create hello.txt") && body.contains("> Create second.txt"), "{body}");
+
+    // The agent's own tool, mid-prompt: the work so far is pushed, then the same PR updated.
+    stack.model.push_all([
+        Turn::tool_call("bash", json!({"command": "printf 'docs\\n' > docs.txt", "description": "write docs"})),
+        Turn::tool_call(
+            "openinspect_create_pull_request",
+            json!({"summary": "Adds hello.txt, second.txt and their docs."}),
+        ),
+        Turn::text("Updated the pull request."),
+    ]);
+    let third = ada.prompt(&session.id, &Api::prompt_request("Document it and update the PR")).await?.message_id;
+    assert_eq!(wait_finished(&stack, &mut client, &third).await?.outcome, PromptOutcome::Completed);
+    let answer = tool_output(&client, &third);
+    assert!(answer.contains(&format!("#{}", pr.number)), "{answer}");
+    assert_eq!(repo.show(&branch, "docs.txt")?, "docs\n");
+    let pulls = github.pulls("acme/widgets");
+    assert_eq!(pulls.len(), 1, "the same pull request");
+    let body = pulls[0].body.clone().unwrap_or_default();
+    assert!(body.contains("Adds hello.txt, second.txt and their docs."), "{body}");
+    assert!(body.contains("> Document it and update the PR"), "{body}");
     Ok(())
 }

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::warmup;
 use crate::egress::{Egress, PLACEHOLDER_API_KEY};
+use crate::mcp;
 
 /// The pinned OpenCode version this supervisor is built and tested against.
 pub const OPENCODE_VERSION: &str = "1.18.33";
@@ -19,13 +20,28 @@ pub const OPENCODE_VERSION: &str = "1.18.33";
 pub const PLUGIN_PACKAGE_JSON: &str = include_str!("../../assets/opencode-1.18.33/package.json");
 pub const PLUGIN_PACKAGE_LOCK: &str = include_str!("../../assets/opencode-1.18.33/package-lock.json");
 
-/// OpenCode's config: every provider declared, the session's model, unattended permissions.
+/// OpenCode's limit on one call to the tool server (and on its start), in ms: opening a pull
+/// request waits for the source-control host. OpenCode's default is 5 s.
+pub const TOOL_SERVER_TIMEOUT_MS: u64 = 60_000;
+
+/// What OpenCode reaches of the supervisor.
+#[derive(Debug, Clone, Copy)]
+pub struct SupervisorLinks<'a> {
+    /// The egress, `http://127.0.0.1:{port}`: models, git and the agent's tools go through it.
+    pub egress_url: &'a str,
+    /// The supervisor's own binary, which OpenCode runs as the agent's tool server
+    /// (`{tools_bin} mcp-tools`); `None`: no tool server.
+    pub tools_bin: Option<&'a Path>,
+}
+
+/// OpenCode's config: every provider declared, the session's model, unattended permissions,
+/// and the supervisor's tool server.
 ///
-/// Every provider is reached through the supervisor's model proxy (`egress_url`, its
-/// `http://127.0.0.1:{port}`) with a placeholder key: the vendor's URL and key are known only
-/// to the control plane. The one exception is the warm-up stub, a supervisor-internal
-/// endpoint that OpenCode calls directly.
-pub fn config_json(agent: &AgentConfig, egress_url: &str) -> Value {
+/// Every provider is reached through the supervisor's model proxy (`links.egress_url`) with a
+/// placeholder key: the vendor's URL and key are known only to the control plane. The one
+/// exception is the warm-up stub, a supervisor-internal endpoint that OpenCode calls directly.
+pub fn config_json(agent: &AgentConfig, links: SupervisorLinks<'_>) -> Value {
+    let egress_url = links.egress_url;
     let mut providers = Map::new();
     for p in &agent.providers {
         let npm = match p.api {
@@ -54,7 +70,7 @@ pub fn config_json(agent: &AgentConfig, egress_url: &str) -> Value {
             }),
         );
     }
-    json!({
+    let mut config = json!({
         "autoupdate": false,
         "share": "disabled",
         "enabled_providers": agent.providers.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
@@ -62,6 +78,23 @@ pub fn config_json(agent: &AgentConfig, egress_url: &str) -> Value {
         "small_model": agent.model,
         "provider": providers,
         "permission": {"*": "allow", "question": "deny", "doom_loop": "allow", "external_directory": "allow"},
+    });
+    if let Some(bin) = links.tools_bin {
+        config["mcp"] = json!({ mcp::protocol::SERVER_NAME: tool_server_json(bin, egress_url) });
+    }
+    config
+}
+
+/// The tool server as OpenCode 1.18.33 starts a local MCP server (its `McpLocalConfig`): a
+/// command, its environment (added to OpenCode's own, which holds no token), on at start.
+/// Its tools are offered as `openinspect_<tool>`.
+pub fn tool_server_json(tools_bin: &Path, egress_url: &str) -> Value {
+    json!({
+        "type": "local",
+        "command": [tools_bin.to_string_lossy(), mcp::SUBCOMMAND],
+        "environment": {"OI_EGRESS_URL": egress_url},
+        "enabled": true,
+        "timeout": TOOL_SERVER_TIMEOUT_MS,
     })
 }
 
@@ -92,12 +125,13 @@ impl OpencodeDirs {
 }
 
 /// The environment OpenCode runs with: offline flags, private XDG directories, its config (its
-/// providers behind `egress_url`), a server password, and `OPENCODE_CLIENT=serve` (no interactive `question` tool).
+/// providers behind the egress, the tool server), a server password, and
+/// `OPENCODE_CLIENT=serve` (no interactive `question` tool).
 pub fn environment(
     agent: &AgentConfig,
     dirs: &OpencodeDirs,
     password: &str,
-    egress_url: &str,
+    links: SupervisorLinks<'_>,
 ) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     let mut set = |k: &str, v: String| {
@@ -107,7 +141,7 @@ pub fn environment(
     set("XDG_CONFIG_HOME", dirs.config.display().to_string());
     set("XDG_CACHE_HOME", dirs.cache.display().to_string());
     set("XDG_STATE_HOME", dirs.state.display().to_string());
-    set("OPENCODE_CONFIG_CONTENT", config_json(agent, egress_url).to_string());
+    set("OPENCODE_CONFIG_CONTENT", config_json(agent, links).to_string());
     set("OPENCODE_SERVER_PASSWORD", password.to_string());
     set("OPENCODE_CLIENT", "serve".into());
     for flag in [
@@ -160,10 +194,11 @@ mod tests {
     }
 
     const PROXY: &str = "http://127.0.0.1:4242";
+    const LINKS: SupervisorLinks<'static> = SupervisorLinks { egress_url: PROXY, tools_bin: None };
 
     #[test]
     fn config_declares_providers_model_and_permissions() {
-        let c = config_json(&agent(), PROXY);
+        let c = config_json(&agent(), LINKS);
         assert_eq!(c["model"], "scripted/test-model");
         assert_eq!(c["enabled_providers"], json!(["scripted", "anthropic"]));
         let scripted = &c["provider"]["scripted"];
@@ -178,7 +213,7 @@ mod tests {
 
     #[test]
     fn every_provider_goes_through_the_egress_without_a_key() {
-        let c = config_json(&agent(), PROXY);
+        let c = config_json(&agent(), LINKS);
         for (id, provider) in c["provider"].as_object().unwrap() {
             assert_eq!(provider["options"]["baseURL"], format!("{PROXY}/model/{id}"));
             assert_eq!(provider["options"]["apiKey"], PLACEHOLDER_API_KEY, "never the key the config carries");
@@ -190,7 +225,7 @@ mod tests {
     #[test]
     fn the_warm_up_stub_is_called_directly() {
         let with_stub = warmup::with_warmup_provider(&agent(), "http://127.0.0.1:5555/v1");
-        let c = config_json(&with_stub, PROXY);
+        let c = config_json(&with_stub, LINKS);
         let stub = &c["provider"][warmup::PROVIDER_ID]["options"];
         assert_eq!(stub["baseURL"], "http://127.0.0.1:5555/v1");
         assert_eq!(stub["apiKey"], PLACEHOLDER_API_KEY);
@@ -200,7 +235,7 @@ mod tests {
     #[test]
     fn environment_is_offline_and_private() {
         let dirs = OpencodeDirs::under(Path::new("/s"));
-        let env = environment(&agent(), &dirs, "pw", PROXY);
+        let env = environment(&agent(), &dirs, "pw", LINKS);
         assert_eq!(env["XDG_CONFIG_HOME"], "/s/opencode/config");
         assert_eq!(env["OPENCODE_CLIENT"], "serve");
         assert_eq!(env["OPENCODE_DISABLE_MODELS_FETCH"], "1");
@@ -208,6 +243,23 @@ mod tests {
         let parsed: Value = serde_json::from_str(&env["OPENCODE_CONFIG_CONTENT"]).unwrap();
         assert_eq!(parsed["model"], "scripted/test-model");
         assert_eq!(parsed["provider"]["scripted"]["options"]["baseURL"], format!("{PROXY}/model/scripted"));
+    }
+
+    #[test]
+    fn the_tool_server_is_the_supervisor_binary_behind_the_egress() {
+        assert!(config_json(&agent(), LINKS).get("mcp").is_none());
+        let bin = Path::new("/opt/oi/sandbox-agent");
+        let c = config_json(&agent(), SupervisorLinks { tools_bin: Some(bin), ..LINKS });
+        assert_eq!(
+            c["mcp"],
+            json!({"openinspect": {
+                "type": "local",
+                "command": ["/opt/oi/sandbox-agent", "mcp-tools"],
+                "environment": {"OI_EGRESS_URL": PROXY},
+                "enabled": true,
+                "timeout": 60000,
+            }})
+        );
     }
 
     #[test]

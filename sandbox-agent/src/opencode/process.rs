@@ -11,7 +11,9 @@ use oi_protocol::agent::AgentConfig;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use super::config::{environment, parse_listening_line, OpencodeDirs, PLUGIN_PACKAGE_JSON, PLUGIN_PACKAGE_LOCK};
+use super::config::{
+    environment, parse_listening_line, OpencodeDirs, SupervisorLinks, PLUGIN_PACKAGE_JSON, PLUGIN_PACKAGE_LOCK,
+};
 
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -36,7 +38,8 @@ pub fn prepare_dirs(dirs: &OpencodeDirs) -> Result<()> {
 }
 
 /// Starts `opencode serve` in `workspace` and waits for its readiness line. Its providers are
-/// reached through the supervisor's model proxy at `egress_url`.
+/// reached through the supervisor's egress, and its tool server is the supervisor's binary
+/// (`links`).
 pub async fn start(
     bin: &Path,
     workspace: &Path,
@@ -44,14 +47,14 @@ pub async fn start(
     dirs: &OpencodeDirs,
     password: &str,
     log: &Path,
-    egress_url: &str,
+    links: SupervisorLinks<'_>,
 ) -> Result<OpencodeProcess> {
     prepare_dirs(dirs)?;
     let log_file = std::fs::File::options().create(true).append(true).open(log)?;
     let mut child = Command::new(bin)
         .args(["serve", "--port", "0", "--hostname", "127.0.0.1", "--print-logs", "--log-level", "WARN"])
         .current_dir(workspace)
-        .envs(environment(agent, dirs, password, egress_url))
+        .envs(environment(agent, dirs, password, links))
         .env_remove("OI_SANDBOX_TOKEN")
         .env_remove("OI_AGENT_CONFIG")
         .stdin(Stdio::null())
