@@ -11,20 +11,17 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::*;
-use oi_github_double::{webhook_signature, AppConfig, InstallationConfig, RepoConfig};
+use oi_github_double::webhook_signature;
 use oi_protocol::bridge::{AgentEvent, BridgeCommand};
-use oi_protocol::events::{Commit, EventBody, PromptOutcome};
+use oi_protocol::events::{Commit, EventBody, PromptOutcome, ToolCall, ToolStatus};
 use oi_protocol::rest::{EventsPage, SandboxAttachment};
 use oi_protocol::source_control::{BranchList, ChecksStatus, OpenedAs, PullRequest, PullRequestState, RepositoryList};
 use oi_protocol::{ErrorBody, ErrorCode, SessionState, SessionSummary};
 use oi_testkit::agent_events::finished;
+use oi_testkit::github_app::{self, WEBHOOK_SECRET};
 use oi_testkit::BridgeSocket;
 
-const APP_KEY: &str = include_str!("../../crates/session-core/tests/fixtures/github/test-app-key.pem");
-const APP_PUBLIC_KEY: &str = include_str!("../../crates/session-core/tests/fixtures/github/test-app-key.pub.pem");
-const WEBHOOK_SECRET: &str = "whsec-open-inspect-test";
 const SECRETS_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-const INSTALLATION: u64 = 4242;
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git").arg("-C").arg(dir).args(args).output().expect("git");
@@ -65,25 +62,12 @@ struct AppStack {
 async fn start() -> anyhow::Result<AppStack> {
     let dir = tempfile::tempdir()?;
     let (bare, work) = remote(dir.path());
-    let config = people().app(AppConfig::new(77, "open-inspect", APP_PUBLIC_KEY)).installation(
-        InstallationConfig::new(INSTALLATION, "acme")
-            .repo(RepoConfig::new("acme", "widgets").default_branch("main").private(true).git_dir(bare)),
-    );
-    let key = APP_KEY.trim().replace('\n', "\\n");
-    let stack = GithubStack::start_with(
-        config,
-        &[
-            ("GITHUB_APP_ID", "77"),
-            ("GITHUB_APP_PRIVATE_KEY", &key),
-            ("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET),
-            ("SECRETS_KEY", SECRETS_KEY),
-        ],
-    )
-    .await?;
-    stack.github.set_webhook(&format!("{}/api/github/webhook", stack.cp.base_url()), WEBHOOK_SECRET);
-    stack.github.send_installation_created(INSTALLATION);
-    let delivered = stack.github.wait_for_deliveries(1, Duration::from_secs(10)).await;
-    assert_eq!(delivered[0].status, Some(200), "{delivered:?}");
+    let mut vars = github_app::control_plane_vars("http://unused.invalid");
+    vars.retain(|(k, _)| !k.starts_with("GITHUB_API_BASE") && !k.starts_with("GITHUB_WEB_BASE"));
+    vars.push(("SECRETS_KEY".into(), SECRETS_KEY.into()));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let stack = GithubStack::start_with(github_app::with_app(people(), &bare), &vars).await?;
+    github_app::connect(&stack.github, &stack.cp.base_url()).await?;
     Ok(AppStack { stack, work, _dir: dir })
 }
 
@@ -187,6 +171,21 @@ async fn prompt_and_push(
         }
     };
     let BridgeCommand::Prompt { message_id, .. } = &command else { unreachable!() };
+    // The agent ran the tests: evidence for the pull request.
+    let tests = ToolCall {
+        message_id: message_id.clone(),
+        part_id: format!("prt_{}", text.len()),
+        tool: "bash".into(),
+        status: ToolStatus::Completed,
+        input: serde_json::json!({"command": "cargo test --quiet"}),
+        output: Some(format!("running 3 tests\ntest result: ok. 3 passed ({text})")),
+        error: None,
+        title: None,
+        started_at: None,
+        ended_at: None,
+        started_seq: None,
+    };
+    bridge.emit(AgentEvent::ToolCall(tests)).await?;
     let sha = push_session_branch(&app.work, session, &format!("{}.txt", text.replace(' ', "-")));
     bridge
         .emit(AgentEvent::Commit(Commit {
@@ -260,6 +259,10 @@ async fn the_prompters_pr_is_updated_by_a_follow_up_and_follows_webhooks() -> an
     assert!(body.contains("From **ada**") && body.contains("From **grace**"), "{body}");
     assert!(body.contains(&format!("/sessions/{id})")), "{body}");
     assert!(!body.contains("on behalf of"), "{body}");
+    assert!(
+        body.contains("`cargo test --quiet` ran:\n```\nrunning 3 tests\ntest result: ok. 3 passed (Now add a test)"),
+        "{body}"
+    );
 
     // Asking again (a follow-up) updates the same PR.
     let again: PullRequest =

@@ -7,6 +7,7 @@ use oi_protocol::events::EventBody;
 use oi_protocol::source_control::{ChecksStatus, CreatePullRequest, PullRequest, PullRequestState};
 use oi_protocol::{ApiError, ErrorCode, User};
 use oi_session_core::github::events::{CheckCompleted, CheckKind};
+use oi_session_core::github::evidence::check_runs;
 use oi_session_core::github::pr_state::checks_after;
 use oi_session_core::github::PrBody;
 use oi_source_control::{PullRequestDraft, SourceControl};
@@ -101,13 +102,14 @@ impl SessionObject {
             crate::auth::settings::public_url(&self.env).unwrap_or_else(|| crate::config::control_plane_url(&self.env)),
             summary.id
         );
-        let evidence = vec![format!(
+        let mut evidence = vec![format!(
             "Commit {}: {} file(s) changed, +{} −{}",
             commit.sha.as_deref().map(|s| &s[..s.len().min(12)]).unwrap_or("?"),
             commit.files_changed,
             commit.insertions,
             commit.deletions
         )];
+        evidence.extend(check_runs(&self.store.shell_calls()?));
         let asked_by = requester.login.clone().unwrap_or_else(|| requester.name.clone());
         let body = |asked_by: Option<&str>| {
             PrBody {

@@ -1,7 +1,7 @@
 //! What the session's pull request needs from its SQLite: the PR itself, who prompted, the
 //! last pushed commit and the agent's last words.
 
-use oi_protocol::events::{Commit, EventBody, SessionEvent};
+use oi_protocol::events::{Commit, EventBody, SessionEvent, ToolCall};
 use oi_protocol::source_control::PullRequest;
 use oi_protocol::User;
 use serde::Deserialize;
@@ -79,6 +79,25 @@ impl Store {
             EventBody::Commit(c) => Some(c),
             _ => None,
         }))
+    }
+
+    /// Every shell call the agent made, in order (its last state each).
+    pub fn shell_calls(&self) -> Result<Vec<ToolCall>> {
+        let rows: Vec<JsonRow> = self.rows(
+            "SELECT json FROM events WHERE json_extract(json, '$.type') = 'tool_call'
+               AND json_extract(json, '$.tool') = 'bash' ORDER BY seq",
+            vec![],
+        )?;
+        let mut calls: Vec<ToolCall> = Vec::new();
+        for row in rows {
+            let event: SessionEvent = serde_json::from_str(&row.json).map_err(err)?;
+            if let EventBody::ToolCall(call) = event.body {
+                // Live (not yet compacted) calls have one event per state: keep the last.
+                calls.retain(|c| c.part_id != call.part_id);
+                calls.push(call);
+            }
+        }
+        Ok(calls)
     }
 
     /// The agent's last text part (its closing words: usually a summary of what it did).

@@ -6,20 +6,14 @@
 //! GitHub token). CI passing and the merge, done on the double, reach the open page live over
 //! its WebSocket.
 
-use std::time::Duration;
-
 use oi_browser_tests::fixture::{open_session, send_prompt, wait_outcomes};
 use oi_browser_tests::{tid, Browser, UiStack, WAIT};
-use oi_github_double::{AppConfig, DoubleConfig, GithubDouble, InstallationConfig, RepoConfig};
+use oi_github_double::{DoubleConfig, GithubDouble};
 use oi_scripted_model::Turn;
 use oi_testkit::{BareRepo, StackOptions};
 use serde_json::json;
 
-const APP_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pem");
-const APP_PUBLIC_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pub.pem");
-const WEBHOOK_SECRET: &str = "whsec-browser-7a2e";
-const INSTALLATION: u64 = 31;
-const REPO: &str = "acme/widgets";
+use oi_testkit::github_app::{self, REPO};
 
 /// The value of the first element matching `css` (a select's chosen option).
 async fn value_of(browser: &Browser, css: &str) -> anyhow::Result<String> {
@@ -30,28 +24,10 @@ async fn value_of(browser: &Browser, css: &str) -> anyhow::Result<String> {
 #[tokio::test]
 async fn pick_a_github_repo_prompt_open_the_pr_and_see_it_merge_live() -> anyhow::Result<()> {
     let remote = BareRepo::with_files(&[("README.md", "# widgets\n")])?;
-    let config =
-        DoubleConfig::new("Iv1.browser", "unused").app(AppConfig::new(5, "open-inspect", APP_PUBLIC_KEY)).installation(
-            InstallationConfig::new(INSTALLATION, "acme")
-                .repo(RepoConfig::new("acme", "widgets").default_branch("main").private(true).git_dir(remote.path())),
-        );
-    let github = GithubDouble::start(config).await?;
-    let key = APP_KEY.trim().replace('\n', "\\n");
-    let vars = [
-        ("GITHUB_APP_ID", "5"),
-        ("GITHUB_APP_PRIVATE_KEY", key.as_str()),
-        ("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET),
-        ("GITHUB_API_BASE", github.url.as_str()),
-        ("GITHUB_WEB_BASE", github.url.as_str()),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let ui = UiStack::start_with(StackOptions { vars }).await?;
-    github.set_webhook(&format!("{}/api/github/webhook", ui.base_url()), WEBHOOK_SECRET);
-    github.send_installation_created(INSTALLATION);
-    let delivered = github.wait_for_deliveries(1, Duration::from_secs(10)).await;
-    assert_eq!(delivered.first().and_then(|d| d.status), Some(200), "{delivered:?}");
+    let github =
+        GithubDouble::start(github_app::with_app(DoubleConfig::new("Iv1.browser", "unused"), &remote.path())).await?;
+    let ui = UiStack::start_with(StackOptions { vars: github_app::control_plane_vars(&github.url) }).await?;
+    github_app::connect(&github, &ui.base_url()).await?;
     ui.stack.model.push_all([
         Turn::tool_call("write", json!({"filePath": "hello.txt", "content": "hi\n"}))
             .with_text("I'll create the file."),

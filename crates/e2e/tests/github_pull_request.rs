@@ -9,44 +9,22 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
-use oi_github_double::{AppConfig, DoubleConfig, GithubDouble, InstallationConfig, RepoConfig};
+use oi_github_double::{DoubleConfig, GithubDouble};
 use oi_protocol::events::PromptOutcome;
 use oi_protocol::rest::CreateSessionRequest;
 use oi_protocol::source_control::{OpenedAs, PullRequest, PullRequestState};
 use oi_scripted_model::Turn;
-use oi_testkit::{Api, BareRepo, ClientSocket, Stack};
+use oi_testkit::{github_app, Api, BareRepo, ClientSocket, Stack, StackOptions};
 use serde_json::json;
-
-const APP_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pem");
-const APP_PUBLIC_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pub.pem");
-const WEBHOOK_SECRET: &str = "whsec-e2e-5d1c";
-const INSTALLATION: u64 = 31;
 
 #[tokio::test]
 async fn two_prompters_then_create_pr_on_github() -> anyhow::Result<()> {
     let repo = BareRepo::with_files(&[("README.md", "# widgets\n")])?;
-    let config =
-        DoubleConfig::new("Iv1.e2e", "unused").app(AppConfig::new(5, "open-inspect", APP_PUBLIC_KEY)).installation(
-            InstallationConfig::new(INSTALLATION, "acme")
-                .repo(RepoConfig::new("acme", "widgets").default_branch("main").private(true).git_dir(repo.path())),
-        );
-    let github = GithubDouble::start(config).await?;
-    let key = APP_KEY.trim().replace('\n', "\\n");
-    let stack = Stack::start_with(vars(&[
-        ("GITHUB_APP_ID", "5"),
-        ("GITHUB_APP_PRIVATE_KEY", &key),
-        ("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET),
-        ("GITHUB_API_BASE", &github.url),
-        ("GITHUB_WEB_BASE", &github.url),
-    ]))
-    .await?;
-    github.set_webhook(&format!("{}/api/github/webhook", stack.cp.base_url()), WEBHOOK_SECRET);
-    github.send_installation_created(INSTALLATION);
-    let delivered = github.wait_for_deliveries(1, Duration::from_secs(10)).await;
-    assert_eq!(delivered[0].status, Some(200), "{delivered:?}");
+    let github =
+        GithubDouble::start(github_app::with_app(DoubleConfig::new("Iv1.e2e", "unused"), &repo.path())).await?;
+    let stack = Stack::start_with(StackOptions { vars: github_app::control_plane_vars(&github.url) }).await?;
+    github_app::connect(&github, &stack.cp.base_url()).await?;
 
     let ada = stack.cp.api().as_local_user("Ada");
     let grace = stack.cp.api().as_local_user("Grace");

@@ -10,6 +10,7 @@ mod bridge_socket;
 mod client_socket;
 mod control_plane;
 mod git_fixture;
+pub mod github_app;
 mod process;
 mod stack;
 mod tcp_proxy;

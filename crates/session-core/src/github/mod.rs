@@ -6,12 +6,14 @@
 //! - [`app_jwt`]: the GitHub App's RS256 JWT, made from its PEM key at a time the caller passes.
 //! - [`tokens`]: when a cached installation token must be replaced, and its `expires_at`.
 //! - [`attribution`]: commit authors' noreply emails, `Co-authored-by` trailers, commit messages.
+//! - [`evidence`]: the checks the agent ran, as a pull request's verification evidence.
 //! - [`pr_body`]: the markdown body of a pull request the agent opens.
 //! - [`pr_state`]: a pull request's state and checks kept current from webhooks.
 
 pub mod app_jwt;
 pub mod attribution;
 pub mod events;
+pub mod evidence;
 pub mod pr_body;
 pub mod pr_state;
 pub mod tokens;
