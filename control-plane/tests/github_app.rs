@@ -259,8 +259,11 @@ async fn the_prompters_pr_is_updated_by_a_follow_up_and_follows_webhooks() -> an
     assert!(body.contains("From **ada**") && body.contains("From **grace**"), "{body}");
     assert!(body.contains(&format!("/sessions/{id})")), "{body}");
     assert!(!body.contains("on behalf of"), "{body}");
+    // The checks the agent ran are the verification evidence (a list item: indented lines).
     assert!(
-        body.contains("`cargo test --quiet` ran:\n```\nrunning 3 tests\ntest result: ok. 3 passed (Now add a test)"),
+        body.contains(
+            "- `cargo test --quiet` ran:\n  ```\n  running 3 tests\n  test result: ok. 3 passed (Now add a test)"
+        ),
         "{body}"
     );
 
