@@ -67,6 +67,12 @@ pub fn notice(to: &dyn Report, level: NoticeLevel, message: impl Into<String>) {
 
 /// Runs the boot. `Err` carries the message of a fatal failure.
 pub async fn boot(config: &Config, bridge: &dyn Report) -> Result<(), String> {
+    checkout(config, bridge).await?;
+    scripts(config, bridge).await
+}
+
+/// The boot's git step: the checkout brought up to date as the mode says.
+pub async fn checkout(config: &Config, bridge: &dyn Report) -> Result<(), String> {
     let steps = plan(config.boot_mode);
     log(bridge, LogSource::Supervisor, format!("booting in {} mode", config.boot_mode.as_str()));
     match git::sync(config, steps.git).await {
@@ -74,6 +80,12 @@ pub async fn boot(config: &Config, bridge: &dyn Report) -> Result<(), String> {
         Err(e) if steps.git_failure == OnFailure::Fatal => return Err(format!("git sync failed: {e:#}")),
         Err(e) => notice(bridge, NoticeLevel::Warning, format!("git sync failed; continuing with the checkout: {e:#}")),
     }
+    Ok(())
+}
+
+/// The boot's scripts: `setup.sh` and `start.sh`, as the mode says.
+pub async fn scripts(config: &Config, bridge: &dyn Report) -> Result<(), String> {
+    let steps = plan(config.boot_mode);
     let env = child_environment(config, std::env::vars());
     if let Some(on_failure) = steps.setup {
         let outcome = script(config, bridge, "setup.sh", LogSource::Setup, config.setup_timeout, &env).await;

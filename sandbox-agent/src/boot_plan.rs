@@ -34,6 +34,10 @@ pub struct BootPlan {
     pub start: bool,
     /// Whether OpenCode and the prompt loop start (not when building an image).
     pub agent: bool,
+    /// Whether OpenCode waits for the git sync: only when there is no checkout before it (a
+    /// fresh clone). After an image or a snapshot the checkout is there, so OpenCode starts
+    /// while git catches up and the scripts run; either way a prompt waits for the whole boot.
+    pub agent_waits_for_git: bool,
 }
 
 pub fn plan(mode: BootMode) -> BootPlan {
@@ -44,6 +48,7 @@ pub fn plan(mode: BootMode) -> BootPlan {
             setup: Some(OnFailure::Fatal),
             start: false,
             agent: false,
+            agent_waits_for_git: true,
         },
         BootMode::Fresh => BootPlan {
             git: GitSync::CloneOrReset,
@@ -51,6 +56,7 @@ pub fn plan(mode: BootMode) -> BootPlan {
             setup: Some(OnFailure::Warn),
             start: true,
             agent: true,
+            agent_waits_for_git: true,
         },
         BootMode::RepoImage => BootPlan {
             git: GitSync::FetchAndReset,
@@ -58,10 +64,16 @@ pub fn plan(mode: BootMode) -> BootPlan {
             setup: None,
             start: true,
             agent: true,
+            agent_waits_for_git: false,
         },
-        BootMode::SnapshotRestore => {
-            BootPlan { git: GitSync::KeepAndFetch, git_failure: OnFailure::Warn, setup: None, start: true, agent: true }
-        }
+        BootMode::SnapshotRestore => BootPlan {
+            git: GitSync::KeepAndFetch,
+            git_failure: OnFailure::Warn,
+            setup: None,
+            start: true,
+            agent: true,
+            agent_waits_for_git: false,
+        },
     }
 }
 
@@ -86,5 +98,9 @@ mod tests {
         assert_eq!(plan(BootMode::SnapshotRestore).git, GitSync::KeepAndFetch);
         assert_eq!(plan(BootMode::Fresh).git_failure, OnFailure::Fatal);
         assert_eq!(plan(BootMode::RepoImage).git_failure, OnFailure::Warn);
+        // OpenCode overlaps the sync where a checkout exists already.
+        assert!(plan(BootMode::Fresh).agent_waits_for_git);
+        assert!(!plan(BootMode::RepoImage).agent_waits_for_git);
+        assert!(!plan(BootMode::SnapshotRestore).agent_waits_for_git);
     }
 }

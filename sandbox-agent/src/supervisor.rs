@@ -128,13 +128,30 @@ pub async fn run(config: Config, isolation: Isolation) -> i32 {
     };
     // Git goes through the egress too: the session's git endpoint on the control plane.
     let config = config.through_egress(proxy.base_url());
-    if let Err(message) = boot::boot(&config, &bridge).await {
-        return fail(&bridge, message).await;
+    let waits_for_git = crate::boot_plan::plan(config.boot_mode).agent_waits_for_git;
+    if waits_for_git {
+        if let Err(message) = boot::checkout(&config, &bridge).await {
+            return fail(&bridge, message).await;
+        }
     }
+    // OpenCode starts while the rest of the boot runs; a prompt waits for both.
+    let rest = async {
+        if !waits_for_git {
+            boot::checkout(&config, &bridge).await?;
+        }
+        boot::scripts(&config, &bridge).await
+    };
     let (frames_tx, frames) = mpsc::unbounded_channel();
-    let agent = match Agent::start(&config, frames_tx, proxy.base_url()).await {
-        Ok(agent) => agent,
-        Err(e) => return fail(&bridge, format!("OpenCode did not start: {e:#}")).await,
+    let (booted, agent) = tokio::join!(rest, Agent::start(&config, frames_tx, proxy.base_url()));
+    let agent = match (booted, agent) {
+        (Ok(()), Ok(agent)) => agent,
+        (Err(message), agent) => {
+            if let Ok(mut agent) = agent {
+                agent.stop().await;
+            }
+            return fail(&bridge, message).await;
+        }
+        (Ok(()), Err(e)) => return fail(&bridge, format!("OpenCode did not start: {e:#}")).await,
     };
     let push_requests = proxy.push_requests();
     serve(config, bridge, agent, frames, push_requests).await
@@ -148,7 +165,7 @@ async fn serve(
     frames: mpsc::UnboundedReceiver<Value>,
     push_requests: mpsc::UnboundedReceiver<PushRequest>,
 ) -> i32 {
-    log(&bridge, LogSource::Agent, format!("OpenCode {} ready", agent.version));
+    log(&bridge, LogSource::Agent, format!("OpenCode {} ready ({})", agent.version, agent.startup));
     bridge.send(AgentEvent::Ready);
     let translator = Translator::new(agent.session_id.clone());
     let mut run = Run {

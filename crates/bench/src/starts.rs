@@ -48,10 +48,15 @@ async fn prompt(
 ) -> anyhow::Result<(Option<Instant>, Duration)> {
     stack.model.push(Turn::text("Hello from the benchmark."));
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
     let m = stack.cp.api().prompt(session, &Api::prompt_request("hello")).await?.message_id;
     let mut ready = None;
+    let timeline = std::env::var_os("OI_BENCH_TIMELINE").is_some();
     let delta = loop {
         let event = client.wait_event(|_| true).await?;
+        if timeline {
+            eprintln!("  +{:>5} ms {}", event.at - started_at, timeline_line(&event.body));
+        }
         match &event.body {
             body if is_ready(body) && ready.is_none() => ready = Some(Instant::now()),
             EventBody::SandboxStatus(s) => eprintln!("starts: {:?} {}", s.status, s.message.as_deref().unwrap_or("")),
@@ -61,6 +66,15 @@ async fn prompt(
     };
     client.wait_event(|e| matches!(&e.body, EventBody::PromptFinished(p) if p.message_id == m)).await?;
     Ok((ready, delta))
+}
+
+/// One event as a timeline line (`OI_BENCH_TIMELINE=1`: where a start's time goes).
+fn timeline_line(body: &EventBody) -> String {
+    match body {
+        EventBody::Log(l) => format!("log {:?}: {}", l.source, l.line),
+        EventBody::SandboxStatus(s) => format!("sandbox {:?} {}", s.status, s.message.as_deref().unwrap_or("")),
+        other => other.kind().to_string(),
+    }
 }
 
 /// Prompts, and answers (prompt → ready, prompt → first delta).
