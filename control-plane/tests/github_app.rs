@@ -66,7 +66,10 @@ async fn start() -> anyhow::Result<AppStack> {
     vars.retain(|(k, _)| !k.starts_with("GITHUB_API_BASE") && !k.starts_with("GITHUB_WEB_BASE"));
     vars.push(("SECRETS_KEY".into(), SECRETS_KEY.into()));
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let stack = GithubStack::start_with(github_app::with_app(people(), &bare), &vars).await?;
+    // The App's own user tokens: they expire (8 h on GitHub, 2 s here) and come with refresh
+    // tokens.
+    let people = people().expiring_user_tokens(true).user_token_lifetime(Duration::from_secs(2));
+    let stack = GithubStack::start_with(github_app::with_app(people, &bare), &vars).await?;
     github_app::connect(&stack.github, &stack.cp.base_url()).await?;
     Ok(AppStack { stack, work, _dir: dir })
 }
@@ -267,10 +270,19 @@ async fn the_prompters_pr_is_updated_by_a_follow_up_and_follows_webhooks() -> an
         "{body}"
     );
 
-    // Asking again (a follow-up) updates the same PR.
+    // Asking again (a follow-up) updates the same PR; by now Ada's token has expired and is
+    // renewed with her refresh token, so it is still hers.
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let again: PullRequest =
         json(ada.send("POST", &path, Some(r#"{"title": "README and a test"}"#), None).await, 200).await;
     assert_eq!(again.number, opened.number);
+    assert_eq!(again.opened_as, OpenedAs::User, "renewed, not the App");
+    let refreshed = github
+        .requests_to("/login/oauth/access_token")
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("\"grant_type\":\"refresh_token\""))
+        .count();
+    assert!(refreshed >= 1, "the expired token was renewed");
     assert_eq!(github.pulls("acme/widgets").len(), 1);
     assert_eq!(github.pulls("acme/widgets")[0].title, "README and a test");
 

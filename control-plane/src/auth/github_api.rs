@@ -17,12 +17,19 @@ impl std::fmt::Display for GithubError {
     }
 }
 
+/// The token endpoint's request: a code exchange, or a refresh (`grant_type=refresh_token`).
 #[derive(Serialize)]
-struct CodeExchange<'a> {
+struct TokenRequest<'a> {
     client_id: &'a str,
     client_secret: &'a str,
-    code: &'a str,
-    redirect_uri: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redirect_uri: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grant_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
 }
 
 /// `POST /login/oauth/access_token` with `Accept: application/json`. GitHub answers 200 both
@@ -32,6 +39,9 @@ struct ExchangeAnswer {
     access_token: Option<String>,
     /// Set for a GitHub App's user tokens (8 hours); OAuth Apps' tokens do not expire.
     expires_in: Option<i64>,
+    /// A GitHub App's refresh token (6 months), which trades for a new pair.
+    refresh_token: Option<String>,
+    refresh_token_expires_in: Option<i64>,
     error: Option<String>,
     error_description: Option<String>,
 }
@@ -76,17 +86,40 @@ pub struct UserToken {
     pub access_token: String,
     /// Seconds it lives, when GitHub says.
     pub expires_in: Option<i64>,
+    /// A GitHub App's refresh token, and the seconds it lives.
+    pub refresh_token: Option<String>,
+    pub refresh_token_expires_in: Option<i64>,
 }
 
 /// Exchanges an OAuth `code` for the user's access token.
 pub async fn exchange_code(oauth: &GithubOauth, code: &str, redirect_uri: &str) -> Result<UserToken, GithubError> {
-    let body = serde_json::to_string(&CodeExchange {
+    let request = TokenRequest {
         client_id: &oauth.client_id,
         client_secret: &oauth.client_secret,
-        code,
-        redirect_uri,
-    })
-    .map_err(|e| GithubError(e.to_string()))?;
+        code: Some(code),
+        redirect_uri: Some(redirect_uri),
+        grant_type: None,
+        refresh_token: None,
+    };
+    token_endpoint(oauth, &request, "the sign-in code").await
+}
+
+/// Trades a GitHub App user's refresh token for a new token pair (the old pair stops working).
+pub async fn refresh(oauth: &GithubOauth, refresh_token: &str) -> Result<UserToken, GithubError> {
+    let request = TokenRequest {
+        client_id: &oauth.client_id,
+        client_secret: &oauth.client_secret,
+        code: None,
+        redirect_uri: None,
+        grant_type: Some("refresh_token"),
+        refresh_token: Some(refresh_token),
+    };
+    token_endpoint(oauth, &request, "the refresh token").await
+}
+
+/// `POST /login/oauth/access_token`; `what` names what was presented, for the error.
+async fn token_endpoint(oauth: &GithubOauth, request: &TokenRequest<'_>, what: &str) -> Result<UserToken, GithubError> {
+    let body = serde_json::to_string(request).map_err(|e| GithubError(e.to_string()))?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers(&[
@@ -99,19 +132,22 @@ pub async fn exchange_code(oauth: &GithubOauth, code: &str, redirect_uri: &str) 
     let request = Request::new_with_init(&url, &init).map_err(|e| GithubError(e.to_string()))?;
     let (status, text) = send(request).await?;
     if status != 200 {
-        return Err(GithubError(format!("GitHub's token exchange answered {status}")));
+        return Err(GithubError(format!("GitHub's token endpoint answered {status}")));
     }
     let answer: ExchangeAnswer = serde_json::from_str(&text)
-        .map_err(|_| GithubError("GitHub's token exchange sent an unreadable answer".into()))?;
+        .map_err(|_| GithubError("GitHub's token endpoint sent an unreadable answer".into()))?;
     match (answer.access_token, answer.error) {
-        (Some(token), None) if !token.is_empty() => {
-            Ok(UserToken { access_token: token, expires_in: answer.expires_in })
-        }
+        (Some(token), None) if !token.is_empty() => Ok(UserToken {
+            access_token: token,
+            expires_in: answer.expires_in,
+            refresh_token: answer.refresh_token.filter(|t| !t.is_empty()),
+            refresh_token_expires_in: answer.refresh_token_expires_in,
+        }),
         (_, Some(error)) => Err(GithubError(format!(
-            "GitHub refused the sign-in code: {error}{}",
+            "GitHub refused {what}: {error}{}",
             answer.error_description.map(|d| format!(" ({d})")).unwrap_or_default()
         ))),
-        _ => Err(GithubError("GitHub's token exchange sent no token".into())),
+        _ => Err(GithubError("GitHub's token endpoint sent no token".into())),
     }
 }
 

@@ -103,7 +103,7 @@ pub async fn callback(req: &Request, env: &Env) -> worker::Result<Response> {
     let (user, github, token) = person;
     let role = users_store::sign_in(env, &user, &github, &settings::admin_logins(env)).await?;
     // Kept sealed, so the person's pull requests are opened as them (docs/github.md).
-    crate::github::keep_user_token(env, &user.id, &token.access_token, token.expires_in).await;
+    crate::github::keep_user_token(env, &user.id, &token).await;
     let now = ids::now_ms() / 1000;
     let claims = WebClaims {
         sub: user.id,

@@ -94,21 +94,51 @@ pub fn user_token_key(user_id: &str) -> String {
     format!("user:{user_id}")
 }
 
-/// The user's own GitHub token from sign-in, while it has not expired.
+/// The key a user's GitHub App refresh token is kept under.
+fn user_refresh_key(user_id: &str) -> String {
+    format!("user-refresh:{user_id}")
+}
+
+/// The user's own GitHub token from sign-in while it lives; an expired GitHub App token is
+/// renewed with its refresh token (and the new pair kept). `None`: the App acts for them.
 pub async fn user_token(env: &Env, user_id: &str) -> Option<String> {
     let keys = crate::secrets::keys::key_ring(env).ok()?;
-    let (token, expires_at) = store::token(env, &keys, &user_token_key(user_id)).await.ok()??;
-    match expires_at {
-        Some(at) if at <= now_secs() => None,
-        _ => Some(token),
+    let now = now_secs();
+    let live = |expires_at: Option<i64>| expires_at.is_none_or(|at| at > now);
+    if let Ok(Some((token, expires_at))) = store::token(env, &keys, &user_token_key(user_id)).await {
+        if live(expires_at) {
+            return Some(token);
+        }
+    }
+    let (refresh, expires_at) = store::token(env, &keys, &user_refresh_key(user_id)).await.ok()??;
+    if !live(expires_at) {
+        return None;
+    }
+    let oauth = crate::auth::settings::github_oauth(env)?;
+    match crate::auth::github_api::refresh(&oauth, &refresh).await {
+        Ok(renewed) => {
+            keep_user_token(env, user_id, &renewed).await;
+            Some(renewed.access_token)
+        }
+        Err(e) => {
+            worker::console_error!("renewing a user's GitHub token: {e}");
+            None
+        }
     }
 }
 
-/// Keeps a user's token from sign-in (sealed; not kept without a secrets key).
-pub async fn keep_user_token(env: &Env, user_id: &str, token: &str, expires_in: Option<i64>) {
+/// Keeps a user's tokens from sign-in or a refresh (sealed; not kept without a secrets key).
+pub async fn keep_user_token(env: &Env, user_id: &str, token: &crate::auth::github_api::UserToken) {
     let Ok(keys) = crate::secrets::keys::key_ring(env) else { return };
-    let expires_at = expires_in.map(|s| now_secs() + s);
-    if let Err(e) = store::put_token(env, &keys, &user_token_key(user_id), token, expires_at).await {
+    let now = now_secs();
+    let mut kept =
+        store::put_token(env, &keys, &user_token_key(user_id), &token.access_token, token.expires_in.map(|s| now + s))
+            .await;
+    if let (Ok(()), Some(refresh)) = (&kept, &token.refresh_token) {
+        let expires_at = token.refresh_token_expires_in.map(|s| now + s);
+        kept = store::put_token(env, &keys, &user_refresh_key(user_id), refresh, expires_at).await;
+    }
+    if let Err(e) = kept {
         worker::console_error!("keeping the user's GitHub token: {e}");
     }
 }

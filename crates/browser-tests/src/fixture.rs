@@ -82,6 +82,17 @@ impl UiStack {
     }
 }
 
+/// Clicks "Start session" on the new-session page, waits for the session page and answers the
+/// new session's id.
+pub async fn start_session_from_page(browser: &Browser) -> Result<String> {
+    browser.click(&tid("start-session")).await?;
+    browser.wait_for(&tid("session-page"), WAIT).await?;
+    let id = browser
+        .js("return document.querySelector(arguments[0]).dataset.sessionId;", vec![tid("session-page").into()])
+        .await?;
+    Ok(id.as_str().unwrap_or_default().to_string())
+}
+
 /// Opens a session's page and waits until it is live.
 pub async fn open_session(browser: &Browser, session_id: &str) -> Result<()> {
     browser.goto(&format!("/sessions/{session_id}")).await?;

@@ -6,7 +6,7 @@
 //! GitHub token). CI passing and the merge, done on the double, reach the open page live over
 //! its WebSocket.
 
-use oi_browser_tests::fixture::{open_session, send_prompt, wait_outcomes};
+use oi_browser_tests::fixture::{open_session, send_prompt, start_session_from_page, wait_outcomes};
 use oi_browser_tests::{tid, Browser, UiStack, WAIT};
 use oi_github_double::{DoubleConfig, GithubDouble};
 use oi_scripted_model::Turn;
@@ -50,14 +50,7 @@ async fn pick_a_github_repo_prompt_open_the_pr_and_see_it_merge_live() -> anyhow
     assert_eq!(value_of(&browser, &branches).await?, "main");
 
     // Created from the page, with no prompt yet: it moves to the session.
-    browser.click(&tid("start-session")).await?;
-    browser.wait_for(&tid("session-page"), WAIT).await?;
-    let id = browser
-        .js("return document.querySelector(arguments[0]).dataset.sessionId;", vec![json!(tid("session-page"))])
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let id = start_session_from_page(&browser).await?;
     assert!(id.starts_with("ses_"), "session id {id:?}");
     let session = ui.stack.cp.api().session(&id).await?;
     assert_eq!((session.summary.repo.as_str(), session.summary.branch.as_str()), (REPO, "main"));

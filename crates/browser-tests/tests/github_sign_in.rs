@@ -2,7 +2,7 @@
 //! GitHub double, the app signed in (its API calls and WebSocket carry the session cookie),
 //! sign-out, and a person outside the allowlist.
 
-use oi_browser_tests::fixture::open_session;
+use oi_browser_tests::fixture::{open_session, start_session_from_page};
 use oi_browser_tests::github::people;
 use oi_browser_tests::{tid, Browser, GithubUi, TAB, WAIT};
 use serde_json::json;
@@ -63,14 +63,7 @@ async fn sign_in_with_github_use_the_app_and_sign_out() -> anyhow::Result<()> {
     // The cookie works for the API: a new session (a POST), its page and its WebSocket.
     browser.set_value(&tid("repo-input"), &stack.ui.repo_path()).await?;
     browser.set_value(&tid("title-input"), "Signed-in work").await?;
-    browser.click(&tid("start-session")).await?;
-    browser.wait_for(&tid("session-page"), WAIT).await?;
-    let id = browser
-        .js("return document.querySelector(arguments[0]).dataset.sessionId;", vec![json!(tid("session-page"))])
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let id = start_session_from_page(&browser).await?;
     open_session(&browser, &id).await?;
     browser.goto("/").await?;
     let row = format!("{}[data-session-id=\"{id}\"]", tid("session-row"));

@@ -1,7 +1,7 @@
 //! The sessions list: everyone's and mine, search, archive and unarchive, and a status that
 //! moves without a reload.
 
-use oi_browser_tests::fixture::pause;
+use oi_browser_tests::fixture::{pause, start_session_from_page};
 use oi_browser_tests::{tid, UiStack, WAIT, WAIT_PROMPT};
 use oi_protocol::rest::PromptRequest;
 use oi_scripted_model::Turn;
@@ -29,14 +29,7 @@ async fn the_list_filters_archives_and_updates_live() -> anyhow::Result<()> {
     browser.goto("/new").await?;
     browser.set_value(&tid("repo-input"), &ui.repo_path()).await?;
     browser.set_value(&tid("title-input"), "Ada's refactor").await?;
-    browser.click(&tid("start-session")).await?;
-    browser.wait_for(&tid("session-page"), WAIT).await?;
-    let mine = browser
-        .js("return document.querySelector(arguments[0]).dataset.sessionId;", vec![tid("session-page").into()])
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let mine = start_session_from_page(&browser).await?;
 
     browser.goto("/").await?;
     browser.wait_for(&row(&mine), WAIT).await?;

@@ -11,6 +11,8 @@ use crate::app_config::{AppConfig, InstallationConfig};
 
 /// How long an authorization code lives on GitHub.
 pub const DEFAULT_CODE_TTL: Duration = Duration::from_secs(10 * 60);
+/// How long a GitHub App's user token lives.
+pub const DEFAULT_USER_TOKEN_LIFETIME: Duration = Duration::from_secs(8 * 60 * 60);
 
 /// The double's configuration: one OAuth app and its users.
 #[derive(Clone, Debug)]
@@ -32,6 +34,13 @@ pub struct DoubleConfig {
     /// needs `user:email` (or `user`), `/user/orgs` needs `read:org` (or `user`), and `/user`
     /// has its private fields only with `user`. Off: every token sees everything.
     pub enforce_scopes: bool,
+    /// Whether user tokens expire, as a GitHub App's do when "Expire user authorization tokens"
+    /// is on: the exchange answers `ghu_` tokens with `expires_in` (8 h) and a `ghr_`
+    /// `refresh_token` (6 months), and `grant_type=refresh_token` trades one for a new pair.
+    /// Off: an OAuth App's `gho_` tokens that do not expire.
+    pub expiring_user_tokens: bool,
+    /// How long an expiring user token lives (GitHub: 8 hours); `expires_in` says so.
+    pub user_token_lifetime: Duration,
     /// The GitHub App whose JWTs mint installation tokens (see [`DoubleConfig::app`]).
     pub app: Option<AppConfig>,
     /// The App's installations and their repositories (see [`DoubleConfig::installation`]).
@@ -49,6 +58,8 @@ impl DoubleConfig {
             authorizing_user: None,
             code_ttl: DEFAULT_CODE_TTL,
             enforce_scopes: true,
+            expiring_user_tokens: false,
+            user_token_lifetime: DEFAULT_USER_TOKEN_LIFETIME,
             app: None,
             installations: Vec::new(),
         }
@@ -75,6 +86,18 @@ impl DoubleConfig {
     /// Sets how long authorization codes live.
     pub fn code_ttl(mut self, ttl: Duration) -> Self {
         self.code_ttl = ttl;
+        self
+    }
+
+    /// Makes user tokens expire and come with refresh tokens (a GitHub App's).
+    pub fn expiring_user_tokens(mut self, expiring: bool) -> Self {
+        self.expiring_user_tokens = expiring;
+        self
+    }
+
+    /// Sets how long expiring user tokens live (a test can make the 8 hours pass quickly).
+    pub fn user_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.user_token_lifetime = lifetime;
         self
     }
 

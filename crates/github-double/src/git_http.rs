@@ -114,7 +114,7 @@ async fn serve(
         let inner = shared.lock();
         let found = inner.config.find_repo(&owner, &name).map(|(i, r)| (i.id, r.clone()));
         let access = token.as_deref().and_then(|t| inner.installation_access(t));
-        let user = token.as_deref().and_then(|t| inner.tokens.get(t)).map(|g| g.login.clone());
+        let user = token.as_deref().and_then(|t| inner.tokens.get(t)).filter(|g| g.live()).map(|g| g.login.clone());
         (found, access, user)
     };
     let authenticated = access.is_some() || user.is_some();

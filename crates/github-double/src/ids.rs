@@ -40,6 +40,16 @@ pub fn oauth_token() -> String {
     format!("gho_{}", random_alphanumeric(36))
 }
 
+/// A GitHub App user token: `ghu_` and 36 letters and digits.
+pub fn user_token() -> String {
+    format!("ghu_{}", random_alphanumeric(36))
+}
+
+/// A GitHub App refresh token: `ghr_` and 76 letters and digits.
+pub fn refresh_token() -> String {
+    format!("ghr_{}", random_alphanumeric(76))
+}
+
 /// An `x-github-request-id` value such as `C0DE:1F2A:3B4C5D:6E7F80:65A1B2C3`.
 pub fn request_id() -> String {
     format!("{}:{}:{}:{}:{}", random_hex(4), random_hex(4), random_hex(6), random_hex(6), random_hex(8)).to_uppercase()

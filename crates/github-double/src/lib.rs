@@ -113,7 +113,7 @@ mod webhooks;
 
 pub use app::state::PullSnapshot;
 pub use app_config::{AppConfig, InstallationConfig, RepoConfig};
-pub use config::{DoubleConfig, EmailConfig, UserConfig, DEFAULT_CODE_TTL};
+pub use config::{DoubleConfig, EmailConfig, UserConfig, DEFAULT_CODE_TTL, DEFAULT_USER_TOKEN_LIFETIME};
 pub use record::RecordedRequest;
 pub use scopes::Scopes;
 pub use server::GithubDouble;

@@ -136,6 +136,16 @@ impl GithubDouble {
         let mut inner = self.shared.lock();
         let before = inner.tokens.len();
         inner.tokens.retain(|_, grant| !grant.login.eq_ignore_ascii_case(login));
+        inner.refresh_tokens.retain(|_, (grant, _)| !grant.login.eq_ignore_ascii_case(login));
+        before - inner.tokens.len()
+    }
+
+    /// Expires every user token issued to `login` (their refresh tokens still work), as 8 hours
+    /// do to a GitHub App's user tokens; answers how many there were.
+    pub fn expire_user_tokens(&self, login: &str) -> usize {
+        let mut inner = self.shared.lock();
+        let before = inner.tokens.len();
+        inner.tokens.retain(|token, grant| !(token.starts_with("ghu_") && grant.login.eq_ignore_ascii_case(login)));
         before - inner.tokens.len()
     }
 

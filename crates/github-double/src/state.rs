@@ -33,6 +33,7 @@ impl Shared {
         let mut inner = Inner {
             config,
             codes: HashMap::new(),
+            refresh_tokens: HashMap::new(),
             tokens: HashMap::new(),
             requests: Vec::new(),
             rate_limited: false,
@@ -70,12 +71,23 @@ pub(crate) struct Grant {
 pub(crate) struct TokenGrant {
     pub login: String,
     pub scopes: Scopes,
+    /// When an expiring (GitHub App) user token stops working.
+    pub expires: Option<Instant>,
+}
+
+impl TokenGrant {
+    /// Whether the token still works.
+    pub fn live(&self) -> bool {
+        self.expires.is_none_or(|at| Instant::now() < at)
+    }
 }
 
 pub(crate) struct Inner {
     pub config: DoubleConfig,
     pub codes: HashMap<String, Grant>,
     pub tokens: HashMap<String, TokenGrant>,
+    /// Refresh tokens (expiring user tokens only), each with the access token of its pair.
+    pub refresh_tokens: HashMap<String, (TokenGrant, String)>,
     pub requests: Vec<RecordedRequest>,
     pub rate_limited: bool,
     /// While on, authenticated REST requests get GitHub's secondary rate limit: 429 and
@@ -124,8 +136,18 @@ impl Inner {
     /// Issues an access token for `login`.
     pub fn issue_token(&mut self, login: &str, scopes: Scopes) -> String {
         let token = ids::oauth_token();
-        self.tokens.insert(token.clone(), TokenGrant { login: login.to_string(), scopes });
+        self.tokens.insert(token.clone(), TokenGrant { login: login.to_string(), scopes, expires: None });
         token
+    }
+
+    /// Issues an expiring user token and its refresh token for `login`.
+    pub fn issue_token_pair(&mut self, login: &str, scopes: Scopes) -> (String, String) {
+        let (access, refresh) = (ids::user_token(), ids::refresh_token());
+        let lifetime = self.config.user_token_lifetime;
+        let grant = TokenGrant { login: login.to_string(), scopes, expires: Some(Instant::now() + lifetime) };
+        self.tokens.insert(access.clone(), grant.clone());
+        self.refresh_tokens.insert(refresh.clone(), (TokenGrant { expires: None, ..grant }, access.clone()));
+        (access, refresh)
     }
 
     /// The id of an organization, stable for the double's lifetime.

@@ -248,3 +248,35 @@ async fn dropping_the_double_stops_the_server() {
     github.shutdown().await;
     assert!(client().get(&url).send().await.is_err());
 }
+
+#[tokio::test]
+async fn expiring_user_tokens_come_with_a_refresh_token_that_trades_the_pair() {
+    let github = GithubDouble::start(config().expiring_user_tokens(true)).await.unwrap();
+    github.set_redirect_uri(CALLBACK);
+    let code = authorize(&github, "").await;
+    let first = exchange(&github, &code).await;
+    let (access, refresh) = (first["access_token"].as_str().unwrap(), first["refresh_token"].as_str().unwrap());
+    assert!(access.starts_with("ghu_") && refresh.starts_with("ghr_"), "{first}");
+    assert_eq!(
+        (first["expires_in"].as_u64(), first["refresh_token_expires_in"].as_u64()),
+        (Some(28_800), Some(15_811_200))
+    );
+    assert_eq!(first["scope"], "");
+
+    // Eight hours later: the token is refused, the refresh token trades for a new pair.
+    assert_eq!(github.expire_user_tokens("octocat"), 1);
+    assert_eq!(api_get(&github, "/user", access).await.status(), 401);
+    let form = [
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh),
+    ];
+    let second: Value = post_token(&github, &form, true).await.json().await.unwrap();
+    let renewed = second["access_token"].as_str().unwrap();
+    assert!(renewed.starts_with("ghu_") && renewed != access, "{second}");
+    assert_eq!(api_get(&github, "/user", renewed).await.status(), 200);
+    // A refresh token works once.
+    let again: Value = post_token(&github, &form, true).await.json().await.unwrap();
+    assert_eq!(again["error"], "bad_refresh_token");
+}

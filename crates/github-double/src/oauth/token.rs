@@ -1,4 +1,5 @@
-//! `POST /login/oauth/access_token`: exchanges an authorization code for a user token.
+//! `POST /login/oauth/access_token`: exchanges an authorization code for a user token, or (for
+//! expiring user tokens, `grant_type=refresh_token`) a refresh token for a new token pair.
 //!
 //! Parameters may come form-encoded or as JSON in the body, or in the query string. The answer
 //! is form-encoded unless `Accept` asks for `application/json`. Errors are answered with status
@@ -22,6 +23,7 @@ pub(crate) enum TokenError {
     RedirectUriMismatch,
     BadVerificationCode,
     UnverifiedUserEmail,
+    BadRefreshToken,
 }
 
 impl TokenError {
@@ -42,6 +44,12 @@ impl TokenError {
                 "The code passed is incorrect or expired.",
                 "/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code",
             ),
+            // From GitHub's "Refreshing user access tokens" (not among the recorded examples).
+            Self::BadRefreshToken => (
+                "bad_refresh_token",
+                "The refresh token passed is incorrect or expired.",
+                "/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens",
+            ),
             Self::UnverifiedUserEmail => (
                 "unverified_user_email",
                 "The user must have a verified primary email.",
@@ -59,11 +67,45 @@ struct ErrorBody {
     error_uri: &'static str,
 }
 
+/// A GitHub App's refresh tokens live 6 months (its user tokens: `user_token_lifetime`).
+const REFRESH_TOKEN_SECS: u64 = 15_811_200;
+
 #[derive(Serialize)]
 struct TokenBody {
     access_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_in: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token_expires_in: Option<u64>,
     scope: String,
     token_type: &'static str,
+}
+
+impl TokenBody {
+    fn plain(access_token: String, scope: String) -> Self {
+        Self {
+            access_token,
+            expires_in: None,
+            refresh_token: None,
+            refresh_token_expires_in: None,
+            scope,
+            token_type: "bearer",
+        }
+    }
+
+    /// A GitHub App's answer: `scope` is empty, the pair expires.
+    fn expiring((access_token, refresh_token): (String, String), lifetime: std::time::Duration) -> Self {
+        Self {
+            access_token,
+            expires_in: Some(lifetime.as_secs()),
+            refresh_token: Some(refresh_token),
+            refresh_token_expires_in: Some(REFRESH_TOKEN_SECS),
+            scope: String::new(),
+            token_type: "bearer",
+        }
+    }
 }
 
 pub(crate) async fn access_token(
@@ -82,7 +124,12 @@ pub(crate) async fn access_token(
     let wants_json =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
 
-    match exchange(&shared, &params) {
+    let answer = if params.get("grant_type") == Some("refresh_token") {
+        refresh(&shared, &params)
+    } else {
+        exchange(&shared, &params)
+    };
+    match answer {
         Ok(token) => respond(wants_json, &token),
         Err(error) => respond(wants_json, &error.body()),
     }
@@ -114,9 +161,28 @@ fn exchange(shared: &Shared, params: &Params) -> Result<TokenBody, TokenError> {
         return Err(TokenError::UnverifiedUserEmail);
     }
     inner.codes.remove(code);
+    if inner.config.expiring_user_tokens {
+        let lifetime = inner.config.user_token_lifetime;
+        return Ok(TokenBody::expiring(inner.issue_token_pair(&grant.login, grant.scopes), lifetime));
+    }
     let scope = grant.scopes.to_response();
     let access_token = inner.issue_token(&grant.login, grant.scopes);
-    Ok(TokenBody { access_token, scope, token_type: "bearer" })
+    Ok(TokenBody::plain(access_token, scope))
+}
+
+/// Trades a refresh token for a new pair; the old pair stops working.
+fn refresh(shared: &Shared, params: &Params) -> Result<TokenBody, TokenError> {
+    let mut inner = shared.lock();
+    if params.get("client_id") != Some(inner.config.client_id.as_str())
+        || params.get("client_secret") != Some(inner.config.client_secret.as_str())
+    {
+        return Err(TokenError::IncorrectClientCredentials);
+    }
+    let presented = params.get("refresh_token").ok_or(TokenError::BadRefreshToken)?;
+    let (grant, old_access) = inner.refresh_tokens.remove(presented).ok_or(TokenError::BadRefreshToken)?;
+    inner.tokens.remove(&old_access);
+    let lifetime = inner.config.user_token_lifetime;
+    Ok(TokenBody::expiring(inner.issue_token_pair(&grant.login, grant.scopes), lifetime))
 }
 
 /// Status 200, as JSON or GitHub's default form encoding.

@@ -82,7 +82,7 @@ pub(crate) fn authenticate(
         Box::new(error_response(StatusCode::UNAUTHORIZED, message, REST_DOCS, api_version, anonymous, Vec::new()))
     };
     let Some(token) = bearer_token(headers) else { return Err(unauthorized("Requires authentication")) };
-    let (identity, scopes) = if let Some(grant) = inner.tokens.get(token).cloned() {
+    let (identity, scopes) = if let Some(grant) = inner.tokens.get(token).filter(|g| g.live()).cloned() {
         let Some(user) = inner.config.find_user(&grant.login).cloned() else {
             return Err(unauthorized("Bad credentials"));
         };
