@@ -16,23 +16,37 @@ pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
     let Some(github) = provider(env) else {
         return json_response(200, &RepositoryList { repositories: vec![], configured: false });
     };
+    let known = store::repos(env).await?;
     let mut repositories: Vec<Repository> = Vec::new();
     for installation in store::installations(env).await? {
+        let stored: Vec<&Repository> = known.iter().filter(|(i, _)| *i == installation).map(|(_, r)| r).collect();
         match github.repositories(&installation).await {
             Ok(repos) => {
-                store::save_installation_repos(env, &installation, &repos).await?;
+                // Written only when GitHub's list differs from what D1 holds.
+                if !same_repositories(&stored, &repos) {
+                    store::save_installation_repos(env, &installation, &repos).await?;
+                }
                 repositories.extend(repos);
             }
             Err(e) => {
                 worker::console_error!("listing installation {installation}'s repositories: {e}");
-                let known = store::repos(env).await?;
-                repositories.extend(known.into_iter().filter(|(i, _)| *i == installation).map(|(_, r)| r));
+                repositories.extend(stored.into_iter().cloned());
             }
         }
     }
     repositories.sort_by_key(|a| a.full_name.to_ascii_lowercase());
     repositories.dedup_by(|a, b| a.full_name.eq_ignore_ascii_case(&b.full_name));
     json_response(200, &RepositoryList { repositories, configured: true })
+}
+
+/// Whether D1's rows hold the same repositories as GitHub's list (the fields D1 keeps).
+fn same_repositories(stored: &[&Repository], listed: &[Repository]) -> bool {
+    let key = |r: &Repository| (r.full_name.to_ascii_lowercase(), r.default_branch.clone(), r.private);
+    let mut a: Vec<_> = stored.iter().map(|r| key(r)).collect();
+    let mut b: Vec<_> = listed.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    a == b
 }
 
 pub async fn branches(req: &Request, env: &Env, owner: &str, name: &str) -> Outcome<Response> {

@@ -8,7 +8,7 @@ use oi_protocol::source_control::{ChecksStatus, CreatePullRequest, PullRequest, 
 use oi_protocol::{ApiError, ErrorCode, User};
 use oi_session_core::github::events::{CheckCompleted, CheckKind};
 use oi_session_core::github::evidence::check_runs;
-use oi_session_core::github::pr_state::checks_after;
+use oi_session_core::github::pr_state::{checks_after, pull_state};
 use oi_session_core::github::PrBody;
 use oi_source_control::{PullRequestDraft, SourceControl};
 use worker::{Method, Request, Response};
@@ -200,11 +200,7 @@ impl SessionObject {
         let before = pr.clone();
         match update {
             Update::PullRequest(u) if u.number == pr.number && u.repo.eq_ignore_ascii_case(&pr.repo) => {
-                pr.state = match (u.state.as_str(), u.merged) {
-                    ("open", _) => PullRequestState::Open,
-                    (_, true) => PullRequestState::Merged,
-                    _ => PullRequestState::Closed,
-                };
+                pr.state = pull_state(&u.state, u.merged);
                 if pr.head_sha.as_deref() != Some(u.head_sha.as_str()) {
                     pr.head_sha = Some(u.head_sha);
                     pr.checks = ChecksStatus::None;

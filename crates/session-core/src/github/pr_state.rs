@@ -12,13 +12,18 @@ pub fn session_of_branch(branch: &str) -> Option<&str> {
         .then_some(id)
 }
 
-/// The state a `pull_request` delivery leaves the pull request in.
-pub fn state_of(event: &PullRequestEvent) -> PullRequestState {
-    match (event.state.as_str(), event.merged) {
+/// A pull request's state from GitHub's `state` (`open` or `closed`) and whether it merged.
+pub fn pull_state(state: &str, merged: bool) -> PullRequestState {
+    match (state, merged) {
         ("open", _) => PullRequestState::Open,
         (_, true) => PullRequestState::Merged,
         _ => PullRequestState::Closed,
     }
+}
+
+/// The state a `pull_request` delivery leaves the pull request in.
+pub fn state_of(event: &PullRequestEvent) -> PullRequestState {
+    pull_state(&event.state, event.merged)
 }
 
 /// Whether a conclusion counts as failing (anything that blocks a merge).

@@ -2,6 +2,7 @@
 //! and the fields read from its JSON (`shared/contracts/github/openapi-subset.json`).
 
 use oi_protocol::source_control::PullRequestState;
+use oi_session_core::github::pr_state::pull_state;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -168,11 +169,7 @@ pub struct PullHead {
 impl Pull {
     /// `open`, `merged` (closed with a merge) or `closed`.
     pub fn state(&self) -> PullRequestState {
-        match self.state.as_str() {
-            "open" => PullRequestState::Open,
-            _ if self.merged == Some(true) || self.merged_at.is_some() => PullRequestState::Merged,
-            _ => PullRequestState::Closed,
-        }
+        pull_state(&self.state, self.merged == Some(true) || self.merged_at.is_some())
     }
 }
 
