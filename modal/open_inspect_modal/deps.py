@@ -52,9 +52,13 @@ class Deps:
     def runtime_version(self) -> str:
         return str(self.stores.config.get(RUNTIME_VERSION) or "unknown")
 
-    def launch(self, command: list[str], image: Any, env: dict[str, str], timeout: int, tags: dict[str, str]) -> Any:
-        """Starts a sandbox. The environment goes in `env`, never on the command line."""
-        return self.sdk.Sandbox.create(
+    def launch(
+        self, command: list[str], image: Any, env: dict[str, str], timeout: int, tags: dict[str, str], token: str
+    ) -> Any:
+        """Starts a sandbox. The environment goes in `env`, never on the command line; the
+        sandbox token goes to the supervisor's stdin (its first line), never in the environment.
+        If it cannot be handed over, the sandbox is terminated and the error raised."""
+        sandbox = self.sdk.Sandbox.create(
             *command,
             app=self.app,
             image=image,
@@ -63,3 +67,11 @@ class Deps:
             workdir=layout.WORKSPACE,
             tags=tags,
         )
+        try:
+            sandbox.stdin.write(token + "\n")
+            sandbox.stdin.write_eof()
+            sandbox.stdin.drain()
+        except Exception:
+            sandbox.terminate()
+            raise
+        return sandbox

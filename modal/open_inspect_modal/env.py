@@ -2,7 +2,9 @@
 
 Built from scratch: nothing of the web app's own environment (the provider key above all)
 reaches a sandbox. `OI_REPO_AUTH` is never set: on Modal `repo` is always a URL, and the sandbox
-token is never sent to another remote.
+token is never sent to another remote. The sandbox token is not in the environment at all: it
+reaches the supervisor as the first line of its stdin (`OI_SANDBOX_TOKEN_ON_STDIN=1`,
+`Deps.launch`), so no process in the sandbox finds it in its environment.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ RESERVED = (
     "OI_SESSION_ID",
     "OI_SANDBOX_ID",
     "OI_SANDBOX_TOKEN",
+    "OI_SANDBOX_TOKEN_ON_STDIN",
     "OI_CONTROL_PLANE_URL",
     "OI_REPO_URL",
     "OI_REPO_AUTH",
@@ -66,7 +69,7 @@ def sandbox_env(req: CreateSandbox, boot_mode: BootMode) -> dict[str, str]:
         {
             "OI_SESSION_ID": req.session_id,
             "OI_SANDBOX_ID": req.sandbox_id,
-            "OI_SANDBOX_TOKEN": req.sandbox_token,
+            "OI_SANDBOX_TOKEN_ON_STDIN": "1",
             "OI_CONTROL_PLANE_URL": req.control_plane_url,
             "OI_REPO_URL": req.repo,
             "OI_BRANCH": req.branch,
@@ -91,7 +94,7 @@ def build_env(req: BuildImage) -> dict[str, str]:
         {
             "OI_SESSION_ID": req.image_id,
             "OI_SANDBOX_ID": req.image_id,
-            "OI_SANDBOX_TOKEN": req.build_token,
+            "OI_SANDBOX_TOKEN_ON_STDIN": "1",
             "OI_CONTROL_PLANE_URL": "",
             "OI_REPO_URL": req.repo,
             "OI_BRANCH": req.branch,

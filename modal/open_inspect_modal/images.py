@@ -88,6 +88,7 @@ def start(deps: Deps, req: BuildImage) -> ImageInfo:
             env=env,
             timeout=deps.settings.build_timeout_s,
             tags={"oi_image": req.image_id, "oi_kind": "image-build"},
+            token=req.build_token,
         )
     except Exception as e:
         deps.stores.images.pop(req.image_id, None)

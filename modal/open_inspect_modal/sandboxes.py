@@ -121,6 +121,7 @@ def create(deps: Deps, req: CreateSandbox, snapshot_id: Optional[str] = None) ->
             env=env,
             timeout=deps.settings.sandbox_timeout_s,
             tags={"oi_session": req.session_id, "oi_sandbox": req.sandbox_id},
+            token=req.sandbox_token,
         )
     except Exception as e:
         deps.stores.sandboxes.pop(req.sandbox_id, None)

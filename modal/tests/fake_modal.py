@@ -66,6 +66,7 @@ class FakeSandbox:
         self.returncode: Optional[int] = None
         self.terminated = False
         self.filesystem = FakeFilesystem(modal, self)
+        self.stdin = FakeStdin(modal, self)
         image = kwargs.get("image")
         if isinstance(image, FakeImage):
             self.filesystem.files.update(image.files)
@@ -108,6 +109,30 @@ class FakeSandbox:
     def set_tags(self, tags: dict[str, str], *, client: Any = None) -> None:
         self._modal.log("set_tags", self.object_id, tags)
         self.tags = dict(tags)
+
+
+class FakeStdin:
+    """`Sandbox.stdin` (a `StreamWriter`): what was written, and whether it was closed."""
+
+    def __init__(self, modal: "FakeModal", sandbox: "FakeSandbox") -> None:
+        self._modal, self._sandbox = modal, sandbox
+        self.written = ""
+        self.closed = False
+
+    def write(self, data: str) -> None:
+        self._modal.log("stdin.write", self._sandbox.object_id)
+        if self._modal.fail_stdin is not None:
+            raise self._modal.fail_stdin
+        if self.closed:
+            raise ValueError("stdin is closed")
+        self.written += data
+
+    def write_eof(self) -> None:
+        self._modal.log("stdin.write_eof", self._sandbox.object_id)
+        self.closed = True
+
+    def drain(self) -> None:
+        self._modal.log("stdin.drain", self._sandbox.object_id)
 
 
 class _SandboxAPI:
@@ -188,6 +213,8 @@ class FakeModal:
         self.images: dict[str, FakeImage] = {"im-base": FakeImage("im-base")}
         self.dicts: dict[str, FakeDict] = {}
         self.fail_create: Optional[BaseException] = None
+        # Modal's side, for tests: writing a sandbox's stdin raises this.
+        self.fail_stdin: Optional[BaseException] = None
         self.Sandbox = _SandboxAPI(self)
         self.Image = _ImageAPI(self)
         self.Dict = _DictAPI(self)

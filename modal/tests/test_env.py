@@ -19,7 +19,8 @@ def request(**changes) -> CreateSandbox:
 
 def test_contract_names_are_exactly_the_documented_ones() -> None:
     documented = {
-        "OI_SESSION_ID", "OI_SANDBOX_ID", "OI_SANDBOX_TOKEN", "OI_CONTROL_PLANE_URL", "OI_REPO_URL",
+        "OI_SESSION_ID", "OI_SANDBOX_ID", "OI_SANDBOX_TOKEN", "OI_SANDBOX_TOKEN_ON_STDIN", "OI_CONTROL_PLANE_URL",
+        "OI_REPO_URL",
         "OI_REPO_AUTH", "OI_BRANCH", "OI_WORKSPACE", "OI_STATE_DIR", "OPENINSPECT_BOOT_MODE",
         "OI_OPENCODE_BIN", "OI_AGENT_CONFIG", "OI_POOL",
     }
@@ -70,6 +71,7 @@ def test_build_env() -> None:
     req = BuildImage(image_id="img_1", repo="https://h/r.git", branch="main", build_token="b", env={"A": "1"})
     env = build_env(req)
     assert env["OPENINSPECT_BOOT_MODE"] == "build" and env["OI_CONTROL_PLANE_URL"] == ""
-    assert env["OI_SESSION_ID"] == env["OI_SANDBOX_ID"] == "img_1" and env["OI_SANDBOX_TOKEN"] == "b"
+    assert env["OI_SESSION_ID"] == env["OI_SANDBOX_ID"] == "img_1" and env["OI_SANDBOX_TOKEN_ON_STDIN"] == "1"
+    assert "OI_SANDBOX_TOKEN" not in env, "the build token goes on stdin"
     assert set(env) - set(RESERVED) == {"PATH", "LANG", "HOME", "PWD", "A"}
     assert not {"OI_AGENT_CONFIG", "OI_POOL", "OI_REPO_AUTH"} & set(env)

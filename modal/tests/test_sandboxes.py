@@ -18,7 +18,7 @@ SES = "ses_01a2097d6e327c0f7f1a16ec7c15"
 CONTRACT_ENV = {
     "OI_SESSION_ID": SES,
     "OI_SANDBOX_ID": SBX,
-    "OI_SANDBOX_TOKEN": "d326a0e5",
+    "OI_SANDBOX_TOKEN_ON_STDIN": "1",
     "OI_CONTROL_PLANE_URL": CONTROL_PLANE,
     "OI_REPO_URL": "https://github.com/acme/app.git",
     "OI_BRANCH": "main",
@@ -121,6 +121,20 @@ def test_a_modal_failure_is_a_500_and_frees_the_id(api, fake) -> None:
     assert created(api)["status"] == "running"
 
 
+def test_the_token_goes_on_stdin_or_the_sandbox_is_ended(api, fake) -> None:
+    created(api)
+    sandbox = fake.only_sandbox()
+    assert "OI_SANDBOX_TOKEN" not in sandbox.kwargs["env"]
+    assert (sandbox.stdin.written, sandbox.stdin.closed) == ("d326a0e5\n", True)
+    fake.fail_stdin = InternalError("stream closed")
+    body = create_body(sandbox_id="sbx_2")
+    assert "stream closed" in error(api.post("/v1/sandboxes", body), 500, "internal")
+    unreached = [s for s in fake.sandboxes.values() if s is not sandbox]
+    assert len(unreached) == 1 and unreached[0].terminated, "a sandbox without its token is ended"
+    fake.fail_stdin = None
+    assert created(api, sandbox_id="sbx_2")["status"] == "running", "and its id is free again"
+
+
 def test_status_follows_modal_and_terminate_is_idempotent(api, fake) -> None:
     created(api)
     sandbox = fake.only_sandbox()
@@ -182,8 +196,9 @@ def test_snapshot_then_restore_from_the_image(api, fake) -> None:
     (_, kwargs) = fake.calls_to("Sandbox.create")[-1]
     assert kwargs["image"] is fake.images[snap["snapshot_id"]]
     assert kwargs["env"]["OPENINSPECT_BOOT_MODE"] == "snapshot_restore"
-    assert kwargs["env"]["OI_SANDBOX_TOKEN"] == "new"
+    assert "OI_SANDBOX_TOKEN" not in kwargs["env"]
     restored = fake.sandboxes[fake.dicts["open-inspect-sandboxes"].data["sbx_2"]["modal_id"]]
+    assert (restored.stdin.written, restored.stdin.closed) == ("new\n", True), "the token on stdin only"
     assert restored.filesystem.files["/workspace/uncommitted.txt"] == "work in progress"
 
 

@@ -26,6 +26,11 @@ def test_sandbox_calls_exist_with_these_arguments() -> None:
     assert "args" in params(modal.Sandbox.exec)
     assert "tags" in params(modal.Sandbox.set_tags)
     assert isinstance(inspect.getattr_static(modal.Sandbox, "object_id"), property)
+    assert isinstance(inspect.getattr_static(modal.Sandbox, "stdin"), property)
+    from modal.io_streams import StreamWriter
+
+    assert list(inspect.signature(StreamWriter.write).parameters) == ["self", "data"]
+    assert params(StreamWriter.write_eof) == params(StreamWriter.drain) == {"self"}
 
 
 def test_filesystem_process_image_and_dict_calls_exist() -> None:
