@@ -294,6 +294,9 @@ async fn the_prompters_pr_is_updated_by_a_follow_up_and_follows_webhooks() -> an
     assert_eq!(pulls.len(), 1);
     assert!(pulls[0].body.as_deref().unwrap_or_default().contains("> And document it"), "{:?}", pulls[0].body);
     assert_eq!(pulls[0].title, "README and a test", "the title stays");
+    // Update PR without a title keeps the one it has.
+    let kept: PullRequest = json(ada.send("POST", &path, None, None).await, 200).await;
+    assert_eq!((kept.number, kept.title.as_str()), (opened.number, "README and a test"));
     let again = followed;
 
     // CI and the merge arrive as webhooks.

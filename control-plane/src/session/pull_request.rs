@@ -122,7 +122,11 @@ impl SessionObject {
             .render()
         };
         let existing = self.store.pull_request()?;
-        let title = title_for(asked.title.as_deref(), summary.title.as_deref(), prompts.first().map(|p| p.1.as_str()));
+        // An existing pull request keeps its title unless one is asked for.
+        let title = match (&asked.title, &existing) {
+            (None, Some(pr)) => pr.title.clone(),
+            _ => title_for(asked.title.as_deref(), summary.title.as_deref(), prompts.first().map(|p| p.1.as_str())),
+        };
         let draft = PullRequestDraft {
             repo: repo.clone(),
             head: branch.clone(),
@@ -173,7 +177,7 @@ impl SessionObject {
             return;
         }
         let Ok(Some(prompt)) = self.store.prompt(&message_id) else { return };
-        let asked = CreatePullRequest { title: Some(pr.title.clone()), summary: None, draft: pr.draft };
+        let asked = CreatePullRequest { title: None, summary: None, draft: pr.draft };
         if let Err(failure) = self.publish(&prompt.author, &asked).await {
             let why = match failure {
                 crate::http::Failure::Api(e) => e.message,

@@ -47,7 +47,8 @@ pub struct BranchList {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePullRequest {
-    /// The title; default: the session's title, else its first prompt.
+    /// The title; default: the pull request's own (when it exists), else the session's title,
+    /// else its first prompt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// A summary of the change (the agent writes one when it opens the PR itself).
