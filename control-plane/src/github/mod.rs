@@ -82,11 +82,8 @@ pub fn provider(env: &Env) -> Option<Provider> {
 pub async fn repo_ref(env: &Env, provider: &Provider, repo: &str) -> worker::Result<Option<RepoRef>> {
     let Some((owner, name)) = provider.recognise(repo) else { return Ok(None) };
     let found = store::repo(env, &format!("{owner}/{name}")).await?;
-    Ok(found.map(|(installation, repo)| {
-        let (owner, name) =
-            repo.full_name.split_once('/').map(|(o, n)| (o.to_string(), n.to_string())).unwrap_or((owner, name));
-        RepoRef { owner, name, access: installation }
-    }))
+    // D1 matches the name case-insensitively; the request keeps the spelling the session used.
+    Ok(found.map(|(installation, _)| RepoRef { owner, name, access: installation }))
 }
 
 /// The key a user's own GitHub token is kept under.

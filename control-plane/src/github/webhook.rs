@@ -5,7 +5,7 @@
 
 use oi_protocol::source_control::Repository;
 use oi_protocol::{ApiError, ErrorCode};
-use oi_session_core::github::events::{InstallationAction, RepositoriesAction};
+use oi_session_core::github::events::{CheckCompleted, InstallationAction, PullRequestEvent, RepositoriesAction};
 use oi_session_core::github::pr_state::session_of_branch;
 use oi_session_core::github::{parse_event, verify_signature, WebhookEvent};
 use serde::Serialize;
@@ -76,66 +76,27 @@ pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
                 Some(id) => Some(id.to_string()),
                 None => store::pull_request_session(env, &e.repository, Some(e.number), None).await?,
             };
-            forward(env, session, &Update::PullRequest(e.into())).await?
+            forward(env, session, &Update::PullRequest(e)).await?
         }
         WebhookEvent::CheckCompleted(e) => {
             let session = match e.head_branch.as_deref().and_then(session_of_branch) {
                 Some(id) => Some(id.to_string()),
                 None => store::pull_request_session(env, &e.repository, None, Some(&e.head_sha)).await?,
             };
-            forward(env, session, &Update::Check(e.into())).await?
+            forward(env, session, &Update::Check(e)).await?
         }
         WebhookEvent::Ignored { .. } => "ignored",
     };
     json_response(200, &Acknowledged { ok: true, handled })
 }
 
-/// What a delivery tells a session about its pull request.
+/// What a delivery tells a session about its pull request: the parsed event, as it is.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+// The tag is not `kind`: `CheckCompleted` has a field of that name.
+#[serde(tag = "update", rename_all = "snake_case")]
 pub enum Update {
-    PullRequest(PullRequestUpdate),
-    Check(CheckUpdate),
-}
-
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct PullRequestUpdate {
-    pub repo: String,
-    pub number: u64,
-    pub state: String,
-    pub merged: bool,
-    pub head_sha: String,
-    pub html_url: String,
-}
-
-impl From<oi_session_core::github::events::PullRequestEvent> for PullRequestUpdate {
-    fn from(e: oi_session_core::github::events::PullRequestEvent) -> Self {
-        Self {
-            repo: e.repository,
-            number: e.number,
-            state: e.state,
-            merged: e.merged,
-            head_sha: e.head_sha,
-            html_url: e.html_url,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct CheckUpdate {
-    pub suite: bool,
-    pub conclusion: Option<String>,
-    pub head_sha: String,
-}
-
-impl From<oi_session_core::github::events::CheckCompleted> for CheckUpdate {
-    fn from(e: oi_session_core::github::events::CheckCompleted) -> Self {
-        Self {
-            suite: e.kind == oi_session_core::github::events::CheckKind::Suite,
-            conclusion: e.conclusion,
-            head_sha: e.head_sha,
-        }
-    }
+    PullRequest(PullRequestEvent),
+    Check(CheckCompleted),
 }
 
 /// Hands the update to the session's Durable Object (when the session exists).
@@ -150,4 +111,27 @@ async fn forward(env: &Env, session: Option<String>, update: &Update) -> Outcome
     let request = Request::new_with_init(PULL_REQUEST_UPDATE_URL, &init)?;
     let response = stub.fetch_with_request(request).await?;
     Ok(if response.status_code() < 300 { "session" } else { "session_refused" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oi_session_core::github::events::CheckKind;
+
+    #[test]
+    fn an_update_reaches_the_session_whole() {
+        let check = CheckCompleted {
+            kind: CheckKind::Suite,
+            conclusion: Some("success".into()),
+            head_branch: Some("oi/ses_1".into()),
+            head_sha: "abc".into(),
+            repository: "acme/widgets".into(),
+            installation_id: Some(31),
+        };
+        let json = serde_json::to_string(&Update::Check(check.clone())).unwrap();
+        match serde_json::from_str::<Update>(&json).unwrap() {
+            Update::Check(back) => assert_eq!(back, check),
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -6,9 +6,8 @@
 use oi_protocol::events::EventBody;
 use oi_protocol::source_control::{ChecksStatus, CreatePullRequest, PullRequest, PullRequestState};
 use oi_protocol::{ApiError, ErrorCode, User};
-use oi_session_core::github::events::{CheckCompleted, CheckKind};
 use oi_session_core::github::evidence::check_runs;
-use oi_session_core::github::pr_state::{checks_after, pull_state};
+use oi_session_core::github::pr_state::{checks_after, state_of};
 use oi_session_core::github::PrBody;
 use oi_source_control::{PullRequestDraft, SourceControl};
 use worker::{Method, Request, Response};
@@ -203,25 +202,15 @@ impl SessionObject {
         };
         let before = pr.clone();
         match update {
-            Update::PullRequest(u) if u.number == pr.number && u.repo.eq_ignore_ascii_case(&pr.repo) => {
-                pr.state = pull_state(&u.state, u.merged);
-                if pr.head_sha.as_deref() != Some(u.head_sha.as_str()) {
-                    pr.head_sha = Some(u.head_sha);
+            Update::PullRequest(e) if e.number == pr.number && e.repository.eq_ignore_ascii_case(&pr.repo) => {
+                pr.state = state_of(&e);
+                if pr.head_sha.as_deref() != Some(e.head_sha.as_str()) {
+                    pr.head_sha = Some(e.head_sha);
                     pr.checks = ChecksStatus::None;
                 }
             }
             Update::PullRequest(_) => {}
-            Update::Check(c) => {
-                let check = CheckCompleted {
-                    kind: if c.suite { CheckKind::Suite } else { CheckKind::Run },
-                    conclusion: c.conclusion,
-                    head_branch: None,
-                    head_sha: c.head_sha,
-                    repository: pr.repo.clone(),
-                    installation_id: None,
-                };
-                pr.checks = checks_after(pr.checks, pr.head_sha.as_deref(), &check);
-            }
+            Update::Check(check) => pr.checks = checks_after(pr.checks, pr.head_sha.as_deref(), &check),
         }
         if pr != before {
             pr.updated_at = ids::now_ms().max(before.updated_at + 1);

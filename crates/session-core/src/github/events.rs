@@ -9,7 +9,7 @@
 //!
 //! Everything else is [`WebhookEvent::Ignored`] (acknowledge it and move on).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A parsed delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,8 @@ pub struct InstallationRepositoriesEvent {
     pub removed: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serializable, so the Worker can hand it to the session it concerns as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullRequestEvent {
     /// GitHub's action as sent (`opened`, `synchronize`, `closed`, `reopened`, `edited`, ...).
     pub action: String,
@@ -76,14 +77,14 @@ pub struct PullRequestEvent {
     pub installation_id: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CheckKind {
     Suite,
     Run,
 }
 
 /// A check suite or check run completed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckCompleted {
     pub kind: CheckKind,
     /// `success`, `failure`, `neutral`, `cancelled`, `timed_out`, `action_required`, `stale`,
