@@ -6,8 +6,8 @@
 //! - [`session`]: the session Durable Object: event log, prompt queue, client and bridge
 //!   WebSockets, all in its SQLite.
 //! - [`index_store`]: the cross-session index in D1.
-//! - [`auth`] and [`identity`]: who is asking (GitHub sign-in or local mode), and the checks
-//!   every request passes first.
+//! - [`auth`]: who is asking (GitHub sign-in or local mode), and the checks every request
+//!   passes first.
 //!
 //! Decisions (validation, queue, acknowledgement, compaction, paging) live in the
 //! `oi-session-core` crate; this crate does the I/O.
@@ -17,7 +17,6 @@ pub mod auth;
 pub mod config;
 pub mod github;
 pub mod http;
-pub mod identity;
 pub mod ids;
 pub mod images;
 pub mod index_store;

@@ -77,3 +77,44 @@ async fn three_clients_a_late_joiner_and_a_reconnecting_client_share_one_transcr
     assert_eq!(rebuilt.transcript(), want, "reconnecting client");
     Ok(())
 }
+
+/// A fast stream (bursts from the bridge, and single events back to back) reaches every client
+/// in fewer frames than events, in order, with nothing lost or doubled; a client that joins in
+/// the middle of it (while events wait in the fan-out) ends with the same transcript.
+#[tokio::test]
+async fn a_fast_stream_is_coalesced_without_losing_or_doubling_anything() -> anyhow::Result<()> {
+    let cp = ControlPlane::start().await?;
+    let api = cp.api();
+    let session =
+        api.create_session(&CreateSessionRequest { repo: "/srv/git/app.git".into(), ..Default::default() }).await?;
+    let attach = api.attach_sandbox(&session.id).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &session.id, &attach.sandbox_id, &attach.token).await?;
+    let mut watching = ClientSocket::join(&cp.ws_url(), &session.id, None).await?.0;
+    api.prompt(&session.id, &Api::prompt_request("stream")).await?;
+    let (message_id, _) = bridge.wait_prompt().await?;
+
+    let delta = |n: usize| oi_testkit::agent_events::delta(&message_id, "prt_a", &format!("{n} "));
+    for chunk in 0..10 {
+        bridge.emit_burst((chunk * 20..chunk * 20 + 20).map(delta).collect()).await?;
+    }
+    let mut joining = ClientSocket::connect(&cp.ws_url(), &session.id).await?;
+    joining.send(&oi_protocol::client::ClientMessage::Subscribe { after_seq: None }).await?;
+    for n in 200..400 {
+        bridge.emit(delta(n)).await?;
+    }
+    bridge.emit(oi_testkit::agent_events::finished(&message_id, PromptOutcome::Completed)).await?;
+    bridge.wait_acked().await?;
+
+    let last_seq = api.session(&session.id).await?.last_seq;
+    watching.catch_up_to(last_seq).await?;
+    joining.catch_up_to(last_seq).await?;
+    let text: String = (0..400).map(|n| format!("{n} ")).collect();
+    for (who, client) in [("watching", &watching), ("joining", &joining)] {
+        let turn = &client.transcript().turns[0];
+        assert!(matches!(&turn.parts[0], Part::Text { text: t, .. } if *t == text), "{who}: {:?}", turn.parts);
+    }
+    let live = watching.events.iter().filter(|e| matches!(e.body, EventBody::TextDelta(_))).count();
+    assert_eq!(live, 400, "every delta, once");
+    assert!(watching.event_batches > 0, "a fast stream goes out several events to a frame");
+    Ok(())
+}

@@ -169,11 +169,12 @@ async fn prompt_and_push(
     assert_eq!(response.status().as_u16(), 202);
     let command = loop {
         match bridge.recv().await? {
-            command @ BridgeCommand::Prompt { .. } => break command,
+            command @ BridgeCommand::Prompt(_) => break command,
             _ => continue,
         }
     };
-    let BridgeCommand::Prompt { message_id, .. } = &command else { unreachable!() };
+    let BridgeCommand::Prompt(prompt) = &command else { unreachable!() };
+    let message_id = &prompt.message_id;
     // The agent ran the tests: evidence for the pull request.
     let tests = ToolCall {
         message_id: message_id.clone(),
@@ -234,11 +235,13 @@ async fn the_prompters_pr_is_updated_by_a_follow_up_and_follows_webhooks() -> an
 
     // Grace prompts first, then Ada: each commit is by its prompter, the other a co-author.
     let first = prompt_and_push(&app, &mut grace, &mut bridge, &id, "Add a README for @octocat").await?;
-    let BridgeCommand::Prompt { attribution: Some(first), .. } = first else { panic!("no attribution") };
+    let BridgeCommand::Prompt(first) = first else { panic!("not a prompt") };
+    let first = first.attribution.expect("attribution");
     assert_eq!(first.author.email, "2+grace@users.noreply.github.com");
     assert!(first.trailers.is_empty());
     let second = prompt_and_push(&app, &mut ada, &mut bridge, &id, "Now add a test").await?;
-    let BridgeCommand::Prompt { attribution: Some(second), .. } = second else { panic!("no attribution") };
+    let BridgeCommand::Prompt(second) = second else { panic!("not a prompt") };
+    let second = second.attribution.expect("attribution");
     assert_eq!(
         (second.author.name.as_str(), second.author.email.as_str()),
         ("Ada Lovelace", "1+ada@users.noreply.github.com")

@@ -78,7 +78,7 @@ async fn in_local_mode_a_browser_picks_who_it_is() -> anyhow::Result<()> {
     ws.send(tokio_tungstenite::tungstenite::Message::Text(r#"{"type":"subscribe"}"#.into())).await?;
     loop {
         let frame = ws.next().await.unwrap()?;
-        if let Ok(ServerMessage::Presence { participants }) = serde_json::from_str(frame.to_text()?) {
+        if let Ok(ServerMessage::Presence { participants }) = serde_json::from_str::<ServerMessage>(frame.to_text()?) {
             assert_eq!(participants[0].user.name, "Ada Lovelace");
             break;
         }

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use oi_protocol::bridge::{AgentEvent, BridgeCommand, BridgeMessage};
+use oi_protocol::bridge::{AgentEvent, BridgeCommand, BridgeMessage, CLOSE_REPLACED, CLOSE_SESSION_DELETED};
+use oi_protocol::limits::MAX_FRAME_BYTES;
 use tokio::sync::{mpsc, watch, Notify};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -17,6 +18,9 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::config::Config;
 use crate::outbox::Outbox;
+
+/// The most events one frame carries.
+const MAX_BURST_EVENTS: usize = 256;
 
 /// What the bridge tells the supervisor.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +199,7 @@ impl Task {
                             let code = close.as_ref().map(|c| c.code);
                             let reason = close.map(|c| c.reason.to_string()).unwrap_or_default();
                             return match code {
-                                Some(CloseCode::Library(4409 | 4410)) => Ended::Terminated(reason),
+                                Some(CloseCode::Library(CLOSE_REPLACED | CLOSE_SESSION_DELETED)) => Ended::Terminated(reason),
                                 _ => dropped(&format!("closed: {reason}"), sent.is_some()),
                             };
                         }
@@ -232,15 +236,21 @@ impl Task {
                     }
                 }
             }
-            // Send whatever is queued and not yet sent on this connection.
-            if let Some(last) = sent {
-                let batch = self.shared.outbox.lock().expect("outbox").after(last);
-                for (id, event) in batch {
-                    if sink.send(frame(&BridgeMessage::Event { id, event })).await.is_err() {
-                        return dropped("send failed", true);
-                    }
-                    sent = Some(id);
+            // Send whatever is queued and not yet sent on this connection, in bursts: what
+            // queued up while the previous frame was on its way goes in one frame.
+            while let Some(last) = sent {
+                let mut burst =
+                    self.shared.outbox.lock().expect("outbox").burst_after(last, MAX_BURST_EVENTS, MAX_FRAME_BYTES);
+                let Some(newest) = burst.last().map(|e| e.id) else { break };
+                let message = if burst.len() == 1 {
+                    BridgeMessage::Event(burst.remove(0))
+                } else {
+                    BridgeMessage::Events { events: burst }
+                };
+                if sink.send(frame(&message)).await.is_err() {
+                    return dropped("send failed", true);
                 }
+                sent = Some(newest);
             }
         }
     }

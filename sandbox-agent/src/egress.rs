@@ -3,7 +3,7 @@
 //! `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}`, the model proxy), and
 //! so does the workspace's git remote (`/git/{rest}` → `…/api/sessions/{session}/git/{rest}`,
 //! the git endpoint), and the agent's own tools (`POST /tools/pull-request` →
-//! `…/api/sessions/{session}/pull-request`, called by `sandbox-agent mcp-tools`, see
+//! `…/api/sessions/{session}/sandbox/pull-request`, called by `sandbox-agent mcp-tools`, see
 //! [`crate::mcp`]). Each request goes on with the sandbox's own session-scoped token, which
 //! only this process holds, streaming the body both ways without buffering.
 //!
@@ -86,13 +86,13 @@ pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
 }
 
 /// `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}[?{query}]`,
-/// `…/git/{rest}[?{query}]`, or `…/pull-request[?{query}]`.
+/// `…/git/{rest}[?{query}]`, or `…/sandbox/pull-request[?{query}]`.
 pub fn upstream_url(target: &ProxyTarget, path: EgressPath<'_>, query: Option<&str>) -> String {
     let base = format!("{}/api/sessions/{}", target.control_plane_url.trim_end_matches('/'), target.session_id);
     let mut url = match path {
         EgressPath::Model { provider, rest } => format!("{base}/model/{provider}/{rest}"),
         EgressPath::Git { rest } => format!("{base}/git/{rest}"),
-        EgressPath::PullRequest => format!("{base}/pull-request"),
+        EgressPath::PullRequest => format!("{base}/sandbox/pull-request"),
     };
     if let Some(query) = query.filter(|q| !q.is_empty()) {
         url.push('?');
@@ -353,7 +353,7 @@ mod tests {
         );
         let pr = parse_path("/tools/pull-request").unwrap();
         assert_eq!(pr, EgressPath::PullRequest);
-        assert_eq!(upstream_url(&target(), pr, None), "http://127.0.0.1:8787/api/sessions/ses_1/pull-request");
+        assert_eq!(upstream_url(&target(), pr, None), "http://127.0.0.1:8787/api/sessions/ses_1/sandbox/pull-request");
         assert_eq!(Egress::pull_request_url("http://127.0.0.1:9/"), "http://127.0.0.1:9/tools/pull-request");
     }
 

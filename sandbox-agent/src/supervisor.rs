@@ -337,7 +337,13 @@ impl Run {
 
     async fn on_command(&mut self, command: BridgeCommand) {
         match command {
-            BridgeCommand::Prompt { message_id, text, author, model, attribution } => {
+            BridgeCommand::Prompt(oi_protocol::bridge::PromptCommand {
+                message_id,
+                text,
+                author,
+                model,
+                attribution,
+            }) => {
                 // The control plane re-offers the running prompt after a reconnect.
                 if !self.seen.insert(message_id.clone()) {
                     return;

@@ -113,7 +113,7 @@ async fn forwards_with_the_sandbox_token_and_no_model_key() {
     let res = reqwest::Client::new().post(&tool).json(&serde_json::json!({"summary": "s"})).send().await.unwrap();
     assert_eq!(res.status(), 201);
     let req = seen.recv().await.unwrap();
-    assert_eq!((req.method, req.path.as_str()), (Method::POST, "/api/sessions/ses_1/pull-request"));
+    assert_eq!((req.method, req.path.as_str()), (Method::POST, "/api/sessions/ses_1/sandbox/pull-request"));
     assert_eq!(req.headers["authorization"], "Bearer tok-1");
     assert_eq!(&req.body[..], br#"{"summary":"s"}"#);
     assert_eq!(reqwest::get(&tool).await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);

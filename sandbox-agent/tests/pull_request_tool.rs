@@ -43,12 +43,12 @@ struct ControlPlane {
 }
 
 /// The session's routes the egress forwards to: the model proxy (on to the scripted model) and
-/// `POST /pull-request` (recorded, answered with a pull request).
+/// `POST /sandbox/pull-request` (recorded, answered with a pull request).
 async fn control_plane(State(cp): State<ControlPlane>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
     let path = parts.uri.path();
-    if path == format!("/api/sessions/{SESSION}/pull-request") {
+    if path == format!("/api/sessions/{SESSION}/sandbox/pull-request") {
         let auth = parts.headers.get("authorization").map(|v| v.to_str().unwrap().to_string());
         cp.pull_requests.send((auth, serde_json::from_slice(&body).unwrap())).unwrap();
         let pr = json!({

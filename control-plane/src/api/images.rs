@@ -7,8 +7,8 @@ use oi_session_core::auth::access::{authorize, Action, Actor, Target};
 use oi_session_core::validation::{validate_branch_name, DEFAULT_BRANCH};
 use worker::{Env, Request, Response};
 
+use crate::auth::{current_caller, current_user};
 use crate::http::{json_response, query_param, read_json, Outcome};
-use crate::identity::{current_caller, current_user};
 use crate::{images, pools};
 
 pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {

@@ -4,9 +4,10 @@ use oi_protocol::rest::{ChooseLocalUser, Me};
 use oi_protocol::{ApiError, ErrorCode};
 use worker::{Env, Request, Response};
 
+use crate::auth::current_caller;
+use crate::auth::local::{local_mode, local_user, local_user_cookie, validate_local_name};
 use crate::auth::settings::auth_mode;
 use crate::http::{json_response, read_json, Outcome};
-use crate::identity::{current_caller, local_mode, local_user, local_user_cookie, validate_local_name};
 
 pub fn get(req: &Request, env: &Env) -> Outcome<Response> {
     let caller = current_caller(req, env)?;

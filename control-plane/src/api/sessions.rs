@@ -6,15 +6,13 @@ use oi_protocol::rest::{CreateSessionRequest, SessionList};
 use oi_protocol::{ApiError, ErrorCode, SessionStatus, SessionSummary};
 use oi_session_core::paging::{page_size, SessionCursor};
 use oi_session_core::validation::validate_new_session;
-use worker::{Env, Method, Request, RequestInit, Response};
+use worker::{Env, Method, Request, Response};
 
+use crate::auth::{current_caller, current_user, forwarded};
 use crate::http::{json_response, method_not_allowed, query_param, read_json, Failure, Outcome};
-use crate::identity::{current_caller, current_user, ROLE_HEADER, USER_HEADER};
-use crate::session::routes::{allowed_methods, SessionRoute, ADOPT_URL, INIT_URL};
+use crate::session::internal::{Internal, SessionStub};
+use crate::session::routes::{route, Credential, Routed, SessionRoute};
 use crate::{config, ids, index_store, pools, rate_limiter};
-
-/// The Durable Object namespace binding.
-pub const SESSIONS_BINDING: &str = "SESSIONS";
 
 pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outcome<Response> {
     let user = current_user(&req, env)?;
@@ -39,28 +37,14 @@ pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outco
     // The index row comes first, so the Worker never forwards to a Durable Object that the
     // index does not know; if initialization fails the row is removed again.
     index_store::insert(env, &summary).await?;
-    let init = async {
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(serde_json::to_string(&summary)?.into()));
-        let request = Request::new_with_init(INIT_URL, &init)?;
-        let mut response = stub(env, &summary.id)?.fetch_with_request(request).await?;
-        if response.status_code() != 201 {
-            let text = response.text().await.unwrap_or_default();
-            return Err(worker::Error::RustError(format!("init answered {}: {text}", response.status_code())));
-        }
-        Ok::<_, worker::Error>(())
-    };
-    if let Err(e) = init.await {
+    let stub = SessionStub::new(env, &summary.id)?;
+    if let Err(e) = stub.call(&Internal::Init { summary: summary.clone() }).await {
         let _ = index_store::delete(env, &summary.id).await;
         return Err(Failure::Internal(e));
     }
     // A warm sandbox from the repo's pool, if it has one: the session starts with it.
     if let Some(sandbox_id) = pools::claim(env, &summary.repo, &summary.branch, &summary.id).await? {
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(serde_json::json!({ "sandbox_id": sandbox_id }).to_string().into()));
-        let request = Request::new_with_init(ADOPT_URL, &init)?;
-        if let Err(e) = stub(env, &summary.id)?.fetch_with_request(request).await {
+        if let Err(e) = stub.call(&Internal::Adopt { sandbox_id: sandbox_id.clone() }).await {
             worker::console_error!("adopting warm sandbox {sandbox_id}: {e}");
         }
         let env = env.clone();
@@ -132,50 +116,36 @@ pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
     json_response(200, &SessionList { sessions, next_cursor: next.map(|c| c.encode()) })
 }
 
-/// Sends a per-session request to the session's Durable Object, with the caller's identity.
+/// Sends a per-session request to the session's Durable Object: a person's route with who
+/// they are; a sandbox or WebSocket route as it is (the Durable Object checks its token).
 pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outcome<Response> {
     let path = req.path();
     let method = req.method();
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-    let allowed =
-        allowed_methods(&rest).ok_or_else(|| crate::http::not_found(&format!("{} {path}", method.as_ref())))?;
-    if !allowed.contains(&method) {
-        return Err(method_not_allowed(method.as_ref(), &path));
-    }
+    let route = match route(&rest, &method) {
+        Routed::Route(route) => route,
+        Routed::NoSuchRoute => return Err(crate::http::not_found(&format!("{} {path}", method.as_ref()))),
+        Routed::MethodNotAllowed => return Err(method_not_allowed(method.as_ref(), &path)),
+    };
     if !plausible_session_id(id) || !index_store::exists(env, id).await? {
         return Err(ApiError::new(ErrorCode::SessionNotFound, format!("no session {id:?}")).into());
     }
-    let mut forwarded = req.clone_mut()?;
-    let headers = forwarded.headers_mut()?;
-    // The bridge and the model proxy authenticate with the sandbox token and a client socket
-    // with its WebSocket token, all checked by the Durable Object; every other route needs a
-    // signed-in caller.
-    let _ = headers.delete(USER_HEADER);
-    let _ = headers.delete(ROLE_HEADER);
-    let route = SessionRoute::parse(&rest);
-    // The agent's own pull-request tool calls with the sandbox token instead of a person.
-    let from_sandbox = route == Some(SessionRoute::PullRequest)
-        && req.headers().get("authorization")?.is_some_and(|a| a.starts_with("Bearer "))
-        && req.headers().get("cookie")?.is_none();
-    let sandbox_route = route.is_some_and(SessionRoute::sandbox_route) || from_sandbox;
-    if !sandbox_route && rest != ["ws"] {
+    let mut forwarded_req = req.clone_mut()?;
+    let headers = forwarded_req.headers_mut()?;
+    forwarded::clear(headers);
+    if route.credential() == Credential::Person {
         let caller = current_caller(&req, env)?;
-        if rest == ["ws-token"] {
+        if route == SessionRoute::WsToken {
             let key = format!("ws-token:{}", caller.user.id);
             rate_limiter::check(env, &key, oi_session_core::rate_limit::WS_TOKENS, "WebSocket tokens").await?;
         }
-        headers.set(USER_HEADER, &serde_json::to_string(&caller.user)?)?;
-        headers.set(ROLE_HEADER, if caller.role == oi_protocol::Role::Admin { "admin" } else { "member" })?;
+        forwarded::set(headers, &caller)?;
     }
-    let response = stub(env, id)?.fetch_with_request(forwarded).await?;
+    let response = SessionStub::new(env, id)?.forward(forwarded_req).await?;
     if method == Method::Delete && response.status_code() == 204 {
         index_store::delete(env, id).await?;
     }
     Ok(response)
-}
-
-pub(crate) fn stub(env: &Env, id: &str) -> worker::Result<worker::Stub> {
-    env.durable_object(SESSIONS_BINDING)?.id_from_name(id)?.get_stub()
 }
 
 fn plausible_session_id(id: &str) -> bool {

@@ -5,11 +5,15 @@
 //! - [`guard`]: the checks every request passes first: local mode only on a loopback URL, and
 //!   no cross-site unsafe requests.
 //! - [`github_oauth`]: sign-in with GitHub; [`users_store`]: users and roles in D1.
+//! - [`local`]: local mode's people; [`forwarded`]: the caller as the Worker hands it to a
+//!   session's Durable Object.
 
 pub mod cookies;
+pub mod forwarded;
 pub mod github_api;
 pub mod github_oauth;
 pub mod guard;
+pub mod local;
 pub mod pages;
 pub mod settings;
 pub mod users_store;
@@ -31,10 +35,20 @@ pub struct Caller {
     pub role: Role,
 }
 
+/// The person making this request, and their role.
+pub fn current_caller(req: &Request, env: &Env) -> Result<Caller, ApiError> {
+    authenticate(req, env)
+}
+
+/// The user making this request.
+pub fn current_user(req: &Request, env: &Env) -> Result<User, ApiError> {
+    Ok(authenticate(req, env)?.user)
+}
+
 /// The caller of `req`: the web session in GitHub mode, the local person in local mode.
 pub fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> {
     match settings::auth_mode(env) {
-        AuthMode::Local => Ok(crate::identity::local_caller(req, env)),
+        AuthMode::Local => Ok(local::local_caller(req, env)),
         AuthMode::Github => Ok(caller_of(&session_claims(req, env)?)),
     }
 }

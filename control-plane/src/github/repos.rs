@@ -8,8 +8,8 @@ use oi_source_control::SourceControl;
 use worker::{Env, Request, Response};
 
 use super::{provider, repo_ref, store};
+use crate::auth::current_caller;
 use crate::http::{json_response, Outcome};
-use crate::identity::current_caller;
 
 pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
     current_caller(req, env)?;

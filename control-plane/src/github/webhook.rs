@@ -14,7 +14,7 @@ use worker::{Env, Request, Response};
 use super::store;
 use crate::config::secret;
 use crate::http::{json_response, Outcome};
-use crate::session::routes::PULL_REQUEST_UPDATE_URL;
+use crate::session::internal::{Internal, SessionStub};
 
 /// GitHub's own cap on a delivery.
 const MAX_DELIVERY_BYTES: usize = 25 * 1024 * 1024;
@@ -105,12 +105,14 @@ async fn forward(env: &Env, session: Option<String>, update: &Update) -> Outcome
     if !crate::index_store::exists(env, &session).await? {
         return Ok("no_session");
     }
-    let stub = crate::api::sessions::stub(env, &session)?;
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Post).with_body(Some(serde_json::to_string(update)?.into()));
-    let request = Request::new_with_init(PULL_REQUEST_UPDATE_URL, &init)?;
-    let response = stub.fetch_with_request(request).await?;
-    Ok(if response.status_code() < 300 { "session" } else { "session_refused" })
+    let call = Internal::PullRequestUpdate { update: update.clone() };
+    Ok(match SessionStub::new(env, &session)?.call(&call).await {
+        Ok(_) => "session",
+        Err(e) => {
+            worker::console_error!("pull request update for {session}: {e}");
+            "session_refused"
+        }
+    })
 }
 
 #[cfg(test)]

@@ -17,9 +17,9 @@ use oi_session_core::auth::access::{authorize, Action, Actor, Target};
 use oi_session_core::secrets::{self as decide, crypto::OpenError, limits};
 use worker::{Env, Request, Response};
 
+use crate::auth::current_caller;
 use crate::auth::Caller;
 use crate::http::{json_response, query_param, read_json, Outcome};
-use crate::identity::current_caller;
 use crate::ids;
 
 /// The audit entries a page shows.

@@ -1,61 +1,116 @@
-//! Client sockets: subscribe and catch up, prompts, stop, presence.
+//! The sockets' side of the object: accepting client and bridge sockets, client frames
+//! (subscribe and catch up, prompts, stop, presence), bridge frames, and sockets closing.
 
-use oi_protocol::client::{ClientMessage, ServerMessage};
+use oi_protocol::bridge::{BridgeMessage, CLOSE_REPLACED, CLOSE_SESSION_DELETED};
+use oi_protocol::client::{ClientMessage, RawServerMessage, ServerMessage};
 use oi_protocol::decode::decode_frame;
 use oi_protocol::limits::MAX_FRAME_BYTES;
 use oi_protocol::rest::PromptRequest;
 use oi_protocol::session::{PresenceStatus, SandboxState, SessionState};
-use oi_protocol::User;
-use oi_session_core::frames::chunk_events;
-use worker::{Response, Result, WebSocket, WebSocketPair};
+use oi_protocol::{ApiError, ErrorCode, User};
+use oi_session_core::frames::chunk_by_size;
+use worker::{Request, Response, Result, WebSocket, WebSocketPair};
 
-use super::sockets::{client_attachment, ClientAttachment, CLIENT_TAG};
+use super::sockets::{BridgeAttachment, ClientAttachment, BRIDGE_TAG, CLIENT_TAG};
 use super::store::Meta;
-use super::SessionObject;
+use super::{bridge_link, lifecycle, prompt_queue, SessionObject};
 use crate::http::{Failure, Outcome};
+use crate::ids;
+
+fn bearer(req: &Request) -> Option<String> {
+    req.headers().get("Authorization").ok().flatten().and_then(|h| h.strip_prefix("Bearer ").map(str::to_string))
+}
 
 impl SessionObject {
     /// The full state clients see.
     pub(super) fn session_state(&self, meta: &Meta) -> Result<SessionState> {
+        let connected = self.bridge_connected();
         Ok(SessionState {
             summary: meta.summary.clone(),
-            sandbox: SandboxState {
-                status: meta.sandbox_status,
-                sandbox_id: meta.sandbox_id.clone(),
-                connected: self.bridge_socket(meta).is_some(),
-            },
-            queue: self.queue()?,
+            sandbox: SandboxState { status: meta.sandbox_status, sandbox_id: meta.sandbox_id.clone(), connected },
+            queue: prompt_queue::queue(&self.store)?,
             last_seq: meta.last_seq,
-            participants: self.participants(),
+            participants: self.sockets.borrow().participants(),
             pull_request: self.store.pull_request()?,
         })
     }
 
+    /// Checks the request's sandbox token (`Authorization: Bearer`).
+    pub(super) fn check_sandbox_token(&self, req: &Request) -> Outcome<()> {
+        bridge_link::check_sandbox_token(&self.meta()?, bearer(req).as_deref())
+    }
+
     /// Accepts a client WebSocket (hibernatable) for `user`.
     pub(super) fn accept_client(&self, user: User) -> Outcome<Response> {
+        self.load_sockets();
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[CLIENT_TAG]);
-        self.write_client_attachment(
-            &pair.server,
-            &ClientAttachment { user, subscribed: false, presence: PresenceStatus::Active, closed: false },
-        )?;
+        let attachment = ClientAttachment { user, subscribed: false, presence: PresenceStatus::Active, closed: false };
+        self.write_client_attachment(&pair.server, attachment)?;
         Ok(Response::from_websocket(pair.client)?)
+    }
+
+    /// Accepts the bridge's WebSocket if its bearer token is the current sandbox's; any other
+    /// bridge is closed.
+    pub(super) fn accept_bridge(&self, req: &Request) -> Outcome<Response> {
+        self.check_sandbox_token(req)?;
+        self.load_sockets();
+        let others = self.sockets.borrow().all_bridges();
+        for ws in others {
+            let _ = ws.close(Some(CLOSE_REPLACED), Some("replaced by a newer connection"));
+            self.sockets.borrow_mut().bridge_closed(&ws);
+        }
+        let pair = WebSocketPair::new()?;
+        self.state.accept_websocket_with_tags(&pair.server, &[BRIDGE_TAG]);
+        let connection = ids::new_id("conn");
+        pair.server.serialize_attachment(&BridgeAttachment { connection: connection.clone() })?;
+        self.store.set_bridge_connection(Some(&connection), None)?;
+        self.sockets.borrow_mut().bridge_added(&pair.server, connection);
+        Ok(Response::from_websocket(pair.client)?)
+    }
+
+    /// Writes a client socket's attachment (it survives hibernation) and the cache of it.
+    fn write_client_attachment(&self, ws: &WebSocket, attachment: ClientAttachment) -> Result<()> {
+        ws.serialize_attachment(&attachment)?;
+        self.sockets.borrow_mut().client_changed(ws, attachment);
+        Ok(())
+    }
+
+    fn send_to(&self, ws: &WebSocket, message: &ServerMessage) -> Result<()> {
+        let text = serde_json::to_string(message)?;
+        self.sockets.borrow_mut().send_to(ws, &text, ids::now_ms());
+        Ok(())
+    }
+
+    pub(super) fn on_bridge_frame(&self, ws: &WebSocket, connection: &str, text: &str) -> Result<()> {
+        let message: BridgeMessage = match decode_frame(text, BridgeMessage::TYPES) {
+            Ok(m) => m,
+            Err(e) => return self.refuse_frame(ws, true, e),
+        };
+        let Some(current) = self.store.meta_field(|m| m.bridge_connection.clone())? else {
+            let _ = ws.close(Some(CLOSE_SESSION_DELETED), Some("session deleted"));
+            return Ok(());
+        };
+        if current.as_deref() != Some(connection) {
+            let _ = ws.close(Some(CLOSE_REPLACED), Some("replaced by a newer connection"));
+            self.sockets.borrow_mut().bridge_closed(ws);
+            return Ok(());
+        }
+        self.step(|turn| bridge_link::on_message(turn, message))
     }
 
     pub(super) fn on_client_frame(&self, ws: &WebSocket, text: &str) -> Result<()> {
         let message: ClientMessage = match decode_frame(text, ClientMessage::TYPES) {
             Ok(m) => m,
-            Err(e) => return self.refuse_frame(ws, e),
+            Err(e) => return self.refuse_frame(ws, false, e),
         };
-        let Some(mut attachment) = client_attachment(ws) else {
-            return Ok(());
-        };
+        let Some(attachment) = self.sockets.borrow().client(ws).cloned() else { return Ok(()) };
         match message {
             ClientMessage::Subscribe { after_seq } => self.subscribe(ws, attachment, after_seq.unwrap_or(0)),
             ClientMessage::Prompt { text, client_request_id, model } => {
                 let req = PromptRequest { text, client_request_id: client_request_id.clone(), model };
-                match self.enqueue(&attachment.user, &req) {
-                    Ok(accepted) => self.send(
+                match self.run(|turn| prompt_queue::enqueue(turn, &attachment.user, &req)) {
+                    Ok(accepted) => self.send_to(
                         ws,
                         &ServerMessage::PromptAccepted {
                             client_request_id,
@@ -66,48 +121,47 @@ impl SessionObject {
                     Err(failure) => self.reply_failure(ws, failure, Some(client_request_id)),
                 }
             }
-            ClientMessage::CancelPrompt { message_id } => match self.cancel(&message_id) {
-                Ok(()) => Ok(()),
-                Err(failure) => self.reply_failure(ws, failure, None),
-            },
-            ClientMessage::Stop => match self.stop() {
+            ClientMessage::CancelPrompt { message_id } => {
+                match self.run(|turn| prompt_queue::cancel(turn, &message_id)) {
+                    Ok(()) => Ok(()),
+                    Err(failure) => self.reply_failure(ws, failure, None),
+                }
+            }
+            ClientMessage::Stop => match self.run(prompt_queue::stop) {
                 Ok(_) => Ok(()),
                 Err(failure) => self.reply_failure(ws, failure, None),
             },
             ClientMessage::Typing => {
                 // Someone is composing: start a sandbox early, if the session has none.
-                self.store.warm_requested(crate::ids::now_ms())?;
-                self.lifecycle_changed();
-                self.set_presence(ws, &mut attachment, PresenceStatus::Typing)
+                self.step(lifecycle::typing)?;
+                self.set_presence(ws, attachment, PresenceStatus::Typing)
             }
-            ClientMessage::Presence { status } => self.set_presence(ws, &mut attachment, status),
-            ClientMessage::Ping => self.send(ws, &ServerMessage::Pong),
+            ClientMessage::Presence { status } => self.set_presence(ws, attachment, status),
+            ClientMessage::Ping => self.send_to(ws, &ServerMessage::Pong),
         }
     }
 
     /// Replies with the state and every event after `after_seq`, then marks the socket live.
-    /// Nothing awaits in between, so no event can fall between catch-up and live.
+    /// Events still waiting in the fan-out go to the other clients first (this one gets them
+    /// in its catch-up), and nothing awaits in between, so no event is missed or repeated.
     fn subscribe(&self, ws: &WebSocket, mut attachment: ClientAttachment, after_seq: u64) -> Result<()> {
         let Some(meta) = self.store.meta()? else {
-            return self.reply_failure(
-                ws,
-                Failure::Api(oi_protocol::ApiError::new(oi_protocol::ErrorCode::SessionNotFound, "no such session")),
-                None,
-            );
+            let e = ApiError::new(ErrorCode::SessionNotFound, "no such session");
+            return self.reply_failure(ws, Failure::Api(e), None);
         };
+        self.sockets.borrow_mut().flush(ids::now_ms());
         let was_subscribed = attachment.subscribed;
         attachment.subscribed = true;
-        self.write_client_attachment(ws, &attachment)?;
-        let state = self.session_state(&meta)?;
-        let events = self.store.events_after(after_seq, None)?;
-        let mut chunks = chunk_events(events, MAX_FRAME_BYTES).into_iter().peekable();
+        self.write_client_attachment(ws, attachment)?;
+        let state = Box::new(self.session_state(&meta)?);
+        let events = self.store.raw_events_after(after_seq)?;
+        let mut chunks = chunk_by_size(events, |e| e.get().len() + 1, MAX_FRAME_BYTES).into_iter().peekable();
         let first = chunks.next().unwrap_or_default();
-        self.send(
-            ws,
-            &ServerMessage::Subscribed { state: Box::new(state), events: first, complete: chunks.peek().is_none() },
-        )?;
+        let reply = RawServerMessage::Subscribed { state, events: first, complete: chunks.peek().is_none() };
+        ws.send_with_str(serde_json::to_string(&reply)?)?;
         while let Some(events) = chunks.next() {
-            self.send(ws, &ServerMessage::Backlog { events, complete: chunks.peek().is_none() })?;
+            let backlog = RawServerMessage::Backlog { events, complete: chunks.peek().is_none() };
+            ws.send_with_str(serde_json::to_string(&backlog)?)?;
         }
         if !was_subscribed {
             self.broadcast_presence();
@@ -115,7 +169,7 @@ impl SessionObject {
         Ok(())
     }
 
-    fn set_presence(&self, ws: &WebSocket, attachment: &mut ClientAttachment, status: PresenceStatus) -> Result<()> {
+    fn set_presence(&self, ws: &WebSocket, mut attachment: ClientAttachment, status: PresenceStatus) -> Result<()> {
         if attachment.presence != status {
             attachment.presence = status;
             self.write_client_attachment(ws, attachment)?;
@@ -124,17 +178,39 @@ impl SessionObject {
         Ok(())
     }
 
+    fn broadcast_presence(&self) {
+        let participants = self.sockets.borrow().participants();
+        self.sockets.borrow_mut().broadcast(&ServerMessage::Presence { participants }, ids::now_ms());
+    }
+
+    /// Answers a refused client frame with its error; internal errors are logged, not shown.
     fn reply_failure(&self, ws: &WebSocket, failure: Failure, client_request_id: Option<String>) -> Result<()> {
         let error = match failure {
             Failure::Api(e) => e,
             Failure::Internal(e) => {
-                worker::console_error!("client frame: {e}");
-                oi_protocol::ApiError::new(
-                    oi_protocol::ErrorCode::Internal,
-                    "internal error; see the control-plane log",
-                )
+                worker::console_error!("internal error: {e}");
+                ApiError::new(ErrorCode::Internal, "internal error; see the control-plane log")
             }
         };
-        self.send(ws, &ServerMessage::Error { error, client_request_id })
+        self.send_to(ws, &ServerMessage::Error { error, client_request_id })
+    }
+
+    pub(super) fn on_socket_closed(&self, ws: &WebSocket) -> Result<()> {
+        self.load_sockets();
+        let client = self.sockets.borrow().client(ws).cloned();
+        if let Some(mut attachment) = client {
+            attachment.closed = true;
+            self.write_client_attachment(ws, attachment)?;
+            self.broadcast_presence();
+            return Ok(());
+        }
+        let connection = self.bridge_connection_of(ws);
+        self.sockets.borrow_mut().bridge_closed(ws);
+        if let Some(connection) = connection {
+            if self.store.meta_field(|m| m.bridge_connection.clone())?.flatten().as_deref() == Some(&connection) {
+                self.store.set_bridge_connection(None, None)?;
+            }
+        }
+        Ok(())
     }
 }

@@ -62,7 +62,9 @@ impl SessionObject {
             })?;
             let branch = format!("oi/{}", meta.summary.id);
             if let Err(reason) = check_push(&push, &branch) {
-                self.notice(NoticeLevel::Warning, format!("refused a push from the sandbox: {reason}"))?;
+                self.step(|turn| {
+                    turn.notice(NoticeLevel::Warning, format!("refused a push from the sandbox: {reason}"))
+                })?;
                 let headers = Headers::new();
                 headers.set("content-type", "application/x-git-receive-pack-result")?;
                 headers.set("cache-control", "no-cache")?;

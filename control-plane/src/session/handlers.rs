@@ -1,42 +1,27 @@
-//! The Durable Object's HTTP side: init from the Worker, and the per-session REST routes.
+//! The Durable Object's HTTP side: internal calls from the Worker, and the per-session routes,
+//! each checked for the one credential it accepts.
 
+use oi_protocol::client::CLOSE_SESSION_DELETED;
 use oi_protocol::events::{ArchiveChanged, EventBody, SessionCreated};
 use oi_protocol::limits::{DEFAULT_EVENTS_PAGE, MAX_EVENTS_PAGE};
 use oi_protocol::rest::{EventsPage, PromptRequest};
-use oi_protocol::{ApiError, ErrorCode, SessionSummary};
+use oi_protocol::{ApiError, ErrorCode, Role, SessionSummary, User};
 use oi_session_core::auth::access::{authorize, Action, Actor, SessionFacts, Target};
 use oi_session_core::paging::page_size;
 use worker::{Method, Request, Response};
 
-use super::bridge::CLOSE_SESSION_DELETED;
-use super::routes::{parse_path, SessionRoute};
-use super::SessionObject;
+use super::internal::{is_internal, Internal};
+use super::routes::{parse_path, Credential, SessionRoute};
+use super::{bridge_link, prompt_queue, SessionObject};
+use crate::auth::forwarded::{forwarded_role, forwarded_user};
 use crate::http::{json_response, method_not_allowed, not_found, query_u64, read_json, Outcome};
-use crate::identity::{forwarded_role, forwarded_user, USER_HEADER};
-use crate::ids;
-
-/// Close code sent to clients of a deleted session.
-const CLOSE_CLIENT_SESSION_DELETED: u16 = 4404;
 
 impl SessionObject {
     pub(super) async fn handle(&self, mut req: Request) -> Outcome<Response> {
         let url = req.url()?;
-        if url.host_str() == Some("session.internal") && url.path() == "/init" {
-            let summary: SessionSummary = read_json(&mut req).await?;
-            return self.init(summary);
-        }
-        if url.host_str() == Some("session.internal") && url.path() == "/adopt" {
-            #[derive(serde::Deserialize)]
-            struct Adopt {
-                sandbox_id: String,
-            }
-            let adopt: Adopt = read_json(&mut req).await?;
-            self.adopt_sandbox(&adopt.sandbox_id).await?;
-            return Ok(Response::empty()?.with_status(204));
-        }
-        if url.host_str() == Some("session.internal") && url.path() == "/pull-request-update" {
-            let update: crate::github::webhook::Update = read_json(&mut req).await?;
-            return self.pull_request_update(update);
+        if is_internal(&url) {
+            let call: Internal = read_json(&mut req).await?;
+            return self.internal(call).await;
         }
         let path = url.path().to_string();
         let method = req.method();
@@ -44,32 +29,63 @@ impl SessionObject {
         if !route.methods().contains(&method) {
             return Err(method_not_allowed(method.as_ref(), &path));
         }
-        if route == SessionRoute::BridgeSocket {
-            require_upgrade(&req)?;
-            return self.accept_bridge(&req);
+        match route.credential() {
+            Credential::SandboxToken => self.sandbox_route(route, req, &path).await,
+            Credential::WsToken => {
+                // The token names the person; it was minted only for one who may join.
+                require_upgrade(&req)?;
+                let token = url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned());
+                let (user, _role) = self.redeem_ws_token(token.as_deref())?;
+                self.accept_client(user)
+            }
+            Credential::Person => {
+                let user = forwarded_user(&req)?;
+                let role = forwarded_role(&req);
+                self.authorize(&user, role, route, &method)?;
+                self.person_route(route, method, req, &url, user, role).await
+            }
         }
-        if route == SessionRoute::ModelProxy {
-            return self.proxy_model(req, &path).await;
+    }
+
+    async fn internal(&self, call: Internal) -> Outcome<Response> {
+        match call {
+            Internal::Init { summary } => self.init(summary),
+            Internal::Adopt { sandbox_id } => {
+                self.adopt_sandbox(&sandbox_id).await?;
+                Ok(Response::empty()?.with_status(204))
+            }
+            Internal::PullRequestUpdate { update } => self.pull_request_update(update),
         }
-        if route == SessionRoute::Git {
-            return self.proxy_git(req, &path).await;
+    }
+
+    /// The routes the sandbox calls with its token (each checks it).
+    async fn sandbox_route(&self, route: SessionRoute, req: Request, path: &str) -> Outcome<Response> {
+        match route {
+            SessionRoute::BridgeSocket => {
+                require_upgrade(&req)?;
+                self.accept_bridge(&req)
+            }
+            SessionRoute::ModelProxy => self.proxy_model(req, path).await,
+            SessionRoute::Git => self.proxy_git(req, path).await,
+            SessionRoute::SandboxPullRequest => {
+                self.check_sandbox_token(&req)?;
+                let meta = self.meta()?;
+                let requester = self.store.current_prompter()?.unwrap_or(meta.summary.created_by);
+                self.open_pull_request(req, requester).await
+            }
+            other => unreachable!("{other:?} takes a person"),
         }
-        if route == SessionRoute::ClientSocket {
-            // The token names the person; it was minted only for one who may join.
-            require_upgrade(&req)?;
-            let token = url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned());
-            let (user, _role) = self.redeem_ws_token(token.as_deref())?;
-            return self.accept_client(user);
-        }
-        if route == SessionRoute::PullRequest && req.headers().get(USER_HEADER)?.is_none() {
-            // The agent's own tool: the sandbox token, checked there.
-            return self.pull_request_route(req, None).await;
-        }
-        let user = forwarded_user(&req)?;
-        self.authorize(&user, forwarded_role(&req), route, &method)?;
-        if route == SessionRoute::PullRequest {
-            return self.pull_request_route(req, Some(user)).await;
-        }
+    }
+
+    async fn person_route(
+        &self,
+        route: SessionRoute,
+        method: Method,
+        mut req: Request,
+        url: &worker::Url,
+        user: User,
+        role: Role,
+    ) -> Outcome<Response> {
         match (route, method) {
             (SessionRoute::Root, Method::Get) => {
                 let meta = self.meta()?;
@@ -78,46 +94,36 @@ impl SessionObject {
             (SessionRoute::Root, _) => self.purge().await,
             (SessionRoute::Prompts, _) => {
                 let body: PromptRequest = read_json(&mut req).await?;
-                json_response(202, &self.enqueue(&user, &body)?)
+                json_response(202, &self.run(|turn| prompt_queue::enqueue(turn, &user, &body))?)
             }
-            (SessionRoute::Stop, _) => json_response(202, &self.stop()?),
+            (SessionRoute::Stop, _) => json_response(202, &self.run(prompt_queue::stop)?),
             (SessionRoute::Archive, _) => self.set_archived(&user, true),
             (SessionRoute::Unarchive, _) => self.set_archived(&user, false),
             (SessionRoute::Events, _) => {
                 let meta = self.meta()?;
-                let after = query_u64(&url, "after")?.unwrap_or(0);
-                let limit = query_u64(&url, "limit")?.map(|l| l.min(u32::MAX as u64) as u32);
+                let after = query_u64(url, "after")?.unwrap_or(0);
+                let limit = query_u64(url, "limit")?.map(|l| l.min(u32::MAX as u64) as u32);
                 let limit = page_size(limit, DEFAULT_EVENTS_PAGE, MAX_EVENTS_PAGE);
                 let mut events = self.store.events_after(after, Some(limit + 1))?;
                 let has_more = events.len() > limit as usize;
                 events.truncate(limit as usize);
                 json_response(200, &EventsPage { events, has_more, last_seq: meta.last_seq })
             }
-            (SessionRoute::WsToken, _) => json_response(201, &self.mint_ws_token(&user, forwarded_role(&req))?),
+            (SessionRoute::WsToken, _) => json_response(201, &self.mint_ws_token(&user, role)?),
             (SessionRoute::Usage, _) => json_response(200, &self.usage()?),
-            (
-                SessionRoute::ClientSocket
-                | SessionRoute::BridgeSocket
-                | SessionRoute::ModelProxy
-                | SessionRoute::Git
-                | SessionRoute::PullRequest,
-                _,
-            ) => {
-                unreachable!("handled above")
-            }
-            (SessionRoute::AttachSandbox, _) => json_response(201, &self.attach_sandbox()?),
+            (SessionRoute::AttachSandbox, _) => json_response(201, &self.run(bridge_link::attach_sandbox)?),
+            (SessionRoute::PullRequest, Method::Get) => match self.store.pull_request()? {
+                Some(pr) => json_response(200, &pr),
+                None => Err(ApiError::new(ErrorCode::NotFound, "this session has no pull request yet").into()),
+            },
+            (SessionRoute::PullRequest, _) => self.open_pull_request(req, user).await,
+            (other, _) => unreachable!("{other:?} does not take a person"),
         }
     }
 
     /// Whether `user` may take this route, by the one authorisation function
     /// (`oi_session_core::auth::access`).
-    fn authorize(
-        &self,
-        user: &oi_protocol::User,
-        role: oi_protocol::Role,
-        route: SessionRoute,
-        method: &Method,
-    ) -> Outcome<()> {
+    fn authorize(&self, user: &User, role: Role, route: SessionRoute, method: &Method) -> Outcome<()> {
         let meta = self.meta()?;
         let action = session_action(route, method);
         let actor = Actor { user_id: &user.id, role };
@@ -137,25 +143,34 @@ impl SessionObject {
             return Err(ApiError::new(ErrorCode::Conflict, "this object already holds another session").into());
         }
         self.store.insert_meta(&summary)?;
-        self.record(EventBody::SessionCreated(SessionCreated {
-            repo: summary.repo.clone(),
-            branch: summary.branch.clone(),
-            model: summary.model.clone(),
-            title: summary.title.clone(),
-            created_by: summary.created_by.clone(),
-        }))?;
+        self.run(|turn| {
+            turn.record(EventBody::SessionCreated(SessionCreated {
+                repo: summary.repo.clone(),
+                branch: summary.branch.clone(),
+                model: summary.model.clone(),
+                title: summary.title.clone(),
+                created_by: summary.created_by.clone(),
+            }))?;
+            Ok(())
+        })?;
         json_response(201, &summary)
     }
 
-    fn set_archived(&self, user: &oi_protocol::User, archived: bool) -> Outcome<Response> {
-        let meta = self.meta()?;
-        let mut summary = meta.summary;
-        if summary.archived != archived {
-            summary.archived = archived;
-            summary.updated_at = ids::now_ms().max(summary.updated_at);
-            self.record(EventBody::Archived(ArchiveChanged { archived, by: user.clone() }))?;
-            self.save_summary(&summary)?;
-        }
+    fn set_archived(&self, user: &User, archived: bool) -> Outcome<Response> {
+        let summary = self.run(|turn| {
+            let mut summary = turn
+                .store
+                .meta()?
+                .map(|m| m.summary)
+                .ok_or_else(|| ApiError::new(ErrorCode::SessionNotFound, "no such session"))?;
+            if summary.archived != archived {
+                summary.archived = archived;
+                summary.updated_at = turn.now.max(summary.updated_at);
+                turn.record(EventBody::Archived(ArchiveChanged { archived, by: user.clone() }))?;
+                turn.save_summary(&summary)?;
+            }
+            Ok(summary)
+        })?;
         json_response(200, &summary)
     }
 
@@ -166,20 +181,21 @@ impl SessionObject {
         }
         for ws in self.state.get_websockets() {
             let bridge = self.state.get_tags(&ws).iter().any(|t| t == super::sockets::BRIDGE_TAG);
-            let code = if bridge { CLOSE_SESSION_DELETED } else { CLOSE_CLIENT_SESSION_DELETED };
+            let code = if bridge { oi_protocol::bridge::CLOSE_SESSION_DELETED } else { CLOSE_SESSION_DELETED };
             let _ = ws.close(Some(code), Some("session deleted"));
         }
-        *self.client_cache.borrow_mut() = None;
+        self.sockets.borrow_mut().clear();
         let storage = self.state.storage();
         storage.delete_alarm().await?;
         storage.delete_all().await?;
+        self.store.forget();
         // Fresh empty tables, so later requests to this object answer 404 cleanly.
         self.store.create_schema()?;
         Ok(Response::empty()?.with_status(204))
     }
 }
 
-/// What a per-session route does, for authorisation.
+/// What a person's route does, for authorisation.
 fn session_action(route: SessionRoute, method: &Method) -> Action {
     match (route, method) {
         (SessionRoute::Root, Method::Delete) => Action::DeleteSession,
@@ -191,7 +207,11 @@ fn session_action(route: SessionRoute, method: &Method) -> Action {
         (SessionRoute::ClientSocket | SessionRoute::WsToken, _) => Action::JoinSession,
         // A bridge started by hand gets the session's sandbox token: only its owner or an admin.
         (
-            SessionRoute::AttachSandbox | SessionRoute::BridgeSocket | SessionRoute::ModelProxy | SessionRoute::Git,
+            SessionRoute::AttachSandbox
+            | SessionRoute::BridgeSocket
+            | SessionRoute::ModelProxy
+            | SessionRoute::Git
+            | SessionRoute::SandboxPullRequest,
             _,
         ) => Action::DeleteSession,
     }

@@ -1,42 +1,82 @@
-//! The session Durable Object: one per session. It owns the session's SQLite (meta, event
-//! log, prompt queue), fans events out over hibernatable WebSockets, and talks to the
-//! sandbox bridge.
+//! The session Durable Object: one per session. Its parts own the state and return effects;
+//! this file is the object's entry points and the one place effects are applied.
+//!
+//! - [`store`]: the session's SQLite (meta, event log, prompt queue, lifecycle, …).
+//! - [`prompt_queue`]: admission, order, dispatch, stop, cancel, finish.
+//! - [`bridge_link`]: the sandbox token, hello/welcome, numbered events recorded once.
+//! - [`lifecycle`] (and `alarm.rs`, its provider calls): the sandbox's life from one alarm.
+//! - [`sockets`] and [`fanout`]: client and bridge sockets, presence, live events.
+//! - `clients.rs`, `handlers.rs`: client frames and REST routes, which call the parts.
+//! - `model_proxy.rs`, `git_proxy.rs`, `pull_request.rs`, `ws_tokens.rs`: the session's
+//!   other routes.
 
-mod bridge;
+mod alarm;
+pub mod bridge_link;
 mod clients;
+pub mod effects;
+pub mod fanout;
 mod git_proxy;
 mod handlers;
-mod lifecycle;
-mod lifecycle_store;
+pub mod internal;
+pub mod lifecycle;
 mod model_proxy;
-mod prompts;
+pub mod prompt_queue;
 mod pull_request;
-mod pull_request_store;
 pub mod routes;
-mod schema;
-mod sockets;
-mod store;
+pub mod sockets;
+pub mod store;
 mod ws_tokens;
 
-use oi_protocol::{ApiError, ErrorCode, SessionSummary};
-use worker::{durable_object, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage};
+#[cfg(test)]
+mod testing;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use oi_protocol::client::ServerMessage;
+use oi_protocol::{ApiError, ErrorCode};
+use wasm_bindgen::JsValue;
+use worker::{durable_object, Env, Request, Response, Result, SqlStorage, State, WebSocket, WebSocketIncomingMessage};
 
 use crate::http::{failure_response, Outcome};
-use crate::index_store;
+use crate::{ids, index_store};
+use effects::{Effect, Turn};
+use sockets::{BridgeAttachment, ClientAttachment, Socket, Sockets, BRIDGE_TAG, CLIENT_TAG};
 use store::{Meta, Store};
+
+/// A failure where only a `worker::Error` can go (socket handlers, the alarm).
+fn worker_error(failure: crate::http::Failure) -> worker::Error {
+    match failure {
+        crate::http::Failure::Internal(e) => e,
+        crate::http::Failure::Api(e) => worker::Error::RustError(e.message),
+    }
+}
+
+impl Socket for WebSocket {
+    fn same(&self, other: &Self) -> bool {
+        let a: &JsValue = self.as_ref().as_ref();
+        let b: &JsValue = other.as_ref().as_ref();
+        a == b
+    }
+
+    fn send_text(&self, text: &str) -> bool {
+        self.send_with_str(text).is_ok()
+    }
+}
 
 #[durable_object]
 pub struct SessionObject {
     state: State,
     env: Env,
-    store: Store,
-    client_cache: sockets::ClientCache,
+    store: Store<SqlStorage>,
+    /// Shared with the fan-out's timer, which flushes events after the object's turn ended.
+    sockets: Rc<RefCell<Sockets<WebSocket>>>,
     /// Set when a lifecycle deadline may have moved earlier; the alarm is reset at the end of
     /// the event.
-    reschedule_wanted: std::cell::Cell<bool>,
-    /// Set when a prompt's commit was pushed: its message id, so the session's open pull
-    /// request is brought up to date (its body lists the new prompt) after the frame.
-    pull_request_refresh: std::cell::RefCell<Option<String>>,
+    reschedule_wanted: Cell<bool>,
+    /// Prompts whose pushed commit brings the session's open pull request up to date, after
+    /// the frame.
+    pull_request_refresh: RefCell<Vec<String>>,
 }
 
 impl worker::DurableObject for SessionObject {
@@ -49,7 +89,7 @@ impl worker::DurableObject for SessionObject {
             state,
             env,
             store,
-            client_cache: Default::default(),
+            sockets: Default::default(),
             reschedule_wanted: Default::default(),
             pull_request_refresh: Default::default(),
         }
@@ -70,18 +110,21 @@ impl worker::DurableObject for SessionObject {
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        self.load_sockets();
+        let bridge_connection = self.bridge_connection_of(&ws);
         let text = match message {
             WebSocketIncomingMessage::String(text) => text,
             WebSocketIncomingMessage::Binary(_) => {
-                let e = ApiError::new(ErrorCode::BadJson, "binary frames are not accepted; send JSON text");
-                return self.refuse_frame(&ws, e);
+                let error = ApiError::new(ErrorCode::BadJson, "binary frames are not accepted; send JSON text");
+                return self.refuse_frame(&ws, bridge_connection.is_some(), error);
             }
         };
-        if self.state.get_tags(&ws).iter().any(|t| t == sockets::BRIDGE_TAG) {
-            self.on_bridge_frame(&ws, &text)?;
-            self.refresh_pull_request_if_wanted().await;
-        } else {
-            self.on_client_frame(&ws, &text)?;
+        match bridge_connection {
+            Some(connection) => {
+                self.on_bridge_frame(&ws, &connection, &text)?;
+                self.refresh_pull_requests().await;
+            }
+            None => self.on_client_frame(&ws, &text)?,
         }
         self.reschedule_if_wanted().await
     }
@@ -104,18 +147,125 @@ impl SessionObject {
         self.store.meta()?.ok_or_else(|| ApiError::new(ErrorCode::SessionNotFound, "no such session").into())
     }
 
-    /// Saves the summary, tells connected clients, and updates the D1 index in the
-    /// background (an older update never overwrites a newer one there).
-    fn save_summary(&self, summary: &SessionSummary) -> Result<()> {
-        self.store.save_summary(summary)?;
-        self.broadcast(&oi_protocol::client::ServerMessage::Session { summary: summary.clone() });
-        let env = self.env.clone();
-        let summary = summary.clone();
-        self.state.wait_until(async move {
-            if let Err(e) = index_store::update(&env, &summary).await {
-                worker::console_error!("index update for {}: {e}", summary.id);
+    /// Reads the sockets' attachments once after a wake-up.
+    fn load_sockets(&self) {
+        let mut sockets = self.sockets.borrow_mut();
+        if !sockets.clients_loaded() {
+            let clients = self
+                .state
+                .get_websockets_with_tag(CLIENT_TAG)
+                .into_iter()
+                .filter_map(|ws| ws.deserialize_attachment::<ClientAttachment>().ok().flatten().map(|a| (ws, a)))
+                .collect();
+            sockets.load_clients(clients);
+        }
+        if !sockets.bridges_loaded() {
+            let bridges = self
+                .state
+                .get_websockets_with_tag(BRIDGE_TAG)
+                .into_iter()
+                .filter_map(|ws| {
+                    ws.deserialize_attachment::<BridgeAttachment>().ok().flatten().map(|a| (ws, a.connection))
+                })
+                .collect();
+            sockets.load_bridges(bridges);
+        }
+    }
+
+    /// The bridge connection a socket belongs to, or `None` for a client socket.
+    fn bridge_connection_of(&self, ws: &WebSocket) -> Option<String> {
+        self.sockets.borrow().bridge_connection(ws).map(str::to_string)
+    }
+
+    /// Whether the current bridge's socket is open.
+    fn bridge_connected(&self) -> bool {
+        self.load_sockets();
+        let current = self.store.meta_field(|m| m.bridge_connection.clone()).ok().flatten().flatten();
+        self.sockets.borrow().bridge(current.as_deref()).is_some()
+    }
+
+    /// A turn for a part, now.
+    fn turn(&self) -> Turn<'_, SqlStorage> {
+        Turn::new(&self.store, ids::now_ms(), self.bridge_connected())
+    }
+
+    /// Runs a part in a turn and applies its effects, also when it fails (what it did before
+    /// failing was written and must be told).
+    fn run<T>(&self, part: impl FnOnce(&mut Turn<'_, SqlStorage>) -> Outcome<T>) -> Outcome<T> {
+        let mut turn = self.turn();
+        let result = part(&mut turn);
+        self.apply(turn.into_effects());
+        result
+    }
+
+    /// Runs a part that fails only inside (storage), in a turn, and applies its effects.
+    fn step<T>(&self, part: impl FnOnce(&mut Turn<'_, SqlStorage>) -> Result<T>) -> Result<T> {
+        self.run(|turn| Ok(part(turn)?)).map_err(worker_error)
+    }
+
+    /// Applies effects in order.
+    fn apply(&self, effects: Vec<Effect>) {
+        if effects.is_empty() {
+            return;
+        }
+        self.load_sockets();
+        let now = ids::now_ms();
+        for effect in effects {
+            match effect {
+                Effect::Recorded(event) => {
+                    let timer = self.sockets.borrow_mut().event(event, now);
+                    if let Some(delay) = timer {
+                        self.arm_fanout_timer(delay);
+                    }
+                }
+                Effect::Broadcast(message) => self.sockets.borrow_mut().broadcast(&message, now),
+                Effect::SummaryChanged(summary) => {
+                    self.sockets.borrow_mut().broadcast(&ServerMessage::Session { summary: summary.clone() }, now);
+                    let env = self.env.clone();
+                    self.state.wait_until(async move {
+                        if let Err(e) = index_store::update(&env, &summary).await {
+                            worker::console_error!("index update for {}: {e}", summary.id);
+                        }
+                    });
+                }
+                Effect::ToBridge(command) => {
+                    let current = self.store.meta_field(|m| m.bridge_connection.clone()).ok().flatten().flatten();
+                    if let Some(ws) = self.sockets.borrow().bridge(current.as_deref()) {
+                        ws.send_text(&serde_json::to_string(&command).expect("protocol types serialize"));
+                    }
+                }
+                Effect::CloseBridges { code, reason } => {
+                    let bridges = self.sockets.borrow().all_bridges();
+                    for ws in bridges {
+                        let _ = ws.close(Some(code), Some(reason));
+                        self.sockets.borrow_mut().bridge_closed(&ws);
+                    }
+                }
+                Effect::LifecycleChanged => self.reschedule_wanted.set(true),
+                Effect::RefreshPullRequest { message_id } => self.pull_request_refresh.borrow_mut().push(message_id),
+                Effect::TerminateSandbox { sandbox_id } => self.terminate_sandbox(sandbox_id),
             }
+        }
+    }
+
+    /// Flushes the fan-out after `delay` ms (the events wait for company until then).
+    fn arm_fanout_timer(&self, delay: i64) {
+        let sockets = self.sockets.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            worker::Delay::from(std::time::Duration::from_millis(delay.max(1) as u64)).await;
+            sockets.borrow_mut().timer_fired(ids::now_ms());
         });
+    }
+
+    /// Tells the sender its frame was refused; nothing else changes.
+    fn refuse_frame(&self, ws: &WebSocket, bridge: bool, error: ApiError) -> Result<()> {
+        let text = if bridge {
+            serde_json::to_string(&oi_protocol::bridge::BridgeCommand::Error { error })
+        } else {
+            serde_json::to_string(&ServerMessage::<oi_protocol::SessionEvent>::Error { error, client_request_id: None })
+        }
+        .expect("protocol types serialize");
+        self.sockets.borrow_mut().send_to(ws, &text, ids::now_ms());
         Ok(())
     }
 }

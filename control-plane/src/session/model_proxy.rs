@@ -65,8 +65,9 @@ impl SessionObject {
         }
         let model = format!("{provider_id}/{}", plan.model.unwrap_or_else(|| "unknown".into()));
         let status = response.status_code();
-        let metered =
-            Metered { inner: response.stream()?, scanner: Some(UsageScanner::new()), store: self.store.clone(), model };
+        // Usage lands in its own table: a store over the same SQLite, without the cached rows.
+        let store = Store::new(self.store.sql().clone());
+        let metered = Metered { inner: response.stream()?, scanner: Some(UsageScanner::new()), store, model };
         Ok(ResponseBuilder::new().with_status(status).with_headers(back).from_stream(metered)?)
     }
 
@@ -96,7 +97,7 @@ impl SessionObject {
 struct Metered {
     inner: ByteStream,
     scanner: Option<UsageScanner>,
-    store: Store,
+    store: Store<worker::SqlStorage>,
     model: String,
 }
 
@@ -135,36 +136,5 @@ impl Stream for Metered {
 impl Drop for Metered {
     fn drop(&mut self) {
         self.record();
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct UsageRow {
-    model: String,
-    requests: i64,
-    input_tokens: i64,
-    output_tokens: i64,
-}
-
-impl Store {
-    fn add_model_usage(&self, model: &str, usage: Usage) -> worker::Result<()> {
-        self.run(
-            "INSERT INTO model_usage (model, requests, input_tokens, output_tokens) VALUES (?, 1, ?, ?)
-             ON CONFLICT (model) DO UPDATE SET requests = requests + 1,
-               input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens",
-            vec![model.into(), (usage.input_tokens as i64).into(), (usage.output_tokens as i64).into()],
-        )
-    }
-
-    fn model_usage(&self) -> worker::Result<Vec<(String, u32, Usage)>> {
-        let rows: Vec<UsageRow> =
-            self.rows("SELECT model, requests, input_tokens, output_tokens FROM model_usage ORDER BY model", vec![])?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let usage = Usage { input_tokens: r.input_tokens as u64, output_tokens: r.output_tokens as u64 };
-                (r.model, r.requests as u32, usage)
-            })
-            .collect())
     }
 }

@@ -10,7 +10,7 @@ use oi_session_core::github::evidence::check_runs;
 use oi_session_core::github::pr_state::{checks_after, state_of};
 use oi_session_core::github::PrBody;
 use oi_source_control::{PullRequestDraft, SourceControl};
-use worker::{Method, Request, Response};
+use worker::{Request, Response};
 
 use super::SessionObject;
 use crate::github::webhook::Update;
@@ -39,24 +39,9 @@ fn title_for(asked: Option<&str>, session_title: Option<&str>, first_prompt: Opt
 }
 
 impl SessionObject {
-    /// `GET|POST /pull-request`. `requester` is the person asking (the Worker checked them),
-    /// or `None` for the sandbox (its token; the running prompt's author asks).
-    pub(super) async fn pull_request_route(&self, mut req: Request, requester: Option<User>) -> Outcome<Response> {
-        if req.method() == Method::Get {
-            let pr = self.store.pull_request()?;
-            return match pr {
-                Some(pr) => json_response(200, &pr),
-                None => Err(ApiError::new(ErrorCode::NotFound, "this session has no pull request yet").into()),
-            };
-        }
-        let requester = match requester {
-            Some(user) => user,
-            None => {
-                self.check_sandbox_token(&req)?;
-                let meta = self.meta()?;
-                self.store.current_prompter()?.unwrap_or(meta.summary.created_by)
-            }
-        };
+    /// `POST /pull-request` (a person) or `POST /sandbox/pull-request` (the agent's tool, for
+    /// the running prompt's author): opens the session's pull request or brings it up to date.
+    pub(super) async fn open_pull_request(&self, mut req: Request, requester: User) -> Outcome<Response> {
         let text = req.text().await?;
         let asked: CreatePullRequest = if text.trim().is_empty() {
             CreatePullRequest::default()
@@ -166,11 +151,11 @@ impl SessionObject {
         Ok((pr, published.created))
     }
 
-    /// After a pushed commit: the session's open pull request gets the new prompt in its body
-    /// (its commits are already on the branch), opened for that prompt's author. A failure is
-    /// a warning in the session; the PR stays as it was.
-    pub(super) async fn refresh_pull_request_if_wanted(&self) {
-        let Some(message_id) = self.pull_request_refresh.borrow_mut().take() else { return };
+    /// After pushed commits: the session's open pull request gets the new prompts in its body
+    /// (their commits are already on the branch), opened for the last one's author. A failure
+    /// is a warning in the session; the PR stays as it was.
+    pub(super) async fn refresh_pull_requests(&self) {
+        let Some(message_id) = std::mem::take(&mut *self.pull_request_refresh.borrow_mut()).pop() else { return };
         let Ok(Some(pr)) = self.store.pull_request() else { return };
         if pr.state != PullRequestState::Open {
             return;
@@ -182,17 +167,18 @@ impl SessionObject {
                 crate::http::Failure::Api(e) => e.message,
                 crate::http::Failure::Internal(e) => e.to_string(),
             };
-            let _ = self.notice(
-                oi_protocol::events::NoticeLevel::Warning,
-                format!("could not update pull request #{}: {why}", pr.number),
-            );
+            let _ = self.step(|turn| {
+                turn.notice(
+                    oi_protocol::events::NoticeLevel::Warning,
+                    format!("could not update pull request #{}: {why}", pr.number),
+                )
+            });
         }
     }
 
     fn save_pull_request(&self, pr: &PullRequest) -> worker::Result<()> {
         self.store.save_pull_request(pr)?;
-        self.record(EventBody::PullRequest(pr.clone()))?;
-        Ok(())
+        self.step(|turn| turn.record(EventBody::PullRequest(pr.clone())).map(drop))
     }
 
     /// A webhook's news about the pull request (from the Worker).

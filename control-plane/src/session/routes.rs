@@ -1,15 +1,25 @@
-//! The per-session routes, shared by the Worker (which checks them before forwarding) and the
-//! session Durable Object (which serves them). Paths are relative to `/api/sessions/:id`.
+//! The per-session routes and the credential each accepts, shared by the Worker (which checks
+//! a person before forwarding) and the session Durable Object (which checks the sandbox and
+//! WebSocket tokens). Paths are relative to `/api/sessions/:id`.
+//!
+//! Invariant: every route accepts exactly one kind of credential, decided here and nowhere
+//! else.
 
 use worker::Method;
 
-/// The Worker initializes a new session's Durable Object with a POST here (not routable from
-/// outside).
-pub const INIT_URL: &str = "https://session.internal/init";
-/// The Worker passes a GitHub webhook's news about the session's pull request with a POST here.
-pub const PULL_REQUEST_UPDATE_URL: &str = "https://session.internal/pull-request-update";
-/// The Worker hands a claimed warm-pool sandbox to a new session with a POST here.
-pub const ADOPT_URL: &str = "https://session.internal/adopt";
+/// Who may call a route, and how they prove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A signed-in person (or the local user): the Worker authenticates them and forwards who
+    /// they are; the Durable Object authorizes them for the session.
+    Person,
+    /// The session's current sandbox: `Authorization: Bearer <sandbox token>`, checked by the
+    /// Durable Object.
+    SandboxToken,
+    /// A client WebSocket: a single-use token from `POST /ws-token` in `?token=`, checked by
+    /// the Durable Object (it names the person it was minted for).
+    WsToken,
+}
 
 /// A per-session route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,22 +44,39 @@ pub enum SessionRoute {
     BridgeSocket,
     /// `POST /sandbox/attach`: a token for a bridge started by hand.
     AttachSandbox,
-    /// `GET|POST /model/:provider/*path`: the model proxy, for the sandbox (its token).
+    /// `POST /sandbox/pull-request`: the agent's own pull-request tool (for the running
+    /// prompt's author).
+    SandboxPullRequest,
+    /// `GET|POST /model/:provider/*path`: the model proxy, for the sandbox.
     ModelProxy,
     /// `GET /usage`: model tokens and cost so far.
     Usage,
-    /// `GET|POST /git/*path`: git's smart HTTP, for the sandbox (its token).
+    /// `GET|POST /git/*path`: git's smart HTTP, for the sandbox.
     Git,
-    /// `GET|POST /pull-request`: the session's pull request; a person, or the sandbox (its
-    /// token: the agent's own tool).
+    /// `GET|POST /pull-request`: the session's pull request, for a person.
     PullRequest,
 }
 
 impl SessionRoute {
-    /// Routes the sandbox calls with its sandbox token (checked by the Durable Object), not a
-    /// person.
-    pub fn sandbox_route(self) -> bool {
-        matches!(self, SessionRoute::BridgeSocket | SessionRoute::ModelProxy | SessionRoute::Git)
+    /// The one credential this route accepts.
+    pub fn credential(self) -> Credential {
+        match self {
+            SessionRoute::BridgeSocket
+            | SessionRoute::ModelProxy
+            | SessionRoute::Git
+            | SessionRoute::SandboxPullRequest => Credential::SandboxToken,
+            SessionRoute::ClientSocket => Credential::WsToken,
+            SessionRoute::Root
+            | SessionRoute::Prompts
+            | SessionRoute::Stop
+            | SessionRoute::Archive
+            | SessionRoute::Unarchive
+            | SessionRoute::Events
+            | SessionRoute::WsToken
+            | SessionRoute::AttachSandbox
+            | SessionRoute::Usage
+            | SessionRoute::PullRequest => Credential::Person,
+        }
     }
 
     pub fn parse(rest: &[&str]) -> Option<Self> {
@@ -64,6 +91,7 @@ impl SessionRoute {
             ["ws-token"] => SessionRoute::WsToken,
             ["sandbox"] => SessionRoute::BridgeSocket,
             ["sandbox", "attach"] => SessionRoute::AttachSandbox,
+            ["sandbox", "pull-request"] => SessionRoute::SandboxPullRequest,
             ["model", provider, path @ ..] if !provider.is_empty() && !path.is_empty() => SessionRoute::ModelProxy,
             ["usage"] => SessionRoute::Usage,
             ["git", path @ ..] if !path.is_empty() => SessionRoute::Git,
@@ -84,14 +112,25 @@ impl SessionRoute {
             | SessionRoute::Archive
             | SessionRoute::Unarchive
             | SessionRoute::WsToken
-            | SessionRoute::AttachSandbox => &[Method::Post],
+            | SessionRoute::AttachSandbox
+            | SessionRoute::SandboxPullRequest => &[Method::Post],
         }
     }
 }
 
-/// The methods a route takes, or `None` when there is no such route.
-pub fn allowed_methods(rest: &[&str]) -> Option<&'static [Method]> {
-    SessionRoute::parse(rest).map(SessionRoute::methods)
+/// The route of `/api/sessions/:id/<rest>` and whether `method` is one it takes.
+pub enum Routed {
+    Route(SessionRoute),
+    NoSuchRoute,
+    MethodNotAllowed,
+}
+
+pub fn route(rest: &[&str], method: &Method) -> Routed {
+    match SessionRoute::parse(rest) {
+        None => Routed::NoSuchRoute,
+        Some(route) if !route.methods().contains(method) => Routed::MethodNotAllowed,
+        Some(route) => Routed::Route(route),
+    }
 }
 
 /// Splits `/api/sessions/:id/<rest>` into the route.
@@ -100,5 +139,36 @@ pub fn parse_path(path: &str) -> Option<SessionRoute> {
     match segments.as_slice() {
         ["api", "sessions", _id, rest @ ..] => SessionRoute::parse(rest),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_route_takes_one_credential() {
+        let cases: &[(&str, Credential)] = &[
+            ("", Credential::Person),
+            ("prompts", Credential::Person),
+            ("events", Credential::Person),
+            ("ws-token", Credential::Person),
+            ("sandbox/attach", Credential::Person),
+            ("pull-request", Credential::Person),
+            ("ws", Credential::WsToken),
+            ("sandbox", Credential::SandboxToken),
+            ("sandbox/pull-request", Credential::SandboxToken),
+            ("model/anthropic/v1/messages", Credential::SandboxToken),
+            ("git/info/refs", Credential::SandboxToken),
+        ];
+        for (rest, want) in cases {
+            let segments: Vec<&str> = rest.split('/').collect();
+            let route = SessionRoute::parse(&segments).unwrap_or_else(|| panic!("{rest:?} is a route"));
+            assert_eq!(route.credential(), *want, "{rest:?}");
+        }
+        for rest in ["model/anthropic", "git", "nope", "sandbox/other"] {
+            let segments: Vec<&str> = rest.split('/').collect();
+            assert_eq!(SessionRoute::parse(&segments), None, "{rest:?}");
+        }
     }
 }

@@ -1,19 +1,24 @@
-//! Socket bookkeeping: tags, attachments (which survive hibernation), fan-out and presence.
+//! The session's sockets: client sockets with what each remembers (who, subscribed, presence),
+//! the bridge sockets with their connection ids, presence, and the fan-out of live events.
+//!
+//! Invariant: memory is only a cache of the sockets' attachments (which survive hibernation);
+//! it starts empty after a wake-up, is read once, and every attachment change goes through
+//! here so the cache stays true. Live events reach only subscribed clients, in `seq` order,
+//! and nothing else overtakes an event waiting in the fan-out.
 
-use oi_protocol::client::ServerMessage;
+use oi_protocol::client::{RawEvent, RawServerMessage, ServerMessage};
 use oi_protocol::session::{Participant, PresenceStatus};
-use oi_protocol::{ApiError, User};
+use oi_protocol::User;
+use oi_session_core::lifecycle::Millis;
 use serde::{Deserialize, Serialize};
-use worker::{Result, WebSocket};
 
-use super::store::Meta;
-use super::SessionObject;
+use super::fanout::{Fanout, FanoutStep};
 
 pub const CLIENT_TAG: &str = "client";
 pub const BRIDGE_TAG: &str = "bridge";
 
 /// What a client socket remembers across hibernation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientAttachment {
     pub user: User,
     /// Live events go only to sockets that have subscribed (and so have caught up).
@@ -25,122 +30,181 @@ pub struct ClientAttachment {
 }
 
 /// What a bridge socket remembers across hibernation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BridgeAttachment {
     /// Matches `meta.bridge_connection` while this is the current bridge.
     pub connection: String,
 }
 
-pub fn client_attachment(ws: &WebSocket) -> Option<ClientAttachment> {
-    ws.deserialize_attachment().ok().flatten()
+/// A socket handle: the Worker's WebSocket, or a recording fake in tests.
+pub trait Socket: Clone {
+    /// Whether two handles are the same socket.
+    fn same(&self, other: &Self) -> bool;
+    /// Sends a text frame; false when the socket is going away.
+    fn send_text(&self, text: &str) -> bool;
 }
 
-/// The open client sockets with their attachments, kept in memory so a broadcast does not
-/// read every attachment back. Memory is only a cache: after hibernation it starts empty and
-/// is rebuilt from the attachments, which are the truth.
-pub type ClientCache = std::cell::RefCell<Option<Vec<(WebSocket, ClientAttachment)>>>;
+pub struct Sockets<W> {
+    /// Open client sockets; `None` until read from the attachments.
+    clients: Option<Vec<(W, ClientAttachment)>>,
+    /// Bridge sockets with their connection ids; `None` until read from the attachments.
+    bridges: Option<Vec<(W, String)>>,
+    fanout: Fanout,
+}
 
-impl SessionObject {
-    pub(super) fn clients(&self) -> Vec<(WebSocket, ClientAttachment)> {
-        if let Some(cached) = self.client_cache.borrow().as_ref() {
-            return cached.clone();
-        }
-        let fresh: Vec<_> = self
-            .state
-            .get_websockets_with_tag(CLIENT_TAG)
-            .into_iter()
-            .filter_map(|ws| client_attachment(&ws).filter(|a| !a.closed).map(|a| (ws, a)))
-            .collect();
-        *self.client_cache.borrow_mut() = Some(fresh.clone());
-        fresh
+impl<W> Default for Sockets<W> {
+    fn default() -> Self {
+        Self { clients: None, bridges: None, fanout: Fanout::default() }
+    }
+}
+
+/// One frame for live events: `event` for one, `events` for several.
+pub fn event_frame(mut events: Vec<RawEvent>) -> String {
+    let message = if events.len() == 1 {
+        RawServerMessage::Event { event: events.remove(0) }
+    } else {
+        RawServerMessage::Events { events }
+    };
+    serde_json::to_string(&message).expect("raw JSON serializes")
+}
+
+impl<W: Socket> Sockets<W> {
+    pub fn clients_loaded(&self) -> bool {
+        self.clients.is_some()
     }
 
-    /// Writes a client socket's attachment; every change goes through here so the cache of
-    /// client sockets stays true.
-    pub(super) fn write_client_attachment(&self, ws: &WebSocket, attachment: &ClientAttachment) -> Result<()> {
-        ws.serialize_attachment(attachment)?;
-        *self.client_cache.borrow_mut() = None;
-        Ok(())
+    /// The client sockets read from their attachments (after a wake-up).
+    pub fn load_clients(&mut self, clients: Vec<(W, ClientAttachment)>) {
+        self.clients = Some(clients.into_iter().filter(|(_, a)| !a.closed).collect());
     }
 
-    /// Sends a message to every subscribed client.
-    pub(super) fn broadcast(&self, message: &ServerMessage) {
-        match serde_json::to_string(message) {
-            Ok(text) => self.broadcast_text(&text),
-            Err(e) => worker::console_error!("serialize: {e}"),
-        }
+    pub fn bridges_loaded(&self) -> bool {
+        self.bridges.is_some()
     }
 
-    pub(super) fn broadcast_text(&self, text: &str) {
-        for (ws, a) in self.clients() {
-            if a.subscribed {
-                let _ = ws.send_with_str(text);
-            }
-        }
+    pub fn load_bridges(&mut self, bridges: Vec<(W, String)>) {
+        self.bridges = Some(bridges);
     }
 
-    /// Sends one event, already serialized, to every subscribed client.
-    pub(super) fn broadcast_event_json(&self, event_json: &str) {
-        self.broadcast_text(&format!(r#"{{"type":"event","event":{event_json}}}"#));
+    /// Forgets everything (the session was deleted and its sockets closed).
+    pub fn clear(&mut self) {
+        self.clients = Some(vec![]);
+        self.bridges = Some(vec![]);
+        self.fanout = Fanout::default();
     }
 
-    pub(super) fn send(&self, ws: &WebSocket, message: &impl Serialize) -> Result<()> {
-        let text = serde_json::to_string(message).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        ws.send_with_str(text)
-    }
-
-    /// Tells the sender its frame was refused; nothing else changes.
-    pub(super) fn refuse_frame(&self, ws: &WebSocket, error: ApiError) -> Result<()> {
-        if self.state.get_tags(ws).iter().any(|t| t == BRIDGE_TAG) {
-            self.send(ws, &oi_protocol::bridge::BridgeCommand::Error { error })
-        } else {
-            self.send(ws, &ServerMessage::Error { error, client_request_id: None })
+    /// A client socket's attachment changed (a new socket, or a closing one, which leaves).
+    pub fn client_changed(&mut self, ws: &W, attachment: ClientAttachment) {
+        let clients = self.clients.get_or_insert_with(Vec::new);
+        clients.retain(|(w, _)| !w.same(ws));
+        if !attachment.closed {
+            clients.push((ws.clone(), attachment));
         }
     }
 
-    /// The people connected, one entry per user.
-    pub(super) fn participants(&self) -> Vec<Participant> {
+    pub fn client(&self, ws: &W) -> Option<&ClientAttachment> {
+        self.clients.as_ref()?.iter().find(|(w, _)| w.same(ws)).map(|(_, a)| a)
+    }
+
+    pub fn any_client(&self) -> bool {
+        self.clients.as_ref().is_some_and(|c| !c.is_empty())
+    }
+
+    /// The people connected, one entry per user, by id.
+    pub fn participants(&self) -> Vec<Participant> {
         let mut out: Vec<Participant> = vec![];
-        for (_, a) in self.clients() {
+        for (_, a) in self.clients.iter().flatten() {
             match out.iter_mut().find(|p| p.user.id == a.user.id) {
                 Some(p) => {
                     p.connections += 1;
                     p.status = more_present(p.status, a.presence);
                 }
-                None => out.push(Participant { user: a.user, status: a.presence, connections: 1 }),
+                None => out.push(Participant { user: a.user.clone(), status: a.presence, connections: 1 }),
             }
         }
         out.sort_by(|a, b| a.user.id.cmp(&b.user.id));
         out
     }
 
-    pub(super) fn broadcast_presence(&self) {
-        self.broadcast(&ServerMessage::Presence { participants: self.participants() });
+    // ----- bridges -----
+
+    pub fn bridge_added(&mut self, ws: &W, connection: String) {
+        self.bridges.get_or_insert_with(Vec::new).push((ws.clone(), connection));
     }
 
-    /// The current bridge's socket, if it is connected.
-    pub(super) fn bridge_socket(&self, meta: &Meta) -> Option<WebSocket> {
-        let current = meta.bridge_connection.as_deref()?;
-        self.state.get_websockets_with_tag(BRIDGE_TAG).into_iter().find(|ws| {
-            ws.deserialize_attachment::<BridgeAttachment>().ok().flatten().is_some_and(|a| a.connection == current)
-        })
-    }
-
-    pub(super) fn on_socket_closed(&self, ws: &WebSocket) -> Result<()> {
-        if let Some(mut a) = client_attachment(ws) {
-            a.closed = true;
-            self.write_client_attachment(ws, &a)?;
-            self.broadcast_presence();
-            return Ok(());
+    pub fn bridge_closed(&mut self, ws: &W) {
+        if let Some(bridges) = self.bridges.as_mut() {
+            bridges.retain(|(w, _)| !w.same(ws));
         }
-        if let Ok(Some(a)) = ws.deserialize_attachment::<BridgeAttachment>() {
-            if let Some(meta) = self.store.meta()? {
-                if meta.bridge_connection.as_deref() == Some(a.connection.as_str()) {
-                    self.store.set_bridge_connection(None, None)?;
-                }
+    }
+
+    /// The connection id of a bridge socket, if known.
+    pub fn bridge_connection(&self, ws: &W) -> Option<&str> {
+        self.bridges.as_ref()?.iter().find(|(w, _)| w.same(ws)).map(|(_, c)| c.as_str())
+    }
+
+    /// The socket of the current bridge connection, if it is open.
+    pub fn bridge(&self, current: Option<&str>) -> Option<&W> {
+        let current = current?;
+        self.bridges.as_ref()?.iter().find(|(_, c)| c == current).map(|(w, _)| w)
+    }
+
+    /// Every bridge socket (to close them).
+    pub fn all_bridges(&self) -> Vec<W> {
+        self.bridges.iter().flatten().map(|(w, _)| w.clone()).collect()
+    }
+
+    // ----- sending -----
+
+    /// A live event: sent now, or held for the window. Returns the delay of a timer to set.
+    pub fn event(&mut self, event: RawEvent, now: Millis) -> Option<Millis> {
+        match self.fanout.push(event, now) {
+            FanoutStep::SendNow(events) => {
+                self.send_subscribed(&event_frame(events));
+                None
+            }
+            FanoutStep::ArmTimer(delay) => Some(delay),
+            FanoutStep::Wait => None,
+        }
+    }
+
+    /// Sends the events waiting in the fan-out, if any.
+    pub fn flush(&mut self, now: Millis) {
+        let events = self.fanout.take(now);
+        if !events.is_empty() {
+            self.send_subscribed(&event_frame(events));
+        }
+    }
+
+    /// The fan-out's timer fired.
+    pub fn timer_fired(&mut self, now: Millis) {
+        let events = self.fanout.timer_fired(now);
+        if !events.is_empty() {
+            self.send_subscribed(&event_frame(events));
+        }
+    }
+
+    /// A message to every subscribed client, after the events that wait.
+    pub fn broadcast(&mut self, message: &ServerMessage, now: Millis) {
+        self.flush(now);
+        match serde_json::to_string(message) {
+            Ok(text) => self.send_subscribed(&text),
+            Err(e) => worker::console_error!("serialize: {e}"),
+        }
+    }
+
+    /// A frame to one client socket, after the events that wait.
+    pub fn send_to(&mut self, ws: &W, text: &str, now: Millis) -> bool {
+        self.flush(now);
+        ws.send_text(text)
+    }
+
+    fn send_subscribed(&self, text: &str) {
+        for (ws, a) in self.clients.iter().flatten() {
+            if a.subscribed {
+                ws.send_text(text);
             }
         }
-        Ok(())
     }
 }
 
@@ -157,3 +221,7 @@ fn more_present(a: PresenceStatus, b: PresenceStatus) -> PresenceStatus {
         a
     }
 }
+
+#[cfg(test)]
+#[path = "sockets_tests.rs"]
+pub mod tests;

@@ -4,19 +4,11 @@
 use oi_protocol::rest::WsTokenGrant;
 use oi_protocol::{ApiError, ErrorCode, Role, User};
 use oi_session_core::auth::tokens::{check_ws_token, WsTokenRecord, WS_TOKEN_TTL_MS};
-use serde::Deserialize;
 
+use super::store::WsTokenRow;
 use super::SessionObject;
 use crate::http::Outcome;
 use crate::ids;
-
-#[derive(Deserialize)]
-struct Row {
-    hash: String,
-    user: String,
-    role: String,
-    expires_at: i64,
-}
 
 impl SessionObject {
     /// Mints a token for `user`; expired ones are dropped on the way.
@@ -24,16 +16,8 @@ impl SessionObject {
         let now = ids::now_ms();
         let token = ids::new_token();
         let expires_at = now + WS_TOKEN_TTL_MS;
-        self.store.run("DELETE FROM ws_tokens WHERE expires_at <= ?", vec![(now as f64).into()])?;
-        self.store.run(
-            "INSERT INTO ws_tokens (hash, user, role, expires_at) VALUES (?, ?, ?, ?)",
-            vec![
-                ids::sha256_hex(&token).into(),
-                serde_json::to_string(user)?.into(),
-                if role == Role::Admin { "admin" } else { "member" }.into(),
-                (expires_at as f64).into(),
-            ],
-        )?;
+        let row = WsTokenRow { hash: ids::sha256_hex(&token), user: user.clone(), role, expires_at };
+        self.store.insert_ws_token(&row, now)?;
         Ok(WsTokenGrant { token, expires_at })
     }
 
@@ -47,8 +31,7 @@ impl SessionObject {
         })?;
         let hash = ids::sha256_hex(token);
         let session_id = self.meta()?.summary.id;
-        let row: Option<Row> =
-            self.store.rows("SELECT * FROM ws_tokens WHERE hash = ?", vec![hash.clone().into()])?.into_iter().next();
+        let row = self.store.ws_token(&hash)?;
         let record = row.as_ref().map(|r| WsTokenRecord {
             hash: r.hash.clone(),
             user_id: String::new(),
@@ -57,9 +40,8 @@ impl SessionObject {
         });
         check_ws_token(record.as_ref(), &hash, &session_id, ids::now_ms())
             .map_err(|denied| ApiError::new(ErrorCode::Unauthorized, denied.to_string()))?;
-        self.store.run("DELETE FROM ws_tokens WHERE hash = ?", vec![hash.into()])?;
+        self.store.delete_ws_token(&hash)?;
         let row = row.expect("checked above");
-        let user: User = serde_json::from_str(&row.user)?;
-        Ok((user, if row.role == "admin" { Role::Admin } else { Role::Member }))
+        Ok((row.user, row.role))
     }
 }

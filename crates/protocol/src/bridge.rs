@@ -25,22 +25,38 @@ pub enum BridgeMessage {
         runtime: Option<String>,
     },
     /// One numbered agent event.
-    Event { id: u64, event: AgentEvent },
+    Event(NumberedEvent),
+    /// A burst of numbered agent events, ids increasing: recorded together and acknowledged
+    /// once (the bridge sends what has queued up while the previous frame was on its way).
+    Events { events: Vec<NumberedEvent> },
     /// Liveness, every 30 s.
     Heartbeat,
 }
 
+/// An agent event with the bridge's number for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberedEvent {
+    pub id: u64,
+    pub event: AgentEvent,
+}
+
 impl BridgeMessage {
-    pub const TYPES: &'static [&'static str] = &["hello", "event", "heartbeat"];
+    pub const TYPES: &'static [&'static str] = &["hello", "event", "events", "heartbeat"];
 
     pub fn kind(&self) -> &'static str {
         match self {
             BridgeMessage::Hello { .. } => "hello",
-            BridgeMessage::Event { .. } => "event",
+            BridgeMessage::Event(_) => "event",
+            BridgeMessage::Events { .. } => "events",
             BridgeMessage::Heartbeat => "heartbeat",
         }
     }
 }
+
+/// Close code sent to a bridge replaced by a newer connection or sandbox: this sandbox is over.
+pub const CLOSE_REPLACED: u16 = 4409;
+/// Close code sent to a bridge whose session was deleted: shut the sandbox down.
+pub const CLOSE_SESSION_DELETED: u16 = 4410;
 
 /// What the agent did; each becomes one session event (see [`crate::events`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,20 +121,26 @@ pub enum BridgeCommand {
     Welcome { acked_through: u64 },
     /// Every event up to and including `through` is recorded.
     Ack { through: u64 },
-    /// Run a prompt. `message_id` ties every event of the run to it.
-    /// `attribution` names the commit's author and co-authors (absent: `author` as is).
-    Prompt {
-        message_id: String,
-        text: String,
-        author: User,
-        model: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        attribution: Option<Box<CommitAttribution>>,
-    },
+    /// Run a prompt.
+    Prompt(PromptCommand),
     /// Abort the running prompt; answer with `prompt_finished` (outcome `stopped`).
     Stop { message_id: String },
     /// A frame from the bridge was refused.
     Error { error: ApiError },
+}
+
+/// A prompt for the sandbox to run. `message_id` ties every event of the run to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptCommand {
+    pub message_id: String,
+    pub text: String,
+    /// Who asked.
+    pub author: User,
+    /// `provider/model`.
+    pub model: String,
+    /// The commit's author and co-authors (absent: `author` as is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Box<CommitAttribution>>,
 }
 
 impl BridgeCommand {
@@ -128,9 +150,64 @@ impl BridgeCommand {
         match self {
             BridgeCommand::Welcome { .. } => "welcome",
             BridgeCommand::Ack { .. } => "ack",
-            BridgeCommand::Prompt { .. } => "prompt",
+            BridgeCommand::Prompt(_) => "prompt",
             BridgeCommand::Stop { .. } => "stop",
             BridgeCommand::Error { .. } => "error",
         }
+    }
+}
+
+/// The agent events that are log entries as they are; `ready` and `boot_failed` are about the
+/// sandbox and come back as the error, for the Durable Object to act on.
+impl TryFrom<AgentEvent> for crate::events::EventBody {
+    type Error = AgentEvent;
+
+    fn try_from(event: AgentEvent) -> Result<Self, AgentEvent> {
+        use crate::events::EventBody;
+        Ok(match event {
+            AgentEvent::TextDelta(e) => EventBody::TextDelta(e),
+            AgentEvent::ToolCall(e) => EventBody::ToolCall(e),
+            AgentEvent::StepFinished(e) => EventBody::StepFinished(e),
+            AgentEvent::Retry(e) => EventBody::Retry(e),
+            AgentEvent::AgentError(e) => EventBody::AgentError(e),
+            AgentEvent::PromptFinished(e) => EventBody::PromptFinished(e),
+            AgentEvent::Log(e) => EventBody::Log(e),
+            AgentEvent::Notice(e) => EventBody::Notice(e),
+            AgentEvent::Commit(e) => EventBody::Commit(e),
+            other @ (AgentEvent::Ready | AgentEvent::BootFailed { .. }) => return Err(other),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EventBody, Notice, NoticeLevel};
+
+    #[test]
+    fn agent_events_become_log_entries_of_the_same_type() {
+        for (agent, kind) in [
+            (AgentEvent::Notice(Notice { level: NoticeLevel::Info, message: "hi".into() }), Some("notice")),
+            (AgentEvent::Ready, None),
+            (AgentEvent::BootFailed { message: "no".into() }, None),
+        ] {
+            let agent_kind = agent.kind();
+            match EventBody::try_from(agent) {
+                Ok(body) => {
+                    assert_eq!(Some(body.kind()), kind);
+                    assert_eq!(body.kind(), agent_kind, "the same `type` on both surfaces");
+                }
+                Err(back) => assert_eq!((back.kind(), kind), (agent_kind, None)),
+            }
+        }
+    }
+
+    #[test]
+    fn a_single_event_and_a_burst_share_the_numbered_shape() {
+        let one = NumberedEvent { id: 7, event: AgentEvent::Ready };
+        let single = serde_json::to_value(BridgeMessage::Event(one.clone())).unwrap();
+        assert_eq!(single, serde_json::json!({"type": "event", "id": 7, "event": {"type": "ready"}}));
+        let burst = serde_json::to_value(BridgeMessage::Events { events: vec![one] }).unwrap();
+        assert_eq!(burst["events"][0], serde_json::json!({"id": 7, "event": {"type": "ready"}}));
     }
 }

@@ -2,6 +2,7 @@
 //! `GET /api/sessions/:id/ws`. Text frames of JSON, each with a `type` tag.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::error::ApiError;
 use crate::events::SessionEvent;
@@ -54,25 +55,37 @@ impl ClientMessage {
     }
 }
 
+/// Close code sent to a client socket whose session was deleted.
+pub const CLOSE_SESSION_DELETED: u16 = 4404;
+
 /// Durable Object → client.
+///
+/// `E` is how an event is held: a [`SessionEvent`] for everyone who reads frames, or
+/// [`RawEvent`] (the event's JSON as written to the log) for the Durable Object, which sends
+/// each event serialised once. Both have the same wire shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum ServerMessage {
+pub enum ServerMessage<E = SessionEvent> {
     /// The reply to `subscribe`: the current state and the first frame of missed events.
     Subscribed {
         state: Box<SessionState>,
-        events: Vec<SessionEvent>,
+        events: Vec<E>,
         /// False when `backlog` frames follow.
         complete: bool,
     },
     /// More missed events after `subscribed`.
     Backlog {
-        events: Vec<SessionEvent>,
+        events: Vec<E>,
         complete: bool,
     },
     /// A new event, live.
     Event {
-        event: SessionEvent,
+        event: E,
+    },
+    /// Several new events, live, in `seq` order: what arrived within a few milliseconds of
+    /// each other goes out in one frame. Fold each as if it came in its own `event` frame.
+    Events {
+        events: Vec<E>,
     },
     /// A prompt sent on this socket was accepted (or was already accepted earlier).
     PromptAccepted {
@@ -101,15 +114,34 @@ pub enum ServerMessage {
     Pong,
 }
 
-impl ServerMessage {
-    pub const TYPES: &'static [&'static str] =
-        &["subscribed", "backlog", "event", "prompt_accepted", "queue_updated", "session", "presence", "error", "pong"];
+/// A session event as its JSON text, for sending without parsing or serialising it again.
+pub type RawEvent = Box<RawValue>;
 
+/// A server message whose events are already JSON (what the Durable Object sends).
+pub type RawServerMessage = ServerMessage<RawEvent>;
+
+impl ServerMessage {
+    pub const TYPES: &'static [&'static str] = &[
+        "subscribed",
+        "backlog",
+        "event",
+        "events",
+        "prompt_accepted",
+        "queue_updated",
+        "session",
+        "presence",
+        "error",
+        "pong",
+    ];
+}
+
+impl<E> ServerMessage<E> {
     pub fn kind(&self) -> &'static str {
         match self {
             ServerMessage::Subscribed { .. } => "subscribed",
             ServerMessage::Backlog { .. } => "backlog",
             ServerMessage::Event { .. } => "event",
+            ServerMessage::Events { .. } => "events",
             ServerMessage::PromptAccepted { .. } => "prompt_accepted",
             ServerMessage::QueueUpdated { .. } => "queue_updated",
             ServerMessage::Session { .. } => "session",
@@ -117,5 +149,29 @@ impl ServerMessage {
             ServerMessage::Error { .. } => "error",
             ServerMessage::Pong => "pong",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EventBody, Notice, NoticeLevel};
+
+    #[test]
+    fn a_raw_event_frame_reads_back_as_the_typed_one() {
+        let event = SessionEvent {
+            seq: 3,
+            at: 10,
+            body: EventBody::Notice(Notice { level: NoticeLevel::Info, message: "hi".into() }),
+        };
+        let raw = serde_json::value::to_raw_value(&event).unwrap();
+        let frame = serde_json::to_string(&RawServerMessage::Events { events: vec![raw] }).unwrap();
+        let typed: ServerMessage = serde_json::from_str(&frame).unwrap();
+        assert_eq!(typed, ServerMessage::Events { events: vec![event.clone()] });
+        let single = serde_json::to_string(&ServerMessage::Event { event: event.clone() }).unwrap();
+        let raw_single =
+            serde_json::to_string(&RawServerMessage::Event { event: serde_json::value::to_raw_value(&event).unwrap() })
+                .unwrap();
+        assert_eq!(single, raw_single);
     }
 }

@@ -17,6 +17,10 @@ pub fn decode_body<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
 
 /// Decodes a `type`-tagged frame, given the types the endpoint knows.
 pub fn decode_frame<T: DeserializeOwned>(text: &str, known_types: &[&str]) -> Result<T, ApiError> {
+    // The common case, a valid frame, parses once; only a bad one is read again for its error.
+    if let Ok(frame) = serde_json::from_str(text) {
+        return Ok(frame);
+    }
     let value: Value = serde_json::from_str(text)
         .map_err(|e| ApiError::new(ErrorCode::BadJson, format!("the frame is not valid JSON: {e}")))?;
     let kind = match value.get("type") {

@@ -1,22 +1,21 @@
 //! Cutting a catch-up into WebSocket frames of bounded size.
 
-use oi_protocol::SessionEvent;
-
-/// Splits events into consecutive chunks whose JSON stays under `max_bytes` (an event larger
-/// than that gets a chunk of its own). Never returns an empty list: no events give one empty
-/// chunk, so a reply always has a frame to carry the state.
-pub fn chunk_events(events: Vec<SessionEvent>, max_bytes: usize) -> Vec<Vec<SessionEvent>> {
+/// Splits items (events, or their JSON) into consecutive chunks whose sizes, as `size_of`
+/// counts them, stay under `max_bytes` (an item larger than that gets a chunk of its own).
+/// Never returns an empty list: no items give one empty chunk, so a reply always has a frame
+/// to carry the state.
+pub fn chunk_by_size<T>(items: Vec<T>, size_of: impl Fn(&T) -> usize, max_bytes: usize) -> Vec<Vec<T>> {
     let mut chunks = vec![];
     let mut current = vec![];
     let mut size = 0;
-    for event in events {
-        let len = serde_json::to_string(&event).map(|s| s.len()).unwrap_or(0) + 1;
+    for item in items {
+        let len = size_of(&item);
         if !current.is_empty() && size + len > max_bytes {
             chunks.push(std::mem::take(&mut current));
             size = 0;
         }
         size += len;
-        current.push(event);
+        current.push(item);
     }
     if !current.is_empty() || chunks.is_empty() {
         chunks.push(current);
@@ -27,6 +26,11 @@ pub fn chunk_events(events: Vec<SessionEvent>, max_bytes: usize) -> Vec<Vec<Sess
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oi_protocol::SessionEvent;
+
+    fn chunk_events(events: Vec<SessionEvent>, max_bytes: usize) -> Vec<Vec<SessionEvent>> {
+        chunk_by_size(events, |e| serde_json::to_string(e).unwrap().len() + 1, max_bytes)
+    }
     use oi_protocol::events::{EventBody, Notice, NoticeLevel};
 
     fn ev(seq: u64, size: usize) -> SessionEvent {

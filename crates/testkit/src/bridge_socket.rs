@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use anyhow::{anyhow, bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};
-use oi_protocol::bridge::{AgentEvent, BridgeCommand, BridgeMessage};
+use oi_protocol::bridge::{AgentEvent, BridgeCommand, BridgeMessage, NumberedEvent};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -92,7 +92,7 @@ impl BridgeSocket {
         self.hello().await?;
         let pending: Vec<(u64, AgentEvent)> = self.unacked.iter().cloned().collect();
         for (id, event) in pending {
-            self.send(&BridgeMessage::Event { id, event }).await?;
+            self.send(&BridgeMessage::Event(NumberedEvent { id, event })).await?;
         }
         Ok(())
     }
@@ -110,13 +110,27 @@ impl BridgeSocket {
         let id = self.next_id;
         self.next_id += 1;
         self.unacked.push_back((id, event.clone()));
-        self.send(&BridgeMessage::Event { id, event }).await?;
+        self.send(&BridgeMessage::Event(NumberedEvent { id, event })).await?;
         Ok(id)
+    }
+
+    /// Sends new events in one `events` frame, as the supervisor does with what queued up;
+    /// returns the last id.
+    pub async fn emit_burst(&mut self, events: Vec<AgentEvent>) -> Result<u64> {
+        let mut numbered = Vec::with_capacity(events.len());
+        for event in events {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.unacked.push_back((id, event.clone()));
+            numbered.push(NumberedEvent { id, event });
+        }
+        self.send(&BridgeMessage::Events { events: numbered }).await?;
+        Ok(self.next_id - 1)
     }
 
     /// Sends an event with a chosen id, as a buggy or replaying bridge would.
     pub async fn emit_with_id(&mut self, id: u64, event: AgentEvent) -> Result<()> {
-        self.send(&BridgeMessage::Event { id, event }).await
+        self.send(&BridgeMessage::Event(NumberedEvent { id, event })).await
     }
 
     fn on_ack(&mut self, through: u64) {
@@ -168,7 +182,7 @@ impl BridgeSocket {
     pub async fn wait_prompt(&mut self) -> Result<(String, String)> {
         loop {
             match self.recv().await? {
-                BridgeCommand::Prompt { message_id, text, .. } => return Ok((message_id, text)),
+                BridgeCommand::Prompt(p) => return Ok((p.message_id, p.text)),
                 BridgeCommand::Error { error } => bail!("bridge got an error: {error}"),
                 _ => continue,
             }

@@ -23,6 +23,11 @@ pub struct ClientSocket {
     pub events: Vec<SessionEvent>,
     /// Every other message received, in order.
     pub messages: Vec<ServerMessage>,
+    /// Live events from an `events` frame not yet returned by [`ClientSocket::recv`] (each is
+    /// returned as its own `event`, so tests read one event at a time).
+    unbatched: std::collections::VecDeque<SessionEvent>,
+    /// How many `events` frames (several live events at once) arrived.
+    pub event_batches: usize,
 }
 
 /// `POST /api/sessions/:id/ws-token` on the control plane behind `ws_base` (`ws://…`).
@@ -60,7 +65,14 @@ impl ClientSocket {
         let token = mint_ws_token(ws_base, session_id, cookie).await?;
         let url = format!("{ws_base}/api/sessions/{session_id}/ws?token={}", token.token);
         let (ws, _) = tokio_tungstenite::connect_async(url).await.context("connect client socket")?;
-        Ok(Self { ws, transcript: TranscriptBuilder::new(), events: vec![], messages: vec![] })
+        Ok(Self {
+            ws,
+            transcript: TranscriptBuilder::new(),
+            events: vec![],
+            messages: vec![],
+            unbatched: Default::default(),
+            event_batches: 0,
+        })
     }
 
     /// Connects and subscribes from `after_seq`; returns the state from `subscribed`.
@@ -78,8 +90,12 @@ impl ClientSocket {
         self.ws.send(Message::Text(text.to_string())).await.context("send")
     }
 
-    /// The next message, with events folded into the transcript.
+    /// The next message, with events folded into the transcript. The live events of an
+    /// `events` frame come back one by one, as `event`.
     pub async fn recv(&mut self) -> Result<ServerMessage> {
+        if let Some(event) = self.unbatched.pop_front() {
+            return Ok(ServerMessage::Event { event });
+        }
         loop {
             let frame = tokio::time::timeout(RECV_TIMEOUT, self.ws.next())
                 .await
@@ -93,6 +109,15 @@ impl ClientSocket {
             let message: ServerMessage = serde_json::from_str(&text).with_context(|| format!("decode {text}"))?;
             match &message {
                 ServerMessage::Event { event } => self.fold(std::slice::from_ref(event))?,
+                ServerMessage::Events { events } => {
+                    self.fold(events)?;
+                    self.event_batches += 1;
+                    self.unbatched.extend(events.iter().cloned());
+                    match self.unbatched.pop_front() {
+                        Some(event) => return Ok(ServerMessage::Event { event }),
+                        None => continue,
+                    }
+                }
                 ServerMessage::Subscribed { events, .. } | ServerMessage::Backlog { events, .. } => {
                     self.fold(events)?
                 }

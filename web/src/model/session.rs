@@ -111,6 +111,10 @@ impl SessionModel {
                 self.fold(std::slice::from_ref(&event));
                 Applied::Changed
             }
+            ServerMessage::Events { events } => {
+                self.fold(&events);
+                Applied::Changed
+            }
             ServerMessage::QueueUpdated { queue } => {
                 if let Some(state) = &mut self.state {
                     state.queue = queue;

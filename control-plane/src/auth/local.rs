@@ -1,9 +1,5 @@
-//! Who is asking. Every route gets its caller from [`current_caller`] (which asks
-//! [`crate::auth::authenticate`]), and the Durable Object gets it from the headers the Worker
-//! sets.
-//!
-//! In local mode (`AUTH_MODE = "local"`, set by wrangler.toml for `scripts/run`) nobody signs
-//! in: the caller is the configured local admin (`LOCAL_USER_ID`, `LOCAL_USER_NAME`,
+//! Local mode (`AUTH_MODE = "local"`, set by wrangler.toml for `scripts/run`): nobody signs
+//! in; the caller is the configured local admin (`LOCAL_USER_ID`, `LOCAL_USER_NAME`,
 //! `LOCAL_USER_EMAIL`). With `LOCAL_IDENTITY_PICKER = "true"`, a browser may act as another
 //! local person by name (`PUT /api/me`, cookie `oi_local_user`), a member, so several people
 //! can share a session on one machine.
@@ -11,15 +7,10 @@
 use oi_protocol::{ApiError, ErrorCode, Role, User};
 use worker::{Env, Request};
 
-use crate::auth::cookies::{percent_decode, percent_encode, request_cookie};
-use crate::auth::{authenticate, Caller};
+use super::cookies::{percent_decode, percent_encode, request_cookie};
+use super::Caller;
 use crate::config::var;
 
-/// The header that carries the authenticated user from the Worker to a Durable Object.
-/// The Worker always overwrites it; Durable Objects are not reachable from outside.
-pub const USER_HEADER: &str = "x-oi-user";
-/// The header that carries the caller's role to a Durable Object.
-pub const ROLE_HEADER: &str = "x-oi-role";
 /// The local-mode cookie naming the person at this browser.
 pub const LOCAL_USER_COOKIE: &str = "oi_local_user";
 
@@ -46,35 +37,6 @@ pub fn local_caller(req: &Request, env: &Env) -> Caller {
         }
     }
     Caller { user: configured_user(env), role: Role::Admin }
-}
-
-/// The person making this request, and their role.
-pub fn current_caller(req: &Request, env: &Env) -> Result<Caller, ApiError> {
-    authenticate(req, env)
-}
-
-/// The user making this request.
-pub fn current_user(req: &Request, env: &Env) -> Result<User, ApiError> {
-    Ok(current_caller(req, env)?.user)
-}
-
-/// Reads the role the Worker put on a request to a Durable Object.
-pub fn forwarded_role(req: &Request) -> Role {
-    match req.headers().get(ROLE_HEADER).ok().flatten().as_deref() {
-        Some("admin") => Role::Admin,
-        _ => Role::Member,
-    }
-}
-
-/// Reads the user the Worker put on a request to a Durable Object.
-pub fn forwarded_user(req: &Request) -> Result<User, ApiError> {
-    let raw = req
-        .headers()
-        .get(USER_HEADER)
-        .ok()
-        .flatten()
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "no user on the request"))?;
-    serde_json::from_str(&raw).map_err(|_| ApiError::new(ErrorCode::Unauthorized, "malformed user header"))
 }
 
 /// A local person from a chosen display name, or `None` when the name is not acceptable.
