@@ -19,6 +19,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use oi_protocol::supervisor_env;
 use tokio::sync::{oneshot, watch};
 
 use crate::config::Config;
@@ -54,7 +55,7 @@ impl LaunchSpec {
     ) -> Self {
         let isolated = config.isolation == Isolation::Bwrap && config.network_isolated;
         if isolated {
-            env.insert("OI_NETWORK_GATEWAY".into(), crate::gateway::INSIDE_GATEWAY.into());
+            env.insert(supervisor_env::NETWORK_GATEWAY.into(), crate::gateway::INSIDE_GATEWAY.into());
         }
         Self {
             name: name.to_string(),
@@ -228,9 +229,9 @@ fn run(spec: LaunchSpec, tx: oneshot::Sender<std::io::Result<Arc<Process>>>) {
 /// and the token.
 pub fn token_off_environment(env: &BTreeMap<String, String>) -> (BTreeMap<String, String>, Option<String>) {
     let mut env = env.clone();
-    let token = env.remove("OI_SANDBOX_TOKEN");
+    let token = env.remove(supervisor_env::SANDBOX_TOKEN);
     if token.is_some() {
-        env.insert("OI_SANDBOX_TOKEN_ON_STDIN".into(), "1".into());
+        env.insert(supervisor_env::SANDBOX_TOKEN_ON_STDIN.into(), "1".into());
     }
     (env, token)
 }
@@ -331,15 +332,16 @@ mod tests {
 
     #[test]
     fn the_token_leaves_the_environment_for_stdin() {
-        let env: BTreeMap<String, String> = [("OI_SANDBOX_TOKEN", "tok"), ("OI_SESSION_ID", "ses_1")]
+        use supervisor_env::{SANDBOX_TOKEN, SANDBOX_TOKEN_ON_STDIN, SESSION_ID};
+        let env: BTreeMap<String, String> = [(SANDBOX_TOKEN, "tok"), (SESSION_ID, "ses_1")]
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let (out, token) = token_off_environment(&env);
         assert_eq!(token.as_deref(), Some("tok"));
-        assert!(!out.contains_key("OI_SANDBOX_TOKEN"));
-        assert_eq!(out["OI_SANDBOX_TOKEN_ON_STDIN"], "1");
-        assert_eq!(out["OI_SESSION_ID"], "ses_1");
+        assert!(!out.contains_key(SANDBOX_TOKEN));
+        assert_eq!(out[SANDBOX_TOKEN_ON_STDIN], "1");
+        assert_eq!(out[SESSION_ID], "ses_1");
         let (same, none) = token_off_environment(&out);
         assert_eq!((same, none), (out, None));
     }
