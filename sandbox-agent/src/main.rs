@@ -36,7 +36,7 @@ fn main() {
     };
     // In an isolated network, the registry proxy's port goes into the environment every child
     // inherits, set here while this process is still single-threaded.
-    let network = match std::env::var_os("OI_NETWORK_GATEWAY") {
+    let network = match std::env::var_os(oi_protocol::supervisor_env::NETWORK_GATEWAY) {
         None => None,
         Some(gateway) => match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| Ok((l.local_addr()?.port(), l)))
         {
@@ -52,7 +52,7 @@ fn main() {
             }
         },
     };
-    tracing::info!(session = %config.session_id, sandbox = %config.sandbox_id, bridge = %config.bridge_url(), repo = %config.repo_url, mode = config.boot_mode.as_str(), isolated = network.is_some(), "starting");
+    tracing::info!(session = %config.session_id, sandbox = %config.sandbox_id, control_plane = %config.control_plane_url, repo = %config.repo_url, mode = config.boot_mode.as_str(), isolated = network.is_some(), "starting");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     let code = runtime.block_on(async move {
         let network = match network {

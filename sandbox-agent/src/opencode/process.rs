@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use oi_protocol::agent::AgentConfig;
+use oi_protocol::supervisor_env;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -55,8 +56,8 @@ pub async fn start(
         .args(["serve", "--port", "0", "--hostname", "127.0.0.1", "--print-logs", "--log-level", "WARN"])
         .current_dir(workspace)
         .envs(environment(agent, dirs, password, links))
-        .env_remove("OI_SANDBOX_TOKEN")
-        .env_remove("OI_AGENT_CONFIG")
+        .env_remove(supervisor_env::SANDBOX_TOKEN)
+        .env_remove(supervisor_env::AGENT_CONFIG)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log_file)
