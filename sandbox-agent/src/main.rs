@@ -9,9 +9,9 @@ use oi_sandbox_agent::network::{proxy_environment, Network};
 fn main() {
     // The agent's tools run as the same user: make this process (which alone holds the sandbox
     // token) non-dumpable, so they cannot read its memory or `/proc/<pid>/environ`.
-    // SAFETY: prctl with PR_SET_DUMPABLE takes plain integers and touches only this process.
-    unsafe {
-        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if let Err(e) = nix::sys::prctl::set_dumpable(false) {
+        eprintln!("sandbox-agent: cannot make this process non-dumpable: {e}");
+        std::process::exit(2);
     }
     if std::env::args().nth(1).as_deref() == Some(oi_sandbox_agent::mcp::SUBCOMMAND) {
         // Speaks MCP on stdout: nothing else may be written there.

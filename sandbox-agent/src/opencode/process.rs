@@ -7,6 +7,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
 use oi_protocol::agent::AgentConfig;
 use oi_protocol::supervisor_env;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -86,10 +88,11 @@ impl OpencodeProcess {
     /// SIGTERM to its group, SIGKILL after `grace`.
     pub async fn stop(&mut self, grace: Duration) {
         if let Some(pid) = self.child.id() {
-            // SAFETY: signals to OpenCode's own process group.
-            unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+            // OpenCode's own process group (it may be empty already).
+            let group = Pid::from_raw(pid as i32);
+            let _ = killpg(group, Signal::SIGTERM);
             if tokio::time::timeout(grace, self.child.wait()).await.is_err() {
-                unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+                let _ = killpg(group, Signal::SIGKILL);
                 let _ = self.child.wait().await;
             }
         }
