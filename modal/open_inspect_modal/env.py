@@ -17,7 +17,9 @@ from . import layout
 from .contract import BootMode, BuildImage, CreateSandbox, wire
 from .errors import invalid
 
-# The names the provider sets and a request's `env` may not override.
+# The names the provider sets and a request's `env` may not override: exactly
+# `oi_protocol::supervisor_env::PROVIDER_SET` (crates/protocol/tests/supervisor_env_copies.rs
+# checks). `OI_NETWORK_GATEWAY` is never set here (Modal has no gateway), but no request may set it.
 RESERVED = (
     "OI_SESSION_ID",
     "OI_SANDBOX_ID",
@@ -33,6 +35,7 @@ RESERVED = (
     "OI_OPENCODE_BIN",
     "OI_AGENT_CONFIG",
     "OI_POOL",
+    "OI_NETWORK_GATEWAY",
 )
 
 # Overridable by the request's `env`.

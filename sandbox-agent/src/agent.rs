@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use nix::sys::signal::{kill, killpg, Signal};
+use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
@@ -175,17 +177,18 @@ impl Agent {
         let Some(pid) = self.pid.take() else { return };
         // A new generation, so the exit this causes is not taken for a crash.
         self.generation += 1;
-        // SAFETY: signals to OpenCode's own process group.
-        unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+        // OpenCode's own process group (it may be empty already).
+        let pid = Pid::from_raw(pid as i32);
+        let _ = killpg(pid, Signal::SIGTERM);
         let gone = tokio::time::timeout(Duration::from_secs(5), async {
-            // SAFETY: signal 0 only checks that the process exists.
-            while unsafe { libc::kill(pid as i32, 0) } == 0 {
+            // No signal: only whether the process still exists.
+            while kill(pid, None).is_ok() {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         })
         .await;
         if gone.is_err() {
-            unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+            let _ = killpg(pid, Signal::SIGKILL);
         }
         if let Some(task) = self.events_task.take() {
             task.abort();

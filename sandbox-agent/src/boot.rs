@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use oi_protocol::bridge::AgentEvent;
 use oi_protocol::events::{LogLine, LogSource, Notice, NoticeLevel};
+use oi_protocol::supervisor_env;
 use tokio::sync::mpsc;
 
 use crate::boot_plan::{plan, OnFailure};
@@ -40,10 +41,11 @@ impl Report for StderrReport {
     }
 }
 use crate::config::Config;
-use crate::{git, scripts};
+use crate::git::Checkout;
+use crate::scripts;
 
 /// Variables that stay with the supervisor and never reach scripts or the agent.
-pub const PRIVATE_VARIABLES: &[&str] = &["OI_SANDBOX_TOKEN", "OI_AGENT_CONFIG"];
+pub const PRIVATE_VARIABLES: &[&str] = &[supervisor_env::SANDBOX_TOKEN, supervisor_env::AGENT_CONFIG];
 
 /// The environment for the repo's scripts and the agent's shell: the sandbox's environment
 /// without the supervisor's secrets, plus `OPENINSPECT_BOOT_MODE`.
@@ -53,7 +55,7 @@ pub fn child_environment(
 ) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> =
         inherited.filter(|(k, _)| !PRIVATE_VARIABLES.contains(&k.as_str())).collect();
-    env.insert("OPENINSPECT_BOOT_MODE".into(), config.boot_mode.as_str().into());
+    env.insert(supervisor_env::BOOT_MODE.into(), config.boot_mode.as_str().into());
     env
 }
 
@@ -66,16 +68,17 @@ pub fn notice(to: &dyn Report, level: NoticeLevel, message: impl Into<String>) {
 }
 
 /// Runs the boot. `Err` carries the message of a fatal failure.
-pub async fn boot(config: &Config, bridge: &dyn Report) -> Result<(), String> {
-    checkout(config, bridge).await?;
-    scripts(config, bridge).await
+pub async fn boot(repo: Checkout<'_>, bridge: &dyn Report) -> Result<(), String> {
+    checkout(repo, bridge).await?;
+    scripts(repo.config, bridge).await
 }
 
 /// The boot's git step: the checkout brought up to date as the mode says.
-pub async fn checkout(config: &Config, bridge: &dyn Report) -> Result<(), String> {
-    let steps = plan(config.boot_mode);
-    log(bridge, LogSource::Supervisor, format!("booting in {} mode", config.boot_mode.as_str()));
-    match git::sync(config, steps.git).await {
+pub async fn checkout(repo: Checkout<'_>, bridge: &dyn Report) -> Result<(), String> {
+    let mode = repo.config.boot_mode;
+    let steps = plan(mode);
+    log(bridge, LogSource::Supervisor, format!("booting in {} mode", mode.as_str()));
+    match repo.sync(steps.git).await {
         Ok(line) => log(bridge, LogSource::Git, line),
         Err(e) if steps.git_failure == OnFailure::Fatal => return Err(format!("git sync failed: {e:#}")),
         Err(e) => notice(bridge, NoticeLevel::Warning, format!("git sync failed; continuing with the checkout: {e:#}")),

@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::config::Config;
+use crate::endpoints::bridge_url;
 use crate::outbox::Outbox;
 
 /// The most events one frame carries.
@@ -103,12 +104,14 @@ fn terminal_status(status: u16) -> bool {
     matches!(status, 401 | 403 | 404 | 410)
 }
 
-pub fn start(config: &Config) -> BridgeHandle {
+/// Connects the bridge of the session `config` names, at `control_plane` (the boot's
+/// [`Endpoints::control_plane`](crate::endpoints::Endpoints::control_plane)).
+pub fn start(config: &Config, control_plane: &str) -> BridgeHandle {
     let (inbound_tx, inbound_rx) = mpsc::unbounded_channel();
     let (pending, _) = watch::channel(0);
     let shared = Arc::new(Shared { outbox: Mutex::new(Outbox::new()), wake: Notify::new(), pending });
     let task = Task {
-        url: config.bridge_url(),
+        url: bridge_url(control_plane, &config.session_id),
         token: config.sandbox_token.clone(),
         heartbeat: config.heartbeat,
         hello: BridgeMessage::Hello {

@@ -1,5 +1,9 @@
 //! The supervisor's configuration: the environment every provider sets
-//! (docs/sandbox-provider.md, "The supervisor's environment").
+//! (docs/sandbox-provider.md, "The supervisor's environment"; the names are
+//! `oi_protocol::supervisor_env`'s).
+//!
+//! Invariant: a `Config` holds what the provider set (or, after a warm-pool claim, what the
+//! claim set); the URLs this sandbox's clients use are [`crate::endpoints::Endpoints`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -8,6 +12,11 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use oi_protocol::agent::AgentConfig;
 use oi_protocol::provider::{BootMode, ClaimSandbox};
+use oi_protocol::supervisor_env::{
+    AGENT_CONFIG, BOOT_MODE, BRANCH, CONTROL_PLANE_URL, HEARTBEAT_MS, OPENCODE_BIN, POOL, REPO_AUTH,
+    REPO_AUTH_SANDBOX_TOKEN, REPO_URL, SANDBOX_ID, SANDBOX_TOKEN, SANDBOX_TOKEN_ON_STDIN, SESSION_ID,
+    SETUP_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, STATE_DIR, WORKSPACE,
+};
 
 pub const DEFAULT_SETUP_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -42,12 +51,10 @@ impl Config {
     /// sandbox token is the first line of stdin instead, so it is in no process's environment.
     pub fn from_env() -> Result<Self> {
         let mut env: BTreeMap<String, String> = std::env::vars().collect();
-        if env.get("OI_SANDBOX_TOKEN_ON_STDIN").map(String::as_str) == Some("1")
-            && !env.contains_key("OI_SANDBOX_TOKEN")
-        {
+        if env.get(SANDBOX_TOKEN_ON_STDIN).map(String::as_str) == Some("1") && !env.contains_key(SANDBOX_TOKEN) {
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).context("read the sandbox token from stdin")?;
-            env.insert("OI_SANDBOX_TOKEN".into(), line.trim().to_string());
+            env.insert(SANDBOX_TOKEN.into(), line.trim().to_string());
         }
         Self::from_map(&env)
     }
@@ -74,39 +81,38 @@ impl Config {
                 },
             }
         };
-        let mode = get("OPENINSPECT_BOOT_MODE").unwrap_or_else(|_| "fresh".into());
-        let boot_mode =
-            BootMode::parse(&mode).ok_or_else(|| anyhow!("OPENINSPECT_BOOT_MODE {mode:?} is not a boot mode"))?;
+        let mode = get(BOOT_MODE).unwrap_or_else(|_| "fresh".into());
+        let boot_mode = BootMode::parse(&mode).ok_or_else(|| anyhow!("{BOOT_MODE} {mode:?} is not a boot mode"))?;
         let building = boot_mode == BootMode::Build;
         // An image build runs no agent and connects to no control plane.
         let agent = if building {
             AgentConfig { model: String::new(), providers: vec![] }
         } else {
-            let agent: AgentConfig = serde_json::from_str(&get("OI_AGENT_CONFIG")?)
-                .context("OI_AGENT_CONFIG is not a valid agent config")?;
+            let agent: AgentConfig = serde_json::from_str(&get(AGENT_CONFIG)?)
+                .with_context(|| format!("{AGENT_CONFIG} is not a valid agent config"))?;
             validate_agent(&agent)?;
             agent
         };
         let control_plane_url =
-            if building { String::new() } else { get("OI_CONTROL_PLANE_URL")?.trim_end_matches('/').to_string() };
+            if building { String::new() } else { get(CONTROL_PLANE_URL)?.trim_end_matches('/').to_string() };
         Ok(Self {
-            session_id: get("OI_SESSION_ID")?,
-            sandbox_id: get("OI_SANDBOX_ID")?,
-            sandbox_token: get("OI_SANDBOX_TOKEN")?,
+            session_id: get(SESSION_ID)?,
+            sandbox_id: get(SANDBOX_ID)?,
+            sandbox_token: get(SANDBOX_TOKEN)?,
             control_plane_url,
-            pool: env.get("OI_POOL").map(String::as_str) == Some("1"),
-            repo_url: get("OI_REPO_URL")?,
-            repo_auth_with_token: env.get("OI_REPO_AUTH").map(String::as_str) == Some("sandbox_token"),
-            branch: get("OI_BRANCH")?,
-            workspace: absolute("OI_WORKSPACE")?,
-            state_dir: absolute("OI_STATE_DIR")?,
+            pool: env.get(POOL).map(String::as_str) == Some("1"),
+            repo_url: get(REPO_URL)?,
+            repo_auth_with_token: env.get(REPO_AUTH).map(String::as_str) == Some(REPO_AUTH_SANDBOX_TOKEN),
+            branch: get(BRANCH)?,
+            workspace: absolute(WORKSPACE)?,
+            state_dir: absolute(STATE_DIR)?,
             boot_mode,
-            setup_timeout: seconds("SETUP_TIMEOUT_SECONDS", DEFAULT_SETUP_TIMEOUT)?,
-            start_timeout: seconds("START_TIMEOUT_SECONDS", DEFAULT_START_TIMEOUT)?,
-            opencode_bin: absolute("OI_OPENCODE_BIN")?,
+            setup_timeout: seconds(SETUP_TIMEOUT_SECONDS, DEFAULT_SETUP_TIMEOUT)?,
+            start_timeout: seconds(START_TIMEOUT_SECONDS, DEFAULT_START_TIMEOUT)?,
+            opencode_bin: absolute(OPENCODE_BIN)?,
             agent,
             heartbeat: env
-                .get("OI_HEARTBEAT_MS")
+                .get(HEARTBEAT_MS)
                 .and_then(|v| v.parse::<u64>().ok())
                 .filter(|ms| *ms >= 100)
                 .map(Duration::from_millis)
@@ -140,13 +146,6 @@ impl Config {
         })
     }
 
-    /// This configuration with git going through the sandbox's egress (`{egress}/git`, which
-    /// adds the sandbox token on the way to the control plane's git endpoint), so no git
-    /// credential is in the workspace or in git's environment.
-    pub fn through_egress(&self, egress_base_url: &str) -> Self {
-        Self { repo_url: crate::egress::Egress::git_url(egress_base_url), repo_auth_with_token: false, ..self.clone() }
-    }
-
     /// Where a warm-pool claim appears.
     pub fn claim_file(&self) -> PathBuf {
         self.state_dir.join("claim.json")
@@ -156,44 +155,32 @@ impl Config {
     pub fn session_branch(&self) -> String {
         format!("oi/{}", self.session_id)
     }
-
-    /// `ws(s)://…/api/sessions/:id/sandbox`
-    pub fn bridge_url(&self) -> String {
-        let ws = if let Some(rest) = self.control_plane_url.strip_prefix("https://") {
-            format!("wss://{rest}")
-        } else if let Some(rest) = self.control_plane_url.strip_prefix("http://") {
-            format!("ws://{rest}")
-        } else {
-            self.control_plane_url.clone()
-        };
-        format!("{ws}/api/sessions/{}/sandbox", self.session_id)
-    }
 }
 
 fn validate_agent(agent: &AgentConfig) -> Result<()> {
     if agent.provider_for(&agent.model).is_none() {
-        bail!("OI_AGENT_CONFIG names model {:?} but no provider serves it", agent.model);
+        bail!("{AGENT_CONFIG} names model {:?} but no provider serves it", agent.model);
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn env() -> BTreeMap<String, String> {
+    pub(crate) fn env() -> BTreeMap<String, String> {
         [
-            ("OI_SESSION_ID", "ses_1"),
-            ("OI_SANDBOX_ID", "sbx_1"),
-            ("OI_SANDBOX_TOKEN", "tok"),
-            ("OI_CONTROL_PLANE_URL", "http://127.0.0.1:8787/"),
-            ("OI_REPO_URL", "http://127.0.0.1:8788/git/sbx_1"),
-            ("OI_BRANCH", "main"),
-            ("OI_WORKSPACE", "/sbx/workspace"),
-            ("OI_STATE_DIR", "/sbx/state"),
-            ("OI_OPENCODE_BIN", "/opt/opencode"),
+            (SESSION_ID, "ses_1"),
+            (SANDBOX_ID, "sbx_1"),
+            (SANDBOX_TOKEN, "tok"),
+            (CONTROL_PLANE_URL, "http://127.0.0.1:8787/"),
+            (REPO_URL, "http://127.0.0.1:8788/git/sbx_1"),
+            (BRANCH, "main"),
+            (WORKSPACE, "/sbx/workspace"),
+            (STATE_DIR, "/sbx/state"),
+            (OPENCODE_BIN, "/opt/opencode"),
             (
-                "OI_AGENT_CONFIG",
+                AGENT_CONFIG,
                 r#"{"model":"scripted/test-model","providers":[{"id":"scripted","api":"openai_compatible","base_url":"http://127.0.0.1:8790/v1"}]}"#,
             ),
         ]
@@ -208,40 +195,40 @@ mod tests {
         assert_eq!(c.boot_mode, BootMode::Fresh);
         assert_eq!(c.setup_timeout, DEFAULT_SETUP_TIMEOUT);
         assert_eq!(c.session_branch(), "oi/ses_1");
-        assert_eq!(c.bridge_url(), "ws://127.0.0.1:8787/api/sessions/ses_1/sandbox");
+        assert_eq!(c.control_plane_url, "http://127.0.0.1:8787", "without the trailing slash");
         assert_eq!(c.heartbeat, DEFAULT_HEARTBEAT);
     }
 
     #[test]
     fn modes_timeouts_and_errors() {
         let mut e = env();
-        e.insert("OPENINSPECT_BOOT_MODE".into(), "snapshot_restore".into());
-        e.insert("SETUP_TIMEOUT_SECONDS".into(), "7".into());
-        e.insert("START_TIMEOUT_SECONDS".into(), "nonsense".into());
+        e.insert(BOOT_MODE.into(), "snapshot_restore".into());
+        e.insert(SETUP_TIMEOUT_SECONDS.into(), "7".into());
+        e.insert(START_TIMEOUT_SECONDS.into(), "nonsense".into());
         let c = Config::from_map(&e).unwrap();
         assert_eq!(c.boot_mode, BootMode::SnapshotRestore);
         assert_eq!(c.setup_timeout, Duration::from_secs(7));
         assert_eq!(c.start_timeout, DEFAULT_START_TIMEOUT, "an invalid value falls back to the default");
 
-        e.insert("OPENINSPECT_BOOT_MODE".into(), "turbo".into());
+        e.insert(BOOT_MODE.into(), "turbo".into());
         assert!(Config::from_map(&e).unwrap_err().to_string().contains("turbo"));
         let mut e = env();
-        e.remove("OI_SANDBOX_TOKEN");
-        assert!(Config::from_map(&e).unwrap_err().to_string().contains("OI_SANDBOX_TOKEN"));
+        e.remove(SANDBOX_TOKEN);
+        assert!(Config::from_map(&e).unwrap_err().to_string().contains(SANDBOX_TOKEN));
         let mut e = env();
-        e.insert("OI_WORKSPACE".into(), "relative".into());
+        e.insert(WORKSPACE.into(), "relative".into());
         assert!(Config::from_map(&e).unwrap_err().to_string().contains("absolute"));
         let mut e = env();
-        e.insert("OI_AGENT_CONFIG".into(), r#"{"model":"x/y","providers":[]}"#.into());
+        e.insert(AGENT_CONFIG.into(), r#"{"model":"x/y","providers":[]}"#.into());
         assert!(Config::from_map(&e).unwrap_err().to_string().contains("no provider"));
     }
 
     #[test]
     fn build_mode_needs_no_agent_or_control_plane() {
         let mut e = env();
-        e.insert("OPENINSPECT_BOOT_MODE".into(), "build".into());
-        e.remove("OI_AGENT_CONFIG");
-        e.insert("OI_CONTROL_PLANE_URL".into(), String::new());
+        e.insert(BOOT_MODE.into(), "build".into());
+        e.remove(AGENT_CONFIG);
+        e.insert(CONTROL_PLANE_URL.into(), String::new());
         let c = Config::from_map(&e).unwrap();
         assert_eq!((c.control_plane_url.as_str(), c.work_branch().as_str()), ("", "main"));
         assert!(!c.pool);
@@ -250,7 +237,7 @@ mod tests {
     #[test]
     fn a_claim_joins_a_session() {
         let mut e = env();
-        e.insert("OI_POOL".into(), "1".into());
+        e.insert(POOL.into(), "1".into());
         let pool = Config::from_map(&e).unwrap();
         assert!(pool.pool);
         let claim = ClaimSandbox {
@@ -262,16 +249,9 @@ mod tests {
         };
         let c = pool.claimed(&claim).unwrap();
         assert_eq!((c.session_id.as_str(), c.sandbox_token.as_str(), c.pool), ("ses_9", "new", false));
-        assert_eq!(c.bridge_url(), "ws://127.0.0.1:9/api/sessions/ses_9/sandbox");
+        assert_eq!(c.control_plane_url, "http://127.0.0.1:9");
         assert_eq!(c.work_branch(), "oi/ses_9");
         let other = ClaimSandbox { branch: "dev".into(), ..claim };
         assert!(pool.claimed(&other).unwrap_err().to_string().contains("dev"));
-    }
-
-    #[test]
-    fn https_becomes_wss() {
-        let mut e = env();
-        e.insert("OI_CONTROL_PLANE_URL".into(), "https://cp.example.com".into());
-        assert_eq!(Config::from_map(&e).unwrap().bridge_url(), "wss://cp.example.com/api/sessions/ses_1/sandbox");
     }
 }

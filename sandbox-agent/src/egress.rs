@@ -35,9 +35,11 @@ pub struct ProxyTarget {
 }
 
 impl ProxyTarget {
-    pub fn of(config: &Config) -> Self {
+    /// The session `config` names, at the control plane as this sandbox reaches it
+    /// ([`Endpoints::control_plane`](crate::endpoints::Endpoints::control_plane)).
+    pub fn new(config: &Config, control_plane: &str) -> Self {
         Self {
-            control_plane_url: config.control_plane_url.clone(),
+            control_plane_url: control_plane.to_string(),
             session_id: config.session_id.clone(),
             sandbox_token: config.sandbox_token.clone(),
         }

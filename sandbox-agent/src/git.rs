@@ -1,8 +1,6 @@
 //! Git in the workspace: bring the checkout up to date at boot, and commit and push each
 //! prompt's work to the session branch with the prompting user as author.
 
-use std::path::Path;
-
 use anyhow::{bail, Context, Result};
 use oi_protocol::events::Commit;
 use oi_protocol::source_control::{CommitAttribution, CommitPerson};
@@ -11,83 +9,97 @@ use tokio::process::Command;
 
 use crate::boot_plan::GitSync;
 use crate::config::Config;
+use crate::endpoints::Remote;
 
 /// The committer of every commit (the author is the person who prompted).
 pub const COMMITTER_NAME: &str = "Open Inspect";
 pub const COMMITTER_EMAIL: &str = "agent@open-inspect.invalid";
 
-/// A git command in the workspace, non-interactive, authenticated to the sandbox's remote
-/// when the provider said the remote takes the sandbox token.
-fn git(config: &Config, dir: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir).env("GIT_TERMINAL_PROMPT", "0").kill_on_drop(true);
-    if config.repo_auth_with_token {
-        // Scoped to the remote's URL, so the token goes nowhere else; not written to disk.
-        cmd.env("GIT_CONFIG_COUNT", "1")
-            .env("GIT_CONFIG_KEY_0", format!("http.{}.extraHeader", config.repo_url))
-            .env("GIT_CONFIG_VALUE_0", format!("Authorization: Bearer {}", config.sandbox_token));
+/// The workspace's checkout and the remote it syncs with (the boot's
+/// [`Endpoints::repo`](crate::endpoints::Endpoints::repo)).
+#[derive(Debug, Clone, Copy)]
+pub struct Checkout<'a> {
+    pub config: &'a Config,
+    pub remote: &'a Remote,
+}
+
+impl<'a> Checkout<'a> {
+    pub fn new(config: &'a Config, remote: &'a Remote) -> Self {
+        Self { config, remote }
     }
-    cmd
-}
 
-/// Runs git; returns stdout, or an error with git's own message.
-async fn run(config: &Config, dir: &Path, args: &[&str]) -> Result<String> {
-    let out = git(config, dir).args(args).output().await.with_context(|| format!("run git {}", args.join(" ")))?;
-    if !out.status.success() {
-        bail!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+    /// A git command in the workspace, non-interactive, authenticated to the remote when the
+    /// remote takes a token.
+    fn git(&self) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.config.workspace).env("GIT_TERMINAL_PROMPT", "0").kill_on_drop(true);
+        if let Some(token) = &self.remote.bearer {
+            // Scoped to the remote's URL, so the token goes nowhere else; not written to disk.
+            cmd.env("GIT_CONFIG_COUNT", "1")
+                .env("GIT_CONFIG_KEY_0", format!("http.{}.extraHeader", self.remote.url))
+                .env("GIT_CONFIG_VALUE_0", format!("Authorization: Bearer {token}"));
+        }
+        cmd
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
 
-async fn remote_branch_exists(config: &Config, branch: &str) -> bool {
-    run(config, &config.workspace, &["rev-parse", "--verify", "--quiet", &format!("refs/remotes/origin/{branch}")])
-        .await
-        .is_ok()
-}
-
-/// Fetches the base branch and (if the remote has it) the session branch, from this
-/// sandbox's remote (a restored checkout still names the remote of the sandbox it came from).
-async fn fetch(config: &Config) -> Result<()> {
-    run(config, &config.workspace, &["remote", "set-url", "origin", &config.repo_url]).await?;
-    let base = format!("+refs/heads/{0}:refs/remotes/origin/{0}", config.branch);
-    run(config, &config.workspace, &["fetch", "--quiet", "origin", &base]).await?;
-    let session = config.session_branch();
-    let spec = format!("+refs/heads/{session}:refs/remotes/origin/{session}");
-    // The session branch exists only after an earlier sandbox pushed to it.
-    let _ = run(config, &config.workspace, &["fetch", "--quiet", "origin", &spec]).await;
-    Ok(())
-}
-
-/// Brings the checkout up to date for this boot; returns a line for the log.
-pub async fn sync(config: &Config, how: GitSync) -> Result<String> {
-    let ws = &config.workspace;
-    let session = config.work_branch();
-    if how == GitSync::KeepAndFetch && ws.join(".git").exists() {
-        fetch(config).await?;
-        let head = run(config, ws, &["rev-parse", "--short", "HEAD"]).await?;
-        return Ok(format!("kept the checkout at {} on {session}", head.trim()));
+    /// Runs git in the workspace; returns stdout, or an error with git's own message.
+    async fn run(&self, args: &[&str]) -> Result<String> {
+        let out = self.git().args(args).output().await.with_context(|| format!("run git {}", args.join(" ")))?;
+        if !out.status.success() {
+            bail!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
-    if !ws.join(".git").exists() {
-        std::fs::create_dir_all(ws)?;
-        run(config, ws, &["init", "--quiet"]).await?;
-        run(config, ws, &["remote", "add", "origin", &config.repo_url]).await?;
-    }
-    fetch(config).await?;
-    // Continue the session branch if an earlier sandbox pushed it, else start from the base.
-    let start = if remote_branch_exists(config, &session).await {
-        format!("origin/{session}")
-    } else {
-        format!("origin/{}", config.branch)
-    };
-    run(config, ws, &["checkout", "--quiet", "-B", &session, &start]).await?;
-    run(config, ws, &["reset", "--quiet", "--hard", &start]).await?;
-    let head = run(config, ws, &["rev-parse", "--short", "HEAD"]).await?;
-    Ok(format!("checked out {session} at {} (from {start})", head.trim()))
-}
 
-/// The commit the checkout is at.
-pub async fn head(config: &Config) -> Result<String> {
-    Ok(run(config, &config.workspace, &["rev-parse", "HEAD"]).await?.trim().to_string())
+    async fn remote_branch_exists(&self, branch: &str) -> bool {
+        self.run(&["rev-parse", "--verify", "--quiet", &format!("refs/remotes/origin/{branch}")]).await.is_ok()
+    }
+
+    /// Fetches the base branch and (if the remote has it) the session branch, from this
+    /// sandbox's remote (a restored checkout still names the remote of the sandbox it came from).
+    async fn fetch(&self) -> Result<()> {
+        let config = self.config;
+        self.run(&["remote", "set-url", "origin", &self.remote.url]).await?;
+        let base = format!("+refs/heads/{0}:refs/remotes/origin/{0}", config.branch);
+        self.run(&["fetch", "--quiet", "origin", &base]).await?;
+        let session = config.session_branch();
+        let spec = format!("+refs/heads/{session}:refs/remotes/origin/{session}");
+        // The session branch exists only after an earlier sandbox pushed to it.
+        let _ = self.run(&["fetch", "--quiet", "origin", &spec]).await;
+        Ok(())
+    }
+
+    /// Brings the checkout up to date for this boot; returns a line for the log.
+    pub async fn sync(&self, how: GitSync) -> Result<String> {
+        let ws = &self.config.workspace;
+        let session = self.config.work_branch();
+        if how == GitSync::KeepAndFetch && ws.join(".git").exists() {
+            self.fetch().await?;
+            let head = self.run(&["rev-parse", "--short", "HEAD"]).await?;
+            return Ok(format!("kept the checkout at {} on {session}", head.trim()));
+        }
+        if !ws.join(".git").exists() {
+            std::fs::create_dir_all(ws)?;
+            self.run(&["init", "--quiet"]).await?;
+            self.run(&["remote", "add", "origin", &self.remote.url]).await?;
+        }
+        self.fetch().await?;
+        // Continue the session branch if an earlier sandbox pushed it, else start from the base.
+        let start = if self.remote_branch_exists(&session).await {
+            format!("origin/{session}")
+        } else {
+            format!("origin/{}", self.config.branch)
+        };
+        self.run(&["checkout", "--quiet", "-B", &session, &start]).await?;
+        self.run(&["reset", "--quiet", "--hard", &start]).await?;
+        let head = self.run(&["rev-parse", "--short", "HEAD"]).await?;
+        Ok(format!("checked out {session} at {} (from {start})", head.trim()))
+    }
+
+    /// The commit the checkout is at.
+    pub async fn head(&self) -> Result<String> {
+        Ok(self.run(&["rev-parse", "HEAD"]).await?.trim().to_string())
+    }
 }
 
 /// `git diff --shortstat` → (files, insertions, deletions).
@@ -143,71 +155,73 @@ pub fn commit_message(prompt: &str, attribution: &CommitAttribution, session_id:
     message
 }
 
-/// Commits everything the prompt changed (author: the prompting user, with the session's other
-/// prompters as co-authors) and pushes the session branch. Failures are reported in the event,
-/// not raised: the work stays in the workspace.
-pub async fn commit_and_push(config: &Config, message_id: &str, author: &CommitAttribution, prompt: &str) -> Commit {
-    let branch = config.session_branch();
-    let mut commit = Commit {
-        message_id: message_id.to_string(),
-        branch: branch.clone(),
-        sha: None,
-        author: Some(format!("{} <{}>", author.author.name, author.author.email)),
-        files_changed: 0,
-        insertions: 0,
-        deletions: 0,
-        files: vec![],
-        pushed: false,
-        error: None,
-    };
-    if let Err(e) = commit_inner(config, author, prompt, &mut commit).await {
-        commit.error = Some(format!("{e:#}"));
-    }
-    commit
-}
-
-async fn commit_inner(config: &Config, author: &CommitAttribution, prompt: &str, commit: &mut Commit) -> Result<()> {
-    let ws = &config.workspace;
-    let before = run(config, ws, &["rev-parse", "HEAD"]).await?.trim().to_string();
-    run(config, ws, &["add", "-A"]).await?;
-    let staged = !git(config, ws).args(["diff", "--cached", "--quiet"]).status().await?.success();
-    if staged {
-        let message = commit_message(prompt, author, &config.session_id);
-        let out = git(config, ws)
-            .args(["commit", "--quiet", "--no-verify", "-m", &message])
-            .env("GIT_AUTHOR_NAME", &author.author.name)
-            .env("GIT_AUTHOR_EMAIL", &author.author.email)
-            .env("GIT_COMMITTER_NAME", COMMITTER_NAME)
-            .env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
-            .output()
-            .await?;
-        if !out.status.success() {
-            bail!("git commit failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+impl Checkout<'_> {
+    /// Commits everything the prompt changed (author: the prompting user, with the session's
+    /// other prompters as co-authors) and pushes the session branch. Failures are reported in
+    /// the event, not raised: the work stays in the workspace.
+    pub async fn commit_and_push(&self, message_id: &str, author: &CommitAttribution, prompt: &str) -> Commit {
+        let branch = self.config.session_branch();
+        let mut commit = Commit {
+            message_id: message_id.to_string(),
+            branch: branch.clone(),
+            sha: None,
+            author: Some(format!("{} <{}>", author.author.name, author.author.email)),
+            files_changed: 0,
+            insertions: 0,
+            deletions: 0,
+            files: vec![],
+            pushed: false,
+            error: None,
+        };
+        if let Err(e) = self.commit_inner(author, prompt, &mut commit).await {
+            commit.error = Some(format!("{e:#}"));
         }
+        commit
     }
-    let head = run(config, ws, &["rev-parse", "HEAD"]).await?.trim().to_string();
-    // Commits not yet on the remote: this prompt's, and any the agent made itself.
-    let pushed = if remote_branch_exists(config, &commit.branch).await {
-        format!("origin/{}", commit.branch)
-    } else {
-        format!("origin/{}", config.branch)
-    };
-    let ahead = run(config, ws, &["rev-list", "--count", &format!("{pushed}..HEAD")]).await?;
-    if ahead.trim() == "0" {
-        return Ok(()); // Nothing new; nothing to push.
+
+    async fn commit_inner(&self, author: &CommitAttribution, prompt: &str, commit: &mut Commit) -> Result<()> {
+        let before = self.run(&["rev-parse", "HEAD"]).await?.trim().to_string();
+        self.run(&["add", "-A"]).await?;
+        let staged = !self.git().args(["diff", "--cached", "--quiet"]).status().await?.success();
+        if staged {
+            let message = commit_message(prompt, author, &self.config.session_id);
+            let out = self
+                .git()
+                .args(["commit", "--quiet", "--no-verify", "-m", &message])
+                .env("GIT_AUTHOR_NAME", &author.author.name)
+                .env("GIT_AUTHOR_EMAIL", &author.author.email)
+                .env("GIT_COMMITTER_NAME", COMMITTER_NAME)
+                .env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
+                .output()
+                .await?;
+            if !out.status.success() {
+                bail!("git commit failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            }
+        }
+        let head = self.run(&["rev-parse", "HEAD"]).await?.trim().to_string();
+        // Commits not yet on the remote: this prompt's, and any the agent made itself.
+        let pushed = if self.remote_branch_exists(&commit.branch).await {
+            format!("origin/{}", commit.branch)
+        } else {
+            format!("origin/{}", self.config.branch)
+        };
+        let ahead = self.run(&["rev-list", "--count", &format!("{pushed}..HEAD")]).await?;
+        if ahead.trim() == "0" {
+            return Ok(()); // Nothing new; nothing to push.
+        }
+        commit.sha = Some(head.clone());
+        if head != before {
+            let stat = self.run(&["diff", "--shortstat", &before, &head]).await?;
+            (commit.files_changed, commit.insertions, commit.deletions) = parse_shortstat(&stat);
+            let numstat = self.run(&["diff", "--numstat", "-M", &before, &head]).await?;
+            let patch = self.run(&["diff", "--no-color", "-M", &before, &head]).await?;
+            commit.files = crate::diff::file_changes(&numstat, &patch);
+        }
+        let refspec = format!("HEAD:refs/heads/{}", commit.branch);
+        self.run(&["push", "--quiet", "origin", &refspec]).await?;
+        commit.pushed = true;
+        Ok(())
     }
-    commit.sha = Some(head.clone());
-    if head != before {
-        let stat = run(config, ws, &["diff", "--shortstat", &before, &head]).await?;
-        (commit.files_changed, commit.insertions, commit.deletions) = parse_shortstat(&stat);
-        let numstat = run(config, ws, &["diff", "--numstat", "-M", &before, &head]).await?;
-        let patch = run(config, ws, &["diff", "--no-color", "-M", &before, &head]).await?;
-        commit.files = crate::diff::file_changes(&numstat, &patch);
-    }
-    let refspec = format!("HEAD:refs/heads/{}", commit.branch);
-    run(config, ws, &["push", "--quiet", "origin", &refspec]).await?;
-    commit.pushed = true;
-    Ok(())
 }
 
 #[cfg(test)]

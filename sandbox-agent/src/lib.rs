@@ -3,10 +3,13 @@
 //!
 //! Pure decisions: [`config`] (the provider's environment), [`boot_plan`] (what each boot mode
 //! does), [`outbox`] (exactly-once numbering), [`translate`] (OpenCode events → agent events),
-//! [`opencode::config`]. I/O: [`git`], [`scripts`], [`opencode`] (process and HTTP client),
-//! [`egress`] (the sandbox's loopback endpoint for models, git and the agent's tools: forwards
-//! to the control plane with the sandbox token), [`mcp`] (the agent's own tools, an MCP server
-//! OpenCode starts as `sandbox-agent mcp-tools`), [`bridge`] (the WebSocket), [`supervisor`] (the loop tying them together).
+//! [`supervisor::prompts`] (what each prompt and stop command does), [`opencode::config`].
+//! I/O: [`endpoints`] (the URLs a boot reaches, through the isolated network's tunnels),
+//! [`git`], [`scripts`], [`opencode`] (process and HTTP client), [`egress`] (the sandbox's
+//! loopback endpoint for models, git and the agent's tools: forwards to the control plane with
+//! the sandbox token), [`mcp`] (the agent's own tools, an MCP server OpenCode starts as
+//! `sandbox-agent mcp-tools`), [`bridge`] (the WebSocket), [`supervisor`] (the boot paths and
+//! the prompt loop tying them together).
 
 pub mod agent;
 pub mod boot;
@@ -15,6 +18,7 @@ pub mod bridge;
 pub mod config;
 pub mod diff;
 pub mod egress;
+pub mod endpoints;
 pub mod git;
 pub mod mcp;
 pub mod network;

@@ -9,9 +9,8 @@ use oi_sandbox_agent::network::{proxy_environment, Network};
 fn main() {
     // The agent's tools run as the same user: make this process (which alone holds the sandbox
     // token) non-dumpable, so they cannot read its memory or `/proc/<pid>/environ`.
-    // SAFETY: prctl with PR_SET_DUMPABLE takes plain integers and touches only this process.
-    unsafe {
-        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if let Err(e) = nix::sys::prctl::set_dumpable(false) {
+        eprintln!("sandbox-agent: warning: cannot make this process non-dumpable: {e}");
     }
     if std::env::args().nth(1).as_deref() == Some(oi_sandbox_agent::mcp::SUBCOMMAND) {
         // Speaks MCP on stdout: nothing else may be written there.
@@ -36,7 +35,7 @@ fn main() {
     };
     // In an isolated network, the registry proxy's port goes into the environment every child
     // inherits, set here while this process is still single-threaded.
-    let network = match std::env::var_os("OI_NETWORK_GATEWAY") {
+    let network = match std::env::var_os(oi_protocol::supervisor_env::NETWORK_GATEWAY) {
         None => None,
         Some(gateway) => match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| Ok((l.local_addr()?.port(), l)))
         {
@@ -52,7 +51,7 @@ fn main() {
             }
         },
     };
-    tracing::info!(session = %config.session_id, sandbox = %config.sandbox_id, bridge = %config.bridge_url(), repo = %config.repo_url, mode = config.boot_mode.as_str(), isolated = network.is_some(), "starting");
+    tracing::info!(session = %config.session_id, sandbox = %config.sandbox_id, control_plane = %config.control_plane_url, repo = %config.repo_url, mode = config.boot_mode.as_str(), isolated = network.is_some(), "starting");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     let code = runtime.block_on(async move {
         let network = match network {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use oi_protocol::bridge::AgentEvent;
+use oi_protocol::supervisor_env::SECRET_NAMES;
 use serde_json::Value;
 
 /// What a value is replaced with.
@@ -24,7 +25,7 @@ pub struct Redactor {
 impl Redactor {
     /// From the environment: the values of the variables `OI_SECRET_NAMES` lists.
     pub fn from_env(env: &BTreeMap<String, String>) -> Self {
-        let names = env.get("OI_SECRET_NAMES").map(String::as_str).unwrap_or_default();
+        let names = env.get(SECRET_NAMES).map(String::as_str).unwrap_or_default();
         let mut values: Vec<String> = names
             .split(',')
             .filter_map(|name| env.get(name.trim()))
@@ -114,7 +115,7 @@ mod tests {
     #[test]
     fn named_values_are_masked_and_nothing_else() {
         let r = Redactor::from_env(&env(&[
-            ("OI_SECRET_NAMES", "DB_URL,TOKEN,SHORT,MISSING"),
+            (SECRET_NAMES, "DB_URL,TOKEN,SHORT,MISSING"),
             ("DB_URL", "postgres://u:hunter2@db/x"),
             ("TOKEN", "hunter2"),
             ("SHORT", "yes"),
@@ -129,7 +130,7 @@ mod tests {
 
     #[test]
     fn every_text_of_an_event_is_masked() {
-        let r = Redactor::from_env(&env(&[("OI_SECRET_NAMES", "TOKEN"), ("TOKEN", "s3cret-value")]));
+        let r = Redactor::from_env(&env(&[(SECRET_NAMES, "TOKEN"), ("TOKEN", "s3cret-value")]));
         let mut log = AgentEvent::Log(LogLine { source: LogSource::Setup, line: "token is s3cret-value".into() });
         r.event(&mut log);
         assert_eq!(serde_json::to_value(&log).unwrap()["line"], "token is ***");

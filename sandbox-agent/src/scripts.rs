@@ -7,6 +7,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::Result;
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
@@ -66,7 +68,7 @@ pub async fn run(
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()?;
-    let pgid = child.id().map(|id| id as i32);
+    let pgid = child.id().map(|id| Pid::from_raw(id as i32));
     let readers = [
         tokio::spawn(forward(child.stdout.take().expect("piped"), lines.clone())),
         tokio::spawn(forward(child.stderr.take().expect("piped"), lines)),
@@ -82,8 +84,8 @@ pub async fn run(
         }
         Err(_) => {
             if let Some(pgid) = pgid {
-                // SAFETY: a plain syscall on the script's own process group.
-                unsafe { libc::kill(-pgid, libc::SIGKILL) };
+                // The script's own process group (it may be empty already).
+                let _ = killpg(pgid, Signal::SIGKILL);
             }
             let _ = child.wait().await;
             ScriptOutcome::TimedOut { after: timeout }

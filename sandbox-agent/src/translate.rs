@@ -9,6 +9,9 @@
 //!   that arrive before their message is known are held until it is.
 //! - `session.status` `retry` → `retry`; `session.error` → `agent_error` (an abort is not an
 //!   error); `session.idle` ends the prompt.
+//! - Session-wide events (`session.status`, `session.error`, `session.idle`) count only once
+//!   OpenCode has taken the prompt (its user message with our id): an aborted run's late second
+//!   `session.idle` must not end the prompt started right after it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -48,6 +51,8 @@ struct Active {
     error: Option<String>,
     stop_requested: bool,
     aborted: bool,
+    /// OpenCode has taken the prompt: its user message (our OpenCode message id) was seen.
+    taken: bool,
 }
 
 const MAX_HELD: usize = 2000;
@@ -95,6 +100,7 @@ impl Translator {
             error: None,
             stop_requested: false,
             aborted: false,
+            taken: false,
         });
     }
 
@@ -123,9 +129,16 @@ impl Translator {
             return vec![];
         }
         let mut out = vec![];
-        match frame["type"].as_str().unwrap_or_default() {
+        let kind = frame["type"].as_str().unwrap_or_default();
+        if kind.starts_with("session.") && !active.taken {
+            return out; // The run before this one is still winding down.
+        }
+        match kind {
             "message.updated" => {
                 let info = &props["info"];
+                if info["role"] == "user" && str_at(info, &["id"]) == Some(active.opencode_message_id.as_str()) {
+                    active.taken = true;
+                }
                 let is_reply = info["role"] == "assistant"
                     && str_at(info, &["parentID"]) == Some(active.opencode_message_id.as_str());
                 if let (true, Some(id)) = (is_reply, str_at(info, &["id"])) {

@@ -161,3 +161,24 @@ fn other_sessions_and_prompts_are_ignored() {
     let mut idle = Translator::new(SESSION);
     assert!(frames("tool-call-then-text.sse").iter().all(|f| idle.on_event(f).is_empty()), "no prompt, no output");
 }
+
+#[test]
+fn an_aborted_runs_late_idle_does_not_end_the_next_prompt() {
+    // OpenCode sends `session.idle` twice after an abort; the next prompt may start in between
+    // (it waited for the stopped one to end).
+    let mut t = Translator::new(SESSION);
+    t.start("msg_stopped", "msg_0bbbbbbbbbbbAbcdefghijklmn");
+    let mut frames = frames("slow-then-abort.sse").into_iter();
+    t.stop_requested();
+    let first_end = frames.by_ref().position(|f| t.on_event(&f).iter().any(|o| matches!(o, Output::Ended(_))));
+    assert!(first_end.is_some(), "the stopped run ends at the first idle");
+    t.start("msg_next", "msg_0aaaaaaaaaaaAbcdefghijklmn");
+    let late: Vec<Output> = frames.flat_map(|f| t.on_event(&f)).collect();
+    assert!(late.is_empty(), "the rest of the aborted run is not the next prompt's: {late:?}");
+    assert_eq!(t.active(), Some("msg_next"));
+    let out: Vec<Output> = self::frames("tool-call-then-text.sse").iter().flat_map(|f| t.on_event(f)).collect();
+    assert_eq!(texts(&out), "Let me create it.Done: wrote the file.");
+    assert!(
+        matches!(out.last(), Some(Output::Ended(e)) if e.message_id == "msg_next" && e.outcome == PromptOutcome::Completed)
+    );
+}

@@ -149,8 +149,8 @@ fn kill_processes_using(profile: &Path) {
     for pid in entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         if String::from_utf8_lossy(&cmdline).contains(&marker) {
-            // SAFETY: a plain signal to a process we started (its command line names our profile).
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            // A process we started (its command line names our profile); it may be gone already.
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
         }
     }
 }

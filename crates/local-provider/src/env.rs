@@ -1,33 +1,21 @@
 //! The supervisor's environment (docs/sandbox-provider.md, "The supervisor's environment").
 //!
 //! Built from scratch: nothing of the provider's own environment (its key above all) is passed on.
+//! The contract's names are `oi_protocol::supervisor_env`'s; a request's `env` may set none of
+//! [`RESERVED`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use oi_protocol::agent::AgentConfig;
 use oi_protocol::provider::{BootMode, BuildImage, CreateSandbox};
+use oi_protocol::supervisor_env;
 use oi_protocol::{ApiError, ErrorCode};
 
 use crate::layout::SandboxPaths;
 
 /// The names the provider sets and a request's `env` may not override.
-pub const RESERVED: &[&str] = &[
-    "OI_SESSION_ID",
-    "OI_SANDBOX_ID",
-    "OI_SANDBOX_TOKEN",
-    "OI_SANDBOX_TOKEN_ON_STDIN",
-    "OI_CONTROL_PLANE_URL",
-    "OI_REPO_URL",
-    "OI_REPO_AUTH",
-    "OI_BRANCH",
-    "OI_WORKSPACE",
-    "OI_STATE_DIR",
-    "OPENINSPECT_BOOT_MODE",
-    "OI_OPENCODE_BIN",
-    "OI_AGENT_CONFIG",
-    "OI_POOL",
-];
+pub const RESERVED: &[&str] = supervisor_env::PROVIDER_SET;
 
 /// `PATH` unless the request's `env` sets one.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -194,16 +182,16 @@ pub fn contract_env(
     env.extend(c.env.iter().map(|(k, v)| (k.clone(), v.clone())));
     env.insert("PWD".to_string(), path(&paths.workspace));
     let contract = [
-        ("OI_SESSION_ID", c.session_id.to_string()),
-        ("OI_SANDBOX_ID", c.sandbox_id.to_string()),
-        ("OI_SANDBOX_TOKEN", c.sandbox_token.to_string()),
-        ("OI_CONTROL_PLANE_URL", c.control_plane_url.to_string()),
-        ("OI_REPO_URL", repo_url.to_string()),
-        ("OI_BRANCH", c.branch.to_string()),
-        ("OI_WORKSPACE", path(&paths.workspace)),
-        ("OI_STATE_DIR", path(&paths.state)),
-        ("OPENINSPECT_BOOT_MODE", boot_mode.as_str().to_string()),
-        ("OI_OPENCODE_BIN", path(opencode_bin)),
+        (supervisor_env::SESSION_ID, c.session_id.to_string()),
+        (supervisor_env::SANDBOX_ID, c.sandbox_id.to_string()),
+        (supervisor_env::SANDBOX_TOKEN, c.sandbox_token.to_string()),
+        (supervisor_env::CONTROL_PLANE_URL, c.control_plane_url.to_string()),
+        (supervisor_env::REPO_URL, repo_url.to_string()),
+        (supervisor_env::BRANCH, c.branch.to_string()),
+        (supervisor_env::WORKSPACE, path(&paths.workspace)),
+        (supervisor_env::STATE_DIR, path(&paths.state)),
+        (supervisor_env::BOOT_MODE, boot_mode.as_str().to_string()),
+        (supervisor_env::OPENCODE_BIN, path(opencode_bin)),
     ];
     for (name, value) in contract {
         env.insert(name.to_string(), value);
@@ -211,14 +199,14 @@ pub fn contract_env(
     if let Some(agent) = c.agent {
         let agent = serde_json::to_string(agent)
             .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot encode the agent config: {e}")))?;
-        env.insert("OI_AGENT_CONFIG".to_string(), agent);
+        env.insert(supervisor_env::AGENT_CONFIG.to_string(), agent);
     }
     if c.pool {
-        env.insert("OI_POOL".to_string(), "1".to_string());
+        env.insert(supervisor_env::POOL.to_string(), "1".to_string());
     }
     // A local repository is served by this provider's git endpoint, which takes the token.
     if crate::repo::is_local(c.repo) {
-        env.insert("OI_REPO_AUTH".to_string(), "sandbox_token".to_string());
+        env.insert(supervisor_env::REPO_AUTH.to_string(), supervisor_env::REPO_AUTH_SANDBOX_TOKEN.to_string());
     }
     Ok(env)
 }
@@ -227,6 +215,7 @@ pub fn contract_env(
 mod tests {
     use super::*;
     use oi_protocol::agent::AgentConfig;
+    use oi_protocol::supervisor_env::*;
 
     fn request() -> CreateSandbox {
         CreateSandbox {
@@ -257,7 +246,7 @@ mod tests {
         let mut expected: Vec<&str> = RESERVED
             .iter()
             .copied()
-            .filter(|n| !["OI_REPO_AUTH", "OI_POOL", "OI_SANDBOX_TOKEN_ON_STDIN"].contains(n))
+            .filter(|n| ![REPO_AUTH, POOL, SANDBOX_TOKEN_ON_STDIN, NETWORK_GATEWAY].contains(n))
             .collect();
         expected.extend(["PATH", "LANG", "HOME", "PWD", "DATABASE_URL"]);
         expected.sort_unstable();
@@ -266,15 +255,15 @@ mod tests {
         // A local repository is served by the provider, which takes the sandbox token.
         let local = CreateSandbox { repo: "/srv/git/app.git".into(), ..request() };
         let env = build(&local).unwrap();
-        assert_eq!(env["OI_REPO_AUTH"], "sandbox_token");
-        assert_eq!(env["OI_WORKSPACE"], "/r/sandboxes/sbx_1/workspace");
-        assert_eq!(env["OI_STATE_DIR"], "/r/sandboxes/sbx_1/state");
+        assert_eq!(env[REPO_AUTH], "sandbox_token");
+        assert_eq!(env[WORKSPACE], "/r/sandboxes/sbx_1/workspace");
+        assert_eq!(env[STATE_DIR], "/r/sandboxes/sbx_1/state");
         assert_eq!(env["HOME"], "/r/sandboxes/sbx_1/state/home");
         assert_eq!(env["PWD"], "/r/sandboxes/sbx_1/workspace");
-        assert_eq!(env["OPENINSPECT_BOOT_MODE"], "fresh");
-        assert_eq!(env["OI_OPENCODE_BIN"], "/bin/opencode");
+        assert_eq!(env[BOOT_MODE], "fresh");
+        assert_eq!(env[OPENCODE_BIN], "/bin/opencode");
         assert_eq!(env["DATABASE_URL"], "postgres://x");
-        let agent: AgentConfig = serde_json::from_str(&env["OI_AGENT_CONFIG"]).unwrap();
+        let agent: AgentConfig = serde_json::from_str(&env[AGENT_CONFIG]).unwrap();
         assert_eq!(agent, request().agent);
     }
 
@@ -327,15 +316,15 @@ mod tests {
         let req = request();
         let paths = SandboxPaths::new(Path::new("/r"), "sbx_1");
         let env = sandbox_env(&req, &paths, "u", BootMode::SnapshotRestore, Path::new("/o")).unwrap();
-        assert_eq!(env["OPENINSPECT_BOOT_MODE"], "snapshot_restore");
-        assert_eq!(env["OI_REPO_URL"], "u");
+        assert_eq!(env[BOOT_MODE], "snapshot_restore");
+        assert_eq!(env[REPO_URL], "u");
     }
 
     #[test]
     fn a_pool_sandbox_gets_oi_pool() {
         let req = CreateSandbox { pool: true, ..request() };
-        assert_eq!(build(&req).unwrap()["OI_POOL"], "1");
-        assert!(!build(&request()).unwrap().contains_key("OI_POOL"));
+        assert_eq!(build(&req).unwrap()[POOL], "1");
+        assert!(!build(&request()).unwrap().contains_key(POOL));
     }
 
     #[test]
@@ -350,16 +339,16 @@ mod tests {
         };
         let paths = SandboxPaths::new(Path::new("/r"), "img_1");
         let env = build_env(&req, &paths, "http://p/git/img_1", Path::new("/o")).unwrap();
-        assert_eq!(env["OPENINSPECT_BOOT_MODE"], "build");
-        assert_eq!(env["OI_CONTROL_PLANE_URL"], "");
-        assert_eq!(env["OI_SESSION_ID"], "image-img_1");
-        assert_eq!(env["OI_SANDBOX_ID"], "img_1");
-        assert_eq!(env["OI_SANDBOX_TOKEN"], "btok");
-        assert_eq!(env["OI_REPO_URL"], "http://p/git/img_1");
-        assert_eq!(env["OI_REPO_AUTH"], "sandbox_token");
+        assert_eq!(env[BOOT_MODE], "build");
+        assert_eq!(env[CONTROL_PLANE_URL], "");
+        assert_eq!(env[SESSION_ID], "image-img_1");
+        assert_eq!(env[SANDBOX_ID], "img_1");
+        assert_eq!(env[SANDBOX_TOKEN], "btok");
+        assert_eq!(env[REPO_URL], "http://p/git/img_1");
+        assert_eq!(env[REPO_AUTH], "sandbox_token");
         assert_eq!(env["NODE_ENV"], "ci");
-        assert!(!env.contains_key("OI_AGENT_CONFIG") && !env.contains_key("OI_POOL"));
-        let bad = BuildImage { env: BTreeMap::from([("OI_POOL".to_string(), "1".to_string())]), ..req };
-        assert!(build_env(&bad, &paths, "u", Path::new("/o")).unwrap_err().message.contains("OI_POOL"));
+        assert!(!env.contains_key(AGENT_CONFIG) && !env.contains_key(POOL));
+        let bad = BuildImage { env: BTreeMap::from([(POOL.to_string(), "1".to_string())]), ..req };
+        assert!(build_env(&bad, &paths, "u", Path::new("/o")).unwrap_err().message.contains(POOL));
     }
 }

@@ -5,10 +5,16 @@
 //! inode number cannot be reused by another namespace while we compare against it, and each
 //! process is signalled through a pidfd opened before its namespace is checked, so a recycled pid
 //! is never signalled.
+//!
+//! Signals and process groups go through `nix`; only `pidfd_open` and `pidfd_send_signal`, which
+//! nix 0.32 does not offer, are raw `libc` syscalls, each in one small documented `unsafe` block.
 
 use std::fs::File;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
+
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
 
 /// An open reference to a pid namespace.
 #[derive(Debug)]
@@ -44,17 +50,17 @@ impl PidNamespace {
     }
 
     /// Sends `signal` to every process in the namespace; returns how many were signalled.
-    pub fn signal_all(&self, signal: i32) -> usize {
+    pub fn signal_all(&self, signal: Signal) -> usize {
         self.signal(signal, |_| true)
     }
 
     /// Sends `signal` to every process in the namespace but the one it was opened through (its
     /// pid 1, which ignores it anyway); returns how many were signalled.
-    pub fn signal_all_but_first(&self, signal: i32) -> usize {
+    pub fn signal_all_but_first(&self, signal: Signal) -> usize {
         self.signal(signal, |pid| pid != self.opened_from)
     }
 
-    fn signal(&self, signal: i32, which: impl Fn(i32) -> bool) -> usize {
+    fn signal(&self, signal: Signal, which: impl Fn(i32) -> bool) -> usize {
         let mut sent = 0;
         for pid in self.members().into_iter().filter(|&p| which(p)) {
             let Some(pidfd) = pidfd_open(pid) else { continue };
@@ -96,19 +102,25 @@ fn pidfd_open(pid: i32) -> Option<OwnedFd> {
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-fn pidfd_send_signal(pidfd: &OwnedFd, signal: i32) -> bool {
-    // SAFETY: a plain syscall on a descriptor we hold.
+fn pidfd_send_signal(pidfd: &OwnedFd, signal: Signal) -> bool {
+    // SAFETY: a plain syscall on a descriptor we hold; a null siginfo is allowed.
     let rc = unsafe {
-        libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), signal, std::ptr::null::<libc::siginfo_t>(), 0)
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            signal as libc::c_int,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
     };
     rc == 0
 }
 
-/// `killpg(pgid, signal)`; `false` when the group has no members (or on any other error).
-/// The caller must know that `pgid` is still ours (its leader not yet reaped).
-pub fn killpg(pgid: i32, signal: i32) -> bool {
-    // SAFETY: a plain syscall.
-    pgid > 1 && unsafe { libc::killpg(pgid, signal) } == 0
+/// `killpg(pgid, signal)`; `false` when the group has no members (or on any other error), and
+/// for the groups 0 and 1 (ours, init's). The caller must know that `pgid` is still ours (its
+/// leader not yet reaped).
+pub fn killpg(pgid: i32, signal: impl Into<Option<Signal>>) -> bool {
+    pgid > 1 && nix::sys::signal::killpg(Pid::from_raw(pgid), signal).is_ok()
 }
 
 #[cfg(test)]
@@ -159,7 +171,7 @@ mod tests {
 
     #[test]
     fn killpg_refuses_pid_one_and_zero() {
-        assert!(!killpg(0, 0));
-        assert!(!killpg(1, 0));
+        assert!(!killpg(0, None));
+        assert!(!killpg(1, None));
     }
 }

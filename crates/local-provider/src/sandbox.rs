@@ -12,13 +12,18 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, BorrowedFd, IntoRawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+use nix::sys::signal::Signal;
+use nix::sys::wait::{waitid, Id, WaitPidFlag};
+use nix::unistd::Pid;
+use oi_protocol::supervisor_env;
 use tokio::sync::{oneshot, watch};
 
 use crate::config::Config;
@@ -54,7 +59,7 @@ impl LaunchSpec {
     ) -> Self {
         let isolated = config.isolation == Isolation::Bwrap && config.network_isolated;
         if isolated {
-            env.insert("OI_NETWORK_GATEWAY".into(), crate::gateway::INSIDE_GATEWAY.into());
+            env.insert(supervisor_env::NETWORK_GATEWAY.into(), crate::gateway::INSIDE_GATEWAY.into());
         }
         Self {
             name: name.to_string(),
@@ -98,7 +103,7 @@ impl Process {
         *self.exit.borrow()
     }
 
-    fn signal_group(&self, signal: i32) {
+    fn signal_group(&self, signal: Signal) {
         let reaped = self.reaped.lock().unwrap_or_else(|e| e.into_inner());
         if !*reaped {
             killpg(self.pid, signal);
@@ -129,12 +134,12 @@ impl Process {
             // SIGKILL the namespace. Right after the start, bwrap's pid 1 may not have started
             // the supervisor yet, so this waits for something to signal.
             Some(ns) => {
-                while ns.signal_all_but_first(libc::SIGTERM) == 0
+                while ns.signal_all_but_first(Signal::SIGTERM) == 0
                     && tokio::time::Instant::now() < deadline
                     && !self.wait_exit(Duration::from_millis(20)).await
                 {}
             }
-            None => self.signal_group(libc::SIGTERM),
+            None => self.signal_group(Signal::SIGTERM),
         }
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         if !self.wait_exit(left).await {
@@ -142,10 +147,10 @@ impl Process {
             if let Some(ns) = &self.pidns {
                 // Everything in the namespace, its pid 1 included (from outside, SIGKILL reaches
                 // it), which takes the outer bwrap down with it.
-                ns.signal_all(libc::SIGKILL);
+                ns.signal_all(Signal::SIGKILL);
                 self.wait_exit(Duration::from_secs(2)).await;
             }
-            self.signal_group(libc::SIGKILL);
+            self.signal_group(Signal::SIGKILL);
             if !self.wait_exit(Duration::from_secs(5)).await {
                 tracing::error!(pid = self.pid, "sandbox still not reaped after SIGKILL");
             }
@@ -153,7 +158,7 @@ impl Process {
         // The outer bwrap may exit before the kernel has finished killing the namespace.
         if let Some(ns) = &self.pidns {
             for _ in 0..100 {
-                if ns.signal_all(libc::SIGKILL) == 0 {
+                if ns.signal_all(Signal::SIGKILL) == 0 {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -212,7 +217,7 @@ fn run(spec: LaunchSpec, tx: oneshot::Sender<std::io::Result<Arc<Process>>>) {
         let mut reaped = process.reaped.lock().unwrap_or_else(|e| e.into_inner());
         // The exited leader still holds the group id: anything left in the group (with no
         // bwrap, whatever the supervisor started) is killed before the id is released.
-        killpg(process.pid, libc::SIGKILL);
+        killpg(process.pid, Signal::SIGKILL);
         let status = child.wait();
         *reaped = true;
         match status {
@@ -228,9 +233,9 @@ fn run(spec: LaunchSpec, tx: oneshot::Sender<std::io::Result<Arc<Process>>>) {
 /// and the token.
 pub fn token_off_environment(env: &BTreeMap<String, String>) -> (BTreeMap<String, String>, Option<String>) {
     let mut env = env.clone();
-    let token = env.remove("OI_SANDBOX_TOKEN");
+    let token = env.remove(supervisor_env::SANDBOX_TOKEN);
     if token.is_some() {
-        env.insert("OI_SANDBOX_TOKEN_ON_STDIN".into(), "1".into());
+        env.insert(supervisor_env::SANDBOX_TOKEN_ON_STDIN.into(), "1".into());
     }
     (env, token)
 }
@@ -261,16 +266,19 @@ fn spawn(spec: &LaunchSpec) -> std::io::Result<(std::process::Child, Option<PidN
         Isolation::None => None,
     };
     let info_writer = info_pipe.as_ref().map(|(_, w)| w.as_raw_fd());
-    // SAFETY: only async-signal-safe calls (prctl, fcntl, dup2) between fork and exec.
+    // SAFETY: between fork and exec only async-signal-safe calls that allocate nothing (prctl,
+    // fcntl, dup2). `w` is the info pipe's writer, open in the child (inherited across fork);
+    // the descriptor dup2 makes at INFO_FD is left open for bwrap (`into_raw_fd`), never closed
+    // here.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
+            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
             if let Some(w) = info_writer {
-                let rc = if w == INFO_FD { libc::fcntl(w, libc::F_SETFD, 0) } else { libc::dup2(w, INFO_FD) };
-                if rc < 0 {
-                    return Err(std::io::Error::last_os_error());
+                let writer = BorrowedFd::borrow_raw(w);
+                if w == INFO_FD {
+                    fcntl(writer, FcntlArg::F_SETFD(FdFlag::empty()))?;
+                } else {
+                    let _kept_open = nix::unistd::dup2_raw(writer, INFO_FD)?.into_raw_fd();
                 }
             }
             Ok(())
@@ -313,16 +321,11 @@ fn read_pid_namespace(mut reader: std::io::PipeReader) -> Option<PidNamespace> {
     (info.pid_namespace.is_none_or(|ino| ino == ns.inode())).then_some(ns)
 }
 
+/// Waits until the child `pid` has exited, leaving it waitable for `Child::wait` (`WNOWAIT`).
 fn wait_exited_without_reaping(pid: i32) {
-    loop {
-        // SAFETY: zeroed siginfo_t is a valid out-parameter.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: plain syscall; WNOWAIT leaves the child waitable for `Child::wait`.
-        let rc = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
-        if rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return;
-        }
-    }
+    while waitid(Id::Pid(Pid::from_raw(pid)), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT)
+        == Err(nix::errno::Errno::EINTR)
+    {}
 }
 
 #[cfg(test)]
@@ -331,15 +334,16 @@ mod tests {
 
     #[test]
     fn the_token_leaves_the_environment_for_stdin() {
-        let env: BTreeMap<String, String> = [("OI_SANDBOX_TOKEN", "tok"), ("OI_SESSION_ID", "ses_1")]
+        use supervisor_env::{SANDBOX_TOKEN, SANDBOX_TOKEN_ON_STDIN, SESSION_ID};
+        let env: BTreeMap<String, String> = [(SANDBOX_TOKEN, "tok"), (SESSION_ID, "ses_1")]
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let (out, token) = token_off_environment(&env);
         assert_eq!(token.as_deref(), Some("tok"));
-        assert!(!out.contains_key("OI_SANDBOX_TOKEN"));
-        assert_eq!(out["OI_SANDBOX_TOKEN_ON_STDIN"], "1");
-        assert_eq!(out["OI_SESSION_ID"], "ses_1");
+        assert!(!out.contains_key(SANDBOX_TOKEN));
+        assert_eq!(out[SANDBOX_TOKEN_ON_STDIN], "1");
+        assert_eq!(out[SESSION_ID], "ses_1");
         let (same, none) = token_off_environment(&out);
         assert_eq!((same, none), (out, None));
     }

@@ -5,6 +5,7 @@ mod common;
 use std::process::Command;
 
 use common::*;
+use oi_protocol::supervisor_env;
 
 #[tokio::test]
 async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
@@ -16,7 +17,7 @@ async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
     let token = format!("token-{marker}");
     p.create_ready(&request(&id, bare.to_str().unwrap(), &token)).await;
     let env = read_env(&p.state_file(&id, "env"));
-    let repo_url = env.iter().find(|(k, _)| k == "OI_REPO_URL").unwrap().1.clone();
+    let repo_url = env.iter().find(|(k, _)| k == supervisor_env::REPO_URL).unwrap().1.clone();
     assert_eq!(repo_url, format!("{}/git/{id}", p.url));
 
     // Bearer: clone, commit, push a new branch.

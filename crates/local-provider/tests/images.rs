@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use oi_protocol::provider::ImageInfo;
+use oi_protocol::supervisor_env;
 use serde_json::{json, Value};
 
 fn var(env: &[(String, String)], name: &str) -> Option<String> {
@@ -74,18 +75,18 @@ async fn a_build_becomes_an_image_that_sandboxes_start_from() {
 
     // The build's environment: build mode, connected to nothing, the build token for git.
     let env = read_env(&dir.join(format!("state/env-{img}.txt")));
-    assert_eq!(var(&env, "OPENINSPECT_BOOT_MODE").as_deref(), Some("build"));
-    assert_eq!(var(&env, "OI_CONTROL_PLANE_URL").as_deref(), Some(""));
-    assert_eq!(var(&env, "OI_AGENT_CONFIG"), None);
-    assert_eq!(var(&env, "OI_POOL"), None);
-    assert_eq!(var(&env, "OI_SESSION_ID"), Some(format!("image-{img}")));
-    assert_eq!(var(&env, "OI_SANDBOX_ID").as_deref(), Some(img.as_str()));
-    assert_eq!(var(&env, "OI_SANDBOX_TOKEN"), None, "the token comes on stdin");
-    assert_eq!(var(&env, "OI_SANDBOX_TOKEN_ON_STDIN").as_deref(), Some("1"));
+    assert_eq!(var(&env, supervisor_env::BOOT_MODE).as_deref(), Some("build"));
+    assert_eq!(var(&env, supervisor_env::CONTROL_PLANE_URL).as_deref(), Some(""));
+    assert_eq!(var(&env, supervisor_env::AGENT_CONFIG), None);
+    assert_eq!(var(&env, supervisor_env::POOL), None);
+    assert_eq!(var(&env, supervisor_env::SESSION_ID), Some(format!("image-{img}")));
+    assert_eq!(var(&env, supervisor_env::SANDBOX_ID).as_deref(), Some(img.as_str()));
+    assert_eq!(var(&env, supervisor_env::SANDBOX_TOKEN), None, "the token comes on stdin");
+    assert_eq!(var(&env, supervisor_env::SANDBOX_TOKEN_ON_STDIN).as_deref(), Some("1"));
     assert_eq!(std::fs::read_to_string(dir.join(format!("state/token-{img}.txt"))).unwrap(), "build-tok");
-    assert_eq!(var(&env, "OI_REPO_URL").as_deref(), Some(git_url.as_str()));
-    assert_eq!(var(&env, "OI_REPO_AUTH").as_deref(), Some("sandbox_token"));
-    assert_eq!(var(&env, "OI_WORKSPACE").as_deref(), Some("/srv/workspace"));
+    assert_eq!(var(&env, supervisor_env::REPO_URL).as_deref(), Some(git_url.as_str()));
+    assert_eq!(var(&env, supervisor_env::REPO_AUTH).as_deref(), Some("sandbox_token"));
+    assert_eq!(var(&env, supervisor_env::WORKSPACE).as_deref(), Some("/srv/workspace"));
     assert_eq!(var(&env, "NODE_ENV").as_deref(), Some("ci"));
     // The build is over: its token opens nothing any more.
     let refs = format!("{git_url}/info/refs?service=git-upload-pack");
@@ -100,7 +101,7 @@ async fn a_build_becomes_an_image_that_sandboxes_start_from() {
     assert_eq!(std::fs::read_to_string(sdir.join("workspace/built.txt")).unwrap(), format!("built by {img}\n"));
     assert_eq!(std::fs::read_to_string(sdir.join("workspace/README.md")).unwrap(), "# app\n");
     let env = read_env(&p.state_file(&id, "env"));
-    assert_eq!(var(&env, "OPENINSPECT_BOOT_MODE").as_deref(), Some("repo_image"));
+    assert_eq!(var(&env, supervisor_env::BOOT_MODE).as_deref(), Some("repo_image"));
     assert_eq!(std::fs::read_to_string(p.state_file(&id, "token")).unwrap(), "sandbox-tok");
     assert!(dir.join("workspace/built.txt").is_file(), "the image itself is untouched");
 }

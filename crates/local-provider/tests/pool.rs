@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use oi_protocol::provider::ClaimSandbox;
+use oi_protocol::supervisor_env;
 use serde_json::json;
 
 fn claim_body(session_id: &str, token: &str, branch: &str) -> serde_json::Value {
@@ -31,8 +32,8 @@ async fn a_pool_sandbox_is_claimed_once_and_its_git_endpoint_switches_tokens() {
     req.session_id = format!("pool_{marker}");
     p.create_ready(&req).await;
     let env = read_env(&p.state_file(&id, "env"));
-    assert!(env.contains(&("OI_POOL".to_string(), "1".to_string())), "{env:?}");
-    assert!(env.contains(&("OI_SESSION_ID".to_string(), req.session_id.clone())));
+    assert!(env.contains(&(supervisor_env::POOL.to_string(), "1".to_string())), "{env:?}");
+    assert!(env.contains(&(supervisor_env::SESSION_ID.to_string(), req.session_id.clone())));
     let url = format!("{}/git/{id}", p.url);
     assert!(ls_remote_works(&home, &work, &url, "pool-tok"));
     let claim_path = format!("/v1/sandboxes/{id}/claim");
@@ -80,7 +81,7 @@ async fn only_running_pool_sandboxes_can_be_claimed() {
     let plain = format!("sbx_plain{marker}");
     p.create_ready(&request(&plain, "https://example.com/app.git", "t")).await;
     let env = read_env(&p.state_file(&plain, "env"));
-    assert!(!env.iter().any(|(k, _)| k == "OI_POOL"), "{env:?}");
+    assert!(!env.iter().any(|(k, _)| k == supervisor_env::POOL), "{env:?}");
     let (status, body) =
         p.call("POST", &format!("/v1/sandboxes/{plain}/claim"), Some(&claim_body("s", "t", "main"))).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conflict")), "{body}");

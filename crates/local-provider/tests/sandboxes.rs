@@ -8,22 +8,23 @@ use std::time::Duration;
 use common::*;
 use oi_protocol::agent::AgentConfig;
 use oi_protocol::provider::{SandboxInfo, SnapshotInfo};
+use oi_protocol::supervisor_env;
 use serde_json::json;
 
 /// The contract's variables (docs/sandbox-provider.md), the base environment (`PWD` is the
 /// workspace), and the request's. The token comes on stdin, not in the environment.
 const EXPECTED_ENV: &[&str] = &[
-    "OI_SESSION_ID",
-    "OI_SANDBOX_ID",
-    "OI_SANDBOX_TOKEN_ON_STDIN",
-    "OI_CONTROL_PLANE_URL",
-    "OI_REPO_URL",
-    "OI_BRANCH",
-    "OI_WORKSPACE",
-    "OI_STATE_DIR",
-    "OPENINSPECT_BOOT_MODE",
-    "OI_OPENCODE_BIN",
-    "OI_AGENT_CONFIG",
+    supervisor_env::SESSION_ID,
+    supervisor_env::SANDBOX_ID,
+    supervisor_env::SANDBOX_TOKEN_ON_STDIN,
+    supervisor_env::CONTROL_PLANE_URL,
+    supervisor_env::REPO_URL,
+    supervisor_env::BRANCH,
+    supervisor_env::WORKSPACE,
+    supervisor_env::STATE_DIR,
+    supervisor_env::BOOT_MODE,
+    supervisor_env::OPENCODE_BIN,
+    supervisor_env::AGENT_CONFIG,
     "PATH",
     "HOME",
     "LANG",
@@ -50,23 +51,23 @@ async fn create_gives_the_supervisor_exactly_the_contract_environment() {
     assert_eq!(env.len(), names.len(), "no duplicates");
     let var = |name: &str| env.iter().find(|(k, _)| k == name).unwrap().1.clone();
     let dir = p.sandbox_dir(&id);
-    assert_eq!(var("OI_SESSION_ID"), req.session_id);
-    assert_eq!(var("OI_SANDBOX_ID"), id);
-    assert_eq!(var("OI_SANDBOX_TOKEN_ON_STDIN"), "1");
+    assert_eq!(var(supervisor_env::SESSION_ID), req.session_id);
+    assert_eq!(var(supervisor_env::SANDBOX_ID), id);
+    assert_eq!(var(supervisor_env::SANDBOX_TOKEN_ON_STDIN), "1");
     assert_eq!(std::fs::read_to_string(p.state_file(&id, "token")).unwrap(), "tok-env", "the token, on stdin");
-    assert_eq!(var("OI_CONTROL_PLANE_URL"), "http://127.0.0.1:8787");
-    assert_eq!(var("OI_REPO_URL"), "https://example.com/app.git", "a URL repo passes through");
-    assert_eq!(var("OI_BRANCH"), "main");
+    assert_eq!(var(supervisor_env::CONTROL_PLANE_URL), "http://127.0.0.1:8787");
+    assert_eq!(var(supervisor_env::REPO_URL), "https://example.com/app.git", "a URL repo passes through");
+    assert_eq!(var(supervisor_env::BRANCH), "main");
     // Inside bubblewrap the workspace and state are at fixed paths in every sandbox.
-    assert_eq!(var("OI_WORKSPACE"), "/srv/workspace");
-    assert_eq!(var("OI_STATE_DIR"), "/srv/state");
+    assert_eq!(var(supervisor_env::WORKSPACE), "/srv/workspace");
+    assert_eq!(var(supervisor_env::STATE_DIR), "/srv/state");
     assert_eq!(var("HOME"), "/srv/state/home");
     assert_eq!(var("PWD"), "/srv/workspace");
     assert!(dir.join("workspace").is_dir() && dir.join("state").is_dir(), "on the host, under the provider's root");
-    assert_eq!(var("OPENINSPECT_BOOT_MODE"), "fresh");
-    assert_eq!(var("OI_OPENCODE_BIN"), p.dir.path().join("opencode").to_str().unwrap());
+    assert_eq!(var(supervisor_env::BOOT_MODE), "fresh");
+    assert_eq!(var(supervisor_env::OPENCODE_BIN), p.dir.path().join("opencode").to_str().unwrap());
     assert_eq!(var("DATABASE_URL"), "postgres://db/app");
-    let agent: AgentConfig = serde_json::from_str(&var("OI_AGENT_CONFIG")).unwrap();
+    let agent: AgentConfig = serde_json::from_str(&var(supervisor_env::AGENT_CONFIG)).unwrap();
     assert_eq!(agent, req.agent);
     let all = std::fs::read_to_string(p.state_file(&id, "env")).unwrap();
     assert!(!all.contains(KEY) && !all.contains("OI_PROVIDER_KEY"), "the provider key leaked: {all}");
@@ -175,10 +176,10 @@ async fn bad_requests_are_rejected_before_anything_starts() {
     let p = Provider::start(&marker, Options::default());
 
     let mut req = request("sbx_reserved", "https://example.com/app.git", "t");
-    req.env.insert("OI_SANDBOX_TOKEN".into(), "mine".into());
+    req.env.insert(supervisor_env::SANDBOX_TOKEN.into(), "mine".into());
     let (status, body) = p.create(&req).await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_request")), "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("OI_SANDBOX_TOKEN"), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains(supervisor_env::SANDBOX_TOKEN), "{body}");
     assert!(!p.sandbox_dir("sbx_reserved").exists(), "nothing was created");
 
     for bad in ["../escape", "a/b", ".hidden", ""] {
@@ -252,10 +253,10 @@ async fn snapshot_then_restore_keeps_the_files_and_boots_in_restore_mode() {
     assert!(new_dir.join("workspace/ok").exists(), "what the first supervisor wrote came along");
     let env = read_env(&p.state_file(&new_id, "env"));
     let var = |name: &str| env.iter().find(|(k, _)| k == name).unwrap().1.clone();
-    assert_eq!(var("OPENINSPECT_BOOT_MODE"), "snapshot_restore");
-    assert_eq!(var("OI_SANDBOX_ID"), new_id);
+    assert_eq!(var(supervisor_env::BOOT_MODE), "snapshot_restore");
+    assert_eq!(var(supervisor_env::SANDBOX_ID), new_id);
     assert_eq!(std::fs::read_to_string(p.state_file(&new_id, "token")).unwrap(), "t2");
-    assert_eq!(var("OI_WORKSPACE"), "/srv/workspace", "the same path as before the snapshot");
+    assert_eq!(var(supervisor_env::WORKSPACE), "/srv/workspace", "the same path as before the snapshot");
 
     let (status, _) = p.call("POST", "/v1/sandboxes/restore", Some(&restore)).await;
     assert_eq!(status, 409, "the restored id is taken");
@@ -269,7 +270,7 @@ async fn an_isolated_sandbox_has_only_loopback_and_its_gateway() {
     p.create_ready(&request(&id, "https://example.com/app.git", "tok-net")).await;
     let env = read_env(&p.state_file(&id, "env"));
     let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    assert_eq!(var("OI_NETWORK_GATEWAY").as_deref(), Some("/srv/net/gateway.sock"));
+    assert_eq!(var(supervisor_env::NETWORK_GATEWAY).as_deref(), Some("/srv/net/gateway.sock"));
     let devices = std::fs::read_to_string(p.state_file(&id, "netdev")).unwrap();
     let names: Vec<&str> = devices.lines().skip(2).filter_map(|l| l.split(':').next()).map(str::trim).collect();
     assert_eq!(names, ["lo"], "only loopback inside:\n{devices}");

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use oi_local_provider::{serve, Config};
+use oi_protocol::supervisor_env;
 
 #[tokio::test]
 async fn provider_shutdown_terminates_running_sandboxes() {
@@ -49,7 +50,7 @@ async fn without_bwrap_terminate_still_kills_the_process_group() {
     p.create_ready(&req).await;
     let env = std::fs::read_to_string(p.state_file(&id, "env")).unwrap();
     assert!(!env.contains(KEY), "the provider key leaked: {env}");
-    assert!(env.contains("OPENINSPECT_BOOT_MODE=fresh"));
+    assert!(env.contains(&format!("{}=fresh", supervisor_env::BOOT_MODE)));
     // The background sleep ignores SIGTERM, so only the group SIGKILL ends it.
     assert_eq!(processes_with(&format!("1000.{marker}")).len(), 1);
 

@@ -11,6 +11,8 @@
 //! - [`secrets`]: the secrets API (values go in, never out).
 //! - [`source_control`]: repositories, a session's pull request, commit attribution.
 //! - [`transcript`]: the reducer that turns events into the transcript a user sees.
+//! - [`provider`] and [`supervisor_env`]: the sandbox-provider API, and the environment a
+//!   provider gives the sandbox supervisor.
 
 pub mod agent;
 pub mod bridge;
@@ -25,6 +27,7 @@ pub mod secrets;
 pub mod session;
 pub mod signing;
 pub mod source_control;
+pub mod supervisor_env;
 pub mod transcript;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};

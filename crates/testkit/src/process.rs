@@ -5,6 +5,9 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+
 /// A child process and everything it starts.
 pub struct ChildGroup {
     child: Child,
@@ -15,10 +18,11 @@ impl ChildGroup {
     /// process dies first (for the direct child) and SIGTERM then SIGKILL on drop (for all).
     pub fn spawn(mut command: Command) -> std::io::Result<Self> {
         command.process_group(0);
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        // SAFETY: between fork and exec only prctl (async-signal-safe, no allocation), which
+        // touches no memory of the parent.
         unsafe {
             command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
                 Ok(())
             });
         }
@@ -36,14 +40,14 @@ impl ChildGroup {
 
     /// Stops the whole group: SIGTERM, then SIGKILL after `grace`.
     pub fn stop(&mut self, grace: Duration) {
-        let pgid = -(self.child.id() as i32);
-        // SAFETY: plain syscalls on our own child's process group.
-        unsafe { libc::kill(pgid, libc::SIGTERM) };
+        // Our own child's process group (it may be empty already).
+        let pgid = Pid::from_raw(self.child.id() as i32);
+        let _ = killpg(pgid, Signal::SIGTERM);
         let deadline = Instant::now() + grace;
         while Instant::now() < deadline && !self.exited() {
             std::thread::sleep(Duration::from_millis(20));
         }
-        unsafe { libc::kill(pgid, libc::SIGKILL) };
+        let _ = killpg(pgid, Signal::SIGKILL);
         let _ = self.child.wait();
     }
 }

@@ -1,6 +1,7 @@
 //! The tool server's I/O: messages in on stdin, one per line, answers out on stdout. Each tool
 //! call runs in its own task, so a `ping` is answered while a call is in flight.
 
+use oi_protocol::supervisor_env::EGRESS_URL;
 use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -53,8 +54,8 @@ where
 
 /// `sandbox-agent mcp-tools`: serves stdin and stdout; the egress is `OI_EGRESS_URL`.
 pub fn main() -> i32 {
-    let Some(egress_url) = std::env::var("OI_EGRESS_URL").ok().filter(|u| !u.is_empty()) else {
-        eprintln!("sandbox-agent mcp-tools: OI_EGRESS_URL is not set");
+    let Some(egress_url) = std::env::var(EGRESS_URL).ok().filter(|u| !u.is_empty()) else {
+        eprintln!("sandbox-agent mcp-tools: {EGRESS_URL} is not set");
         return 2;
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use oi_protocol::agent::{AgentConfig, ModelApi};
+use oi_protocol::supervisor_env::EGRESS_URL;
 use serde_json::{json, Map, Value};
 
 use super::warmup;
@@ -92,7 +93,7 @@ pub fn tool_server_json(tools_bin: &Path, egress_url: &str) -> Value {
     json!({
         "type": "local",
         "command": [tools_bin.to_string_lossy(), mcp::SUBCOMMAND],
-        "environment": {"OI_EGRESS_URL": egress_url},
+        "environment": {EGRESS_URL: egress_url},
         "enabled": true,
         "timeout": TOOL_SERVER_TIMEOUT_MS,
     })

@@ -7,7 +7,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
 use oi_protocol::agent::AgentConfig;
+use oi_protocol::supervisor_env;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -55,8 +58,8 @@ pub async fn start(
         .args(["serve", "--port", "0", "--hostname", "127.0.0.1", "--print-logs", "--log-level", "WARN"])
         .current_dir(workspace)
         .envs(environment(agent, dirs, password, links))
-        .env_remove("OI_SANDBOX_TOKEN")
-        .env_remove("OI_AGENT_CONFIG")
+        .env_remove(supervisor_env::SANDBOX_TOKEN)
+        .env_remove(supervisor_env::AGENT_CONFIG)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log_file)
@@ -85,10 +88,11 @@ impl OpencodeProcess {
     /// SIGTERM to its group, SIGKILL after `grace`.
     pub async fn stop(&mut self, grace: Duration) {
         if let Some(pid) = self.child.id() {
-            // SAFETY: signals to OpenCode's own process group.
-            unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+            // OpenCode's own process group (it may be empty already).
+            let group = Pid::from_raw(pid as i32);
+            let _ = killpg(group, Signal::SIGTERM);
             if tokio::time::timeout(grace, self.child.wait()).await.is_err() {
-                unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+                let _ = killpg(group, Signal::SIGKILL);
                 let _ = self.child.wait().await;
             }
         }

@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use oi_protocol::provider::{BootMode, CreateSandbox};
 use oi_protocol::signing::{authorization, SignedParts};
 use serde_json::Value;
@@ -204,7 +206,7 @@ pub fn output_within(cmd: &mut Command, secs: u64) -> std::process::Output {
     match rx.recv_timeout(Duration::from_secs(secs)) {
         Ok(out) => out.unwrap(),
         Err(_) => {
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             panic!("the command was still running after {secs} s");
         }
     }
@@ -319,7 +321,7 @@ impl Provider {
     /// SIGTERM, and the exit status once it has exited.
     pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
         let mut child = self.child.take()?;
-        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
         let start = Instant::now();
         loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -355,7 +357,7 @@ impl Drop for Provider {
             eprintln!("--- provider log ---\n{}", self.log_text());
         }
         if let Some(mut child) = self.child.take() {
-            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+            let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
             let start = Instant::now();
             while child.try_wait().ok().flatten().is_none() && start.elapsed() < Duration::from_secs(20) {
                 std::thread::sleep(Duration::from_millis(50));

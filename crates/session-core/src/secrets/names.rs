@@ -1,11 +1,16 @@
 //! Secret names: environment-variable syntax, and none of the names the sandbox itself needs.
+//!
+//! Invariant: every variable of the supervisor's environment
+//! (`oi_protocol::supervisor_env::all`) and every name under the project's prefixes is refused,
+//! so a variable added to the protocol's lists is refused here without a change.
 
 use oi_protocol::limits::MAX_SECRET_NAME_CHARS;
+use oi_protocol::supervisor_env;
 
 use super::SecretRefusal;
 
-/// Names a secret may not take: the shell's own, the loader's, and the variables the sandbox
-/// supervisor and OpenCode read.
+/// Names a secret may not take besides the supervisor's own: the shell's, the loader's, and the
+/// secrets API's paths.
 pub const RESERVED_NAMES: &[&str] = &[
     "PATH",
     "HOME",
@@ -24,17 +29,20 @@ pub const RESERVED_NAMES: &[&str] = &[
     "LD_AUDIT",
     "BASH_ENV",
     "ENV",
-    "SETUP_TIMEOUT_SECONDS",
-    "START_TIMEOUT_SECONDS",
     // The secrets API's own paths (`/api/secrets/import`, `/audit`, `/rotate`).
     "import",
     "audit",
     "rotate",
 ];
 
-/// Prefixes that belong to the project (`OI_`, `OPENINSPECT_`), to OpenCode, and to git (whose
-/// credentials come only from the control plane).
-pub const RESERVED_PREFIXES: &[&str] = &["OI_", "OPENINSPECT_", "OPENCODE_", "GIT_"];
+/// Prefixes besides the project's (`supervisor_env::PROJECT_PREFIXES`): OpenCode's, and git's
+/// (whose credentials come only from the control plane).
+pub const OTHER_RESERVED_PREFIXES: &[&str] = &["OPENCODE_", "GIT_"];
+
+/// Every reserved prefix: the project's, then [`OTHER_RESERVED_PREFIXES`].
+pub fn reserved_prefixes() -> impl Iterator<Item = &'static str> {
+    supervisor_env::PROJECT_PREFIXES.iter().chain(OTHER_RESERVED_PREFIXES).copied()
+}
 
 /// Accepts `[A-Za-z_][A-Za-z0-9_]*`, at most [`MAX_SECRET_NAME_CHARS`], not reserved.
 pub fn check_name(name: &str) -> Result<(), SecretRefusal> {
@@ -56,9 +64,14 @@ pub fn check_name(name: &str) -> Result<(), SecretRefusal> {
         return Err(SecretRefusal::invalid(format!("secret name {name} is reserved")));
     }
     let upper = name.to_ascii_uppercase();
-    if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| upper.starts_with(*p)) {
+    if let Some(prefix) = reserved_prefixes().find(|p| upper.starts_with(p)) {
         return Err(SecretRefusal::invalid(format!(
             "secret name {name} is reserved: names starting with {prefix} belong to the sandbox"
+        )));
+    }
+    if supervisor_env::all().any(|reserved| reserved == name) {
+        return Err(SecretRefusal::invalid(format!(
+            "secret name {name} is reserved: the sandbox's supervisor reads it"
         )));
     }
     Ok(())
@@ -98,7 +111,15 @@ mod tests {
             assert_eq!(refusal.code, oi_protocol::ErrorCode::InvalidRequest);
         }
         let long = "A".repeat(MAX_SECRET_NAME_CHARS + 1);
+        assert!(check_name("SETUP_TIMEOUT_SECONDS").unwrap_err().message.contains("supervisor reads it"));
         assert!(check_name(&long).unwrap_err().message.contains("longer than"));
         assert_eq!(check_name(&"A".repeat(MAX_SECRET_NAME_CHARS)), Ok(()));
+    }
+
+    #[test]
+    fn no_variable_of_the_supervisor_can_be_a_secret() {
+        for name in supervisor_env::all() {
+            assert!(check_name(name).is_err(), "{name} would reach the supervisor as a secret");
+        }
     }
 }

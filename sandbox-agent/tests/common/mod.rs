@@ -1,0 +1,324 @@
+//! A fake control plane for running the real `sandbox-agent` binary: the bridge socket of one
+//! session (welcomes, acknowledges and hands over every event; sends the test's commands), the
+//! model proxy (on to the scripted model) and the git endpoint (`git http-backend` on a bare
+//! repository). Every HTTP request must carry the session's sandbox token. It listens on
+//! 127.0.0.1 and stops when dropped.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use oi_protocol::bridge::{AgentEvent, BridgeCommand, BridgeMessage, NumberedEvent};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, Mutex};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+
+/// The pinned OpenCode that scripts/setup installs.
+pub fn opencode_bin() -> PathBuf {
+    if let Ok(bin) = std::env::var("OI_OPENCODE_BIN") {
+        return bin.into();
+    }
+    let cache = std::env::var("OI_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/open-inspect"));
+    cache.join("opencode-1.18.33/node_modules/opencode-linux-x64/bin/opencode")
+}
+
+/// Runs git in `dir`; panics with its output when it fails; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git").args(args).current_dir(dir).output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A bare repository `repo.git` under `dir` whose `main` holds `files`.
+pub fn bare_repo(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
+    let bare = dir.join("repo.git");
+    let seed = dir.join("seed");
+    std::fs::create_dir_all(&seed).unwrap();
+    git(dir, &["init", "--quiet", "--bare", "-b", "main", bare.to_str().unwrap()]);
+    git(&seed, &["init", "--quiet", "-b", "main"]);
+    for (path, content) in files {
+        let file = seed.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, content).unwrap();
+    }
+    git(&seed, &["add", "-A"]);
+    git(&seed, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "seed"]);
+    git(&seed, &["push", "--quiet", bare.to_str().unwrap(), "main"]);
+    bare
+}
+
+/// What the test sends down the bridge.
+pub enum ToBridge {
+    Command(BridgeCommand),
+    /// Closes the socket with this code (4410: the session is gone).
+    Close(u16),
+}
+
+#[derive(Clone)]
+struct Http {
+    session: String,
+    token: String,
+    model_url: String,
+    repo: PathBuf,
+}
+
+pub struct ControlPlane {
+    pub url: String,
+    events: mpsc::UnboundedReceiver<AgentEvent>,
+    to_bridge: mpsc::UnboundedSender<ToBridge>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for ControlPlane {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl ControlPlane {
+    /// Serves `session`, whose sandbox token is `token`.
+    pub async fn start(session: &str, token: &str, model_url: String, repo: PathBuf) -> Self {
+        let http = Http { session: session.into(), token: token.into(), model_url, repo };
+        let backend = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let backend_addr = backend.local_addr().unwrap();
+        let app = Router::new().fallback(route).with_state(http);
+        let serve = tokio::spawn(async move { axum::serve(backend, app).await.unwrap() });
+
+        let front = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", front.local_addr().unwrap());
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (to_bridge, commands) = mpsc::unbounded_channel();
+        let commands = Arc::new(Mutex::new(commands));
+        let bridge_path = format!("/api/sessions/{session}/sandbox");
+        let bearer = format!("Bearer {token}");
+        let accept = tokio::spawn(async move {
+            while let Ok((stream, _)) = front.accept().await {
+                let (events_tx, commands) = (events_tx.clone(), commands.clone());
+                let (bridge_path, bearer) = (bridge_path.clone(), bearer.clone());
+                tokio::spawn(async move {
+                    if is_upgrade(&stream).await {
+                        bridge(stream, &bridge_path, &bearer, events_tx, commands).await;
+                    } else if let Ok(mut upstream) = TcpStream::connect(backend_addr).await {
+                        let mut stream = stream;
+                        let _ = tokio::io::copy_bidirectional(&mut stream, &mut upstream).await;
+                    }
+                });
+            }
+        });
+        Self { url, events, to_bridge, tasks: vec![serve, accept] }
+    }
+
+    pub fn send(&self, command: BridgeCommand) {
+        self.to_bridge.send(ToBridge::Command(command)).unwrap();
+    }
+
+    pub fn close(&self, code: u16) {
+        self.to_bridge.send(ToBridge::Close(code)).unwrap();
+    }
+
+    /// The events up to and including the first that `until` accepts (at most `within`).
+    pub async fn events_until(&mut self, within: Duration, until: impl Fn(&AgentEvent) -> bool) -> Vec<AgentEvent> {
+        let mut seen = vec![];
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(event)) => {
+                    let done = until(&event);
+                    seen.push(event);
+                    if done {
+                        return seen;
+                    }
+                }
+                Ok(None) => panic!("the bridge is gone; events so far: {seen:#?}"),
+                Err(_) => panic!("not within {within:?}; events so far: {seen:#?}"),
+            }
+        }
+    }
+}
+
+/// Whether the request on `stream` asks for a WebSocket (its head, peeked, not consumed).
+async fn is_upgrade(stream: &TcpStream) -> bool {
+    let mut buf = vec![0u8; 8192];
+    for _ in 0..500 {
+        let Ok(n) = stream.peek(&mut buf).await else { return false };
+        if n == 0 {
+            return false;
+        }
+        if buf[..n].windows(4).any(|w| w == b"\r\n\r\n") || n == buf.len() {
+            return String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase().contains("upgrade: websocket");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    false
+}
+
+/// One bridge connection: welcomes the hello, acknowledges every event and hands new ones to
+/// the test, sends the test's commands.
+async fn bridge(
+    stream: TcpStream,
+    path: &str,
+    bearer: &str,
+    events: mpsc::UnboundedSender<AgentEvent>,
+    commands: Arc<Mutex<mpsc::UnboundedReceiver<ToBridge>>>,
+) {
+    // The callback's error type is tungstenite's.
+    #[allow(clippy::result_large_err)]
+    let check = |req: &tokio_tungstenite::tungstenite::handshake::server::Request, res| {
+        let authorized = req.headers().get("authorization").and_then(|v| v.to_str().ok()) == Some(bearer);
+        if req.uri().path() != path || !authorized {
+            let mut refused = tokio_tungstenite::tungstenite::handshake::server::ErrorResponse::new(None);
+            *refused.status_mut() = tokio_tungstenite::tungstenite::http::StatusCode::FORBIDDEN;
+            return Err(refused);
+        }
+        Ok(res)
+    };
+    let Ok(ws) = tokio_tungstenite::accept_hdr_async(stream, check).await else { return };
+    let (mut sink, mut stream) = ws.split();
+    let mut commands = commands.lock().await;
+    let mut acked = 0u64;
+    let text = |value: &BridgeCommand| Message::Text(serde_json::to_string(value).unwrap());
+    loop {
+        tokio::select! {
+            incoming = stream.next() => {
+                let Some(Ok(Message::Text(frame))) = incoming else { return };
+                match serde_json::from_str::<BridgeMessage>(&frame).unwrap() {
+                    BridgeMessage::Hello { .. } => {
+                        let _ = sink.send(text(&BridgeCommand::Welcome { acked_through: acked })).await;
+                    }
+                    BridgeMessage::Event(one) => {
+                        for NumberedEvent { id, event } in [one] {
+                            if id > acked {
+                                acked = id;
+                                let _ = events.send(event);
+                            }
+                        }
+                        let _ = sink.send(text(&BridgeCommand::Ack { through: acked })).await;
+                    }
+                    BridgeMessage::Events { events: burst } => {
+                        for NumberedEvent { id, event } in burst {
+                            if id > acked {
+                                acked = id;
+                                let _ = events.send(event);
+                            }
+                        }
+                        let _ = sink.send(text(&BridgeCommand::Ack { through: acked })).await;
+                    }
+                    BridgeMessage::Heartbeat => {}
+                }
+            }
+            command = commands.recv() => match command {
+                Some(ToBridge::Command(command)) => {
+                    let _ = sink.send(text(&command)).await;
+                }
+                Some(ToBridge::Close(code)) => {
+                    let frame = CloseFrame { code: CloseCode::from(code), reason: "done".into() };
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    return;
+                }
+                None => return,
+            },
+        }
+    }
+}
+
+/// The session's HTTP routes: the model proxy and the git endpoint, with the sandbox token.
+async fn route(State(http): State<Http>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    if header("authorization") != Some(format!("Bearer {}", http.token)) {
+        return Response::builder().status(401).body(Body::empty()).unwrap();
+    }
+    let base = format!("/api/sessions/{}/", http.session);
+    let Some(rest) = parts.uri.path().strip_prefix(&base) else {
+        return Response::builder().status(404).body(Body::empty()).unwrap();
+    };
+    if let Some(rest) = rest.strip_prefix("git/") {
+        let query = parts.uri.query().unwrap_or_default();
+        return git_http_backend(&http.repo, parts.method.as_str(), rest, query, &parts.headers, body).await;
+    }
+    let Some(rest) = rest.strip_prefix("model/scripted/") else {
+        return Response::builder().status(404).body(Body::empty()).unwrap();
+    };
+    let upstream = reqwest::Client::new()
+        .post(format!("{}/{rest}", http.model_url))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let mut response = Response::builder().status(upstream.status().as_u16());
+    if let Some(ct) = upstream.headers().get("content-type") {
+        response = response.header("content-type", ct.as_bytes());
+    }
+    response.body(Body::from_stream(upstream.bytes_stream())).unwrap()
+}
+
+/// `git http-backend` as a CGI program, on the whole request and the whole response.
+async fn git_http_backend(
+    repo: &Path,
+    method: &str,
+    rest: &str,
+    query: &str,
+    headers: &axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut cmd = tokio::process::Command::new("git");
+    cmd.arg("http-backend")
+        .env("GIT_PROJECT_ROOT", repo)
+        .env("GIT_HTTP_EXPORT_ALL", "1")
+        .env("PATH_INFO", format!("/{rest}"))
+        .env("REQUEST_METHOD", method)
+        .env("QUERY_STRING", query)
+        .env("REMOTE_USER", "sandbox")
+        .env("REMOTE_ADDR", "127.0.0.1")
+        .env("CONTENT_LENGTH", body.len().to_string());
+    for (name, var) in [
+        ("content-type", "CONTENT_TYPE"),
+        ("content-encoding", "HTTP_CONTENT_ENCODING"),
+        ("git-protocol", "GIT_PROTOCOL"),
+    ] {
+        if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) {
+            cmd.env(var, value);
+        }
+    }
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feed = tokio::spawn(async move {
+        let _ = stdin.write_all(&body).await;
+    });
+    let out = child.wait_with_output().await.unwrap();
+    let _ = feed.await;
+    let split = out.stdout.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, i + 4));
+    let split = split.or_else(|| out.stdout.windows(2).position(|w| w == b"\n\n").map(|i| (i, i + 2)));
+    let (head_end, body_start) = split.expect("a CGI head");
+    let mut response = Response::builder().status(200);
+    for line in String::from_utf8_lossy(&out.stdout[..head_end]).lines() {
+        let Some((name, value)) = line.split_once(':') else { continue };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("status") {
+            response = response.status(value.split_whitespace().next().unwrap().parse::<u16>().unwrap());
+        } else {
+            response = response.header(name.trim(), value);
+        }
+    }
+    response.body(Body::from(out.stdout[body_start..].to_vec())).unwrap()
+}
