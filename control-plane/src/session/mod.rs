@@ -172,9 +172,16 @@ impl SessionObject {
         }
     }
 
-    /// The bridge connection a socket belongs to, or `None` for a client socket.
+    /// The bridge connection a socket belongs to, or `None` for a client socket. A bridge
+    /// socket this object already closed is no longer cached: its attachment says.
     fn bridge_connection_of(&self, ws: &WebSocket) -> Option<String> {
-        self.sockets.borrow().bridge_connection(ws).map(str::to_string)
+        if let Some(connection) = self.sockets.borrow().bridge_connection(ws) {
+            return Some(connection.to_string());
+        }
+        if self.sockets.borrow().client(ws).is_some() || !self.state.get_tags(ws).iter().any(|t| t == BRIDGE_TAG) {
+            return None;
+        }
+        ws.deserialize_attachment::<BridgeAttachment>().ok().flatten().map(|a| a.connection)
     }
 
     /// Whether the current bridge's socket is open.

@@ -1,9 +1,11 @@
 //! One session's Durable Object under load from a bridge, fanning out to many clients.
 //!
-//! Throughput: the bridge sends `EVENTS` text deltas back to back (each numbered and later
-//! acknowledged); the clock stops when every client has received every one. Latency: the bridge
-//! sends at a fixed pace and each client measures send-to-receipt per event (same process, same
-//! clock).
+//! Throughput: the bridge sends `EVENTS` text deltas back to back, each in its own frame (the
+//! hardest case: the Durable Object sees one frame per event), or in bursts of `BURST` (what
+//! the supervisor sends when events queue up); the clock stops when every client has received
+//! every one. Each figure is the median of `ROUNDS` rounds. workerd's CPU time per event is
+//! read from `/proc` around each round. Latency: the bridge sends at a fixed pace and each
+//! client measures send-to-receipt per event (same process, same clock).
 
 use std::time::{Duration, Instant};
 
@@ -17,24 +19,50 @@ use tokio::task::JoinSet;
 use crate::stats::{ms, percentile};
 
 const EVENTS: usize = 2000;
+const ROUNDS: usize = 6;
+const BURST: usize = 20;
 const PACED_EVENTS: usize = 300;
 const PACE: Duration = Duration::from_millis(10);
+
+#[derive(Clone, Copy, PartialEq)]
+enum Frames {
+    /// Every event in its own `event` frame.
+    Single,
+    /// `events` frames of `BURST`.
+    Bursts,
+}
 
 pub async fn run() -> anyhow::Result<()> {
     let cp = ControlPlane::start().await?;
     println!("## Session Durable Object fan-out (wrangler dev, workerd, loopback)\n");
-    println!("Throughput: {EVENTS} text deltas of ~100 bytes sent back to back by one bridge.");
+    println!(
+        "Throughput: {EVENTS} text deltas of ~100 bytes sent back to back by one bridge, one per frame or in \
+         bursts of {BURST}; median of {ROUNDS} rounds. CPU: workerd's user+system time per event."
+    );
     println!("Latency: {PACED_EVENTS} deltas paced every {} ms; bridge send → client receipt.\n", PACE.as_millis());
-    println!("| clients | events/s | deliveries/s | latency p50 ms | p99 ms | max ms |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| clients | events/s (one per frame) | workerd CPU µs/event | events/s (bursts of {BURST}) | latency p50 ms \
+         | p99 ms | max ms |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for clients in [1usize, 10, 50] {
-        let throughput = measure(&cp, clients, EVENTS, None).await?;
-        let events_per_s = EVENTS as f64 / throughput.elapsed.as_secs_f64();
-        let mut paced = measure(&cp, clients, PACED_EVENTS, Some(PACE)).await?;
+        let mut single = vec![];
+        let mut cpu = vec![];
+        let mut bursts = vec![];
+        for _ in 0..ROUNDS {
+            let before = workerd_cpu();
+            let round = measure(&cp, clients, EVENTS, None, Frames::Single).await?;
+            cpu.push((workerd_cpu() - before) * 1e6 / EVENTS as f64);
+            single.push(EVENTS as f64 / round.elapsed.as_secs_f64());
+            let round = measure(&cp, clients, EVENTS, None, Frames::Bursts).await?;
+            bursts.push(EVENTS as f64 / round.elapsed.as_secs_f64());
+        }
+        let mut paced = measure(&cp, clients, PACED_EVENTS, Some(PACE), Frames::Single).await?;
         println!(
-            "| {clients} | {:.0} | {:.0} | {} | {} | {} |",
-            events_per_s,
-            events_per_s * clients as f64,
+            "| {clients} | {:.0} | {:.0} | {:.0} | {} | {} | {} |",
+            median(&mut single),
+            median(&mut cpu),
+            median(&mut bursts),
             ms(percentile(&mut paced.latencies, 50.0)),
             ms(percentile(&mut paced.latencies, 99.0)),
             ms(percentile(&mut paced.latencies, 100.0)),
@@ -44,12 +72,51 @@ pub async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Seconds of CPU (user + system) used so far by every workerd process on this machine.
+fn workerd_cpu() -> f64 {
+    let ticks: f64 = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0);
+    let mut total = 0.0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let dir = entry.path();
+        let is_workerd = std::fs::read(dir.join("cmdline"))
+            .map(|c| String::from_utf8_lossy(&c).split('\0').next().unwrap_or("").ends_with("/workerd"))
+            .unwrap_or(false);
+        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else { continue };
+        if !is_workerd {
+            continue;
+        }
+        // Fields after the command (which may hold spaces) start at `)`; utime and stime are
+        // the 14th and 15th fields.
+        let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("").split_whitespace().collect();
+        let used: f64 = fields.get(11..13).map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()).unwrap_or(0.0);
+        total += used / ticks;
+    }
+    total
+}
+
 struct Measured {
     elapsed: Duration,
     latencies: Vec<Duration>,
 }
 
-async fn measure(cp: &ControlPlane, clients: usize, events: usize, pace: Option<Duration>) -> anyhow::Result<Measured> {
+async fn measure(
+    cp: &ControlPlane,
+    clients: usize,
+    events: usize,
+    pace: Option<Duration>,
+    frames: Frames,
+) -> anyhow::Result<Measured> {
     let api = cp.api();
     let id =
         api.create_session(&CreateSessionRequest { repo: "/bench/repo.git".into(), ..Default::default() }).await?.id;
@@ -78,12 +145,21 @@ async fn measure(cp: &ControlPlane, clients: usize, events: usize, pace: Option<
     }
 
     let padding = "x".repeat(80);
+    let event = |message_id: &str| delta(message_id, "prt_bench", &format!("t={};{padding}", origin.elapsed().as_micros()));
     let start = Instant::now();
-    for _ in 0..events {
-        let text = format!("t={};{padding}", origin.elapsed().as_micros());
-        bridge.emit(delta(&message_id, "prt_bench", &text)).await?;
-        if let Some(pace) = pace {
-            tokio::time::sleep(pace).await;
+    match frames {
+        Frames::Single => {
+            for _ in 0..events {
+                bridge.emit(event(&message_id)).await?;
+                if let Some(pace) = pace {
+                    tokio::time::sleep(pace).await;
+                }
+            }
+        }
+        Frames::Bursts => {
+            for _ in 0..events / BURST {
+                bridge.emit_burst((0..BURST).map(|_| event(&message_id)).collect()).await?;
+            }
         }
     }
     let mut latencies = vec![];

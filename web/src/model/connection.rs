@@ -35,7 +35,7 @@ impl Connection {
 }
 
 /// The close code the control plane uses when the session was deleted.
-pub const CLOSE_SESSION_DELETED: u16 = 4404;
+pub use oi_protocol::client::CLOSE_SESSION_DELETED;
 
 /// Milliseconds before reconnect attempt `attempt` (1-based): 250 ms doubling to 5 s.
 pub fn reconnect_delay_ms(attempt: u32) -> u32 {
