@@ -3,6 +3,7 @@
 use oi_protocol::events::{PromptOutcome, ToolStatus};
 use oi_protocol::session::{PresenceStatus, PromptStatus, SandboxStatus};
 use oi_protocol::{SessionStatus, SessionSummary};
+use time::{Date, OffsetDateTime};
 
 /// How long ago `then` was, at `now` (both in milliseconds since the epoch).
 pub fn relative_time(now: i64, then: i64) -> String {
@@ -17,19 +18,15 @@ pub fn relative_time(now: i64, then: i64) -> String {
     }
 }
 
-/// `YYYY-MM-DD` (UTC) of a time in milliseconds since the epoch.
+/// `YYYY-MM-DD` (UTC) of a time in milliseconds since the epoch; a time outside the years
+/// -9999 to 9999 shows as the nearest end of that range.
 pub fn date(ms: i64) -> String {
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = ms.div_euclid(86_400_000) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    let date = match OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
+        Ok(time) => time.date(),
+        Err(_) if ms < 0 => Date::MIN,
+        Err(_) => Date::MAX,
+    };
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
 /// A duration for people: `0.4 s`, `12 s`, `2 min 5 s`.
@@ -170,6 +167,8 @@ mod tests {
         assert_eq!(relative_time(now, 0), "1970-01-01");
         assert_eq!(date(1_795_455_544_882), "2026-11-23");
         assert_eq!(date(951_782_400_000), "2000-02-29");
+        assert_eq!(date(-1), "1969-12-31");
+        assert_eq!(date(i64::MAX), "9999-12-31");
     }
 
     #[test]

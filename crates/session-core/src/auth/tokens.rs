@@ -3,6 +3,7 @@
 //! session's socket; the control plane stores only its SHA-256.
 
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// How long a WebSocket token is valid after it is issued.
 pub const WS_TOKEN_TTL_MS: i64 = 5 * 60 * 1000;
@@ -41,7 +42,7 @@ pub fn sha256_hex(s: &str) -> String {
 
 /// Compares two strings in time that depends only on their lengths.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 fn denied(message: &str) -> Result<(), TokenDenied> {

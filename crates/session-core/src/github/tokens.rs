@@ -2,6 +2,10 @@
 //! a token handed out now still works for the git push or API call it is for. GitHub gives the
 //! expiry as `expires_at: "2016-07-11T22:14:10Z"`; [`parse_expires_at`] reads exactly that form.
 
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::PrimitiveDateTime;
+
 /// A cached token is replaced this long before it expires.
 pub const REFRESH_MARGIN_SECS: i64 = 5 * 60;
 
@@ -16,52 +20,19 @@ pub fn refresh_at(expires_at_secs: i64) -> i64 {
     expires_at_secs.saturating_sub(REFRESH_MARGIN_SECS)
 }
 
-/// Days from 1970-01-01 to `year-month-day` in the proleptic Gregorian calendar (Howard
-/// Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
+/// GitHub's `expires_at` form. `[year]` would also read a sign (`+2016`), which the length check
+/// in [`parse_expires_at`] refuses.
+const EXPIRES_AT: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
 /// `YYYY-MM-DDTHH:MM:SSZ` (UTC, no fraction, no offset) as Unix seconds. Anything else is an
 /// error naming the expected form.
 pub fn parse_expires_at(text: &str) -> Result<i64, String> {
     let bad = || format!("`expires_at` is not a UTC time like 2016-07-11T22:14:10Z: {text:?}");
-    let b = text.as_bytes();
-    let shape_ok = b.len() == 20
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T',
-            13 | 16 => *c == b':',
-            19 => *c == b'Z',
-            _ => c.is_ascii_digit(),
-        });
-    if !shape_ok {
+    if text.len() != "2016-07-11T22:14:10Z".len() {
         return Err(bad());
     }
-    let number = |from: usize, to: usize| text[from..to].parse::<i64>().expect("checked digits");
-    let (year, month, day) = (number(0, 4), number(5, 7), number(8, 10));
-    let (hour, minute, second) = (number(11, 13), number(14, 16), number(17, 19));
-    if !(1..=12).contains(&month) || !(1..=days_in_month(year, month)).contains(&day) {
-        return Err(bad());
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return Err(bad());
-    }
-    Ok(days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second)
+    let time = PrimitiveDateTime::parse(text, EXPIRES_AT).map_err(|_| bad())?;
+    Ok(time.assume_utc().unix_timestamp())
 }
 
 #[cfg(test)]
@@ -114,6 +85,9 @@ mod tests {
             " 2016-07-11T22:14:10Z",
             "2016-7-11T22:14:10Z",
             "+016-07-11T22:14:10Z",
+            "+2016-07-11T22:14:10Z",
+            "-0001-07-11T22:14:10Z",
+            "2016-07-11T22:14:10Z ",
             "2016-13-11T22:14:10Z",
             "2016-00-11T22:14:10Z",
             "2016-07-00T22:14:10Z",
