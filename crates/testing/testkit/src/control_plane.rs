@@ -10,9 +10,9 @@ use anyhow::{bail, Context, Result};
 use crate::api::Api;
 use crate::process::ChildGroup;
 
-/// The repository root (this crate lives in `crates/testkit`).
+/// The repository root (this crate lives in `crates/testing/testkit`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..").canonicalize().expect("repo root")
 }
 
 /// How to start a control plane.
