@@ -9,8 +9,8 @@ use anyhow::{ensure, Result};
 use oi_github_double::{AppConfig, DoubleConfig, GithubDouble, InstallationConfig, RepoConfig};
 
 /// The App's private key (a throwaway test key) and its public half.
-pub const APP_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pem");
-pub const APP_PUBLIC_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pub.pem");
+pub const APP_KEY: &str = include_str!("../../../session-core/tests/fixtures/github/test-app-key.pem");
+pub const APP_PUBLIC_KEY: &str = include_str!("../../../session-core/tests/fixtures/github/test-app-key.pub.pem");
 pub const APP_ID: u64 = 5;
 pub const INSTALLATION: u64 = 31;
 pub const WEBHOOK_SECRET: &str = "whsec-open-inspect-tests";
