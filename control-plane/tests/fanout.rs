@@ -118,3 +118,31 @@ async fn a_fast_stream_is_coalesced_without_losing_or_doubling_anything() -> any
     assert!(watching.event_batches > 0, "a fast stream goes out several events to a frame");
     Ok(())
 }
+
+/// Events that wait for company are not stranded when nothing else happens: the windows' timers
+/// write the bridge's events, acknowledge them and send them to the clients on their own.
+#[tokio::test]
+async fn events_that_wait_go_out_when_their_window_closes() -> anyhow::Result<()> {
+    let cp = ControlPlane::start().await?;
+    let api = cp.api();
+    let session =
+        api.create_session(&CreateSessionRequest { repo: "/srv/git/app.git".into(), ..Default::default() }).await?;
+    let attach = api.attach_sandbox(&session.id).await?;
+    let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &session.id, &attach.sandbox_id, &attach.token).await?;
+    let (mut client, _) = ClientSocket::join(&cp.ws_url(), &session.id, None).await?;
+    api.prompt(&session.id, &Api::prompt_request("stream")).await?;
+    let (message_id, _) = bridge.wait_prompt().await?;
+    for round in 0..5 {
+        // Back to back: the first is written at once, the rest wait for the window.
+        for n in 0..3 {
+            bridge.emit(oi_testkit::agent_events::delta(&message_id, "prt_a", &format!("{round}.{n} "))).await?;
+        }
+        bridge.wait_acked().await?;
+        let last = format!("{round}.2 ");
+        client.wait_event(|e| matches!(&e.body, EventBody::TextDelta(d) if d.delta == last)).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    }
+    let deltas = client.events.iter().filter(|e| matches!(e.body, EventBody::TextDelta(_))).count();
+    assert_eq!(deltas, 15);
+    Ok(())
+}

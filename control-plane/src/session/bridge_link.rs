@@ -84,42 +84,53 @@ pub fn on_message<S: SqlExec>(turn: &mut Turn<S>, message: BridgeMessage) -> Res
     }
 }
 
-/// Records the new events among `events` (re-sends are dropped) and acknowledges once.
+/// Records the new events among `events` (re-sends are dropped) and acknowledges once. Runs of
+/// events that only append to the log are written together.
 fn on_events<S: SqlExec>(turn: &mut Turn<S>, events: Vec<NumberedEvent>) -> Result<()> {
+    let mut run: Vec<EventBody> = vec![];
+    let mut run_through = 0;
     for NumberedEvent { id, event } in events {
-        if classify(turn.store.bridge_acked_through()?, id) == Delivery::Record {
-            on_agent_event(turn, id, event)?;
+        if classify(turn.store.bridge_acked_through()?.max(run_through), id) != Delivery::Record {
+            continue;
+        }
+        match EventBody::try_from(event) {
+            Ok(EventBody::PromptFinished(p)) => {
+                write_run(turn, &mut run, run_through)?;
+                turn.store.set_bridge_acked(id)?;
+                prompt_queue::finish(turn, &p.message_id, p.outcome, p.error)?;
+            }
+            Ok(body) => {
+                if let EventBody::Commit(c) = &body {
+                    if c.pushed && c.sha.is_some() {
+                        turn.emit(Effect::RefreshPullRequest { message_id: c.message_id.clone() });
+                    }
+                }
+                run.push(body);
+                run_through = id;
+            }
+            Err(control) => {
+                write_run(turn, &mut run, run_through)?;
+                turn.store.set_bridge_acked(id)?;
+                match control {
+                    AgentEvent::Ready => on_ready(turn)?,
+                    AgentEvent::BootFailed { message } => on_boot_failed(turn, message)?,
+                    other => unreachable!("every other agent event is a log entry: {}", other.kind()),
+                }
+            }
         }
     }
+    write_run(turn, &mut run, run_through)?;
     let through = turn.store.bridge_acked_through()?;
     turn.emit(Effect::ToBridge(BridgeCommand::Ack { through }));
     Ok(())
 }
 
-fn on_agent_event<S: SqlExec>(turn: &mut Turn<S>, id: u64, event: AgentEvent) -> Result<()> {
-    match EventBody::try_from(event) {
-        Ok(EventBody::PromptFinished(p)) => {
-            turn.store.set_bridge_acked(id)?;
-            prompt_queue::finish(turn, &p.message_id, p.outcome, p.error)
-        }
-        Ok(body) => {
-            if let EventBody::Commit(c) = &body {
-                if c.pushed && c.sha.is_some() {
-                    turn.emit(Effect::RefreshPullRequest { message_id: c.message_id.clone() });
-                }
-            }
-            turn.record_acked(body, id).map(drop)
-        }
-        Err(AgentEvent::Ready) => {
-            turn.store.set_bridge_acked(id)?;
-            on_ready(turn)
-        }
-        Err(AgentEvent::BootFailed { message }) => {
-            turn.store.set_bridge_acked(id)?;
-            on_boot_failed(turn, message)
-        }
-        Err(other) => unreachable!("every other agent event is a log entry: {}", other.kind()),
+/// Writes a run of log entries, acknowledged through `through`.
+fn write_run<S: SqlExec>(turn: &mut Turn<S>, run: &mut Vec<EventBody>, through: u64) -> Result<()> {
+    if run.is_empty() {
+        return Ok(());
     }
+    turn.record_all_acked(std::mem::take(run), through)
 }
 
 fn on_ready<S: SqlExec>(turn: &mut Turn<S>) -> Result<()> {

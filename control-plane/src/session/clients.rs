@@ -11,6 +11,7 @@ use oi_protocol::{ApiError, ErrorCode, User};
 use oi_session_core::frames::chunk_by_size;
 use worker::{Request, Response, Result, WebSocket, WebSocketPair};
 
+use super::inbound::may_wait;
 use super::sockets::{BridgeAttachment, ClientAttachment, BRIDGE_TAG, CLIENT_TAG};
 use super::store::Meta;
 use super::{bridge_link, lifecycle, prompt_queue, SessionObject};
@@ -96,7 +97,14 @@ impl SessionObject {
             self.sockets.borrow_mut().bridge_closed(ws);
             return Ok(());
         }
-        self.step(|turn| bridge_link::on_message(turn, message))
+        match message {
+            BridgeMessage::Event(event) if may_wait(&event.event) => self.bridge_events(vec![event]),
+            BridgeMessage::Events { events } if events.iter().all(|e| may_wait(&e.event)) => self.bridge_events(events),
+            other => {
+                self.write_waiting_bridge_events();
+                self.step(|turn| bridge_link::on_message(turn, other))
+            }
+        }
     }
 
     pub(super) fn on_client_frame(&self, ws: &WebSocket, text: &str) -> Result<()> {

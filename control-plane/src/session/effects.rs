@@ -69,16 +69,18 @@ impl<'a, S: SqlExec> Turn<'a, S> {
 
     /// Appends an event to the log and fans it out; returns its `seq`.
     pub fn record(&mut self, body: EventBody) -> Result<u64> {
-        let (seq, json) = self.store.append_event(body, self.now, None)?;
+        let (seq, json) = self.store.append_event(body, self.now)?;
         self.emit(Effect::Recorded(json));
         Ok(seq)
     }
 
-    /// Appends a bridge event with the bridge's acknowledged position (same turn, one commit).
-    pub fn record_acked(&mut self, body: EventBody, through: u64) -> Result<u64> {
-        let (seq, json) = self.store.append_event(body, self.now, Some(through))?;
-        self.emit(Effect::Recorded(json));
-        Ok(seq)
+    /// Appends bridge events together (one insert per chunk, one update) with the bridge's
+    /// acknowledged position, and fans them out.
+    pub fn record_all_acked(&mut self, bodies: Vec<EventBody>, through: u64) -> Result<()> {
+        for json in self.store.append_events(bodies, self.now, through)? {
+            self.emit(Effect::Recorded(json));
+        }
+        Ok(())
     }
 
     pub fn notice(&mut self, level: NoticeLevel, message: impl Into<String>) -> Result<()> {

@@ -5,7 +5,9 @@
 //! - [`prompt_queue`]: admission, order, dispatch, stop, cancel, finish.
 //! - [`bridge_link`]: the sandbox token, hello/welcome, numbered events recorded once.
 //! - [`lifecycle`] (and `alarm.rs`, its provider calls): the sandbox's life from one alarm.
-//! - [`sockets`] and [`fanout`]: client and bridge sockets, presence, live events.
+//! - [`sockets`]: client and bridge sockets, presence, live events.
+//! - [`window`], [`inbound`] and `streaming.rs`: work that waits a few milliseconds for company
+//!   (live events to clients; bridge events to the log), and the timers that take it.
 //! - `clients.rs`, `handlers.rs`: client frames and REST routes, which call the parts.
 //! - `model_proxy.rs`, `git_proxy.rs`, `pull_request.rs`, `ws_tokens.rs`: the session's
 //!   other routes.
@@ -14,9 +16,9 @@ mod alarm;
 pub mod bridge_link;
 mod clients;
 pub mod effects;
-pub mod fanout;
 mod git_proxy;
 mod handlers;
+pub mod inbound;
 pub mod internal;
 pub mod lifecycle;
 mod model_proxy;
@@ -25,6 +27,8 @@ mod pull_request;
 pub mod routes;
 pub mod sockets;
 pub mod store;
+mod streaming;
+pub mod window;
 mod ws_tokens;
 
 #[cfg(test)]
@@ -35,14 +39,16 @@ use std::rc::Rc;
 
 use oi_protocol::client::ServerMessage;
 use oi_protocol::{ApiError, ErrorCode};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{durable_object, Env, Request, Response, Result, SqlStorage, State, WebSocket, WebSocketIncomingMessage};
 
 use crate::http::{failure_response, Outcome};
 use crate::{ids, index_store};
 use effects::{Effect, Turn};
-use sockets::{BridgeAttachment, ClientAttachment, Socket, Sockets, BRIDGE_TAG, CLIENT_TAG};
+use inbound::Inbound;
+use sockets::{BridgeAttachment, ClientAttachment, Socket, BRIDGE_TAG, CLIENT_TAG};
 use store::{Meta, Store};
+use streaming::{apply_socket_effect, SharedSockets};
 
 /// A failure where only a `worker::Error` can go (socket handlers, the alarm).
 fn worker_error(failure: crate::http::Failure) -> worker::Error {
@@ -52,15 +58,31 @@ fn worker_error(failure: crate::http::Failure) -> worker::Error {
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// A WebSocket as `send` sees it: a JS string is sent as it is, not decoded from WASM
+    /// memory again for every socket.
+    type JsSocket;
+    #[wasm_bindgen(method, catch, js_name = send)]
+    fn send_string(this: &JsSocket, data: &js_sys::JsString) -> std::result::Result<(), JsValue>;
+}
+
 impl Socket for WebSocket {
+    type Frame = js_sys::JsString;
+
+    fn frame(text: &str) -> js_sys::JsString {
+        js_sys::JsString::from(text)
+    }
+
     fn same(&self, other: &Self) -> bool {
         let a: &JsValue = self.as_ref().as_ref();
         let b: &JsValue = other.as_ref().as_ref();
         a == b
     }
 
-    fn send_text(&self, text: &str) -> bool {
-        self.send_with_str(text).is_ok()
+    fn send_frame(&self, frame: &js_sys::JsString) -> bool {
+        let socket: &JsValue = self.as_ref().as_ref();
+        socket.unchecked_ref::<JsSocket>().send_string(frame).is_ok()
     }
 }
 
@@ -68,9 +90,11 @@ impl Socket for WebSocket {
 pub struct SessionObject {
     state: State,
     env: Env,
-    store: Store<SqlStorage>,
-    /// Shared with the fan-out's timer, which flushes events after the object's turn ended.
-    sockets: Rc<RefCell<Sockets<WebSocket>>>,
+    /// The store, the sockets and the bridge events waiting to be written are shared with the
+    /// timers that take what waits after the object's turn ended (`streaming.rs`).
+    store: Rc<Store<SqlStorage>>,
+    sockets: SharedSockets,
+    inbound: Rc<RefCell<Inbound>>,
     /// Set when a lifecycle deadline may have moved earlier; the alarm is reset at the end of
     /// the event.
     reschedule_wanted: Cell<bool>,
@@ -88,14 +112,16 @@ impl worker::DurableObject for SessionObject {
         Self {
             state,
             env,
-            store,
+            store: Rc::new(store),
             sockets: Default::default(),
+            inbound: Default::default(),
             reschedule_wanted: Default::default(),
             pull_request_refresh: Default::default(),
         }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
+        self.write_waiting_bridge_events();
         let response = match self.handle(req).await {
             Ok(response) => Ok(response),
             Err(failure) => failure_response(failure),
@@ -105,6 +131,7 @@ impl worker::DurableObject for SessionObject {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        self.write_waiting_bridge_events();
         self.on_alarm().await?;
         Response::ok("ok")
     }
@@ -124,12 +151,16 @@ impl worker::DurableObject for SessionObject {
                 self.on_bridge_frame(&ws, &connection, &text)?;
                 self.refresh_pull_requests().await;
             }
-            None => self.on_client_frame(&ws, &text)?,
+            None => {
+                self.write_waiting_bridge_events();
+                self.on_client_frame(&ws, &text)?
+            }
         }
         self.reschedule_if_wanted().await
     }
 
     async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, _was_clean: bool) -> Result<()> {
+        self.write_waiting_bridge_events();
         self.on_socket_closed(&ws)?;
         // Completes the closing handshake; throws for reserved codes such as 1005.
         let _ = ws.close(Some(code as u16), Some(reason));
@@ -137,6 +168,7 @@ impl worker::DurableObject for SessionObject {
     }
 
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        self.write_waiting_bridge_events();
         self.on_socket_closed(&ws)
     }
 }
@@ -218,28 +250,17 @@ impl SessionObject {
         self.load_sockets();
         let now = ids::now_ms();
         for effect in effects {
+            let Some(effect) = apply_socket_effect(&self.store, &self.sockets, effect, now) else { continue };
             match effect {
-                Effect::Recorded(event) => {
-                    let timer = self.sockets.borrow_mut().event(event, now);
-                    if let Some(delay) = timer {
-                        self.arm_fanout_timer(delay);
-                    }
-                }
-                Effect::Broadcast(message) => self.sockets.borrow_mut().broadcast(&message, now),
                 Effect::SummaryChanged(summary) => {
-                    self.sockets.borrow_mut().broadcast(&ServerMessage::Session { summary: summary.clone() }, now);
+                    let message = ServerMessage::Session { summary: summary.clone() };
+                    self.sockets.borrow_mut().broadcast(&message, now);
                     let env = self.env.clone();
                     self.state.wait_until(async move {
                         if let Err(e) = index_store::update(&env, &summary).await {
                             worker::console_error!("index update for {}: {e}", summary.id);
                         }
                     });
-                }
-                Effect::ToBridge(command) => {
-                    let current = self.store.meta_field(|m| m.bridge_connection.clone()).ok().flatten().flatten();
-                    if let Some(ws) = self.sockets.borrow().bridge(current.as_deref()) {
-                        ws.send_text(&serde_json::to_string(&command).expect("protocol types serialize"));
-                    }
                 }
                 Effect::CloseBridges { code, reason } => {
                     let bridges = self.sockets.borrow().all_bridges();
@@ -251,17 +272,9 @@ impl SessionObject {
                 Effect::LifecycleChanged => self.reschedule_wanted.set(true),
                 Effect::RefreshPullRequest { message_id } => self.pull_request_refresh.borrow_mut().push(message_id),
                 Effect::TerminateSandbox { sandbox_id } => self.terminate_sandbox(sandbox_id),
+                Effect::Recorded(_) | Effect::Broadcast(_) | Effect::ToBridge(_) => unreachable!("applied above"),
             }
         }
-    }
-
-    /// Flushes the fan-out after `delay` ms (the events wait for company until then).
-    fn arm_fanout_timer(&self, delay: i64) {
-        let sockets = self.sockets.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            worker::Delay::from(std::time::Duration::from_millis(delay.max(1) as u64)).await;
-            sockets.borrow_mut().timer_fired(ids::now_ms());
-        });
     }
 
     /// Tells the sender its frame was refused; nothing else changes.

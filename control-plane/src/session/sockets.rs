@@ -12,7 +12,7 @@ use oi_protocol::User;
 use oi_session_core::lifecycle::Millis;
 use serde::{Deserialize, Serialize};
 
-use super::fanout::{Fanout, FanoutStep};
+use super::window::{Window, WindowStep};
 
 pub const CLIENT_TAG: &str = "client";
 pub const BRIDGE_TAG: &str = "bridge";
@@ -38,10 +38,16 @@ pub struct BridgeAttachment {
 
 /// A socket handle: the Worker's WebSocket, or a recording fake in tests.
 pub trait Socket: Clone {
+    /// A text frame made ready once to go to many sockets.
+    type Frame;
+    fn frame(text: &str) -> Self::Frame;
     /// Whether two handles are the same socket.
     fn same(&self, other: &Self) -> bool;
-    /// Sends a text frame; false when the socket is going away.
-    fn send_text(&self, text: &str) -> bool;
+    /// Sends a frame; false when the socket is going away.
+    fn send_frame(&self, frame: &Self::Frame) -> bool;
+    fn send_text(&self, text: &str) -> bool {
+        self.send_frame(&Self::frame(text))
+    }
 }
 
 pub struct Sockets<W> {
@@ -49,12 +55,13 @@ pub struct Sockets<W> {
     clients: Option<Vec<(W, ClientAttachment)>>,
     /// Bridge sockets with their connection ids; `None` until read from the attachments.
     bridges: Option<Vec<(W, String)>>,
-    fanout: Fanout,
+    /// Live events waiting for company (`window.rs`).
+    fanout: Window<RawEvent>,
 }
 
 impl<W> Default for Sockets<W> {
     fn default() -> Self {
-        Self { clients: None, bridges: None, fanout: Fanout::default() }
+        Self { clients: None, bridges: None, fanout: Window::default() }
     }
 }
 
@@ -90,7 +97,7 @@ impl<W: Socket> Sockets<W> {
     pub fn clear(&mut self) {
         self.clients = Some(vec![]);
         self.bridges = Some(vec![]);
-        self.fanout = Fanout::default();
+        self.fanout = Window::default();
     }
 
     /// A client socket's attachment changed (a new socket, or a closing one, which leaves).
@@ -159,12 +166,12 @@ impl<W: Socket> Sockets<W> {
     /// A live event: sent now, or held for the window. Returns the delay of a timer to set.
     pub fn event(&mut self, event: RawEvent, now: Millis) -> Option<Millis> {
         match self.fanout.push(event, now) {
-            FanoutStep::SendNow(events) => {
+            WindowStep::Now(events) => {
                 self.send_subscribed(&event_frame(events));
                 None
             }
-            FanoutStep::ArmTimer(delay) => Some(delay),
-            FanoutStep::Wait => None,
+            WindowStep::ArmTimer(delay) => Some(delay),
+            WindowStep::Wait => None,
         }
     }
 
@@ -200,9 +207,10 @@ impl<W: Socket> Sockets<W> {
     }
 
     fn send_subscribed(&self, text: &str) {
+        let frame = W::frame(text);
         for (ws, a) in self.clients.iter().flatten() {
             if a.subscribed {
-                ws.send_text(text);
+                ws.send_frame(&frame);
             }
         }
     }

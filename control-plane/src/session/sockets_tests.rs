@@ -9,8 +9,8 @@ use oi_protocol::session::PresenceStatus;
 use oi_protocol::SessionEvent;
 
 use super::*;
-use crate::session::fanout::WINDOW_MS;
 use crate::session::testing::person;
+use crate::session::window::WINDOW_MS;
 
 /// A socket that records what it was sent.
 #[derive(Clone)]
@@ -41,12 +41,18 @@ impl FakeSocket {
 }
 
 impl Socket for FakeSocket {
+    type Frame = String;
+
+    fn frame(text: &str) -> String {
+        text.to_string()
+    }
+
     fn same(&self, other: &Self) -> bool {
         self.id == other.id
     }
 
-    fn send_text(&self, text: &str) -> bool {
-        self.sent.borrow_mut().push(text.to_string());
+    fn send_frame(&self, frame: &String) -> bool {
+        self.sent.borrow_mut().push(frame.clone());
         true
     }
 }

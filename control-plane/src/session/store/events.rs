@@ -10,6 +10,10 @@ use worker::Result;
 use super::sql::store_error;
 use super::{from_json, Row, SqlExec, Store};
 
+/// Rows in one insert: three bound parameters each, and a Durable Object's statement takes at
+/// most 100.
+pub const ROWS_PER_INSERT: usize = 33;
+
 fn raw(row: &Row) -> Result<RawEvent> {
     RawValue::from_string(row.text(0)?).map_err(store_error)
 }
@@ -19,9 +23,8 @@ fn parsed(row: &Row) -> Result<SessionEvent> {
 }
 
 impl<S: SqlExec> Store<S> {
-    /// Appends an event with the next `seq`; with `acked`, also the bridge's acknowledged
-    /// position. Two statements, whatever the event. Returns the event as written.
-    pub fn append_event(&self, body: EventBody, at: i64, acked: Option<u64>) -> Result<(u64, RawEvent)> {
+    /// Appends an event with the next `seq`: two statements. Returns the event as written.
+    pub fn append_event(&self, body: EventBody, at: i64) -> Result<(u64, RawEvent)> {
         let seq = self.meta_field(|m| m.last_seq)?.ok_or_else(|| store_error("no session row"))? + 1;
         let message_id = body.message_id().map(str::to_string);
         let event = SessionEvent { seq, at, body };
@@ -30,20 +33,43 @@ impl<S: SqlExec> Store<S> {
             "INSERT INTO events (seq, message_id, json) VALUES (?, ?, ?)",
             vec![seq.into(), message_id.into(), json.get().into()],
         )?;
-        match acked {
-            Some(through) => self.run(
-                "UPDATE meta SET last_seq = ?, bridge_acked_through = ? WHERE id = 1",
-                vec![seq.into(), through.into()],
-            )?,
-            None => self.run("UPDATE meta SET last_seq = ? WHERE id = 1", vec![seq.into()])?,
-        }
-        self.updated(|m| {
-            m.last_seq = seq;
-            if let Some(through) = acked {
-                m.bridge_acked_through = through;
-            }
-        });
+        self.run("UPDATE meta SET last_seq = ? WHERE id = 1", vec![seq.into()])?;
+        self.updated(|m| m.last_seq = seq);
         Ok((seq, json))
+    }
+
+    /// Appends events with the next `seq`s and the bridge's acknowledged position: one
+    /// multi-row insert per [`ROWS_PER_INSERT`] events and one update, whatever their number.
+    /// Returns the events as written, in order.
+    pub fn append_events(&self, bodies: Vec<EventBody>, at: i64, acked: u64) -> Result<Vec<RawEvent>> {
+        let first = self.meta_field(|m| m.last_seq)?.ok_or_else(|| store_error("no session row"))? + 1;
+        let mut written = Vec::with_capacity(bodies.len());
+        let mut rows = Vec::with_capacity(bodies.len());
+        for (n, body) in bodies.into_iter().enumerate() {
+            let seq = first + n as u64;
+            let message_id = body.message_id().map(str::to_string);
+            let json = serde_json::value::to_raw_value(&SessionEvent { seq, at, body }).map_err(store_error)?;
+            rows.push((seq, message_id, json.get().to_string()));
+            written.push(json);
+        }
+        let Some(last) = rows.last().map(|r| r.0) else { return Ok(written) };
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let placeholders = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+            let args = chunk
+                .iter()
+                .flat_map(|(seq, message_id, json)| [(*seq).into(), message_id.clone().into(), json.as_str().into()])
+                .collect();
+            self.run(&format!("INSERT INTO events (seq, message_id, json) VALUES {placeholders}"), args)?;
+        }
+        self.run(
+            "UPDATE meta SET last_seq = ?, bridge_acked_through = ? WHERE id = 1",
+            vec![last.into(), acked.into()],
+        )?;
+        self.updated(|m| {
+            m.last_seq = last;
+            m.bridge_acked_through = acked;
+        });
+        Ok(written)
     }
 
     /// Events with `seq > after`, oldest first, at most `limit` when given.

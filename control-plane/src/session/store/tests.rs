@@ -23,7 +23,7 @@ fn the_rows_in_memory_are_what_sqlite_holds() {
     let store = session();
     store.set_sandbox("sbx_1", "hash", SandboxStatus::Spawning).unwrap();
     store.set_bridge_connection(Some("conn_1"), Some("sandbox-agent 0.1")).unwrap();
-    store.append_event(notice("a"), T0, Some(4)).unwrap();
+    store.append_events(vec![notice("a")], T0, 4).unwrap();
     store.set_sandbox_status(SandboxStatus::Ready).unwrap();
     store.revoke_sandbox_token().unwrap();
     store.sandbox_requested(T0).unwrap();
@@ -44,9 +44,10 @@ fn the_rows_in_memory_are_what_sqlite_holds() {
 #[test]
 fn events_get_consecutive_seqs_and_read_back_raw_or_parsed() {
     let store = session();
-    let (one, raw) = store.append_event(notice("a"), T0, None).unwrap();
-    let (two, _) = store.append_event(notice("b"), T0 + 1, Some(9)).unwrap();
+    let (one, raw) = store.append_event(notice("a"), T0).unwrap();
+    let (two, _) = store.append_event(notice("b"), T0 + 1).unwrap();
     assert_eq!((one, two), (1, 2));
+    store.set_bridge_acked(9).unwrap();
     let parsed = store.events_after(0, None).unwrap();
     assert_eq!(parsed.len(), 2);
     assert_eq!(serde_json::to_string(&parsed[0]).unwrap(), raw.get(), "the log holds what was sent");
@@ -109,4 +110,20 @@ fn websocket_tokens_are_kept_as_hashes_and_expire() {
     assert_eq!(store.ws_token("h1").unwrap(), None, "expired ones go when a new one is minted");
     store.delete_ws_token("h2").unwrap();
     assert_eq!(store.ws_token("h2").unwrap(), None);
+}
+
+#[test]
+fn a_run_of_events_is_written_in_inserts_the_durable_object_accepts() {
+    let store = session();
+    store.append_event(notice("first"), T0).unwrap();
+    let many: Vec<EventBody> = (0..100).map(|n| notice(&n.to_string())).collect();
+    let written = store.append_events(many, T0 + 1, 250).unwrap();
+    assert_eq!(written.len(), 100);
+    let events = store.events_after(0, None).unwrap();
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=101).collect::<Vec<_>>());
+    assert_eq!(serde_json::to_string(&events[100]).unwrap(), written[99].get());
+    let (meta, _) = reread(&store);
+    assert_eq!((meta.as_ref().unwrap().last_seq, meta.unwrap().bridge_acked_through), (101, 250));
+    assert!(store.append_events(vec![], T0, 7).unwrap().is_empty());
+    assert_eq!(store.bridge_acked_through().unwrap(), 250, "nothing written, nothing moved");
 }

@@ -4,7 +4,7 @@
 //! hardest case: the Durable Object sees one frame per event), or in bursts of `BURST` (what
 //! the supervisor sends when events queue up); the clock stops when every client has received
 //! every one. Each figure is the median of `ROUNDS` rounds. workerd's CPU time per event is
-//! read from `/proc` around each round. Latency: the bridge sends at a fixed pace and each
+//! read from `/proc` from the first event sent to the last received. Latency: the bridge sends at a fixed pace and each
 //! client measures send-to-receipt per event (same process, same clock).
 
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use oi_protocol::client::ServerMessage;
 use oi_protocol::events::EventBody;
 use oi_protocol::rest::CreateSessionRequest;
 use oi_testkit::agent_events::delta;
-use oi_testkit::{Api, BridgeSocket, ClientSocket, ControlPlane};
+use oi_testkit::{Api, BridgeSocket, ClientSocket, ControlPlane, ControlPlaneOptions};
 use tokio::task::JoinSet;
 
 use crate::stats::{ms, percentile};
@@ -33,9 +33,14 @@ enum Frames {
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    // `OI_BENCH_SINGLE_FRAMES_ONLY=1` measures a Worker that predates bursts (a "before" run).
-    let bursts_too = std::env::var("OI_BENCH_SINGLE_FRAMES_ONLY").as_deref() != Ok("1");
-    let cp = ControlPlane::start().await?;
+    // `OI_BENCH_FANOUT_FRAMES=single` measures a Worker that predates bursts (a "before" run);
+    // `bursts` only the bursts (for a profile of one kind).
+    let frames = std::env::var("OI_BENCH_FANOUT_FRAMES").unwrap_or_default();
+    let (single_too, bursts_too) = (frames != "bursts", frames != "single");
+    // Every watcher is its own (local) person, as in a real session; one person may mint only
+    // 60 socket tokens a minute.
+    let picker = ("LOCAL_IDENTITY_PICKER".to_string(), "true".to_string());
+    let cp = ControlPlane::start_with(ControlPlaneOptions { vars: vec![picker], ..Default::default() }).await?;
     println!("## Session Durable Object fan-out (wrangler dev, workerd, loopback)\n");
     println!(
         "Throughput: {EVENTS} text deltas of ~100 bytes sent back to back by one bridge, one per frame or in \
@@ -47,15 +52,24 @@ pub async fn run() -> anyhow::Result<()> {
          | p99 ms | max ms |"
     );
     println!("|---|---|---|---|---|---|---|");
-    for clients in [1usize, 10, 50] {
+    // `OI_BENCH_FANOUT_CLIENTS=50` measures only that many clients (for a profile).
+    let counts: Vec<usize> = match std::env::var("OI_BENCH_FANOUT_CLIENTS") {
+        Ok(n) => vec![n.parse()?],
+        Err(_) => vec![1, 10, 50],
+    };
+    for clients in counts {
         let mut single = vec![];
         let mut cpu = vec![];
         let mut bursts = vec![];
         for _ in 0..ROUNDS {
-            let before = workerd_cpu();
-            let round = measure(&cp, clients, EVENTS, None, Frames::Single).await?;
-            cpu.push((workerd_cpu() - before) * 1e6 / EVENTS as f64);
-            single.push(EVENTS as f64 / round.elapsed.as_secs_f64());
+            if single_too {
+                let round = measure(&cp, clients, EVENTS, None, Frames::Single).await?;
+                cpu.push(round.workerd_cpu * 1e6 / EVENTS as f64);
+                single.push(EVENTS as f64 / round.elapsed.as_secs_f64());
+            } else {
+                cpu.push(f64::NAN);
+                single.push(f64::NAN);
+            }
             if bursts_too {
                 let round = measure(&cp, clients, EVENTS, None, Frames::Bursts).await?;
                 bursts.push(EVENTS as f64 / round.elapsed.as_secs_f64());
@@ -83,15 +97,32 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-/// Seconds of CPU (user + system) used so far by every workerd process on this machine.
-fn workerd_cpu() -> f64 {
-    let ticks: f64 = std::process::Command::new("getconf")
+/// Seconds of CPU (user + system) used so far by this process (the load generator).
+fn own_cpu() -> f64 {
+    cpu_of_stat(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default()) / clock_ticks()
+}
+
+fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
         .arg("CLK_TCK")
         .output()
         .ok()
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0);
+        .unwrap_or(100.0)
+}
+
+/// utime + stime, in clock ticks, from a `/proc/<pid>/stat` line.
+fn cpu_of_stat(stat: &str) -> f64 {
+    // Fields after the command (which may hold spaces) start at `)`; utime and stime are the
+    // 14th and 15th fields.
+    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("").split_whitespace().collect();
+    fields.get(11..13).map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()).unwrap_or(0.0)
+}
+
+/// Seconds of CPU (user + system) used so far by every workerd process on this machine.
+fn workerd_cpu() -> f64 {
+    let ticks = clock_ticks();
     let mut total = 0.0;
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let dir = entry.path();
@@ -102,11 +133,7 @@ fn workerd_cpu() -> f64 {
         if !is_workerd {
             continue;
         }
-        // Fields after the command (which may hold spaces) start at `)`; utime and stime are
-        // the 14th and 15th fields.
-        let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("").split_whitespace().collect();
-        let used: f64 = fields.get(11..13).map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()).unwrap_or(0.0);
-        total += used / ticks;
+        total += cpu_of_stat(&stat) / ticks;
     }
     total
 }
@@ -114,6 +141,8 @@ fn workerd_cpu() -> f64 {
 struct Measured {
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// workerd's CPU seconds from the first event sent to the last one received.
+    workerd_cpu: f64,
 }
 
 async fn measure(
@@ -133,8 +162,10 @@ async fn measure(
 
     let origin = Instant::now();
     let mut readers = JoinSet::new();
-    for _ in 0..clients {
-        let (mut client, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
+    for n in 0..clients {
+        let cookie = format!("oi_local_user=w{n}-{id}");
+        let mut client = ClientSocket::connect_as(&cp.ws_url(), &id, Some(&cookie)).await?;
+        client.subscribe(None).await?;
         readers.spawn(async move {
             let mut latencies = Vec::with_capacity(events);
             while latencies.len() < events {
@@ -146,13 +177,14 @@ async fn measure(
                     }
                 }
             }
-            anyhow::Ok(latencies)
+            anyhow::Ok((latencies, client.live_frames))
         });
     }
 
     let padding = "x".repeat(80);
     let event =
         |message_id: &str| delta(message_id, "prt_bench", &format!("t={};{padding}", origin.elapsed().as_micros()));
+    let (cpu_before, own_before) = (workerd_cpu(), own_cpu());
     let start = Instant::now();
     match frames {
         Frames::Single => {
@@ -170,10 +202,24 @@ async fn measure(
         }
     }
     let mut latencies = vec![];
+    let mut frames_seen = 0;
     while let Some(result) = readers.join_next().await {
-        latencies.extend(result??);
+        let (l, frames) = result??;
+        latencies.extend(l);
+        frames_seen = frames;
+    }
+    if std::env::var("OI_BENCH_VERBOSE").is_ok() {
+        let (workerd, own) = (workerd_cpu() - cpu_before, own_cpu() - own_before);
+        eprintln!(
+            "{clients} clients: {events} events in {frames_seen} frames per client, {:.0} ms; CPU ms: workerd {:.0}, load \
+             generator {:.0}",
+            start.elapsed().as_secs_f64() * 1e3,
+            workerd * 1e3,
+            own * 1e3
+        );
     }
     let elapsed = start.elapsed();
+    let workerd_cpu = workerd_cpu() - cpu_before;
     bridge.wait_acked().await?;
-    Ok(Measured { elapsed, latencies })
+    Ok(Measured { elapsed, latencies, workerd_cpu })
 }

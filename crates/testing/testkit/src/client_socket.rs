@@ -28,6 +28,8 @@ pub struct ClientSocket {
     unbatched: std::collections::VecDeque<SessionEvent>,
     /// How many `events` frames (several live events at once) arrived.
     pub event_batches: usize,
+    /// How many frames of live events (`event` or `events`) arrived.
+    pub live_frames: usize,
 }
 
 /// `POST /api/sessions/:id/ws-token` on the control plane behind `ws_base` (`ws://…`).
@@ -72,6 +74,7 @@ impl ClientSocket {
             messages: vec![],
             unbatched: Default::default(),
             event_batches: 0,
+            live_frames: 0,
         })
     }
 
@@ -108,10 +111,14 @@ impl ClientSocket {
             };
             let message: ServerMessage = serde_json::from_str(&text).with_context(|| format!("decode {text}"))?;
             match &message {
-                ServerMessage::Event { event } => self.fold(std::slice::from_ref(event))?,
+                ServerMessage::Event { event } => {
+                    self.live_frames += 1;
+                    self.fold(std::slice::from_ref(event))?
+                }
                 ServerMessage::Events { events } => {
                     self.fold(events)?;
                     self.event_batches += 1;
+                    self.live_frames += 1;
                     self.unbatched.extend(events.iter().cloned());
                     match self.unbatched.pop_front() {
                         Some(event) => return Ok(ServerMessage::Event { event }),

@@ -104,7 +104,8 @@ impl ControlPlane {
         command
             .args(["dev", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"])
             .args(["--port", &self.port.to_string()])
-            .args(["--inspector-port", "0"])
+            // A fixed inspector port (`OI_INSPECTOR_PORT`) lets a profiler attach to workerd.
+            .args(["--inspector-port", &std::env::var("OI_INSPECTOR_PORT").unwrap_or_else(|_| "0".into())])
             .arg("--persist-to")
             .arg(self.persist_dir())
             .stdout(log.try_clone()?)
