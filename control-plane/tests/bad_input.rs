@@ -122,7 +122,7 @@ async fn socket_errors_name_the_problem_and_the_socket_goes_on() -> anyhow::Resu
     let cp = ControlPlane::start().await?;
     let api = cp.api();
     let s = api.create_session(&CreateSessionRequest { repo: "/srv/git/app.git".into(), ..Default::default() }).await?;
-    let (mut client, _) = ClientSocket::join(&cp.ws_url(), &s.id, None).await?;
+    let (mut client, _) = ClientSocket::join(&cp.client_endpoint(), &s.id, None).await?;
 
     client.send_raw("{\"type\":\"prompt\",").await?;
     assert_eq!(client.wait_error().await?.code, ErrorCode::BadJson);
@@ -158,7 +158,7 @@ async fn socket_errors_name_the_problem_and_the_socket_goes_on() -> anyhow::Resu
     let state = api.session(&s.id).await?;
     assert_eq!(state.queue.iter().map(|p| p.text.as_str()).collect::<Vec<_>>(), vec!["fine"]);
 
-    let unknown = ClientSocket::connect(&cp.ws_url(), "ses_0000000000000000000000000000").await;
+    let unknown = ClientSocket::connect(&cp.client_endpoint(), "ses_0000000000000000000000000000").await;
     let err = format!("{:#}", unknown.unwrap_err());
     assert!(err.contains("404"), "{err}");
     Ok(())

@@ -20,7 +20,7 @@ async fn resent_events_are_recorded_exactly_once() -> anyhow::Result<()> {
     let id = session(&api).await?;
     let attach = api.attach_sandbox(&id).await?;
     let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
-    let (mut client, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
+    let (mut client, _) = ClientSocket::join(&cp.client_endpoint(), &id, None).await?;
     api.prompt(&id, &Api::prompt_request("count")).await?;
     let (m, _) = bridge.wait_prompt().await?;
 
@@ -57,7 +57,7 @@ async fn resent_events_are_recorded_exactly_once() -> anyhow::Result<()> {
         })
         .collect();
     assert_eq!(deltas, vec!["one ", "two ", "three ", "four ", "five ", "six"]);
-    let (late, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
+    let (late, _) = ClientSocket::join(&cp.client_endpoint(), &id, None).await?;
     assert_eq!(late.transcript(), client.transcript());
     assert!(
         matches!(&late.transcript().turns[0].parts[0], Part::Text { text, .. } if text == "one two three four five six")

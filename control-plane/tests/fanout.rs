@@ -18,7 +18,7 @@ async fn three_clients_a_late_joiner_and_a_reconnecting_client_share_one_transcr
 
     let mut clients = vec![];
     for _ in 0..3 {
-        clients.push(ClientSocket::join(&cp.ws_url(), &session.id, None).await?.0);
+        clients.push(ClientSocket::join(&cp.client_endpoint(), &session.id, None).await?.0);
     }
     let attach = api.attach_sandbox(&session.id).await?;
     let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &session.id, &attach.sandbox_id, &attach.token).await?;
@@ -29,7 +29,7 @@ async fn three_clients_a_late_joiner_and_a_reconnecting_client_share_one_transcr
     assert_eq!((message_id.as_str(), text.as_str()), (accepted.message_id.as_str(), "create hello.txt"));
 
     // The reconnecting client drops halfway through the stream.
-    let (mut reconnecting, _) = ClientSocket::join(&cp.ws_url(), &session.id, None).await?;
+    let (mut reconnecting, _) = ClientSocket::join(&cp.client_endpoint(), &session.id, None).await?;
     let answer = typical_answer(&message_id);
     let half = answer.len() / 2;
     for event in &answer[..half] {
@@ -62,13 +62,13 @@ async fn three_clients_a_late_joiner_and_a_reconnecting_client_share_one_transcr
     let live_deltas = clients[0].events.iter().filter(|e| matches!(e.body, EventBody::TextDelta(_))).count();
     assert_eq!(live_deltas, 7);
     // ... and compacted once the prompt finished.
-    let (late, state) = ClientSocket::join(&cp.ws_url(), &session.id, None).await?;
+    let (late, state) = ClientSocket::join(&cp.client_endpoint(), &session.id, None).await?;
     assert_eq!(late.transcript(), want, "late joiner");
     assert!(late.events.iter().all(|e| !matches!(e.body, EventBody::TextDelta(_))), "history holds no deltas");
     assert_eq!(state.summary.status, SessionStatus::Idle);
     assert!(state.queue.is_empty());
 
-    let (again, _) = ClientSocket::join(&cp.ws_url(), &session.id, Some(seen)).await?;
+    let (again, _) = ClientSocket::join(&cp.client_endpoint(), &session.id, Some(seen)).await?;
     assert!(again.events.iter().all(|e| e.seq > seen), "only what it missed");
     let mut rebuilt = oi_protocol::transcript::TranscriptBuilder::new();
     let before: Vec<_> = clients[0].events.iter().filter(|e| e.seq <= seen).cloned().collect();
@@ -89,7 +89,7 @@ async fn a_fast_stream_is_coalesced_without_losing_or_doubling_anything() -> any
         api.create_session(&CreateSessionRequest { repo: "/srv/git/app.git".into(), ..Default::default() }).await?;
     let attach = api.attach_sandbox(&session.id).await?;
     let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &session.id, &attach.sandbox_id, &attach.token).await?;
-    let mut watching = ClientSocket::join(&cp.ws_url(), &session.id, None).await?.0;
+    let mut watching = ClientSocket::join(&cp.client_endpoint(), &session.id, None).await?.0;
     api.prompt(&session.id, &Api::prompt_request("stream")).await?;
     let (message_id, _) = bridge.wait_prompt().await?;
 
@@ -97,7 +97,7 @@ async fn a_fast_stream_is_coalesced_without_losing_or_doubling_anything() -> any
     for chunk in 0..10 {
         bridge.emit_burst((chunk * 20..chunk * 20 + 20).map(delta).collect()).await?;
     }
-    let mut joining = ClientSocket::connect(&cp.ws_url(), &session.id).await?;
+    let mut joining = ClientSocket::connect(&cp.client_endpoint(), &session.id).await?;
     joining.send(&oi_protocol::client::ClientMessage::Subscribe { after_seq: None }).await?;
     for n in 200..400 {
         bridge.emit(delta(n)).await?;
@@ -129,7 +129,7 @@ async fn events_that_wait_go_out_when_their_window_closes() -> anyhow::Result<()
         api.create_session(&CreateSessionRequest { repo: "/srv/git/app.git".into(), ..Default::default() }).await?;
     let attach = api.attach_sandbox(&session.id).await?;
     let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &session.id, &attach.sandbox_id, &attach.token).await?;
-    let (mut client, _) = ClientSocket::join(&cp.ws_url(), &session.id, None).await?;
+    let (mut client, _) = ClientSocket::join(&cp.client_endpoint(), &session.id, None).await?;
     api.prompt(&session.id, &Api::prompt_request("stream")).await?;
     let (message_id, _) = bridge.wait_prompt().await?;
     for round in 0..5 {

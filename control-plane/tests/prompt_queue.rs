@@ -88,7 +88,7 @@ async fn stop_aborts_the_running_prompt_and_the_next_one_runs() -> anyhow::Resul
     let id = session(&api).await?;
     let attach = api.attach_sandbox(&id).await?;
     let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
-    let (mut client, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
+    let (mut client, _) = ClientSocket::join(&cp.client_endpoint(), &id, None).await?;
 
     let slow = api.prompt(&id, &Api::prompt_request("write slowly")).await?;
     let next = api.prompt(&id, &Api::prompt_request("then this")).await?;
@@ -122,7 +122,7 @@ async fn stop_without_a_sandbox_and_cancel_over_the_socket() -> anyhow::Result<(
     let cp = ControlPlane::start().await?;
     let api = cp.api();
     let id = session(&api).await?;
-    let (mut client, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
+    let (mut client, _) = ClientSocket::join(&cp.client_endpoint(), &id, None).await?;
 
     assert_eq!(api.stop(&id).await?.message_id, None, "nothing running");
     client.send(&ClientMessage::Prompt { text: "first".into(), client_request_id: "c1".into(), model: None }).await?;

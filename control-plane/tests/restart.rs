@@ -14,7 +14,7 @@ async fn state_queue_log_and_acks_survive_a_restart() -> anyhow::Result<()> {
         api.create_session(&CreateSessionRequest { repo: "/srv/git/app.git".into(), ..Default::default() }).await?.id;
     let attach = api.attach_sandbox(&id).await?;
     let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &id, &attach.sandbox_id, &attach.token).await?;
-    let (mut watcher, _) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
+    let (mut watcher, _) = ClientSocket::join(&cp.client_endpoint(), &id, None).await?;
     let first = api.prompt(&id, &Api::prompt_request("first")).await?;
     let second = api.prompt(&id, &Api::prompt_request("second")).await?;
     let (m, _) = bridge.wait_prompt().await?;
@@ -55,10 +55,10 @@ async fn state_queue_log_and_acks_survive_a_restart() -> anyhow::Result<()> {
     assert_eq!((next.as_str(), text.as_str()), (second.message_id.as_str(), "second"));
 
     // A client that watched before the restart catches up from where it was.
-    let (again, _) = ClientSocket::join(&cp.ws_url(), &id, Some(watcher.last_seq())).await?;
+    let (again, _) = ClientSocket::join(&cp.client_endpoint(), &id, Some(watcher.last_seq())).await?;
     let mut rebuilt = watcher.transcript.clone();
     rebuilt.apply_all(&again.events)?;
-    let (late, state) = ClientSocket::join(&cp.ws_url(), &id, None).await?;
+    let (late, state) = ClientSocket::join(&cp.client_endpoint(), &id, None).await?;
     let mut want = late.transcript();
     want.turns.truncate(1);
     let mut got = rebuilt.transcript();

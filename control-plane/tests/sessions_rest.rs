@@ -137,7 +137,7 @@ async fn delete_purges_the_session_and_disconnects_everyone() -> anyhow::Result<
     let attach = api.attach_sandbox(&s.id).await?;
     let mut bridge = BridgeSocket::connect_ready(&cp.ws_url(), &s.id, &attach.sandbox_id, &attach.token).await?;
     bridge.wait_prompt().await?;
-    let (mut client, _) = ClientSocket::join(&cp.ws_url(), &s.id, None).await?;
+    let (mut client, _) = ClientSocket::join(&cp.client_endpoint(), &s.id, None).await?;
 
     api.delete_session(&s.id).await?;
 
@@ -159,7 +159,7 @@ async fn delete_purges_the_session_and_disconnects_everyone() -> anyhow::Result<
         assert_eq!(res.status, 404, "{method} {path}");
         assert_eq!(res.error()?.error.code, ErrorCode::SessionNotFound);
     }
-    assert!(ClientSocket::connect(&cp.ws_url(), &s.id).await.is_err(), "no socket for a deleted session");
+    assert!(ClientSocket::connect(&cp.client_endpoint(), &s.id).await.is_err(), "no socket for a deleted session");
     let listed = api.list_sessions("").await?;
     assert_eq!(listed.sessions.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(), vec![keep.id.as_str()]);
     assert_eq!(api.session(&keep.id).await?.last_seq, 1, "other sessions untouched");

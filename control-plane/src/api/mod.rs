@@ -48,12 +48,26 @@ async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
             }
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
+        ["auth", "local"] => match method {
+            Method::Get => {
+                limit_sign_in(&req, &env).await?;
+                Ok(crate::auth::local_sign_in(&req, &env)?)
+            }
+            _ => Err(method_not_allowed(method.as_ref(), &path)),
+        },
         ["auth", "logout"] => match method {
             Method::Post => Ok(github_oauth::logout()?),
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
         ["api", "health"] => match method {
-            Method::Get => json_response(200, &Health { ok: true, version: env!("CARGO_PKG_VERSION").to_string() }),
+            Method::Get => json_response(
+                200,
+                &Health {
+                    ok: true,
+                    version: env!("CARGO_PKG_VERSION").to_string(),
+                    auth: crate::auth::settings::auth_mode(&env),
+                },
+            ),
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
         ["api", "me"] => match method {
@@ -114,7 +128,7 @@ async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
             }
         }
         ["api", "models"] => match method {
-            Method::Get => models::list(&env),
+            Method::Get => models::list(&req, &env),
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
         ["api", "sessions"] => match method {

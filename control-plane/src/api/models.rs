@@ -1,12 +1,14 @@
 //! `GET /api/models`: the models sessions can use, from configuration.
 
 use oi_protocol::rest::{ModelList, ModelOption};
-use worker::{Env, Response};
+use worker::{Env, Request, Response};
 
 use crate::config;
 use crate::http::{json_response, Outcome};
 
-pub fn list(env: &Env) -> Outcome<Response> {
+/// For a signed-in person only: the list names the deployment's model providers.
+pub fn list(req: &Request, env: &Env) -> Outcome<Response> {
+    crate::auth::current_caller(req, env)?;
     let default_model = config::default_model(env);
     let mut models = vec![];
     for p in config::model_providers(env) {

@@ -21,15 +21,7 @@ fn callback_url(req: &Request, env: &Env) -> String {
     format!("{}/auth/github/callback", guard::own_origin(req, env))
 }
 
-/// Only same-site paths: `/…` but not `//…` (another host) or `/\…`.
-pub fn safe_return_to(path: Option<&str>) -> String {
-    match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n']) => {
-            p.to_string()
-        }
-        _ => "/".to_string(),
-    }
-}
+use oi_session_core::auth::origin::safe_return_to;
 
 fn redirect(location: &str, cookies: &[String]) -> worker::Result<Response> {
     let mut response = Response::empty()?.with_status(302);
@@ -169,18 +161,4 @@ async fn fetch_person(
         login: Some(github.login.clone()),
     };
     Ok((user, github, token))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_return_to;
-
-    #[test]
-    fn return_paths_stay_on_this_site() {
-        assert_eq!(safe_return_to(Some("/sessions/ses_1")), "/sessions/ses_1");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "", "/a\r\nSet-Cookie: x"] {
-            assert_eq!(safe_return_to(Some(bad)), "/", "{bad:?}");
-        }
-        assert_eq!(safe_return_to(None), "/");
-    }
 }

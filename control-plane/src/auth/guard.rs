@@ -2,7 +2,7 @@
 
 use oi_protocol::rest::AuthMode;
 use oi_protocol::{ApiError, ErrorCode};
-use oi_session_core::auth::origin::{check_same_origin, local_mode_allowed};
+use oi_session_core::auth::origin::{check_same_origin, local_mode_allowed, local_mode_direct_only};
 use worker::{Env, Request};
 
 use super::settings;
@@ -21,6 +21,11 @@ pub fn check(req: &Request, env: &Env) -> Result<(), ApiError> {
         for url in [settings::public_url(env), request_origin].into_iter().flatten() {
             local_mode_allowed(Some(&url), settings::local_mode_override(env))
                 .map_err(|why| ApiError::new(ErrorCode::Misconfigured, why))?;
+        }
+        if !settings::local_mode_override(env) {
+            let headers: Vec<(String, String)> = req.headers().entries().collect();
+            local_mode_direct_only(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .map_err(|why| ApiError::new(ErrorCode::Forbidden, why))?;
         }
     }
     let header = |name: &str| req.headers().get(name).ok().flatten();

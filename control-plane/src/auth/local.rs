@@ -20,7 +20,8 @@ pub fn local_mode(env: &Env) -> bool {
         && var(env, "LOCAL_IDENTITY_PICKER").as_deref() == Some("true")
 }
 
-fn configured_user(env: &Env) -> User {
+/// The local admin this deployment is configured with.
+pub fn configured_user(env: &Env) -> User {
     User {
         id: var(env, "LOCAL_USER_ID").unwrap_or_else(|| "local".to_string()),
         name: var(env, "LOCAL_USER_NAME").unwrap_or_else(|| "Local User".to_string()),

@@ -17,6 +17,11 @@ pub fn auth_mode(env: &Env) -> AuthMode {
     }
 }
 
+/// Local mode's token for this run (`LOCAL_TOKEN`, a secret `scripts/run` makes).
+pub fn local_token(env: &Env) -> Option<String> {
+    secret(env, "LOCAL_TOKEN")
+}
+
 /// Whether local mode may answer on a public URL (`ALLOW_LOCAL_MODE_ON_PUBLIC_URL=true`).
 pub fn local_mode_override(env: &Env) -> bool {
     var(env, "ALLOW_LOCAL_MODE_ON_PUBLIC_URL").as_deref() == Some("true")
@@ -68,12 +73,18 @@ pub fn admin_logins(env: &Env) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The shortest signing key accepted, in bytes: HS256 with less is guessable.
+pub const MIN_SIGNING_KEY_BYTES: usize = 32;
+
 /// The keys that sign web sessions: `SESSION_SIGNING_KEY` (with `SESSION_SIGNING_KEY_ID`),
 /// and while rotating, `SESSION_SIGNING_KEY_PREVIOUS` (with `SESSION_SIGNING_KEY_PREVIOUS_ID`).
+/// A key shorter than [`MIN_SIGNING_KEY_BYTES`] counts as none (sign-in then answers that it is
+/// misconfigured).
 pub fn signing_keys(env: &Env) -> Option<SigningKeys> {
-    let current = secret(env, "SESSION_SIGNING_KEY")?;
+    let current = secret(env, "SESSION_SIGNING_KEY").filter(|k| k.len() >= MIN_SIGNING_KEY_BYTES)?;
     let current_id = var(env, "SESSION_SIGNING_KEY_ID").unwrap_or_else(|| "k1".to_string());
     let previous = secret(env, "SESSION_SIGNING_KEY_PREVIOUS")
+        .filter(|k| k.len() >= MIN_SIGNING_KEY_BYTES)
         .map(|key| (var(env, "SESSION_SIGNING_KEY_PREVIOUS_ID").unwrap_or_else(|| "k0".to_string()), key.into_bytes()));
     Some(SigningKeys { current: (current_id, current.into_bytes()), previous })
 }

@@ -109,6 +109,9 @@ pub struct SandboxAttachment {
 pub struct Health {
     pub ok: bool,
     pub version: String,
+    /// How people sign in here (so a page that is not signed in knows what to ask for).
+    #[serde(default)]
+    pub auth: AuthMode,
 }
 
 /// One model a session can use.
@@ -157,7 +160,8 @@ pub struct WsTokenGrant {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMode {
-    /// No sign-in: for one machine (`scripts/run`). Refused on a public URL.
+    /// One machine (`scripts/run`): no accounts; each run's token (a link to open, or a bearer
+    /// token) lets people in. Refused on a public URL.
     #[default]
     Local,
     /// GitHub OAuth, with an allowlist.

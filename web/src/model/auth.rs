@@ -52,7 +52,7 @@ pub fn can_sign_out(me: &Me) -> bool {
 pub fn mode_label(me: &Me) -> Option<(&'static str, &'static str)> {
     is_local(me).then_some((
         "Local mode",
-        "No sign-in: anyone who can open this page on this machine acts as the name in Settings",
+        "No accounts: this run's token (the link scripts/run printed) let this browser in, as the name in Settings",
     ))
 }
 

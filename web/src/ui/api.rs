@@ -53,6 +53,11 @@ async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: Option<&B>) -
     send(Request::post(path), body).await
 }
 
+/// `GET /api/health`: how this deployment signs people in (no sign-in needed).
+pub async fn health() -> Result<oi_protocol::rest::Health, ApiError> {
+    send(Request::get("/api/health"), None).await
+}
+
 pub async fn me() -> Result<Me, ApiError> {
     get("/api/me").await
 }

@@ -9,6 +9,7 @@
 //! - [`tokens`]: short-lived per-user, per-session WebSocket tokens, stored only as a hash.
 //! - [`origin`]: CSRF (same-origin) checks, CORS, and the guard that keeps local mode off public
 //!   URLs.
+//! - [`local_token`]: local mode's per-run token and the key its web sessions are signed with.
 
 /// A refusal type: a message, shown as is, that becomes an [`oi_protocol::ApiError`] with the
 /// given code.
@@ -38,6 +39,7 @@ macro_rules! refusal {
 
 pub mod access;
 pub mod allowlist;
+pub mod local_token;
 pub mod origin;
 pub mod tokens;
 pub mod web_session;

@@ -131,6 +131,58 @@ pub fn local_mode_allowed(public_url: Option<&str>, override_flag: bool) -> Resu
     }
 }
 
+/// Headers a reverse proxy adds. Local mode refuses a request that has one: behind a proxy
+/// that rewrites `Host`, a loopback-only deployment would otherwise be public. (workerd sets
+/// `CF-Connecting-IP` on every request, so that one counts only when it is not this machine.)
+pub const FORWARDING_HEADERS: &[&str] =
+    &["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip"];
+
+/// Local mode's answer to a request that may have come through a proxy: `headers` are its
+/// `(name, value)` pairs, names in any case.
+pub fn local_mode_direct_only<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(), String> {
+    let refuse = |why: &str| {
+        Err(format!(
+            "local mode answers only requests made on this machine, and this one came through a proxy ({why}); \
+             deploy with {LOCAL_MODE_SETTING}=github to serve it through one"
+        ))
+    };
+    for (name, value) in headers {
+        if let Some(h) = FORWARDING_HEADERS.iter().find(|h| h.eq_ignore_ascii_case(name)) {
+            return refuse(h);
+        }
+        if name.eq_ignore_ascii_case("cf-connecting-ip") {
+            let loopback = value.trim().parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if !loopback {
+                return refuse(&format!("cf-connecting-ip {value}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where to go after signing in: a plain absolute path of this site, else `/`. Refused: other
+/// hosts (`//…`, `/\…`), control characters and backslashes raw or percent-encoded (a browser
+/// drops a tab, so `/%09/evil.example` would become `//evil.example`), and percent-encoded `/`.
+pub fn safe_return_to(path: Option<&str>) -> String {
+    let Some(path) = path else { return "/".to_string() };
+    let decoded = url::form_urlencoded::parse(format!("p={path}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let plain = |p: &str| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.contains('\\')
+            && !p.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+    };
+    let encoded_separator = path.to_ascii_lowercase().contains("%2f") || path.to_ascii_lowercase().contains("%5c");
+    if plain(path) && plain(&decoded) && !encoded_separator {
+        path.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
 /// The `Access-Control-Allow-Origin` value for a request: the deployment's own origin when the
 /// request comes from it, else none (never `*`). Responses that use it should carry
 /// `Vary: Origin`.
@@ -143,6 +195,48 @@ pub fn cors_allow_origin(request_origin: Option<&str>, own_origin: &str) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_mode_refuses_requests_through_a_proxy() {
+        let direct = [("host", "127.0.0.1:8787"), ("cookie", "x"), ("CF-Connecting-IP", "127.0.0.1")];
+        assert!(local_mode_direct_only(direct).is_ok());
+        assert!(local_mode_direct_only([("cf-connecting-ip", "::1")]).is_ok());
+        let proxied: &[(&str, &str)] = &[
+            ("X-Forwarded-For", "203.0.113.7"),
+            ("forwarded", "for=203.0.113.7"),
+            ("x-real-ip", "203.0.113.7"),
+            ("X-Forwarded-Host", "app.example"),
+            ("X-Forwarded-Proto", "https"),
+            ("CF-Connecting-IP", "203.0.113.7"),
+            ("cf-connecting-ip", "not an address"),
+        ];
+        for (name, value) in proxied {
+            let refused = local_mode_direct_only([("host", "127.0.0.1"), (*name, *value)]).unwrap_err();
+            assert!(refused.contains("proxy"), "{name}: {refused}");
+        }
+    }
+
+    #[test]
+    fn return_to_is_a_plain_path_of_this_site() {
+        let cases: &[(Option<&str>, &str)] = &[
+            (None, "/"),
+            (Some("/sessions/ses_1"), "/sessions/ses_1"),
+            (Some("/sessions?mine=true"), "/sessions?mine=true"),
+            (Some("//evil.example"), "/"),
+            (Some("/\\evil.example"), "/"),
+            (Some("/%09/evil.example"), "/"),
+            (Some("/\t/evil.example"), "/"),
+            (Some("/%2F/evil.example"), "/"),
+            (Some("/%5cevil.example"), "/"),
+            (Some("/x\r\nSet-Cookie: a=b"), "/"),
+            (Some("https://evil.example/"), "/"),
+            (Some("evil.example"), "/"),
+            (Some(""), "/"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(safe_return_to(*input), *want, "{input:?}");
+        }
+    }
     use oi_protocol::{ApiError, ErrorCode};
 
     const OWN: &str = "https://oi.example.com";

@@ -164,7 +164,7 @@ async fn measure(
     let mut readers = JoinSet::new();
     for n in 0..clients {
         let cookie = format!("oi_local_user=w{n}-{id}");
-        let mut client = ClientSocket::connect_as(&cp.ws_url(), &id, Some(&cookie)).await?;
+        let mut client = ClientSocket::connect_as(&cp.client_endpoint(), &id, Some(&cookie)).await?;
         client.subscribe(None).await?;
         readers.spawn(async move {
             let mut latencies = Vec::with_capacity(events);

@@ -29,7 +29,7 @@ pub async fn run() -> anyhow::Result<()> {
         let session = api
             .create_session(&CreateSessionRequest { repo: repo.path().display().to_string(), ..Default::default() })
             .await?;
-        let (mut client, _) = ClientSocket::join(&stack.cp.ws_url(), &session.id, None).await?;
+        let (mut client, _) = ClientSocket::join(&stack.cp.client_endpoint(), &session.id, None).await?;
         stack.model.push(Turn::text("Hello from the benchmark."));
         let started = Instant::now();
         api.prompt(&session.id, &Api::prompt_request("hello")).await?;

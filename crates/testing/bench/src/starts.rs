@@ -35,7 +35,7 @@ fn is_ready(body: &EventBody) -> bool {
 async fn open(stack: &Stack, repo: &BareRepo) -> anyhow::Result<(String, ClientSocket)> {
     let req = CreateSessionRequest { repo: repo.path().display().to_string(), ..Default::default() };
     let session = stack.cp.api().create_session(&req).await?;
-    let (client, _) = ClientSocket::join(&stack.cp.ws_url(), &session.id, None).await?;
+    let (client, _) = ClientSocket::join(&stack.cp.client_endpoint(), &session.id, None).await?;
     Ok((session.id, client))
 }
 
@@ -205,7 +205,7 @@ pub async fn run() -> anyhow::Result<()> {
     // Snapshot restore: the cold sessions stopped for inactivity; a follow-up restores.
     for id in &stopped {
         wait_stopped(&stack, id).await?;
-        let (mut client, _) = ClientSocket::join(&stack.cp.ws_url(), id, None).await?;
+        let (mut client, _) = ClientSocket::join(&stack.cp.client_endpoint(), id, None).await?;
         let (ready, delta) = prompt_cold(&stack, &mut client, id).await?;
         restore.ready.push(ready);
         restore.first_delta.push(delta);

@@ -14,6 +14,9 @@ use crate::page::{tid, WAIT, WAIT_PROMPT};
 pub struct UiStack {
     pub stack: Stack,
     pub repo: BareRepo,
+    /// Local mode (no `AUTH_MODE=github` among the variables): each browser first opens the
+    /// link `scripts/run` would print, with this control plane's token.
+    local: bool,
 }
 
 impl UiStack {
@@ -31,9 +34,10 @@ impl UiStack {
                 );
             }
         }
+        let local = !options.vars.iter().any(|(k, v)| k == "AUTH_MODE" && v == "github");
         let stack = Stack::start_with(options).await?;
         let repo = BareRepo::with_files(&[("README.md", "# app\n")])?;
-        Ok(Self { stack, repo })
+        Ok(Self { stack, repo, local })
     }
 
     /// The UI's origin.
@@ -46,11 +50,15 @@ impl UiStack {
     }
 
     pub async fn browser(&self) -> Result<Browser> {
-        Browser::start(&self.base_url()).await
+        self.browser_with(BrowserOptions::default()).await
     }
 
     pub async fn browser_with(&self, options: BrowserOptions) -> Result<Browser> {
-        Browser::start_with(&self.base_url(), options).await
+        let browser = Browser::start_with(&self.base_url(), options).await?;
+        if self.local {
+            browser.goto(&format!("/auth/local?token={}", self.stack.cp.local_token())).await?;
+        }
+        Ok(browser)
     }
 
     /// A session created through the API (as the configured local user).

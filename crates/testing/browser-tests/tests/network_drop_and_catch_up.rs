@@ -16,6 +16,7 @@ async fn a_dropped_connection_reconnects_and_catches_up() -> anyhow::Result<()> 
     // The browser reaches the control plane through a proxy the test can cut.
     let proxy = TcpProxy::start(ui.stack.cp.port()).await?;
     let browser = Browser::start(&proxy.url()).await?;
+    browser.goto(&format!("/auth/local?token={}", ui.stack.cp.local_token())).await?;
     open_session(&browser, &session.id).await?;
     send_prompt(&browser, "Stream through a network drop").await?;
     browser.wait_text(&tid("assistant-text"), "chunk 8 ", WAIT_PROMPT).await?;

@@ -31,7 +31,7 @@ async fn two_prompters_then_create_pr_on_github() -> anyhow::Result<()> {
     let request =
         CreateSessionRequest { repo: "acme/widgets".into(), branch: Some("main".into()), ..Default::default() };
     let session = ada.create_session(&request).await?;
-    let (mut client, _) = ClientSocket::join(&stack.cp.ws_url(), &session.id, None).await?;
+    let (mut client, _) = ClientSocket::join(&stack.cp.client_endpoint(), &session.id, None).await?;
 
     let first = ada.prompt(&session.id, &Api::prompt_request("Create hello.txt")).await?.message_id;
     assert_eq!(wait_finished(&stack, &mut client, &first).await?.outcome, PromptOutcome::Completed);

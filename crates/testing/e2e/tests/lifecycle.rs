@@ -48,7 +48,7 @@ async fn an_idle_sandbox_stops_and_the_next_prompt_restores_its_snapshot() -> an
     let first_sandbox = stack.cp.api().session(&session.id).await?.sandbox.sandbox_id.unwrap();
     assert!(processes_of(&first_sandbox).is_empty(), "the stopped sandbox is gone");
 
-    let (mut client, _) = ClientSocket::join(&stack.cp.ws_url(), &session.id, None).await?;
+    let (mut client, _) = ClientSocket::join(&stack.cp.client_endpoint(), &session.id, None).await?;
     stack.model.push_all([
         Turn::tool_call(
             "bash",
@@ -127,7 +127,7 @@ async fn repeated_spawn_failures_open_the_circuit_breaker() -> anyhow::Result<()
             ..Default::default()
         })
         .await?;
-    let (mut client, _) = ClientSocket::join(&stack.cp.ws_url(), &summary.id, None).await?;
+    let (mut client, _) = ClientSocket::join(&stack.cp.client_endpoint(), &summary.id, None).await?;
     for i in 1..=3 {
         let m = prompt(&stack, &summary.id, &format!("attempt {i}")).await?;
         let finished = wait_finished(&stack, &mut client, &m).await?;

@@ -82,7 +82,7 @@ async fn a_cut_bridge_socket_loses_and_duplicates_nothing() -> anyhow::Result<()
     // equal the clean run's.
     let got = normalized(&client.transcript());
     assert_eq!(got, normalized(&clean_client.transcript()));
-    let (late, _) = oi_testkit::ClientSocket::join(&stack.cp.ws_url(), &cut.id, None).await?;
+    let (late, _) = oi_testkit::ClientSocket::join(&stack.cp.client_endpoint(), &cut.id, None).await?;
     assert_eq!(normalized(&late.transcript()), got, "and so does the compacted history");
     Ok(())
 }

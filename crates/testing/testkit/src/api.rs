@@ -33,11 +33,23 @@ pub struct Api {
     http: reqwest::Client,
     /// Sent as `Cookie` on every request (a local person, or a signed-in browser's session).
     cookie: Option<String>,
+    /// Sent as `Authorization: Bearer` on every request (local mode's run token).
+    bearer: Option<String>,
 }
 
 impl Api {
     pub fn new(base: String) -> Self {
-        Self { base, http: reqwest::Client::new(), cookie: None }
+        Self { base, http: reqwest::Client::new(), cookie: None, bearer: None }
+    }
+
+    /// The same API with local mode's run token on every request.
+    pub fn with_token(self, token: &str) -> Self {
+        Self { bearer: Some(token.to_string()), ..self }
+    }
+
+    /// The same API with no credential at all.
+    pub fn anonymous(&self) -> Self {
+        Self { bearer: None, cookie: None, ..self.clone() }
     }
 
     /// The same API as another local person (local mode with the identity picker): their
@@ -57,6 +69,9 @@ impl Api {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(cookie) = &self.cookie {
             req = req.header("cookie", cookie);
+        }
+        if let Some(token) = &self.bearer {
+            req = req.bearer_auth(token);
         }
         if let Some(body) = body {
             req = req.header("content-type", "application/json").body(body.to_string());

@@ -32,12 +32,23 @@ pub struct ClientSocket {
     pub live_frames: usize,
 }
 
-/// `POST /api/sessions/:id/ws-token` on the control plane behind `ws_base` (`ws://…`).
-pub async fn mint_ws_token(ws_base: &str, session_id: &str, cookie: Option<&str>) -> Result<WsTokenGrant> {
-    let http_base = ws_base.replacen("ws", "http", 1);
+/// Where a client socket connects (`ws://…`), and the local token it mints its socket token
+/// with (local mode: `Authorization: Bearer`).
+#[derive(Debug, Clone)]
+pub struct ClientEndpoint {
+    pub ws_base: String,
+    pub bearer: Option<String>,
+}
+
+/// `POST /api/sessions/:id/ws-token` on the control plane behind `endpoint`.
+pub async fn mint_ws_token(endpoint: &ClientEndpoint, session_id: &str, cookie: Option<&str>) -> Result<WsTokenGrant> {
+    let http_base = endpoint.ws_base.replacen("ws", "http", 1);
     let mut request = reqwest::Client::new().post(format!("{http_base}/api/sessions/{session_id}/ws-token"));
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
+    }
+    if let Some(token) = &endpoint.bearer {
+        request = request.bearer_auth(token);
     }
     let response = request.send().await.context("POST ws-token")?;
     let status = response.status();
@@ -57,15 +68,15 @@ impl std::fmt::Debug for ClientSocket {
 impl ClientSocket {
     /// Connects to `/api/sessions/:id/ws` (without subscribing), with a token from
     /// `POST /api/sessions/:id/ws-token`.
-    pub async fn connect(ws_base: &str, session_id: &str) -> Result<Self> {
-        Self::connect_as(ws_base, session_id, None).await
+    pub async fn connect(endpoint: &ClientEndpoint, session_id: &str) -> Result<Self> {
+        Self::connect_as(endpoint, session_id, None).await
     }
 
     /// Like [`ClientSocket::connect`], minting the token with a `Cookie` header (a signed-in
     /// person, or a local-mode name).
-    pub async fn connect_as(ws_base: &str, session_id: &str, cookie: Option<&str>) -> Result<Self> {
-        let token = mint_ws_token(ws_base, session_id, cookie).await?;
-        let url = format!("{ws_base}/api/sessions/{session_id}/ws?token={}", token.token);
+    pub async fn connect_as(endpoint: &ClientEndpoint, session_id: &str, cookie: Option<&str>) -> Result<Self> {
+        let token = mint_ws_token(endpoint, session_id, cookie).await?;
+        let url = format!("{}/api/sessions/{session_id}/ws?token={}", endpoint.ws_base, token.token);
         let (ws, _) = tokio_tungstenite::connect_async(url).await.context("connect client socket")?;
         Ok(Self {
             ws,
@@ -79,8 +90,12 @@ impl ClientSocket {
     }
 
     /// Connects and subscribes from `after_seq`; returns the state from `subscribed`.
-    pub async fn join(ws_base: &str, session_id: &str, after_seq: Option<u64>) -> Result<(Self, SessionState)> {
-        let mut client = Self::connect(ws_base, session_id).await?;
+    pub async fn join(
+        endpoint: &ClientEndpoint,
+        session_id: &str,
+        after_seq: Option<u64>,
+    ) -> Result<(Self, SessionState)> {
+        let mut client = Self::connect(endpoint, session_id).await?;
         let state = client.subscribe(after_seq).await?;
         Ok((client, state))
     }

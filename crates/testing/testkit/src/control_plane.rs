@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::api::Api;
+use crate::client_socket::ClientEndpoint;
 use crate::process::ChildGroup;
 
 /// The repository root (this crate lives in `crates/testing/testkit`).
@@ -30,6 +31,8 @@ pub struct ControlPlane {
     port: u16,
     state: tempfile::TempDir,
     options: ControlPlaneOptions,
+    /// Local mode's token for this control plane (`LOCAL_TOKEN`), unless the options set one.
+    local_token: String,
 }
 
 impl ControlPlane {
@@ -46,7 +49,17 @@ impl ControlPlane {
         }
         let state = tempfile::Builder::new().prefix("oi-control-plane-").tempdir()?;
         copy_app(&root, &state.path().join("app"))?;
+        let mut options = options;
+        let local_token = match options.vars.iter().find(|(k, _)| k == "LOCAL_TOKEN") {
+            Some((_, token)) => token.clone(),
+            None => {
+                let token = crate::random_hex(32);
+                options.vars.push(("LOCAL_TOKEN".to_string(), token.clone()));
+                token
+            }
+        };
         let mut cp = Self {
+            local_token,
             group: None,
             // 0: wrangler picks a free port and reports it; nothing can take it in between.
             port: options.port.unwrap_or(0),
@@ -158,6 +171,9 @@ impl ControlPlane {
     /// settings, for example a new key), on the same port and state.
     pub async fn restart_with_vars(&mut self, vars: &[(&str, &str)]) -> Result<()> {
         for (name, value) in vars {
+            if *name == "LOCAL_TOKEN" {
+                self.local_token = value.to_string();
+            }
             self.options.vars.retain(|(k, _)| k != name);
             self.options.vars.push((name.to_string(), value.to_string()));
         }
@@ -178,8 +194,19 @@ impl ControlPlane {
         format!("ws://127.0.0.1:{}", self.port)
     }
 
+    /// The API as the local admin (with this control plane's local token).
     pub fn api(&self) -> Api {
-        Api::new(self.base_url())
+        Api::new(self.base_url()).with_token(&self.local_token)
+    }
+
+    /// Local mode's token for this run.
+    pub fn local_token(&self) -> &str {
+        &self.local_token
+    }
+
+    /// Where client sockets connect, with the local token to mint their socket tokens.
+    pub fn client_endpoint(&self) -> ClientEndpoint {
+        ClientEndpoint { ws_base: self.ws_url(), bearer: Some(self.local_token.clone()) }
     }
 
     /// The last lines wrangler and workerd printed.

@@ -17,7 +17,7 @@ mod tcp_proxy;
 
 pub use api::{Api, ApiResponse};
 pub use bridge_socket::BridgeSocket;
-pub use client_socket::{mint_ws_token, ClientSocket};
+pub use client_socket::{mint_ws_token, ClientEndpoint, ClientSocket};
 pub use control_plane::{repo_root, ControlPlane, ControlPlaneOptions};
 pub use git_fixture::BareRepo;
 pub use process::{free_port, ChildGroup};
@@ -26,3 +26,11 @@ pub use tcp_proxy::TcpProxy;
 
 /// How long a test waits for one expected message before failing.
 pub const RECV_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// `bytes` random bytes from the OS, as hex (tokens for the servers tests start).
+pub fn random_hex(bytes: usize) -> String {
+    use std::io::Read;
+    let mut buf = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).expect("/dev/urandom");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -21,7 +21,7 @@ pub async fn open_session(stack: &Stack, repo: &BareRepo) -> Result<(SessionSumm
         .api()
         .create_session(&CreateSessionRequest { repo: repo.path().display().to_string(), ..Default::default() })
         .await?;
-    let (client, _) = ClientSocket::join(&stack.cp.ws_url(), &summary.id, None).await?;
+    let (client, _) = ClientSocket::join(&stack.cp.client_endpoint(), &summary.id, None).await?;
     Ok((summary, client))
 }
 

@@ -1,0 +1,67 @@
+//! What a sandbox (or anything else on the machine) holding a sandbox token, or nothing, gets
+//! from the control plane: only its own session's sandbox routes (issue 15). Each case was open
+//! before.
+
+use oi_protocol::rest::CreateSessionRequest;
+use oi_testkit::ControlPlane;
+
+#[tokio::test]
+async fn a_sandbox_token_opens_no_person_route() -> anyhow::Result<()> {
+    let cp = ControlPlane::start().await?;
+    let api = cp.api();
+    let private = api
+        .create_session(&CreateSessionRequest {
+            repo: "/srv/app.git".into(),
+            private: Some(true),
+            ..Default::default()
+        })
+        .await?;
+    let mine = api.create_session(&CreateSessionRequest { repo: "/srv/app.git".into(), ..Default::default() }).await?;
+    let attached = api.attach_sandbox(&mine.id).await?;
+    let sandbox = api.anonymous().with_token(&attached.token);
+    let tries = [
+        ("GET", "/api/sessions".to_string()),
+        ("GET", format!("/api/sessions/{}", private.id)),
+        ("GET", format!("/api/sessions/{}", mine.id)),
+        ("GET", format!("/api/sessions/{}/pull-request", private.id)),
+        ("GET", format!("/api/sessions/{}/pull-request", mine.id)),
+        ("POST", format!("/api/sessions/{}/pull-request", mine.id)),
+        ("POST", format!("/api/sessions/{}/sandbox/attach", private.id)),
+        ("POST", format!("/api/sessions/{}/prompts", mine.id)),
+        ("GET", "/api/secrets".to_string()),
+        ("PUT", "/api/secrets/STOLEN".to_string()),
+        ("GET", "/api/models".to_string()),
+        ("GET", "/api/me".to_string()),
+    ];
+    for (method, path) in tries {
+        let answer = sandbox.raw(method, &path, Some("{}")).await?;
+        assert_eq!(answer.status, 401, "{method} {path} with a sandbox token: {}", answer.body);
+        let nothing = api.anonymous().raw(method, &path, Some("{}")).await?;
+        assert_eq!(nothing.status, 401, "{method} {path} with no credential: {}", nothing.body);
+    }
+    // Its own sandbox route takes it (404: no pull request is open yet, but the token passed).
+    let own = sandbox.raw("POST", &format!("/api/sessions/{}/sandbox/pull-request", mine.id), None).await?;
+    assert_eq!(own.status, 409, "{}", own.body);
+    // Another session's sandbox route does not.
+    let other = sandbox.raw("POST", &format!("/api/sessions/{}/sandbox/pull-request", private.id), None).await?;
+    assert_eq!(other.status, 401, "{}", other.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn local_mode_refuses_requests_that_came_through_a_proxy() -> anyhow::Result<()> {
+    let cp = ControlPlane::start().await?;
+    let http = reqwest::Client::new();
+    for header in ["x-forwarded-for", "forwarded", "x-forwarded-host", "x-real-ip"] {
+        let answer = http
+            .get(format!("{}/api/sessions", cp.base_url()))
+            .bearer_auth(cp.local_token())
+            .header(header, "203.0.113.7")
+            .send()
+            .await?;
+        assert_eq!(answer.status(), 403, "{header}");
+        assert!(answer.text().await?.contains("proxy"));
+    }
+    assert_eq!(cp.api().raw("GET", "/api/sessions", None).await?.status, 200, "a direct request is served");
+    Ok(())
+}
