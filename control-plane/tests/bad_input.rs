@@ -31,7 +31,23 @@ async fn rest_errors_name_the_problem_and_change_nothing() -> anyhow::Result<()>
         (
             "POST",
             "/api/sessions".into(),
-            Some(r#"{"repo":"a","branch":"-x"}"#.into()),
+            Some(r#"{"repo":"https://169.254.169.254/latest/meta-data"}"#.into()),
+            400,
+            ErrorCode::InvalidRequest,
+            "private network",
+        ),
+        (
+            "POST",
+            "/api/sessions".into(),
+            Some(r#"{"repo":"https://git.example.com/app.git?upload-pack=x"}"#.into()),
+            400,
+            ErrorCode::InvalidRequest,
+            "query",
+        ),
+        (
+            "POST",
+            "/api/sessions".into(),
+            Some(r#"{"repo":"acme/a","branch":"-x"}"#.into()),
             400,
             ErrorCode::InvalidRequest,
             "branch",
@@ -39,7 +55,7 @@ async fn rest_errors_name_the_problem_and_change_nothing() -> anyhow::Result<()>
         (
             "POST",
             "/api/sessions".into(),
-            Some(r#"{"repo":"a","model":"nope"}"#.into()),
+            Some(r#"{"repo":"acme/a","model":"nope"}"#.into()),
             400,
             ErrorCode::InvalidRequest,
             "provider/model",

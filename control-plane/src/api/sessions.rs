@@ -19,7 +19,8 @@ pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outco
     let body: CreateSessionRequest = read_json(&mut req).await?;
     let private =
         body.private.unwrap_or_else(|| config::var(env, "SESSIONS_PRIVATE_BY_DEFAULT").as_deref() == Some("true"));
-    let new = validate_new_session(&body, &config::default_model(env))?;
+    let local_mode = crate::auth::settings::auth_mode(env) == oi_protocol::rest::AuthMode::Local;
+    let new = validate_new_session(&body, &config::default_model(env), local_mode)?;
     let now = ids::now_ms();
     let summary = SessionSummary {
         id: ids::new_id("ses"),

@@ -42,6 +42,7 @@ impl SessionObject {
             meta.sandbox_id.as_deref(),
             &rest.join("/"),
             url.query(),
+            crate::auth::settings::auth_mode(&self.env) == oi_protocol::rest::AuthMode::Local,
         )?;
         let body = if method == Method::Post { req.bytes().await? } else { vec![] };
         if body.len() > MAX_GIT_BODY {
@@ -86,7 +87,7 @@ impl SessionObject {
                 }
                 url
             }
-            Upstream::Remote { url, host } => {
+            Upstream::Remote { url, origin } => {
                 if let Some((url, authorization)) =
                     self.github_git(&meta.summary.repo, &rest.join("/"), url.as_str()).await?
                 {
@@ -98,7 +99,7 @@ impl SessionObject {
                         .transpose()
                         .map_err(|e| ApiError::new(ErrorCode::Misconfigured, e))?
                         .unwrap_or_default();
-                    if let Some(auth) = credentials.authorization(&host) {
+                    if let Some(auth) = credentials.authorization(&origin) {
                         upstream_headers.set("authorization", &auth)?;
                     }
                     url

@@ -5,6 +5,8 @@
 
 use oi_protocol::{ApiError, ErrorCode};
 
+use crate::repo_url::RepoSource;
+
 /// One of git's smart HTTP requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GitRequest {
@@ -37,8 +39,9 @@ pub enum Upstream {
     /// The sandbox provider's endpoint for a local repository (`/git/<sandbox id>`), which
     /// takes the sandbox's own token.
     Provider { url: String },
-    /// A remote over HTTP(S); the control plane adds the credential configured for `host`.
-    Remote { url: String, host: String },
+    /// A remote over HTTP(S); the control plane adds the credential configured for `origin`
+    /// (`scheme://host[:port]`).
+    Remote { url: String, origin: String },
 }
 
 /// The upstream URL of `rest` (for example `info/refs`) with `query`, for a session on `repo`.
@@ -48,38 +51,28 @@ pub fn upstream(
     sandbox_id: Option<&str>,
     rest: &str,
     query: Option<&str>,
+    local_mode: bool,
 ) -> Result<Upstream, ApiError> {
     let query = query.filter(|q| !q.is_empty()).map(|q| format!("?{q}")).unwrap_or_default();
-    if repo.starts_with('/') {
-        let (Some(provider), Some(sandbox)) = (provider_url, sandbox_id) else {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                "a local repository is served by the sandbox provider, and this session has no sandbox",
-            ));
-        };
-        return Ok(Upstream::Provider {
-            url: format!("{}/git/{sandbox}/{rest}{query}", provider.trim_end_matches('/')),
-        });
-    }
-    let base = if repo.starts_with("https://") || repo.starts_with("http://") {
-        repo.trim_end_matches('/').to_string()
-    } else if is_owner_name(repo) {
-        format!("https://github.com/{repo}.git")
-    } else {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!("repo {repo:?} is not reachable over HTTP(S); the git endpoint forwards only to http(s) remotes"),
-        ));
+    let base = match crate::repo_url::parse_repo(repo, local_mode)? {
+        RepoSource::LocalPath(_) => {
+            let (Some(provider), Some(sandbox)) = (provider_url, sandbox_id) else {
+                return Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    "a local repository is served by the sandbox provider, and this session has no sandbox",
+                ));
+            };
+            return Ok(Upstream::Provider {
+                url: format!("{}/git/{sandbox}/{rest}{query}", provider.trim_end_matches('/')),
+            });
+        }
+        RepoSource::GitHub { owner, name } => url::Url::parse(&format!("https://github.com/{owner}/{name}.git"))
+            .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.to_string()))?,
+        RepoSource::Remote(url) => url,
     };
-    let parsed = url::Url::parse(&base)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("repo {repo:?} is not a URL: {e}")))?;
-    let host = parsed.host_str().unwrap_or_default().to_string();
-    Ok(Upstream::Remote { url: format!("{base}/{rest}{query}"), host })
-}
-
-fn is_owner_name(repo: &str) -> bool {
-    let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    matches!(repo.split_once('/'), Some((owner, name)) if ok(owner) && ok(name) && !name.contains('/'))
+    let origin = crate::repo_url::credential_origin(&base);
+    let base = base.as_str().trim_end_matches('/').to_string();
+    Ok(Upstream::Remote { url: format!("{base}/{rest}{query}"), origin })
 }
 
 /// One ref update of a push.
@@ -268,31 +261,41 @@ mod tests {
                 Some("http://127.0.0.1:8788/"),
                 Some("sbx_1"),
                 "info/refs",
-                Some("service=git-upload-pack")
+                Some("service=git-upload-pack"),
+                false
             ),
             Ok(Upstream::Provider { url: "http://127.0.0.1:8788/git/sbx_1/info/refs?service=git-upload-pack".into() })
         );
-        assert_eq!(upstream("/srv/app.git", None, None, "x", None).unwrap_err().code, ErrorCode::Conflict);
+        assert_eq!(upstream("/srv/app.git", None, None, "x", None, false).unwrap_err().code, ErrorCode::Conflict);
         assert_eq!(
-            upstream("acme/api", None, None, "git-upload-pack", None),
+            upstream("acme/api", None, None, "git-upload-pack", None, false),
             Ok(Upstream::Remote {
                 url: "https://github.com/acme/api.git/git-upload-pack".into(),
-                host: "github.com".into()
+                origin: "https://github.com".into()
             })
         );
         assert_eq!(
-            upstream("https://git.example.com/team/app.git/", None, None, "info/refs", Some("service=git-upload-pack")),
+            upstream(
+                "https://git.example.com/team/app.git/",
+                None,
+                None,
+                "info/refs",
+                Some("service=git-upload-pack"),
+                false
+            ),
             Ok(Upstream::Remote {
                 url: "https://git.example.com/team/app.git/info/refs?service=git-upload-pack".into(),
-                host: "git.example.com".into()
+                origin: "https://git.example.com".into()
             })
         );
-        assert!(upstream("git@github.com:acme/api.git", None, None, "x", None).is_err());
+        assert!(upstream("git@github.com:acme/api.git", None, None, "x", None, false).is_err());
+        assert!(upstream("https://10.0.0.1/app.git", None, None, "x", None, false).is_err(), "no internal hosts");
     }
 }
 
-/// Credentials the control plane adds for remotes, by host (`GIT_CREDENTIALS`, JSON:
-/// `{"git.example.com": {"username": "…", "password": "…"}}`).
+/// Credentials the control plane adds for remotes, by origin (`GIT_CREDENTIALS`, JSON:
+/// `{"https://git.example.com": {"username": "…", "password": "…"}}`; a bare host means its
+/// `https` origin on the default port).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(transparent)]
 pub struct GitCredentials(pub std::collections::BTreeMap<String, GitCredential>);
@@ -311,14 +314,22 @@ impl std::fmt::Debug for GitCredential {
 
 impl GitCredentials {
     pub fn parse(json: &str) -> Result<Self, String> {
-        serde_json::from_str(json)
-            .map_err(|_| "GIT_CREDENTIALS is not a map of host to {username, password}".to_string())
+        let by_key: std::collections::BTreeMap<String, GitCredential> = serde_json::from_str(json)
+            .map_err(|_| "GIT_CREDENTIALS is not a map of origin to {username, password}".to_string())?;
+        let mut by_origin = std::collections::BTreeMap::new();
+        for (key, credential) in by_key {
+            let with_scheme = if key.contains("://") { key.clone() } else { format!("https://{key}") };
+            let url = url::Url::parse(&with_scheme)
+                .map_err(|_| format!("GIT_CREDENTIALS: {key:?} is not an origin (https://host[:port])"))?;
+            by_origin.insert(crate::repo_url::credential_origin(&url), credential);
+        }
+        Ok(Self(by_origin))
     }
 
-    /// `Authorization: Basic …` for `host`, when one is configured.
-    pub fn authorization(&self, host: &str) -> Option<String> {
+    /// `Authorization: Basic …` for an origin (`scheme://host[:port]`), when one is configured.
+    pub fn authorization(&self, origin: &str) -> Option<String> {
         use base64::Engine;
-        let c = self.0.get(host)?;
+        let c = self.0.get(origin)?;
         let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.username, c.password));
         Some(format!("Basic {encoded}"))
     }
@@ -333,8 +344,15 @@ mod credential_tests {
         let creds =
             GitCredentials::parse(r#"{"git.example.com": {"username": "x-access-token", "password": "s3cret"}}"#)
                 .unwrap();
-        assert_eq!(creds.authorization("git.example.com").as_deref(), Some("Basic eC1hY2Nlc3MtdG9rZW46czNjcmV0"));
-        assert_eq!(creds.authorization("evil.example.com"), None);
+        let basic = Some("Basic eC1hY2Nlc3MtdG9rZW46czNjcmV0");
+        assert_eq!(creds.authorization("https://git.example.com").as_deref(), basic);
+        assert_eq!(creds.authorization("https://evil.example.com"), None);
+        assert_eq!(creds.authorization("http://git.example.com"), None, "not over plain http");
+        assert_eq!(creds.authorization("https://git.example.com:8443"), None, "not on another port");
+        let ported =
+            GitCredentials::parse(r#"{"https://git.example.com:8443": {"username": "u", "password": "p"}}"#).unwrap();
+        assert!(ported.authorization("https://git.example.com:8443").is_some());
+        assert!(ported.authorization("https://git.example.com").is_none());
         assert!(!format!("{creds:?}").contains("s3cret"));
         assert!(GitCredentials::parse("[]").is_err());
     }

@@ -15,5 +15,6 @@ pub mod network;
 pub mod paging;
 pub mod queue;
 pub mod rate_limit;
+pub mod repo_url;
 pub mod secrets;
 pub mod validation;

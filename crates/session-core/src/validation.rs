@@ -22,8 +22,13 @@ fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidRequest, message)
 }
 
-/// Checks a `POST /api/sessions` body and fills in the defaults.
-pub fn validate_new_session(req: &CreateSessionRequest, default_model: &str) -> Result<NewSession, ApiError> {
+/// Checks a `POST /api/sessions` body and fills in the defaults. `local_mode` allows an `http`
+/// remote on this machine (see [`crate::repo_url`]).
+pub fn validate_new_session(
+    req: &CreateSessionRequest,
+    default_model: &str,
+    local_mode: bool,
+) -> Result<NewSession, ApiError> {
     let repo = req.repo.trim();
     if repo.is_empty() {
         return Err(invalid("`repo` must not be empty"));
@@ -34,6 +39,7 @@ pub fn validate_new_session(req: &CreateSessionRequest, default_model: &str) -> 
     if repo.chars().any(char::is_control) {
         return Err(invalid("`repo` must not contain control characters"));
     }
+    crate::repo_url::parse_repo(repo, local_mode)?;
     let branch = match req.branch.as_deref().map(str::trim) {
         None | Some("") => DEFAULT_BRANCH.to_string(),
         Some(b) => {
@@ -123,7 +129,7 @@ mod tests {
 
     #[test]
     fn fills_defaults() {
-        let s = validate_new_session(&req(" /srv/git/app.git "), "test/scripted").unwrap();
+        let s = validate_new_session(&req(" /srv/git/app.git "), "test/scripted", false).unwrap();
         assert_eq!(
             s,
             NewSession {
@@ -144,7 +150,7 @@ mod tests {
             title: Some(" Fix it ".into()),
             private: Some(true),
         };
-        let s = validate_new_session(&r, "test/scripted").unwrap();
+        let s = validate_new_session(&r, "test/scripted", false).unwrap();
         assert_eq!(s.branch, "feature/x");
         assert_eq!(s.model, "anthropic/claude-sonnet-4-6");
         assert_eq!(s.title.as_deref(), Some("Fix it"));
@@ -155,12 +161,13 @@ mod tests {
         let cases = [
             (req(""), "`repo` must not be empty"),
             (req("a\u{7}b"), "control characters"),
-            (CreateSessionRequest { branch: Some("a..b".into()), ..req("r") }, "not a valid git branch"),
-            (CreateSessionRequest { model: Some("gpt".into()), ..req("r") }, "provider/model"),
-            (CreateSessionRequest { title: Some("x".repeat(201)), ..req("r") }, "longer than 200"),
+            (req("https://user:pw@git.example.com/app.git"), "user or password"),
+            (CreateSessionRequest { branch: Some("a..b".into()), ..req("acme/r") }, "not a valid git branch"),
+            (CreateSessionRequest { model: Some("gpt".into()), ..req("acme/r") }, "provider/model"),
+            (CreateSessionRequest { title: Some("x".repeat(201)), ..req("acme/r") }, "longer than 200"),
         ];
         for (r, needle) in cases {
-            let e = validate_new_session(&r, "test/scripted").unwrap_err();
+            let e = validate_new_session(&r, "test/scripted", false).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidRequest);
             assert!(e.message.contains(needle), "{} should contain {needle}", e.message);
         }
