@@ -128,7 +128,7 @@ async fn save(env: &Env, i: &ImageInfo, reason: &str) -> Result<()> {
 pub async fn build(env: &Env, repo: &str, branch: &str, reason: &str) -> std::result::Result<ImageInfo, String> {
     let client = ProviderClient::from_env(env).ok_or("no sandbox provider is configured")?;
     // setup.sh runs in the build, with the repository's secrets.
-    let secrets = crate::secrets::sandbox_env(env, repo).await?;
+    let secrets = crate::secrets::sandbox_env(env, repo).await?.env;
     let request = BuildImage {
         image_id: ids::new_id("img"),
         repo: repo.to_string(),

@@ -53,8 +53,11 @@ pub async fn refill(env: &Env) -> Result<()> {
         }
         let image = images::ready_for(env, &pool.repo, &pool.branch).await?;
         let count = refill_count(pool.size, alive);
-        let secrets =
-            if count > 0 { crate::secrets::sandbox_env(env, &pool.repo).await } else { Ok(Default::default()) };
+        let secrets = if count > 0 {
+            crate::secrets::sandbox_env(env, &pool.repo).await.map(|s| s.env)
+        } else {
+            Ok(Default::default())
+        };
         let secrets = match secrets {
             Ok(secrets) => secrets,
             Err(why) => {

@@ -164,17 +164,32 @@ fn describe(scope: &SecretScope, name: &str) -> String {
     }
 }
 
-/// The environment a sandbox on `repo` receives: the global secrets overlaid by the repo's.
-/// An error names the secret or limit at fault (never a value).
-pub async fn sandbox_env(env: &Env, repo: &str) -> Result<BTreeMap<String, String>, String> {
+/// What a sandbox on `repo` receives: the environment (the global secrets overlaid by the
+/// repo's), and who set each.
+#[derive(Default)]
+pub struct SandboxSecrets {
+    pub env: BTreeMap<String, String>,
+    pub provenance: Vec<decide::provenance::Provenance>,
+}
+
+/// The secrets a sandbox on `repo` receives. An error names the secret or limit at fault
+/// (never a value).
+pub async fn sandbox_env(env: &Env, repo: &str) -> Result<SandboxSecrets, String> {
     let global_scope = SecretScope::Global;
     let repo_scope = SecretScope::Repo { repo: repo.to_string() };
     let read = |e: worker::Error| format!("the secrets could not be read: {e}");
     let global = store::list(env, &global_scope).await.map_err(read)?;
     let repo_rows = store::list(env, &repo_scope).await.map_err(read)?;
     if global.is_empty() && repo_rows.is_empty() {
-        return Ok(BTreeMap::new());
+        return Ok(SandboxSecrets::default());
     }
+    let setter = |name: &str| -> Option<decide::provenance::Provenance> {
+        let (row, repository) = match repo_rows.iter().find(|r| r.name == name) {
+            Some(row) => (row, true),
+            None => (global.iter().find(|r| r.name == name)?, false),
+        };
+        Some(decide::provenance::Provenance { name: name.to_string(), repository, updated_by: row.updated_by.clone() })
+    };
     let ring = keys::key_ring(env).map_err(|e| e.message)?;
     let open = |rows: Vec<store::Row>, scope: &SecretScope| -> Result<BTreeMap<String, String>, String> {
         rows.into_iter()
@@ -190,10 +205,12 @@ pub async fn sandbox_env(env: &Env, repo: &str) -> Result<BTreeMap<String, Strin
             })
             .collect()
     };
-    let mut merged = decide::merge::sandbox_env(open(global, &global_scope)?, open(repo_rows, &repo_scope)?)
-        .map_err(|r| r.message)?;
+    let mut merged =
+        decide::merge::sandbox_env(open(global.clone(), &global_scope)?, open(repo_rows.clone(), &repo_scope)?)
+            .map_err(|r| r.message)?;
+    let provenance = merged.keys().filter_map(|name| setter(name)).collect();
     // The names (never the values), so the supervisor masks the values in what it logs.
     let names = merged.keys().cloned().collect::<Vec<_>>().join(",");
     merged.insert("OI_SECRET_NAMES".into(), names);
-    Ok(merged)
+    Ok(SandboxSecrets { env: merged, provenance })
 }

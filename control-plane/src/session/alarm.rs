@@ -148,7 +148,14 @@ impl SessionObject {
             |error: ProviderError| self.step(|turn| lifecycle::spawn_failed(turn, &sandbox_id, &error, &timing));
         // The repository's secrets, as environment variables (never logged).
         let secrets = match crate::secrets::sandbox_env(&self.env, &meta.summary.repo).await {
-            Ok(secrets) => secrets,
+            Ok(secrets) => {
+                let told =
+                    oi_session_core::secrets::provenance::notice(&secrets.provenance, &meta.summary.created_by.id);
+                if let Some((level, text)) = told {
+                    self.step(|turn| turn.notice(level, text))?;
+                }
+                secrets.env
+            }
             Err(why) => {
                 return failed(ProviderError { message: format!("the sandbox's secrets: {why}"), transient: false })
             }

@@ -5,12 +5,14 @@
 //! - [`crypto`]: AES-256-GCM sealing bound to scope, owner and name, with key ids for rotation.
 //! - [`dotenv`]: a pasted `.env` file as name/value pairs.
 //! - [`merge`]: what a sandbox receives (global overlaid by the repository's).
+//! - [`provenance`]: what the session is told about who set its sandbox's secrets.
 
 pub mod crypto;
 pub mod dotenv;
 pub mod limits;
 pub mod merge;
 pub mod names;
+pub mod provenance;
 
 use oi_protocol::ErrorCode;
 
