@@ -114,11 +114,17 @@ async fn webhooks_are_verified_and_keep_the_repository_list() -> anyhow::Result<
     assert!(refused.error.message.contains("does not match"), "{}", refused.error.message);
     let unsigned: ErrorBody = json(post_webhook(&cp, "installation", "d-2", &body, None).await, 401).await;
     assert!(unsigned.error.message.contains("no X-Hub-Signature-256"), "{}", unsigned.error.message);
-    // A replayed delivery id is acknowledged and ignored.
+    // A replayed delivery id is acknowledged and ignored; so is the same body under a new id
+    // (it signs the same); a delivery without an id is refused.
     let signed = webhook_signature(WEBHOOK_SECRET, body.as_bytes());
     let replay: serde_json::Value =
-        json(post_webhook(&cp, "installation", &installed.id, &body, Some(signed)).await, 200).await;
+        json(post_webhook(&cp, "installation", &installed.id, &body, Some(signed.clone())).await, 200).await;
     assert_eq!(replay["handled"], "replay");
+    let renamed: serde_json::Value =
+        json(post_webhook(&cp, "installation", "a-new-guid", &body, Some(signed.clone())).await, 200).await;
+    assert_eq!(renamed["handled"], "replay", "the same signed body under a new delivery id");
+    let anonymous: ErrorBody = json(post_webhook(&cp, "installation", "", &body, Some(signed)).await, 400).await;
+    assert!(anonymous.error.message.contains("X-GitHub-Delivery"), "{}", anonymous.error.message);
 
     let mut ada = app.stack.sign_in("ada").await?;
     let repos: RepositoryList = json(ada.send("GET", "/api/repos", None, None).await, 200).await;

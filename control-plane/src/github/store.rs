@@ -254,12 +254,34 @@ pub async fn pull_request_session(
     Ok(row.map(|r| r.session_id))
 }
 
-/// Records a webhook delivery id; `false` when it was seen before (a replay).
-pub async fn first_delivery(env: &Env, id: &str) -> Result<bool> {
-    let result = db(env)?
-        .prepare("INSERT OR IGNORE INTO github_deliveries (id, received_at) VALUES (?1, ?2)")
-        .bind(&[id.into(), (ids::now_ms() as f64).into()])?
-        .run()
+/// Whether a delivery was handled before, by any of its keys (its id, its signature).
+pub async fn delivery_seen(env: &Env, keys: &[String]) -> Result<bool> {
+    #[derive(serde::Deserialize)]
+    struct Count {
+        n: i64,
+    }
+    let placeholders = vec!["?"; keys.len()].join(", ");
+    let args: Vec<JsValue> = keys.iter().map(|k| k.as_str().into()).collect();
+    let count: Option<Count> = db(env)?
+        .prepare(format!("SELECT COUNT(*) AS n FROM github_deliveries WHERE id IN ({placeholders})"))
+        .bind(&args)?
+        .first(None)
         .await?;
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+    Ok(count.is_some_and(|c| c.n > 0))
+}
+
+/// Records a handled delivery under each of its keys (after it was handled, so a delivery that
+/// failed can be redelivered).
+pub async fn delivery_handled(env: &Env, keys: &[String]) -> Result<()> {
+    let db = db(env)?;
+    let now = ids::now_ms() as f64;
+    let mut statements = vec![];
+    for key in keys {
+        statements.push(
+            db.prepare("INSERT OR IGNORE INTO github_deliveries (id, received_at) VALUES (?1, ?2)")
+                .bind(&[key.as_str().into(), now.into()])?,
+        );
+    }
+    db.batch(statements).await?;
+    Ok(())
 }

@@ -45,10 +45,16 @@ pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
         .headers()
         .get("x-github-event")?
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "the delivery has no X-GitHub-Event header"))?;
-    if let Some(delivery) = req.headers().get("x-github-delivery")? {
-        if !store::first_delivery(env, &delivery).await? {
-            return json_response(200, &Acknowledged { ok: true, handled: "replay" });
-        }
+    let delivery = req
+        .headers()
+        .get("x-github-delivery")?
+        .filter(|d| !d.trim().is_empty())
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "the delivery has no X-GitHub-Delivery header"))?;
+    // GitHub signs no timestamp: a replay is caught by its id, or by its signature when it
+    // comes with a new id (the same body signs the same).
+    let keys = [format!("id:{delivery}"), format!("sig:{}", signature.unwrap_or_default())];
+    if store::delivery_seen(env, &keys).await? {
+        return json_response(200, &Acknowledged { ok: true, handled: "replay" });
     }
     let event = parse_event(&event_name, &body).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e))?;
     let handled = match event {
@@ -87,6 +93,7 @@ pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
         }
         WebhookEvent::Ignored { .. } => "ignored",
     };
+    store::delivery_handled(env, &keys).await?;
     json_response(200, &Acknowledged { ok: true, handled })
 }
 
