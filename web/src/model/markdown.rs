@@ -56,10 +56,7 @@ mod tests {
     fn images_become_links_and_load_nothing() {
         let html = to_html("See ![the chart](https://evil.example/track.png?secret=abc) here");
         assert!(!html.contains("<img"), "{html}");
-        assert!(
-            html.contains(r#"href="https://evil.example/track.png?secret=abc">the chart</a>"#),
-            "{html}"
-        );
+        assert!(html.contains(r#"href="https://evil.example/track.png?secret=abc">the chart</a>"#), "{html}");
         assert!(!to_html("![x](data:image/png;base64,AAAA)").contains("data:"));
     }
 
