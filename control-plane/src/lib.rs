@@ -42,6 +42,9 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = pools::refill(&env).await {
         worker::console_error!("warm pools: {e}");
     }
+    if let Err(e) = auth::revoked::forget_expired(&env).await {
+        worker::console_error!("revoked web sessions: {e}");
+    }
     // A new secrets key takes over in the background: values under the previous one are
     // re-sealed (nothing to do, and no error, when secrets are not configured).
     if crate::config::secret(&env, "SECRETS_KEY").is_some() {

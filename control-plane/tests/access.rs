@@ -27,6 +27,7 @@ fn claims() -> WebClaims {
         aud: WEB_AUDIENCE.into(),
         iss: ISSUER.into(),
         jti: "j1".into(),
+        auth_time: now(),
     }
 }
 

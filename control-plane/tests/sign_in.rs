@@ -150,3 +150,77 @@ async fn local_mode_refuses_a_public_url_unless_overridden() -> anyhow::Result<(
     assert_eq!(cp.api().raw("GET", "/api/sessions", None).await?.status, 200);
     Ok(())
 }
+
+/// A web session forged with the deployment's key for `person`, issued `age_secs` ago and
+/// signed in `signed_in_secs` ago.
+fn session_cookie_for(person: &Me, age_secs: i64, signed_in_secs: i64) -> String {
+    use oi_session_core::auth::web_session::{issue, SigningKeys, WebClaims, ISSUER, SESSION_TTL_SECS, WEB_AUDIENCE};
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let claims = WebClaims {
+        sub: person.user.id.clone(),
+        login: person.user.login.clone().unwrap_or_default(),
+        name: person.user.name.clone(),
+        email: person.user.email.clone(),
+        role: person.role,
+        iat: now - age_secs,
+        exp: now - age_secs + SESSION_TTL_SECS,
+        aud: WEB_AUDIENCE.into(),
+        iss: ISSUER.into(),
+        jti: format!("forged-{age_secs}-{signed_in_secs}"),
+        auth_time: now - signed_in_secs,
+    };
+    let keys = SigningKeys { current: ("k1".into(), SIGNING_KEY.as_bytes().to_vec()), previous: None };
+    format!("oi_session={}", issue(&claims, &keys))
+}
+
+async fn me_with(stack: &GithubStack, cookie: &str) -> (u16, Option<String>, String) {
+    let answer =
+        http_client().get(format!("{}/api/me", stack.cp.base_url())).header("cookie", cookie).send().await.unwrap();
+    let renewed = set_cookies(&answer).into_iter().find(|c| c.starts_with("oi_session="));
+    (answer.status().as_u16(), renewed, answer.text().await.unwrap())
+}
+
+/// Signing out revokes the session (a kept cookie opens nothing); a rotation re-reads the role
+/// and the allowlist (a removed person's session ends there); no session outlives a week from
+/// its sign-in.
+#[tokio::test]
+async fn sessions_end_on_sign_out_removal_and_after_a_week() -> anyhow::Result<()> {
+    let mut stack = GithubStack::start(&[]).await?;
+    let _ada = stack.sign_in("ada").await?;
+    let mut grace = stack.sign_in("grace").await?;
+    let me: Me = grace.send("GET", "/api/me", None, None).await.json().await?;
+    assert_eq!(me.role, Role::Member);
+
+    // Sign-out revokes: the same cookie, kept by hand, is refused afterwards.
+    let kept = grace.cookie_header();
+    assert_eq!(grace.send("POST", "/auth/logout", None, None).await.status(), 204);
+    let (status, _, body) = me_with(&stack, &kept).await;
+    assert_eq!(status, 401);
+    assert!(body.contains("signed out"), "{body}");
+
+    // A rotation re-reads the role: Grace is an admin now (configured), and her renewed
+    // session says so.
+    stack.cp.restart_with_vars(&[("ADMIN_GITHUB_LOGINS", "grace")]).await?;
+    let due = session_cookie_for(&me, 2 * 3600, 2 * 3600);
+    let (status, renewed, _) = me_with(&stack, &due).await;
+    assert_eq!(status, 200);
+    let renewed = renewed.expect("a rotated session").split(';').next().unwrap().to_string();
+    let after: Me = serde_json::from_str(&me_with(&stack, &renewed).await.2)?;
+    assert_eq!(after.role, Role::Admin, "the role as the deployment says now");
+
+    // Removed from the allowlist: the rotation ends the session instead of renewing it.
+    stack.cp.restart_with_vars(&[("ALLOWED_GITHUB_ORGS", "other")]).await?;
+    let due = session_cookie_for(&me, 2 * 3600 + 1, 2 * 3600);
+    let (_, renewed, _) = me_with(&stack, &due).await;
+    assert!(renewed.is_none(), "no new session for a person no longer allowed");
+    let (status, _, body) = me_with(&stack, &due).await;
+    assert_eq!(status, 401, "{body}");
+
+    // A week after signing in, no session works, rotated or not.
+    stack.cp.restart_with_vars(&[("ALLOWED_GITHUB_ORGS", "acme")]).await?;
+    let ancient = session_cookie_for(&me, 1800, 8 * 24 * 3600);
+    let (status, _, body) = me_with(&stack, &ancient).await;
+    assert_eq!(status, 401);
+    assert!(body.contains("7 days"), "{body}");
+    Ok(())
+}

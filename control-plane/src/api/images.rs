@@ -12,7 +12,7 @@ use crate::http::{json_response, query_param, read_json, Outcome};
 use crate::{images, pools};
 
 pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
-    current_user(req, env)?;
+    current_user(req, env).await?;
     let url = req.url()?;
     // A build's progress shows here without waiting for the cron.
     images::refresh_building(env).await?;
@@ -22,14 +22,14 @@ pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
 }
 
 /// Building images and refilling pools spend the deployment's compute: admins only.
-fn require_manage_images(req: &Request, env: &Env) -> Outcome<()> {
-    let caller = current_caller(req, env)?;
+async fn require_manage_images(req: &Request, env: &Env) -> Outcome<()> {
+    let caller = current_caller(req, env).await?;
     let actor = Actor { user_id: &caller.user.id, role: caller.role };
     authorize(&actor, Action::ManageImages, &Target::Deployment).map_err(|d| ApiError::from(d).into())
 }
 
 pub async fn build(mut req: Request, env: &Env) -> Outcome<Response> {
-    require_manage_images(&req, env)?;
+    require_manage_images(&req, env).await?;
     let body: BuildImageRequest = read_json(&mut req).await?;
     let repo = body.repo.trim();
     if repo.is_empty() {
@@ -44,12 +44,12 @@ pub async fn build(mut req: Request, env: &Env) -> Outcome<Response> {
 }
 
 pub async fn pool_list(req: &Request, env: &Env) -> Outcome<Response> {
-    current_user(req, env)?;
+    current_user(req, env).await?;
     json_response(200, &PoolList { pools: pools::states(env).await? })
 }
 
 pub async fn pool_refill(req: &Request, env: &Env) -> Outcome<Response> {
-    require_manage_images(req, env)?;
+    require_manage_images(req, env).await?;
     pools::refill(env).await?;
     json_response(200, &PoolList { pools: pools::states(env).await? })
 }

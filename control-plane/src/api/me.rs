@@ -9,8 +9,8 @@ use crate::auth::local::{local_mode, local_user, local_user_cookie, validate_loc
 use crate::auth::settings::auth_mode;
 use crate::http::{json_response, read_json, Outcome};
 
-pub fn get(req: &Request, env: &Env) -> Outcome<Response> {
-    let caller = current_caller(req, env)?;
+pub async fn get(req: &Request, env: &Env) -> Outcome<Response> {
+    let caller = current_caller(req, env).await?;
     json_response(200, &Me { user: caller.user, local_mode: local_mode(env), role: caller.role, auth: auth_mode(env) })
 }
 

@@ -17,7 +17,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
     if let Err(refused) = guard::check(&req, &env) {
         return failure_response(refused.into());
     }
-    let rotated = rotated_cookie(&req, &env);
+    let rotated = rotated_cookie(&req, &env).await;
     let mut response = match route(req, env, ctx).await {
         Ok(response) => response,
         Err(failure) => failure_response(failure)?,
@@ -56,7 +56,7 @@ async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
         ["auth", "logout"] => match method {
-            Method::Post => Ok(github_oauth::logout()?),
+            Method::Post => Ok(github_oauth::logout(&req, &env).await?),
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
         ["api", "health"] => match method {
@@ -71,7 +71,7 @@ async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
         ["api", "me"] => match method {
-            Method::Get => me::get(&req, &env),
+            Method::Get => me::get(&req, &env).await,
             Method::Put => me::put(req, &env).await,
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
@@ -128,7 +128,7 @@ async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
             }
         }
         ["api", "models"] => match method {
-            Method::Get => models::list(&req, &env),
+            Method::Get => models::list(&req, &env).await,
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
         ["api", "sessions"] => match method {

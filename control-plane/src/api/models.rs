@@ -7,8 +7,8 @@ use crate::config;
 use crate::http::{json_response, Outcome};
 
 /// For a signed-in person only: the list names the deployment's model providers.
-pub fn list(req: &Request, env: &Env) -> Outcome<Response> {
-    crate::auth::current_caller(req, env)?;
+pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
+    crate::auth::current_caller(req, env).await?;
     let default_model = config::default_model(env);
     let mut models = vec![];
     for p in config::model_providers(env) {

@@ -15,7 +15,7 @@ use crate::session::routes::{route, Credential, Routed, SessionRoute};
 use crate::{config, ids, index_store, pools, rate_limiter};
 
 pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outcome<Response> {
-    let user = current_user(&req, env)?;
+    let user = current_user(&req, env).await?;
     let body: CreateSessionRequest = read_json(&mut req).await?;
     let private =
         body.private.unwrap_or_else(|| config::var(env, "SESSIONS_PRIVATE_BY_DEFAULT").as_deref() == Some("true"));
@@ -59,7 +59,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outco
 }
 
 pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
-    let caller = current_caller(&req, env)?;
+    let caller = current_caller(&req, env).await?;
     let user = &caller.user;
     let url = req.url()?;
     let status = match query_param(&url, "status") {
@@ -135,7 +135,7 @@ pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outc
     let headers = forwarded_req.headers_mut()?;
     forwarded::clear(headers);
     if route.credential() == Credential::Person {
-        let caller = current_caller(&req, env)?;
+        let caller = current_caller(&req, env).await?;
         if route == SessionRoute::WsToken {
             let key = format!("ws-token:{}", caller.user.id);
             rate_limiter::check(env, &key, oi_session_core::rate_limit::WS_TOKENS, "WebSocket tokens").await?;

@@ -92,8 +92,8 @@ pub async fn callback(req: &Request, env: &Env) -> worker::Result<Response> {
         Err(SignInError::NotAllowed(why)) => return pages::page(403, "Not allowed", &why),
         Err(SignInError::Github(e)) => return pages::page(502, "Sign-in failed", &e.to_string()),
     };
-    let (user, github, token) = person;
-    let role = users_store::sign_in(env, &user, &github, &settings::admin_logins(env)).await?;
+    let (user, github, token, identity) = person;
+    let role = users_store::sign_in(env, &user, &github, &identity, &settings::admin_logins(env)).await?;
     // Kept sealed, so the person's pull requests are opened as them (docs/github.md).
     crate::github::keep_user_token(env, &user.id, &token).await;
     let now = ids::now_ms() / 1000;
@@ -108,12 +108,17 @@ pub async fn callback(req: &Request, env: &Env) -> worker::Result<Response> {
         aud: WEB_AUDIENCE.to_string(),
         iss: ISSUER.to_string(),
         jti: ids::new_token()[..32].to_string(),
+        auth_time: now,
     };
     let token = web_session::issue(&claims, &keys);
     redirect(&safe_return_to(Some(&return_to)), &[clear_state, session_cookie(&token)])
 }
 
-pub fn logout() -> worker::Result<Response> {
+/// Ends the web session: revoked (so the cookie opens nothing even if kept), and cleared.
+pub async fn logout(req: &Request, env: &Env) -> worker::Result<Response> {
+    if let Ok(claims) = super::session_claims(req, env) {
+        super::revoked::revoke(env, &claims.jti, claims.exp).await?;
+    }
     let mut response = Response::empty()?.with_status(204);
     response.headers_mut().set("set-cookie", &cleared_cookie(SESSION_COOKIE, "/"))?;
     Ok(response)
@@ -137,7 +142,7 @@ async fn fetch_person(
     code: &str,
     redirect_uri: &str,
     env: &Env,
-) -> Result<(User, github_api::GithubUser, github_api::UserToken), SignInError> {
+) -> Result<(User, github_api::GithubUser, github_api::UserToken, GithubIdentity), SignInError> {
     let token = github_api::exchange_code(oauth, code, redirect_uri).await?;
     let github = github_api::user(oauth, &token.access_token).await?;
     let emails = github_api::emails(oauth, &token.access_token).await?;
@@ -160,5 +165,5 @@ async fn fetch_person(
         email,
         login: Some(github.login.clone()),
     };
-    Ok((user, github, token))
+    Ok((user, github, token, identity))
 }

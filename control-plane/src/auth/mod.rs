@@ -15,12 +15,14 @@ pub mod github_oauth;
 pub mod guard;
 pub mod local;
 pub mod pages;
+pub mod revoked;
 pub mod settings;
 pub mod users_store;
 
 use oi_protocol::rest::AuthMode;
 use oi_protocol::{ApiError, ErrorCode, Role, User};
 use oi_session_core::auth::local_token;
+use oi_session_core::auth::rotation::{self, Rotation};
 use oi_session_core::auth::web_session::{self, SigningKeys, WebClaims, WEB_AUDIENCE};
 use worker::{Env, Request};
 
@@ -37,23 +39,35 @@ pub struct Caller {
 }
 
 /// The person making this request, and their role.
-pub fn current_caller(req: &Request, env: &Env) -> Result<Caller, ApiError> {
-    authenticate(req, env)
+pub async fn current_caller(req: &Request, env: &Env) -> Result<Caller, ApiError> {
+    authenticate(req, env).await
 }
 
 /// The user making this request.
-pub fn current_user(req: &Request, env: &Env) -> Result<User, ApiError> {
-    Ok(authenticate(req, env)?.user)
+pub async fn current_user(req: &Request, env: &Env) -> Result<User, ApiError> {
+    Ok(authenticate(req, env).await?.user)
 }
 
 /// The caller of `req`: the web session in GitHub mode, the local person in local mode.
-pub fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> {
+pub async fn authenticate(req: &Request, env: &Env) -> Result<Caller, ApiError> {
     match settings::auth_mode(env) {
         AuthMode::Local => {
             local_credential(req, env)?;
             Ok(local::local_caller(req, env))
         }
-        AuthMode::Github => Ok(caller_of(&session_claims(req, env)?)),
+        AuthMode::Github => {
+            let claims = session_claims(req, env)?;
+            let revoked = revoked::is_revoked(env, &claims.jti)
+                .await
+                .map_err(|e| ApiError::new(ErrorCode::Internal, format!("the session could not be checked: {e}")))?;
+            if revoked {
+                return Err(ApiError::new(
+                    ErrorCode::Unauthorized,
+                    format!("this session was signed out: {}", sign_in_hint(env)),
+                ));
+            }
+            Ok(caller_of(&claims))
+        }
     }
 }
 
@@ -120,15 +134,34 @@ pub fn session_claims(req: &Request, env: &Env) -> Result<WebClaims, ApiError> {
         .map_err(|e| ApiError::new(ErrorCode::Unauthorized, format!("{}: {}", e.message(), sign_in_hint(env))))
 }
 
-/// A fresh session cookie when the request's web session is due for rotation.
-pub fn rotated_cookie(req: &Request, env: &Env) -> Option<String> {
+/// A fresh session cookie when the request's web session is due for rotation. In GitHub mode
+/// the new session is issued from the person's current role and admission
+/// (`oi_session_core::auth::rotation`); a person no longer allowed gets none, and the old
+/// session is revoked (so the request itself is refused).
+pub async fn rotated_cookie(req: &Request, env: &Env) -> Option<String> {
     let claims = session_claims(req, env).ok()?;
     let now = ids::now_ms() / 1000;
     if !web_session::should_rotate(&claims, now) {
         return None;
     }
     let keys = session_keys(env).ok()?;
-    Some(session_cookie(&web_session::issue(&fresh_claims(&claims, now), &keys)))
+    let renewed = match settings::auth_mode(env) {
+        AuthMode::Local => fresh_claims(&claims, now),
+        AuthMode::Github => {
+            let person = users_store::person(env, &claims.sub).await.ok()?;
+            let jti = ids::new_token()[..32].to_string();
+            let list = settings::allowlist(env);
+            match rotation::rotate(&claims, person.as_ref(), &list, &settings::admin_logins(env), now, jti) {
+                Rotation::Renew(renewed) => renewed,
+                Rotation::End(why) => {
+                    worker::console_log!("session of {} ended at rotation: {why}", claims.sub);
+                    let _ = revoked::revoke(env, &claims.jti, claims.exp).await;
+                    return None;
+                }
+            }
+        }
+    };
+    Some(session_cookie(&web_session::issue(&renewed, &keys)))
 }
 
 /// `GET /auth/local?token=…&return_to=…` (local mode): trades this run's token for a web
@@ -157,6 +190,7 @@ pub fn local_sign_in(req: &Request, env: &Env) -> worker::Result<worker::Respons
         aud: WEB_AUDIENCE.to_string(),
         iss: web_session::ISSUER.to_string(),
         jti: ids::new_token()[..32].to_string(),
+        auth_time: now,
     };
     let location = oi_session_core::auth::origin::safe_return_to(param("return_to").as_deref());
     let mut response = worker::Response::empty()?.with_status(303);
@@ -170,8 +204,9 @@ pub fn local_sign_in(req: &Request, env: &Env) -> worker::Result<worker::Respons
 pub fn fresh_claims(claims: &WebClaims, now: i64) -> WebClaims {
     WebClaims {
         iat: now,
-        exp: now + web_session::SESSION_TTL_SECS,
+        exp: (now + web_session::SESSION_TTL_SECS).min(claims.signed_in_at() + web_session::MAX_SESSION_AGE_SECS),
         jti: ids::new_token()[..32].to_string(),
+        auth_time: claims.signed_in_at(),
         ..claims.clone()
     }
 }

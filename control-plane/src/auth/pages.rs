@@ -23,7 +23,8 @@ pub fn page(status: u16, title: &str, message: &str) -> worker::Result<Response>
     // Its one style is inline; nothing else may load or frame it.
     response.headers_mut().set(
         "content-security-policy",
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        "default-src 'none'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'",
     )?;
     response.headers_mut().set("x-content-type-options", "nosniff")?;
     Ok(response)

@@ -12,7 +12,7 @@ use crate::auth::current_caller;
 use crate::http::{json_response, Outcome};
 
 pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
-    current_caller(req, env)?;
+    current_caller(req, env).await?;
     let Some(github) = provider(env) else {
         return json_response(200, &RepositoryList { repositories: vec![], configured: false });
     };
@@ -50,7 +50,7 @@ fn same_repositories(stored: &[&Repository], listed: &[Repository]) -> bool {
 }
 
 pub async fn branches(req: &Request, env: &Env, owner: &str, name: &str) -> Outcome<Response> {
-    current_caller(req, env)?;
+    current_caller(req, env).await?;
     let github = provider(env)
         .ok_or_else(|| ApiError::new(ErrorCode::Misconfigured, "no GitHub App is configured (GITHUB_APP_ID)"))?;
     let full_name = format!("{owner}/{name}");

@@ -26,8 +26,8 @@ use crate::ids;
 const AUDIT_PAGE: u32 = 200;
 
 /// The scope of a request (`?repo=`, else global) and the caller, if they may manage it.
-fn authorized_scope(req: &Request, env: &Env) -> Outcome<(SecretScope, Caller)> {
-    let caller = current_caller(req, env)?;
+async fn authorized_scope(req: &Request, env: &Env) -> Outcome<(SecretScope, Caller)> {
+    let caller = current_caller(req, env).await?;
     let scope = SecretScope::from_query(query_param(&req.url()?, "repo").as_deref());
     decide::check_scope(&scope).map_err(ApiError::from)?;
     let action = match scope {
@@ -45,7 +45,7 @@ fn sizes(rows: &[store::Row]) -> Vec<(String, usize)> {
 
 /// `GET /api/secrets[?repo=]`: names, sizes and who changed them; never values.
 pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
-    let (scope, _) = authorized_scope(req, env)?;
+    let (scope, _) = authorized_scope(req, env).await?;
     let rows = store::list(env, &scope).await?;
     let used_bytes = rows.iter().map(|r| limits::entry_bytes(&r.name, r.size as usize)).sum::<usize>() as u32;
     let secrets = rows.iter().map(store::Row::info).collect();
@@ -54,7 +54,7 @@ pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
 
 /// `PUT /api/secrets/:name[?repo=]` `{value}` → 201 when new, 200 when replaced.
 pub async fn put(mut req: Request, env: &Env, name: &str) -> Outcome<Response> {
-    let (scope, caller) = authorized_scope(&req, env)?;
+    let (scope, caller) = authorized_scope(&req, env).await?;
     decide::names::check_name(name).map_err(ApiError::from)?;
     let body: PutSecretRequest = read_json(&mut req).await?;
     limits::check_value(name, &body.value).map_err(ApiError::from)?;
@@ -82,7 +82,7 @@ pub async fn put(mut req: Request, env: &Env, name: &str) -> Outcome<Response> {
 
 /// `DELETE /api/secrets/:name[?repo=]` → 204.
 pub async fn delete(req: &Request, env: &Env, name: &str) -> Outcome<Response> {
-    let (scope, caller) = authorized_scope(req, env)?;
+    let (scope, caller) = authorized_scope(req, env).await?;
     if !store::delete(env, &scope, name, &caller.user.id, ids::now_ms()).await? {
         return Err(ApiError::new(ErrorCode::NotFound, format!("no secret named {name} in this scope")).into());
     }
@@ -91,7 +91,7 @@ pub async fn delete(req: &Request, env: &Env, name: &str) -> Outcome<Response> {
 
 /// `POST /api/secrets/import[?repo=]` `{dotenv}`: every variable at once, or none.
 pub async fn import(mut req: Request, env: &Env) -> Outcome<Response> {
-    let (scope, caller) = authorized_scope(&req, env)?;
+    let (scope, caller) = authorized_scope(&req, env).await?;
     let body: ImportSecretsRequest = read_json(&mut req).await?;
     let pairs = decide::dotenv::parse(&body.dotenv).map_err(ApiError::from)?;
     for (name, value) in &pairs {
@@ -120,13 +120,13 @@ pub async fn import(mut req: Request, env: &Env) -> Outcome<Response> {
 
 /// `GET /api/secrets/audit[?repo=]`: newest first.
 pub async fn audit(req: &Request, env: &Env) -> Outcome<Response> {
-    let (scope, _) = authorized_scope(req, env)?;
+    let (scope, _) = authorized_scope(req, env).await?;
     json_response(200, &SecretAuditLog { entries: store::audit(env, &scope, AUDIT_PAGE).await? })
 }
 
 /// `POST /api/secrets/rotate` (admins): re-seal everything under the current key.
 pub async fn rotate(req: &Request, env: &Env) -> Outcome<Response> {
-    let caller = current_caller(req, env)?;
+    let caller = current_caller(req, env).await?;
     let actor = Actor { user_id: &caller.user.id, role: caller.role };
     authorize(&actor, Action::ManageGlobalSecrets, &Target::Deployment).map_err(ApiError::from)?;
     json_response(200, &rotate_all(env, true).await?)

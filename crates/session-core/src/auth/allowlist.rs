@@ -45,8 +45,8 @@ impl Allowlist {
     }
 }
 
-/// What GitHub says about the person signing in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What GitHub says about the person signing in (kept, so a rotation checks them again).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GithubIdentity {
     pub login: String,
     /// Only the emails GitHub marks verified.

@@ -10,6 +10,7 @@
 //! - [`origin`]: CSRF (same-origin) checks, CORS, and the guard that keeps local mode off public
 //!   URLs.
 //! - [`local_token`]: local mode's per-run token and the key its web sessions are signed with.
+//! - [`rotation`]: renewing a web session from the deployment's current roles and allowlist.
 
 /// A refusal type: a message, shown as is, that becomes an [`oi_protocol::ApiError`] with the
 /// given code.
@@ -41,6 +42,7 @@ pub mod access;
 pub mod allowlist;
 pub mod local_token;
 pub mod origin;
+pub mod rotation;
 pub mod tokens;
 pub mod web_session;
 

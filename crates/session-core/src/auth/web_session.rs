@@ -29,6 +29,22 @@ pub struct WebClaims {
     pub iss: String,
     /// A unique id for this token (for revocation lists and logs).
     pub jti: String,
+    /// When the person signed in, seconds since the Unix epoch: rotation never carries a
+    /// session past [`MAX_SESSION_AGE_SECS`] from it. (0 in tokens from before it existed:
+    /// `iat` stands in.)
+    #[serde(default)]
+    pub auth_time: i64,
+}
+
+impl WebClaims {
+    /// When the person signed in.
+    pub fn signed_in_at(&self) -> i64 {
+        if self.auth_time > 0 {
+            self.auth_time
+        } else {
+            self.iat
+        }
+    }
 }
 
 /// The audience of web session tokens.
@@ -39,6 +55,8 @@ pub const ISSUER: &str = "open-inspect";
 pub const SESSION_TTL_SECS: i64 = 8 * 3600;
 /// How old a web session may be before it is re-issued.
 pub const ROTATE_AFTER_SECS: i64 = 3600;
+/// How long after signing in a session may be rotated: then the person signs in again.
+pub const MAX_SESSION_AGE_SECS: i64 = 7 * 24 * 3600;
 /// How far in the future `iat` may be (clock skew between isolates).
 pub const MAX_CLOCK_SKEW_SECS: i64 = 60;
 
@@ -84,6 +102,8 @@ pub enum TokenError {
     NotYetValid,
     WrongAudience,
     WrongIssuer,
+    /// Signed in more than [`MAX_SESSION_AGE_SECS`] ago.
+    TooOld,
 }
 
 impl TokenError {
@@ -100,6 +120,7 @@ impl TokenError {
             }
             TokenError::WrongAudience => "the token is not meant for this service; sign in again",
             TokenError::WrongIssuer => "the token was not issued by this deployment; sign in again",
+            TokenError::TooOld => "the session began more than 7 days ago; sign in again",
         }
     }
 }
@@ -163,6 +184,9 @@ pub fn verify(token: &str, keys: &SigningKeys, audience: &str, now_secs: i64) ->
     if now_secs >= claims.exp {
         return Err(TokenError::Expired);
     }
+    if now_secs.saturating_sub(claims.signed_in_at()) > MAX_SESSION_AGE_SECS {
+        return Err(TokenError::TooOld);
+    }
     Ok(claims)
 }
 
@@ -189,6 +213,7 @@ mod tests {
             aud: WEB_AUDIENCE.into(),
             iss: ISSUER.into(),
             jti: "jti_1".into(),
+            auth_time: NOW,
         }
     }
 
@@ -258,8 +283,10 @@ mod tests {
         let slightly_future = issue(&WebClaims { iat: NOW + 60, ..claims() }, &keys());
         let wrong_aud = issue(&WebClaims { aud: "open-inspect-api".into(), ..claims() }, &keys());
         let wrong_iss = issue(&WebClaims { iss: "someone-else".into(), ..claims() }, &keys());
+        let too_old = issue(&WebClaims { auth_time: NOW - MAX_SESSION_AGE_SECS - 1, ..claims() }, &keys());
+        let week_old = issue(&WebClaims { auth_time: NOW - MAX_SESSION_AGE_SECS, ..claims() }, &keys());
 
-        let cases: [(&str, &str, Result<(), TokenError>); 17] = [
+        let cases: [(&str, &str, Result<(), TokenError>); 19] = [
             ("good", &good, Ok(())),
             ("forged", &forged, Err(TokenError::BadSignature)),
             ("tampered payload", &tampered, Err(TokenError::BadSignature)),
@@ -274,6 +301,8 @@ mod tests {
             ("within the allowed skew", &slightly_future, Ok(())),
             ("wrong audience", &wrong_aud, Err(TokenError::WrongAudience)),
             ("wrong issuer", &wrong_iss, Err(TokenError::WrongIssuer)),
+            ("signed in more than a week ago", &too_old, Err(TokenError::TooOld)),
+            ("signed in a week ago to the second", &week_old, Ok(())),
             ("empty", "", Err(TokenError::Malformed)),
             ("garbage", "not.a.jwt", Err(TokenError::Malformed)),
             ("two parts", "eyJhbGciOiJIUzI1NiJ9.e30", Err(TokenError::Malformed)),
