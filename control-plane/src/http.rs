@@ -63,16 +63,32 @@ pub fn method_not_allowed(method: &str, path: &str) -> Failure {
     Failure::Api(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
 }
 
+fn too_large(what: String, max: usize) -> Failure {
+    ApiError::new(ErrorCode::PayloadTooLarge, format!("the body {what}; the limit is {max} bytes")).into()
+}
+
+/// Reads a body of at most `max` bytes without holding more: refused from its
+/// `Content-Length` before anything is read, and while reading when it has none (or it lies).
+pub async fn read_body(req: &mut Request, max: usize) -> Outcome<Vec<u8>> {
+    let declared = req.headers().get("content-length")?.and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(len) = declared.filter(|len| *len > max as u64) {
+        return Err(too_large(format!("has {len} bytes"), max));
+    }
+    let Ok(mut stream) = req.stream() else { return Ok(vec![]) };
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(max as u64) as usize);
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > max {
+            return Err(too_large("is longer".to_string(), max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Reads and decodes a JSON body, refusing bodies over [`MAX_BODY_BYTES`].
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Outcome<T> {
-    let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the body has {} bytes; the limit is {MAX_BODY_BYTES}", bytes.len()),
-        )
-        .into());
-    }
+    let bytes = read_body(req, MAX_BODY_BYTES).await?;
     let text = String::from_utf8(bytes).map_err(|_| ApiError::new(ErrorCode::BadJson, "the body is not UTF-8"))?;
     Ok(decode_body(&text)?)
 }

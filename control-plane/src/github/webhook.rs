@@ -34,10 +34,7 @@ fn named_repos(names: &[String]) -> Vec<Repository> {
 }
 
 pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
-    let body = req.bytes().await?;
-    if body.len() > MAX_DELIVERY_BYTES {
-        return Err(ApiError::new(ErrorCode::PayloadTooLarge, "a GitHub delivery is at most 25 MB").into());
-    }
+    let body = crate::http::read_body(&mut req, MAX_DELIVERY_BYTES).await?;
     let secret = secret(env, "GITHUB_WEBHOOK_SECRET").unwrap_or_default();
     let signature = req.headers().get("x-hub-signature-256")?;
     verify_signature(secret.as_bytes(), &body, signature.as_deref()).map_err(ApiError::from)?;

@@ -44,14 +44,7 @@ impl SessionObject {
             url.query(),
             crate::auth::settings::auth_mode(&self.env) == oi_protocol::rest::AuthMode::Local,
         )?;
-        let body = if method == Method::Post { req.bytes().await? } else { vec![] };
-        if body.len() > MAX_GIT_BODY {
-            return Err(ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("the git request is over {MAX_GIT_BODY} bytes"),
-            )
-            .into());
-        }
+        let body = if method == Method::Post { crate::http::read_body(&mut req, MAX_GIT_BODY).await? } else { vec![] };
         if kind == GitRequest::ReceivePack {
             if req.headers().get("content-encoding")?.is_some_and(|e| e != "identity") {
                 return Err(
