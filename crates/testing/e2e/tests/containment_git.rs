@@ -30,7 +30,7 @@ async fn a_git_hook_never_runs_on_the_host() -> anyhow::Result<()> {
     let (a, mut client_a) = open_session(&stack, &repo).await?;
     let plant = format!(
         "for h in {}; do printf '%s' \"$HOOK\" > .git/hooks/$h && chmod +x .git/hooks/$h; done; \
-         git config core.hooksPath \"$PWD/.git/hooks\"; git branch main origin/main 2>/dev/null; ls .git/hooks | tr '\\n' ' '",
+         git branch main origin/main 2>/dev/null; ls .git/hooks | tr '\\n' ' '",
         HOOKS.join(" ")
     );
     let command = format!("export HOOK='{}'; {plant}", hook(&pwned).replace('\'', "'\\''"));
