@@ -19,7 +19,8 @@ from .errors import invalid
 
 # The names the provider sets and a request's `env` may not override: exactly
 # `oi_protocol::supervisor_env::PROVIDER_SET` (crates/protocol/tests/supervisor_env_copies.rs
-# checks). `OI_NETWORK_GATEWAY` is never set here (Modal has no gateway), but no request may set it.
+# checks). `OI_CLAIM_FD` and `OI_NETWORK_GATEWAY` are never set here (Modal writes claim.json and
+# has no gateway), but no request may set them.
 RESERVED = (
     "OI_SESSION_ID",
     "OI_SANDBOX_ID",
@@ -35,6 +36,7 @@ RESERVED = (
     "OI_OPENCODE_BIN",
     "OI_AGENT_CONFIG",
     "OI_POOL",
+    "OI_CLAIM_FD",
     "OI_NETWORK_GATEWAY",
 )
 

@@ -22,7 +22,7 @@ def test_contract_names_are_exactly_the_documented_ones() -> None:
         "OI_SESSION_ID", "OI_SANDBOX_ID", "OI_SANDBOX_TOKEN", "OI_SANDBOX_TOKEN_ON_STDIN", "OI_CONTROL_PLANE_URL",
         "OI_REPO_URL",
         "OI_REPO_AUTH", "OI_BRANCH", "OI_WORKSPACE", "OI_STATE_DIR", "OPENINSPECT_BOOT_MODE",
-        "OI_OPENCODE_BIN", "OI_AGENT_CONFIG", "OI_POOL", "OI_NETWORK_GATEWAY",
+        "OI_OPENCODE_BIN", "OI_AGENT_CONFIG", "OI_POOL", "OI_CLAIM_FD", "OI_NETWORK_GATEWAY",
     }
     assert set(RESERVED) == documented
 

@@ -7,13 +7,14 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use oi_protocol::agent::AgentConfig;
 use oi_protocol::provider::{BootMode, ClaimSandbox};
 use oi_protocol::supervisor_env::{
-    AGENT_CONFIG, BOOT_MODE, BRANCH, CONTROL_PLANE_URL, HEARTBEAT_MS, OPENCODE_BIN, POOL, REPO_AUTH,
+    AGENT_CONFIG, BOOT_MODE, BRANCH, CLAIM_FD, CONTROL_PLANE_URL, HEARTBEAT_MS, OPENCODE_BIN, POOL, REPO_AUTH,
     REPO_AUTH_SANDBOX_TOKEN, REPO_URL, SANDBOX_ID, SANDBOX_TOKEN, SANDBOX_TOKEN_ON_STDIN, SESSION_ID,
     SETUP_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, STATE_DIR, WORKSPACE,
 };
@@ -29,8 +30,11 @@ pub struct Config {
     pub sandbox_token: String,
     /// `http(s)://host:port`, no trailing slash.
     pub control_plane_url: String,
-    /// A warm-pool sandbox: boot, then wait for `$OI_STATE_DIR/claim.json` (`OI_POOL=1`).
+    /// A warm-pool sandbox: boot, then wait for a claim (`OI_POOL=1`).
     pub pool: bool,
+    /// Where the claim arrives when the provider hands it over a pipe (`OI_CLAIM_FD`, taken
+    /// over by [`Config::from_env`]); otherwise it appears as [`Config::claim_file`].
+    pub claim_channel: Option<Arc<std::fs::File>>,
     pub repo_url: String,
     /// The remote takes the sandbox token (`OI_REPO_AUTH=sandbox_token`: the provider serves it).
     pub repo_auth_with_token: bool,
@@ -56,7 +60,11 @@ impl Config {
             std::io::stdin().read_line(&mut line).context("read the sandbox token from stdin")?;
             env.insert(SANDBOX_TOKEN.into(), line.trim().to_string());
         }
-        Self::from_map(&env)
+        let claim_channel = match env.get(CLAIM_FD) {
+            Some(fd) => Some(Arc::new(take_inherited(fd).with_context(|| format!("{CLAIM_FD} {fd:?}"))?)),
+            None => None,
+        };
+        Ok(Self { claim_channel, ..Self::from_map(&env)? })
     }
 
     /// Reads the configuration from a map of environment variables.
@@ -101,6 +109,7 @@ impl Config {
             sandbox_token: get(SANDBOX_TOKEN)?,
             control_plane_url,
             pool: env.get(POOL).map(String::as_str) == Some("1"),
+            claim_channel: None,
             repo_url: get(REPO_URL)?,
             repo_auth_with_token: env.get(REPO_AUTH).map(String::as_str) == Some(REPO_AUTH_SANDBOX_TOKEN),
             branch: get(BRANCH)?,
@@ -142,6 +151,7 @@ impl Config {
             control_plane_url: claim.control_plane_url.trim_end_matches('/').to_string(),
             agent: claim.agent.clone(),
             pool: false,
+            claim_channel: None,
             ..self.clone()
         })
     }
@@ -155,6 +165,16 @@ impl Config {
     pub fn session_branch(&self) -> String {
         format!("oi/{}", self.session_id)
     }
+}
+
+/// Takes over the inherited descriptor `fd` (the claim channel): opens it again close-on-exec
+/// (through `/proc/self/fd`, which the supervisor alone may, being non-dumpable) and closes the
+/// inherited one, so no process the supervisor starts inherits it.
+fn take_inherited(fd: &str) -> Result<std::fs::File> {
+    let number: i32 = fd.parse().ok().filter(|n| *n > 2).ok_or_else(|| anyhow!("is not a descriptor number"))?;
+    let file = std::fs::File::open(format!("/proc/self/fd/{number}")).context("open the inherited descriptor")?;
+    nix::unistd::close(number).context("close the inherited descriptor")?;
+    Ok(file)
 }
 
 fn validate_agent(agent: &AgentConfig) -> Result<()> {
@@ -253,5 +273,23 @@ pub(crate) mod tests {
         assert_eq!(c.work_branch(), "oi/ses_9");
         let other = ClaimSandbox { branch: "dev".into(), ..claim };
         assert!(pool.claimed(&other).unwrap_err().to_string().contains("dev"));
+    }
+
+    #[test]
+    fn the_claim_channel_is_taken_over_and_the_inherited_descriptor_closed() {
+        use std::io::{Read, Write};
+        use std::os::fd::IntoRawFd;
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let inherited = reader.into_raw_fd();
+        let mut channel = take_inherited(&inherited.to_string()).unwrap();
+        assert!(!std::path::Path::new(&format!("/proc/self/fd/{inherited}")).exists(), "closed");
+        writer.write_all(b"{\"claim\": 1}").unwrap();
+        drop(writer);
+        let mut text = String::new();
+        channel.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "{\"claim\": 1}", "the same pipe");
+        for bad in ["abc", "1", "-3", "99999"] {
+            assert!(take_inherited(bad).is_err(), "{bad}");
+        }
     }
 }

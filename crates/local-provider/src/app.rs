@@ -2,6 +2,7 @@
 //! repo images it knows.
 
 use std::collections::HashMap;
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -51,6 +52,9 @@ pub struct SandboxEntry {
     /// Started as a warm-pool sandbox (`pool: true`), claimed or not.
     pub pool: bool,
     state: Mutex<EntryState>,
+    /// A warm-pool sandbox's claim channel until it is claimed: the write end of the pipe its
+    /// supervisor reads the claim from ([`crate::claim`]).
+    claim_channel: Mutex<Option<OwnedFd>>,
     /// Held while the sandbox starts, while it is claimed and while it is terminated, so these
     /// never interleave.
     pub lifecycle: tokio::sync::Mutex<()>,
@@ -75,6 +79,14 @@ pub struct GitAccess {
     pub token_hash: TokenHash,
     /// Why the endpoint no longer serves (403), for a terminated sandbox or a finished build.
     pub closed: Option<String>,
+    /// The one branch a push may create or move (`oi/<session>`), or `None` when the endpoint
+    /// takes no push at all (an image build, an unclaimed warm-pool sandbox).
+    pub push_branch: Option<String>,
+}
+
+/// The branch a sandbox serving `session_id` may push, unless it is an unclaimed pool sandbox.
+pub fn push_branch(session_id: &str, pool: bool, claimed: bool) -> Option<String> {
+    (!pool || claimed).then(|| format!("oi/{session_id}"))
 }
 
 /// A sandbox's status from what is known about it.
@@ -108,8 +120,19 @@ impl SandboxEntry {
                 failed: None,
                 terminated: false,
             }),
+            claim_channel: Mutex::new(None),
             lifecycle: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Keeps the write end of a pool sandbox's claim channel.
+    pub fn set_claim_channel(&self, writer: OwnedFd) {
+        *lock(&self.claim_channel) = Some(writer);
+    }
+
+    /// The claim channel's write end, once: a claim closes it.
+    pub fn take_claim_channel(&self) -> Option<OwnedFd> {
+        lock(&self.claim_channel).take()
     }
 
     pub fn session_id(&self) -> String {
@@ -121,7 +144,8 @@ impl SandboxEntry {
         let repo = self.local_repo.clone()?;
         let state = lock(&self.state);
         let closed = state.terminated.then(|| format!("sandbox {} is terminated", self.id));
-        Some(GitAccess { repo, token_hash: state.token_hash, closed })
+        let push_branch = push_branch(&state.session_id, self.pool, state.claimed);
+        Some(GitAccess { repo, token_hash: state.token_hash, closed, push_branch })
     }
 
     /// Hands a running, unclaimed pool sandbox to the claim's session: from now on it reports
@@ -315,13 +339,23 @@ mod tests {
     }
 
     #[test]
+    fn who_may_push_what() {
+        assert_eq!(push_branch("ses_1", false, false).as_deref(), Some("oi/ses_1"));
+        assert_eq!(push_branch("pool-main", true, false), None, "an unclaimed pool sandbox pushes nothing");
+        assert_eq!(push_branch("ses_2", true, true).as_deref(), Some("oi/ses_2"));
+        assert_eq!(entry(false).git_access().unwrap().push_branch.as_deref(), Some("oi/ses_1"));
+    }
+
+    #[test]
     fn a_claim_switches_the_session_and_the_token_once() {
         let e = entry(true);
         assert_eq!(e.git_access().unwrap().token_hash, token_hash("pool-token"));
+        assert_eq!(e.git_access().unwrap().push_branch, None);
         assert!(e.claim(&claim("dev")).unwrap_err().contains("branch"));
         let undo = e.claim(&claim("main")).unwrap();
         assert_eq!((e.session_id(), e.info().session_id), ("ses_2".to_string(), "ses_2".to_string()));
         assert_eq!(e.git_access().unwrap().token_hash, token_hash("new-token"));
+        assert_eq!(e.git_access().unwrap().push_branch.as_deref(), Some("oi/ses_2"));
         assert!(e.claim(&claim("main")).unwrap_err().contains("already claimed"));
         e.unclaim(undo);
         assert_eq!(e.session_id(), "ses_1");

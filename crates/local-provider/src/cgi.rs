@@ -1,5 +1,9 @@
 //! The pure half of the git endpoint: which requests go to `git http-backend`, its CGI
-//! environment, and parsing the head of its output.
+//! environment, where a push's commands end, and parsing the head of its output.
+//!
+//! Invariant: `git http-backend` runs with no configuration but the repository's own and the
+//! settings here, and with hooks disabled: a push through the endpoint runs nothing from the
+//! repository (the push rule itself is `oi_session_core::git_proxy::check_push`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -59,13 +63,23 @@ pub fn cgi_env(repo: &Path, req: &CgiRequest, path: &str) -> BTreeMap<String, St
     set("GIT_HTTP_EXPORT_ALL", "1");
     set("REMOTE_USER", req.remote_user);
     set("REMOTE_ADDR", req.remote_addr);
-    // Pushes are allowed (the token is the authorization), and the repository is trusted even
-    // when another user owns it: the operator named it.
-    set("GIT_CONFIG_COUNT", "2");
-    set("GIT_CONFIG_KEY_0", "http.receivepack");
-    set("GIT_CONFIG_VALUE_0", "true");
-    set("GIT_CONFIG_KEY_1", "safe.directory");
-    set("GIT_CONFIG_VALUE_1", &repo.to_string_lossy());
+    // Pushes are allowed (the token is the authorization, and the endpoint checks what they
+    // update); the repository is trusted even when another user owns it (it is under a root the
+    // operator named); no hook runs (a push would otherwise run the repository's hooks on the
+    // host, as the provider's user), nor the file-system monitor; no system-wide configuration.
+    set("GIT_CONFIG_NOSYSTEM", "1");
+    let repo_path = repo.to_string_lossy();
+    let config = [
+        ("http.receivepack", "true"),
+        ("safe.directory", repo_path.as_ref()),
+        ("core.hooksPath", "/dev/null"),
+        ("core.fsmonitor", "false"),
+    ];
+    set("GIT_CONFIG_COUNT", &config.len().to_string());
+    for (i, (key, value)) in config.iter().enumerate() {
+        set(&format!("GIT_CONFIG_KEY_{i}"), key);
+        set(&format!("GIT_CONFIG_VALUE_{i}"), value);
+    }
     if let Some(v) = req.content_type {
         set("CONTENT_TYPE", v);
     }
@@ -79,6 +93,32 @@ pub fn cgi_env(repo: &Path, req: &CgiRequest, path: &str) -> BTreeMap<String, St
         set("GIT_PROTOCOL", v);
     }
     env
+}
+
+/// The most a push's command section (before its pack) may take.
+pub const MAX_COMMANDS: usize = 1024 * 1024;
+
+/// Where the command section of a `git-receive-pack` request ends (just after its flush
+/// packet), `None` while more is needed, or why it is not one.
+pub fn commands_end(buf: &[u8]) -> Result<Option<usize>, String> {
+    let mut at = 0;
+    loop {
+        let Some(len) = buf.get(at..at + 4) else {
+            return if at > MAX_COMMANDS { Err("the push's commands are too long".into()) } else { Ok(None) };
+        };
+        let len = std::str::from_utf8(len)
+            .ok()
+            .and_then(|l| usize::from_str_radix(l, 16).ok())
+            .ok_or("bad pkt-line length in the push request")?;
+        match len {
+            0 => return Ok(Some(at + 4)),
+            1..=3 => return Err(format!("bad pkt-line length {len} in the push request")),
+            _ => at += len,
+        }
+        if at > MAX_COMMANDS {
+            return Err("the push's commands are too long".into());
+        }
+    }
 }
 
 /// Where the CGI head ends: `(head length, body start)`, or `None` when the blank line has not
@@ -166,9 +206,34 @@ mod tests {
         assert_eq!(env["HTTP_CONTENT_ENCODING"], "gzip");
         assert_eq!(env["GIT_PROTOCOL"], "version=2");
         assert_eq!(env["GIT_HTTP_EXPORT_ALL"], "1");
-        assert_eq!(env["GIT_CONFIG_KEY_0"], "http.receivepack");
-        assert_eq!(env["GIT_CONFIG_VALUE_0"], "true");
+        let config: Vec<(String, String)> = (0..env["GIT_CONFIG_COUNT"].parse::<usize>().unwrap())
+            .map(|i| (env[&format!("GIT_CONFIG_KEY_{i}")].clone(), env[&format!("GIT_CONFIG_VALUE_{i}")].clone()))
+            .collect();
+        let has = |k: &str, v: &str| config.contains(&(k.to_string(), v.to_string()));
+        assert!(has("http.receivepack", "true") && has("safe.directory", "/srv/app.git"), "{config:?}");
+        assert!(has("core.hooksPath", "/dev/null"), "no hook of the repository runs: {config:?}");
+        assert!(has("core.fsmonitor", "false"), "{config:?}");
+        assert_eq!(env["GIT_CONFIG_NOSYSTEM"], "1");
+        assert!(!env.contains_key("HOME"), "no user configuration either");
         assert!(!env.contains_key("CONTENT_LENGTH"), "a chunked body has no length");
+    }
+
+    #[test]
+    fn the_push_commands_end_at_the_first_flush() {
+        let body = b"0009abcde0007xyz0000PACK\x00\x00";
+        assert_eq!(commands_end(body), Ok(Some(20)));
+        assert_eq!(&body[..20], b"0009abcde0007xyz0000");
+        for partial in [&body[..0], &body[..3], &body[..9], &body[..17]] {
+            assert_eq!(commands_end(partial), Ok(None), "{partial:?}");
+        }
+        assert_eq!(commands_end(b"0000"), Ok(Some(4)));
+        assert!(commands_end(b"zzzz").is_err());
+        assert!(commands_end(b"0002").is_err());
+        let endless: Vec<u8> =
+            std::iter::repeat_n(b"fff0".iter().copied().chain(std::iter::repeat_n(b'a', 0xfff0 - 4)), 20)
+                .flatten()
+                .collect();
+        assert!(commands_end(&endless).unwrap_err().contains("too long"));
     }
 
     #[test]

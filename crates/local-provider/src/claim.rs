@@ -1,11 +1,17 @@
-//! Claiming a warm-pool sandbox (docs/sandbox-provider.md, "Warm pools"): the provider writes
-//! the `ClaimSandbox` body to `<state>/claim.json` (the supervisor, waiting with `OI_POOL=1`,
-//! reads it at `$OI_STATE_DIR/claim.json`), and from then on the sandbox reports the claiming
-//! session and its git endpoint takes only the claim's token.
+//! Claiming a warm-pool sandbox (docs/sandbox-provider.md, "Warm pools"): the provider sends
+//! the `ClaimSandbox` body down the sandbox's claim channel, a pipe whose read end only the
+//! supervisor holds (inherited at its start, `OI_CLAIM_FD`; close-on-exec in it, so nothing it
+//! starts has it), and from then on the sandbox reports the claiming session and its git
+//! endpoint takes only the claim's token.
+//!
+//! Invariant: the claim (with the session's token) never touches a file: nothing in the
+//! sandbox, not even a process left running by `start.sh`, can read it, and nothing there can
+//! redirect the provider's write (a channel is not a path to swap for a symlink).
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::os::fd::OwnedFd;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
 
 use oi_protocol::provider::{ClaimSandbox, SandboxInfo};
 use oi_protocol::{ApiError, ErrorCode};
@@ -13,7 +19,10 @@ use oi_protocol::{ApiError, ErrorCode};
 use crate::app::SandboxEntry;
 use crate::error::{HttpError, HttpResult};
 use crate::ids::check_id;
-use crate::layout::CLAIM_FILE;
+
+/// How long a claim may take to reach the supervisor. It is a few kilobytes, which the pipe
+/// holds whole, so this waits only on a claim larger than the pipe's buffer.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn invalid(message: String) -> ApiError {
     ApiError::new(ErrorCode::InvalidRequest, message)
@@ -44,34 +53,30 @@ pub fn validate(claim: &ClaimSandbox) -> Result<(), ApiError> {
     check_http_url("control_plane_url", &claim.control_plane_url)
 }
 
-/// Writes the claim to `<state_dir>/claim.json` atomically: `claim.json.tmp` (readable by the
-/// owner only: it holds the token), then a rename.
-pub fn write_claim(state_dir: &Path, claim: &ClaimSandbox) -> std::io::Result<()> {
-    let path = state_dir.join(CLAIM_FILE);
-    let tmp = state_dir.join(format!("{CLAIM_FILE}.tmp"));
+/// Sends the claim down the channel and closes it (the supervisor reads to the end).
+pub async fn send_claim(channel: OwnedFd, claim: &ClaimSandbox) -> std::io::Result<()> {
     let body = serde_json::to_vec(claim).map_err(std::io::Error::other)?;
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
-        file.write_all(&body)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut pipe = tokio::net::unix::pipe::Sender::from_owned_fd(channel)?;
+    match tokio::time::timeout(SEND_TIMEOUT, pipe.write_all(&body)).await {
+        Ok(written) => written,
+        Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the supervisor did not read its claim")),
     }
-    written
 }
 
 /// `POST /v1/sandboxes/:id/claim`: 409 unless the sandbox is a running, unclaimed pool
-/// sandbox booted on the claim's branch. The token switches before the file appears, so the
+/// sandbox booted on the claim's branch. The token switches before the claim is sent, so the
 /// supervisor's first use of the new token is already accepted.
 pub async fn claim(entry: &SandboxEntry, claim: ClaimSandbox) -> HttpResult<SandboxInfo> {
     validate(&claim)?;
     let _claiming = entry.lifecycle.lock().await;
     let undo = entry.claim(&claim).map_err(|why| HttpError::new(ErrorCode::Conflict, why))?;
-    if let Err(e) = write_claim(&entry.paths.state, &claim) {
+    let Some(channel) = entry.take_claim_channel() else {
         entry.unclaim(undo);
-        return Err(HttpError::internal("cannot write the claim", e));
+        return Err(HttpError::internal("cannot hand over the claim", "the sandbox has no claim channel"));
+    };
+    if let Err(e) = send_claim(channel, &claim).await {
+        entry.unclaim(undo);
+        return Err(HttpError::internal("cannot hand over the claim", e));
     }
     tracing::info!(sandbox = %entry.id, session = %claim.session_id, "pool sandbox claimed");
     Ok(entry.info())
@@ -117,16 +122,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_claim_file_is_the_body_and_private() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        write_claim(dir.path(), &claim()).unwrap();
-        let path = dir.path().join("claim.json");
-        let back: ClaimSandbox = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        assert_eq!(back, claim());
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        assert!(!dir.path().join("claim.json.tmp").exists());
-        assert!(write_claim(&dir.path().join("missing"), &claim()).is_err());
+    #[tokio::test]
+    async fn the_claim_goes_down_the_channel_whole_then_it_closes() {
+        use std::io::Read;
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let mut big = claim();
+        big.agent.model = "m/".to_string() + &"x".repeat(200_000);
+        let read = std::thread::spawn(move || {
+            let mut text = String::new();
+            reader.read_to_string(&mut text).map(|_| text)
+        });
+        send_claim(writer.into(), &big).await.unwrap();
+        let text = read.join().unwrap().unwrap();
+        assert_eq!(serde_json::from_str::<ClaimSandbox>(&text).unwrap(), big, "whole, and then the end of the file");
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        assert!(send_claim(writer.into(), &claim()).await.is_err(), "nobody to read it");
     }
 }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::isolation::Isolation;
+use crate::isolation::{Containment, Isolation};
 use crate::sandbox::DEFAULT_GRACE;
 use crate::snapshot_gc::GcSettings;
 
@@ -36,6 +36,14 @@ pub struct Config {
     pub terminate_grace: Duration,
     /// Snapshot garbage collection: maximum age, how many per session, how often.
     pub snapshot_gc: GcSettings,
+    /// The only directories whose repositories (`repo` as an absolute path) sandboxes may be
+    /// given (`--repo-root`); none by default. The provider's root is never one.
+    pub repo_roots: Vec<PathBuf>,
+    /// Host paths every sandbox sees read-only besides the system's (`--expose`): toolchains
+    /// outside `/usr`, for example (docs/security.md, "Containment").
+    pub expose: Vec<PathBuf>,
+    /// What a sandbox sees and may do, derived from the above when the provider starts.
+    pub containment: Containment,
 }
 
 impl Config {
@@ -60,6 +68,9 @@ impl Config {
             bwrap_bin: "bwrap".into(),
             terminate_grace: DEFAULT_GRACE,
             snapshot_gc: GcSettings::default(),
+            repo_roots: vec![],
+            expose: vec![],
+            containment: Containment::default(),
         }
     }
 }
@@ -78,7 +89,9 @@ impl std::fmt::Debug for Config {
             .field("bwrap_bin", &self.bwrap_bin)
             .field("terminate_grace", &self.terminate_grace)
             .field("snapshot_gc", &self.snapshot_gc)
-            .finish()
+            .field("repo_roots", &self.repo_roots)
+            .field("expose", &self.expose)
+            .finish_non_exhaustive()
     }
 }
 
@@ -95,5 +108,6 @@ mod tests {
         assert_eq!(c.isolation, Isolation::Bwrap);
         assert_eq!(c.terminate_grace, DEFAULT_GRACE);
         assert_eq!(c.snapshot_gc, GcSettings::default());
+        assert!(c.repo_roots.is_empty(), "no repository is served unless the operator names its root");
     }
 }

@@ -246,7 +246,7 @@ mod tests {
         let mut expected: Vec<&str> = RESERVED
             .iter()
             .copied()
-            .filter(|n| ![REPO_AUTH, POOL, SANDBOX_TOKEN_ON_STDIN, NETWORK_GATEWAY].contains(n))
+            .filter(|n| ![REPO_AUTH, POOL, SANDBOX_TOKEN_ON_STDIN, NETWORK_GATEWAY, CLAIM_FD].contains(n))
             .collect();
         expected.extend(["PATH", "LANG", "HOME", "PWD", "DATABASE_URL"]);
         expected.sort_unstable();

@@ -2,24 +2,32 @@
 //! (CGI), for the sandbox's token only (docs/sandbox-provider.md, "Local repositories"). A
 //! claimed pool sandbox's endpoint takes the claim's token instead of the pool's; an image
 //! build's, `/git/<image id>/…`, takes the build token while the build runs.
+//!
+//! Invariant: a push reaches `git http-backend` only when every ref it updates is the
+//! sandbox's session branch (`oi/<session>`; the control plane's endpoint applies the same
+//! rule, `oi_session_core::git_proxy`), and never from an image build or an unclaimed pool
+//! sandbox; anything else gets git's own refusal. The backend runs no hook ([`crate::cgi`]).
 
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, BodyDataStream, Bytes};
 use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use oi_protocol::ErrorCode;
+use oi_session_core::git_proxy::{check_push, parse_push, refusal, Push};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{ChildStdin, ChildStdout, Command};
 use tokio_util::io::ReaderStream;
 
 use crate::app::App;
-use crate::cgi::{cgi_env, classify, find_head_end, parse_head, CgiRequest};
+use crate::cgi::{cgi_env, classify, commands_end, find_head_end, parse_head, CgiRequest, GitRequest};
 use crate::error::HttpError;
 use crate::token::authorizes;
 
@@ -56,8 +64,13 @@ pub async fn handle(State(app): State<Arc<App>>, Path((id, rest)): Path<(String,
     let repo = access.repo;
     let query = req.uri().query().unwrap_or("").to_string();
     let method = req.method().as_str().to_string();
-    if classify(&method, &rest, &query).is_none() {
+    let Some(kind) = classify(&method, &rest, &query) else {
         return HttpError::new(ErrorCode::NotFound, "only git's smart HTTP protocol is served").into_response();
+    };
+    let pushing = kind == GitRequest::ReceivePack || query.split('&').any(|p| p == "service=git-receive-pack");
+    if pushing && access.push_branch.is_none() {
+        let why = format!("{id} may fetch but not push (an image build, or a warm-pool sandbox not yet claimed)");
+        return HttpError::new(ErrorCode::Forbidden, why).into_response();
     }
     let remote_addr = req
         .extensions()
@@ -76,13 +89,84 @@ pub async fn handle(State(app): State<Arc<App>>, Path((id, rest)): Path<(String,
         remote_addr: &remote_addr,
     };
     let env = cgi_env(&repo, &cgi, &app.host_path);
-    match run_backend(env, req.into_body()).await {
+    let compressed = header(&req, CONTENT_ENCODING).is_some_and(|e| e != "identity");
+    let mut body = req.into_body().into_data_stream();
+    let mut first = Vec::new();
+    if let (GitRequest::ReceivePack, Some(branch)) = (kind, &access.push_branch) {
+        if compressed {
+            return HttpError::new(ErrorCode::InvalidRequest, "a compressed push request cannot be checked")
+                .into_response();
+        }
+        match check_commands(&mut body, branch).await {
+            Ok(Ok(commands)) => first = commands,
+            Ok(Err(refused)) => {
+                tracing::warn!(sandbox = %id, "refused a push: {}", refused.1);
+                // The client reads git's answer once it has sent its pack.
+                drain(body).await;
+                return refusal_response(&refused.0, &refused.1);
+            }
+            Err(e) => return HttpError::new(ErrorCode::InvalidRequest, e).into_response(),
+        }
+    }
+    match run_backend(env, first, body).await {
         Ok(resp) => resp,
         Err(e) => HttpError::internal("git http-backend failed", e).into_response(),
     }
 }
 
-async fn run_backend(env: std::collections::BTreeMap<String, String>, body: Body) -> std::io::Result<Response> {
+/// A refused push: why, with git's own answer.
+type Refused = (Push, String);
+
+/// Reads a push's command section (and whatever came with it): `Ok(Ok(bytes read))` when every
+/// update is to `branch`, `Ok(Err(…))` when the push rule refuses it, `Err` when it is not a
+/// push request.
+async fn check_commands(body: &mut BodyDataStream, branch: &str) -> Result<Result<Vec<u8>, Refused>, String> {
+    let mut buf = Vec::new();
+    let end = loop {
+        if let Some(end) = commands_end(&buf)? {
+            break end;
+        }
+        match body.next().await {
+            Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+            Some(Err(e)) => return Err(format!("the push request could not be read: {e}")),
+            None => return Err("the push request ends before its commands do".into()),
+        }
+    };
+    let push = parse_push(&buf[..end]).map_err(|e| format!("the push request cannot be read: {e}"))?;
+    Ok(match check_push(&push, branch) {
+        Ok(()) => Ok(buf),
+        Err(reason) => Err((push, reason)),
+    })
+}
+
+/// The most of a refused push's pack that is read (and dropped) before the refusal is sent.
+const MAX_DRAIN: usize = 100 * 1024 * 1024;
+
+/// Reads the rest of a body, up to [`MAX_DRAIN`], dropping it.
+async fn drain(mut body: BodyDataStream) {
+    let mut read = 0;
+    while let Some(Ok(chunk)) = body.next().await {
+        read += chunk.len();
+        if read > MAX_DRAIN {
+            break;
+        }
+    }
+}
+
+/// Git's answer refusing a push (`report-status`, with the reason on the side band).
+fn refusal_response(push: &Push, reason: &str) -> Response {
+    let mut resp = Response::new(Body::from(refusal(push, reason)));
+    let headers = resp.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-git-receive-pack-result"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+async fn run_backend(
+    env: std::collections::BTreeMap<String, String>,
+    first: Vec<u8>,
+    body: BodyDataStream,
+) -> std::io::Result<Response> {
     let mut child = Command::new("git")
         .arg("http-backend")
         .env_clear()
@@ -97,7 +181,7 @@ async fn run_backend(env: std::collections::BTreeMap<String, String>, body: Body
     else {
         return Err(std::io::Error::other("git http-backend has no pipes"));
     };
-    tokio::spawn(feed(stdin, body));
+    tokio::spawn(feed(stdin, first, body));
     tokio::spawn(async move {
         let mut errors = String::new();
         let _ = stderr.read_to_string(&mut errors).await;
@@ -121,9 +205,13 @@ async fn run_backend(env: std::collections::BTreeMap<String, String>, body: Body
     Ok(resp)
 }
 
-/// Streams the request body to the backend's stdin, then closes it.
-async fn feed(mut stdin: ChildStdin, body: Body) {
-    let mut stream = body.into_data_stream();
+/// Streams the request body (what was already read of it, then the rest) to the backend's
+/// stdin, then closes it.
+async fn feed(mut stdin: ChildStdin, first: Vec<u8>, mut stream: BodyDataStream) {
+    if let Err(e) = stdin.write_all(&first).await {
+        tracing::warn!("git request body: {e}");
+        return;
+    }
     while let Some(chunk) = stream.next().await {
         let written = match chunk {
             Ok(bytes) => stdin.write_all(&bytes).await,

@@ -48,7 +48,11 @@ fn prepare(entry: &ImageEntry) -> std::io::Result<()> {
 /// `POST /v1/images`: records the image as `building` and starts its build.
 pub async fn start(app: &Arc<App>, req: BuildImage) -> HttpResult<ImageInfo> {
     validate(&req)?;
-    let local_repo = if is_local(&req.repo) { Some(check_local_repo(&req.repo)?) } else { None };
+    let local_repo = if is_local(&req.repo) {
+        Some(check_local_repo(&req.repo, &app.config.repo_roots, &app.config.root)?)
+    } else {
+        None
+    };
     let config = &app.config;
     let paths = ImagePaths::new(&config.root, &req.image_id);
     let repo_url = repo_url_for(&req.repo, &req.image_id, &app.public_url);

@@ -11,6 +11,7 @@
 //! <root>/images/<image id>/{workspace,state}      once ready (renamed from build/)
 //! <root>/images/<image id>/build/supervisor.log   the build log, kept until the image is deleted
 //! <root>/nonces.log                             signed requests' nonces within the replay window (0600)
+//! <root>/sandbox-etc/{passwd,group}             the minimal accounts every sandbox sees in /etc
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -87,8 +88,6 @@ pub fn images_dir(root: &Path) -> PathBuf {
 pub const IMAGE_META: &str = "image.json";
 /// What a successful build leaves in its state directory: `{"base_sha": "…"}`.
 pub const BUILD_RESULT: &str = "image.json";
-/// Where a warm-pool sandbox's claim is written, in its state directory.
-pub const CLAIM_FILE: &str = "claim.json";
 
 /// The files of one repo image.
 #[derive(Debug, Clone, PartialEq, Eq)]

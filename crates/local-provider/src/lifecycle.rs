@@ -89,7 +89,11 @@ pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<Pa
         (None, Some(image_id)) => (Source::Image(find_image(app, image_id)?), BootMode::RepoImage),
         (None, None) => (Source::Empty, req.boot_mode),
     };
-    let local_repo = if is_local(&req.repo) { Some(check_local_repo(&req.repo)?) } else { None };
+    let local_repo = if is_local(&req.repo) {
+        Some(check_local_repo(&req.repo, &app.config.repo_roots, &app.config.root)?)
+    } else {
+        None
+    };
     let config = &app.config;
     let paths = SandboxPaths::new(&config.root, &req.sandbox_id);
     let repo_url = repo_url_for(&req.repo, &req.sandbox_id, &app.public_url);
@@ -97,6 +101,11 @@ pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<Pa
     let mut env = sandbox_env(&req, &inside, &repo_url, boot_mode, &config.opencode_bin)?;
     crate::env::with_host_settings(&mut env, |name| std::env::var(name).ok());
 
+    // A pool sandbox's claim channel: the supervisor reads its claim from this pipe, not a file.
+    let claim_channel = match req.pool {
+        true => Some(std::io::pipe().map_err(|e| HttpError::internal("cannot make the claim channel", e))?),
+        false => None,
+    };
     let entry = Arc::new(SandboxEntry::new(&req, now_ms(), paths.clone(), local_repo));
     // Held until the supervisor runs, so a terminate that arrives meanwhile waits for it.
     let _starting = entry.lifecycle.lock().await;
@@ -107,7 +116,12 @@ pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<Pa
         return Err(e);
     }
     let network = Allowlist::new(&[&req.control_plane_url, &app.public_url], &req.network_allow);
-    match launch(LaunchSpec::new(config, &req.sandbox_id, &paths, env, network)).await {
+    let mut spec = LaunchSpec::new(config, &req.sandbox_id, &paths, env, network);
+    if let Some((reader, writer)) = claim_channel {
+        entry.set_claim_channel(writer.into());
+        spec.claim = Some(reader.into());
+    }
+    match launch(spec).await {
         Ok(process) => {
             tracing::info!(sandbox = %entry.id, pid = process.pid(), mode = boot_mode.as_str(), pool = req.pool, "sandbox started");
             entry.set_process(process);

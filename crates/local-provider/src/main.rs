@@ -51,6 +51,16 @@ struct Args {
     /// How many snapshots of each session are kept (the newest); older ones are deleted.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     snapshots_per_session: u64,
+    /// A directory whose git repositories sessions may name as their `repo` (an absolute path
+    /// under it); repeat for more, or list them in OI_PROVIDER_REPO_ROOTS separated by `:`.
+    /// Without one, no local repository is served. Never inside --root.
+    #[arg(long = "repo-root", env = "OI_PROVIDER_REPO_ROOTS", value_delimiter = ':')]
+    repo_roots: Vec<PathBuf>,
+    /// A host path every sandbox sees read-only besides the system's (/usr and a minimal /etc),
+    /// such as a toolchain outside /usr; repeat for more, or list them in OI_PROVIDER_EXPOSE
+    /// separated by `:`. Not /, /etc, /home, /root, /run, /tmp or anything holding them.
+    #[arg(long = "expose", env = "OI_PROVIDER_EXPOSE", value_delimiter = ':')]
+    expose: Vec<PathBuf>,
     /// How often, in seconds, snapshot garbage collection runs (it also runs at start).
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     snapshot_gc_interval_secs: u64,
@@ -98,6 +108,8 @@ async fn main() -> ExitCode {
     config.runtime_version = args.runtime_version;
     config.isolation = args.isolation;
     config.network_isolated = args.network == "isolated";
+    config.repo_roots = args.repo_roots.into_iter().filter(|p| !p.as_os_str().is_empty()).collect();
+    config.expose = args.expose.into_iter().filter(|p| !p.as_os_str().is_empty()).collect();
     config.snapshot_gc = GcSettings {
         max_age: Duration::from_secs(args.snapshot_max_age_hours.saturating_mul(3600)),
         per_session: usize::try_from(args.snapshots_per_session).unwrap_or(usize::MAX),

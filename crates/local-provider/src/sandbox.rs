@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::os::fd::{AsRawFd, BorrowedFd, IntoRawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -27,7 +27,7 @@ use oi_protocol::supervisor_env;
 use tokio::sync::{oneshot, watch};
 
 use crate::config::Config;
-use crate::isolation::{bwrap_args, parse_info, Isolation, Mounts, INFO_FD};
+use crate::isolation::{bwrap_args, parse_info, Containment, Fds, Isolation, Mounts};
 use crate::layout::SandboxPaths;
 use crate::procs::{killpg, PidNamespace};
 
@@ -35,16 +35,20 @@ use crate::procs::{killpg, PidNamespace};
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
 /// Everything needed to start a supervisor.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct LaunchSpec {
     pub name: String,
     pub isolation: Isolation,
     pub bwrap_bin: PathBuf,
+    pub containment: Containment,
     pub mounts: Mounts,
     pub env: BTreeMap<String, String>,
     pub log: PathBuf,
     /// With a private network: who the gateway lets the sandbox reach.
     pub gateway: Option<crate::gateway::Allowlist>,
+    /// A warm-pool sandbox's claim channel: the read end of a pipe whose write end the
+    /// provider keeps ([`crate::claim`]). The supervisor alone inherits it (`OI_CLAIM_FD`).
+    pub claim: Option<OwnedFd>,
 }
 
 impl LaunchSpec {
@@ -65,8 +69,8 @@ impl LaunchSpec {
             name: name.to_string(),
             isolation: config.isolation,
             bwrap_bin: config.bwrap_bin.clone(),
+            containment: config.containment.clone(),
             mounts: Mounts {
-                root: config.root.clone(),
                 workspace: paths.workspace.clone(),
                 state: paths.state.clone(),
                 agent_bin: config.agent_bin.clone(),
@@ -76,6 +80,7 @@ impl LaunchSpec {
             env,
             log: paths.log.clone(),
             gateway: isolated.then_some(network),
+            claim: None,
         }
     }
 }
@@ -200,9 +205,11 @@ pub async fn launch(spec: LaunchSpec) -> std::io::Result<Arc<Process>> {
     process
 }
 
-fn run(spec: LaunchSpec, tx: oneshot::Sender<std::io::Result<Arc<Process>>>) {
+fn run(mut spec: LaunchSpec, tx: oneshot::Sender<std::io::Result<Arc<Process>>>) {
     let (exit_tx, exit_rx) = watch::channel(None);
-    let (mut child, pidns) = match spawn(&spec) {
+    // Closed here once the child has it: the supervisor is its only reader.
+    let claim = spec.claim.take();
+    let (mut child, pidns) = match spawn(&spec, claim) {
         Ok(started) => started,
         Err(e) => {
             let _ = tx.send(Err(e));
@@ -240,15 +247,37 @@ pub fn token_off_environment(env: &BTreeMap<String, String>) -> (BTreeMap<String
     (env, token)
 }
 
-fn spawn(spec: &LaunchSpec) -> std::io::Result<(std::process::Child, Option<PidNamespace>)> {
+/// A pipe already holding `bytes` (closed for writing): what bwrap reads a seccomp program from.
+fn pipe_with(bytes: &[u8]) -> std::io::Result<std::io::PipeReader> {
+    use std::io::Write;
+    let (reader, mut writer) = std::io::pipe()?;
+    // A program is a few hundred bytes: it fits in the pipe's buffer.
+    writer.write_all(bytes)?;
+    Ok(reader)
+}
+
+fn spawn(spec: &LaunchSpec, claim: Option<OwnedFd>) -> std::io::Result<(std::process::Child, Option<PidNamespace>)> {
     let (stdout, stderr) = open_log(spec)?;
-    let mut cmd = match spec.isolation {
+    // Every descriptor below is close-on-exec in this process (so no other sandbox inherits
+    // it); the child clears the flag on the ones it passes on, after the fork.
+    let info_pipe = match spec.isolation {
+        Isolation::Bwrap => Some(std::io::pipe()?),
+        Isolation::None => None,
+    };
+    let seccomp = match spec.isolation {
         Isolation::Bwrap => {
+            spec.containment.seccomp.iter().map(|p| pipe_with(p)).collect::<std::io::Result<Vec<_>>>()?
+        }
+        Isolation::None => vec![],
+    };
+    let mut cmd = match (spec.isolation, &info_pipe) {
+        (Isolation::Bwrap, Some((_, info))) => {
+            let fds = Fds { info: info.as_raw_fd(), seccomp: seccomp.iter().map(AsRawFd::as_raw_fd).collect() };
             let mut cmd = Command::new(&spec.bwrap_bin);
-            cmd.args(bwrap_args(&spec.mounts));
+            cmd.args(bwrap_args(&spec.containment, &spec.mounts, &fds));
             cmd
         }
-        Isolation::None => {
+        _ => {
             let mut cmd = Command::new(&spec.mounts.agent_bin);
             cmd.current_dir(&spec.mounts.workspace);
             cmd
@@ -260,32 +289,29 @@ fn spawn(spec: &LaunchSpec) -> std::io::Result<(std::process::Child, Option<PidN
     let (env, token) = token_off_environment(&spec.env);
     let stdin = if token.is_some() { Stdio::piped() } else { Stdio::null() };
     cmd.env_clear().envs(&env).stdin(stdin).stdout(stdout).stderr(stderr).process_group(0);
-
-    let info_pipe = match spec.isolation {
-        Isolation::Bwrap => Some(std::io::pipe()?),
-        Isolation::None => None,
-    };
-    let info_writer = info_pipe.as_ref().map(|(_, w)| w.as_raw_fd());
+    if let Some(claim) = &claim {
+        cmd.env(supervisor_env::CLAIM_FD, claim.as_raw_fd().to_string());
+    }
+    let inherited: Vec<i32> = info_pipe
+        .iter()
+        .map(|(_, w)| w.as_raw_fd())
+        .chain(seccomp.iter().map(AsRawFd::as_raw_fd))
+        .chain(claim.iter().map(AsRawFd::as_raw_fd))
+        .collect();
     // SAFETY: between fork and exec only async-signal-safe calls that allocate nothing (prctl,
-    // fcntl, dup2). `w` is the info pipe's writer, open in the child (inherited across fork);
-    // the descriptor dup2 makes at INFO_FD is left open for bwrap (`into_raw_fd`), never closed
-    // here.
+    // fcntl); the descriptors are open in the child (inherited across the fork) and stay open.
     unsafe {
         cmd.pre_exec(move || {
             nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
-            if let Some(w) = info_writer {
-                let writer = BorrowedFd::borrow_raw(w);
-                if w == INFO_FD {
-                    fcntl(writer, FcntlArg::F_SETFD(FdFlag::empty()))?;
-                } else {
-                    let _kept_open = nix::unistd::dup2_raw(writer, INFO_FD)?.into_raw_fd();
-                }
+            for fd in &inherited {
+                fcntl(BorrowedFd::borrow_raw(*fd), FcntlArg::F_SETFD(FdFlag::empty()))?;
             }
             Ok(())
         });
     }
     let mut child = cmd.spawn()?;
     drop(cmd);
+    drop((seccomp, claim));
     if let (Some(token), Some(mut pipe)) = (token, child.stdin.take()) {
         use std::io::Write;
         // 65 bytes fit in the pipe's buffer; closing it ends the supervisor's read.

@@ -75,46 +75,43 @@ impl Provider {
     }
 }
 
-/// Runs `program args…` and returns its stderr on failure.
-fn run_check(program: &Path, args: &[&str]) -> Result<(), String> {
+/// Runs `program args…`: its stdout, or its stderr on failure.
+fn run_check(program: &Path, args: &[std::ffi::OsString]) -> Result<String, String> {
     let out = Command::new(program).args(args).env_clear().output().map_err(|e| e.to_string())?;
     if out.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
         Err(format!("{}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim()))
     }
 }
 
-/// Checks that bubblewrap exists and can make the namespaces sandboxes need.
-pub fn check_bwrap(bwrap: &Path) -> Result<(), StartError> {
-    if let Err(e) = run_check(bwrap, &["--version"]) {
-        return fail(format!(
+/// bubblewrap's version line, or why it cannot be run.
+pub fn bwrap_version(bwrap: &Path) -> Result<String, StartError> {
+    run_check(bwrap, &["--version".into()]).or_else(|e| {
+        fail(format!(
             "--isolation bwrap needs bubblewrap, but `{}` cannot be run ({e}); install it \
              (apt-get install bubblewrap) or, for debugging only, pass --isolation none",
             bwrap.display()
-        ));
+        ))
+    })
+}
+
+/// Checks that bubblewrap can make the namespaces and the view sandboxes get: it runs `true`
+/// in a sandbox like theirs (without a workspace).
+pub fn check_bwrap(bwrap: &Path, containment: &crate::isolation::Containment) -> Result<(), StartError> {
+    let mut smoke: Vec<std::ffi::OsString> = ["--unshare-user"].map(Into::into).to_vec();
+    if containment.disable_userns {
+        smoke.push("--disable-userns".into());
     }
-    let smoke = [
-        "--unshare-user",
-        "--unshare-pid",
-        "--unshare-ipc",
-        "--unshare-uts",
-        "--die-with-parent",
-        "--new-session",
-        "--cap-drop",
-        "ALL",
-        "--ro-bind",
-        "/",
-        "/",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "true",
-    ];
+    for arg in ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"] {
+        smoke.push(arg.into());
+    }
+    smoke.extend(["--cap-drop", "ALL"].map(Into::into));
+    smoke.extend(crate::isolation::view_args(&containment.view));
+    smoke.extend(["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "true"].map(Into::into));
     if let Err(e) = run_check(bwrap, &smoke) {
         return fail(format!(
-            "bubblewrap cannot create the sandbox namespaces on this host ({e}); are user namespaces enabled?"
+            "bubblewrap cannot create the sandbox namespaces and view on this host ({e}); are user namespaces enabled?"
         ));
     }
     Ok(())
@@ -158,6 +155,10 @@ fn resolve(mut config: Config) -> Result<Config, StartError> {
         return fail(format!("--agent-bin {} is not a file", config.agent_bin.display()));
     }
     config.opencode_bin = absolute(&config.opencode_bin)?;
+    config.repo_roots = crate::containment::repo_roots(&config.repo_roots, &config.root).map_err(StartError)?;
+    if config.repo_roots.is_empty() {
+        tracing::info!("no --repo-root: sessions on a local repository (an absolute path) are refused");
+    }
     if !config.opencode_bin.exists() {
         tracing::warn!("--opencode-bin {} does not exist", config.opencode_bin.display());
     }
@@ -171,7 +172,9 @@ fn resolve(mut config: Config) -> Result<Config, StartError> {
                     config.bwrap_bin.display()
                 ))
             })?;
-            check_bwrap(&config.bwrap_bin)?
+            let version = bwrap_version(&config.bwrap_bin)?;
+            config.containment = crate::containment::resolve(&config, &version).map_err(StartError)?;
+            check_bwrap(&config.bwrap_bin, &config.containment)?
         }
         Isolation::None => tracing::warn!(
             "--isolation none: sandboxes run UNISOLATED with the provider's access to the host; for debugging only"
@@ -211,7 +214,7 @@ pub async fn serve(config: Config) -> Result<Provider, StartError> {
             .await
     });
     let gc = tokio::spawn(collect_snapshots(app.clone()));
-    tracing::info!(%addr, root = %app.config.root.display(), isolation = ?app.config.isolation, "local provider started");
+    tracing::info!(%addr, root = %app.config.root.display(), isolation = ?app.config.isolation, repo_roots = ?app.config.repo_roots, "local provider started");
     Ok(Provider { addr, app, stop: Some(stop), server, gc })
 }
 

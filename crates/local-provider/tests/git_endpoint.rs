@@ -20,27 +20,28 @@ async fn a_sandbox_clones_and_pushes_its_local_repo_with_its_token_only() {
     let repo_url = env.iter().find(|(k, _)| k == supervisor_env::REPO_URL).unwrap().1.clone();
     assert_eq!(repo_url, format!("{}/git/{id}", p.url));
 
-    // Bearer: clone, commit, push a new branch.
+    // Bearer: clone, commit, push the session branch (the only one it may push).
+    let branch = format!("oi/ses_{id}");
     let bearer = format!("http.extraHeader=Authorization: Bearer {token}");
     let c1 = work.join("c1");
     git_ok(&home, &work, &["-c", &bearer, "clone", &repo_url, c1.to_str().unwrap()]);
     assert_eq!(std::fs::read_to_string(c1.join("README.md")).unwrap(), "# app\n");
-    git_ok(&home, &c1, &["checkout", "-b", "oi/test"]);
+    git_ok(&home, &c1, &["checkout", "-b", &branch]);
     std::fs::write(c1.join("change.txt"), "from the sandbox\n").unwrap();
     // A large incompressible file makes git send the pack in chunks (no Content-Length).
     let noise: Vec<u8> = (0..3_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     std::fs::write(c1.join("noise.bin"), noise).unwrap();
     git_ok(&home, &c1, &["add", "."]);
     git_ok(&home, &c1, &["commit", "-m", "change"]);
-    git_ok(&home, &c1, &["-c", &bearer, "push", "origin", "oi/test"]);
-    let pushed = git_ok(&home, &bare, &["rev-parse", "refs/heads/oi/test"]);
+    git_ok(&home, &c1, &["-c", &bearer, "push", "origin", &branch]);
+    let pushed = git_ok(&home, &bare, &["rev-parse", &format!("refs/heads/{branch}")]);
     assert_eq!(pushed, git_ok(&home, &c1, &["rev-parse", "HEAD"]));
 
     // Basic with any user name and the token as the password (what git sends from a URL);
     // fetching the pushed branch back also exercises upload-pack negotiation.
     let with_basic = repo_url.replacen("http://", &format!("http://oi:{token}@"), 1);
     let c2 = work.join("c2");
-    git_ok(&home, &work, &["clone", "--branch", "oi/test", &with_basic, c2.to_str().unwrap()]);
+    git_ok(&home, &work, &["clone", "--branch", &branch, &with_basic, c2.to_str().unwrap()]);
     assert_eq!(std::fs::read_to_string(c2.join("change.txt")).unwrap(), "from the sandbox\n");
 
     // No token, a wrong token, and another sandbox's token.

@@ -31,9 +31,11 @@ async fn a_build_becomes_an_image_that_sandboxes_start_from() {
     let (work, home, bare) = repo_fixture(&p);
     let head = git_ok(&home, &bare, &["rev-parse", "refs/heads/main"]);
     let img = format!("img_ok{marker}");
-    let go = p.dir.path().join(format!("go-{marker}"));
+    // The build waits for a file in its own state directory (nothing else of the host is
+    // visible to it), which the test writes from outside.
+    let go = p.image_dir(&img).join(format!("build/state/go-{marker}"));
     let mut req = build_request(&img, bare.to_str().unwrap(), "build-tok");
-    req["env"]["BUILD_WAIT_FOR"] = json!(go.to_str().unwrap());
+    req["env"]["BUILD_WAIT_FOR"] = json!(format!("/srv/state/go-{marker}"));
 
     let (status, body) = p.call("POST", "/v1/images", Some(&req)).await;
     assert_eq!((status, body["status"].as_str()), (202, Some("building")), "{body}");

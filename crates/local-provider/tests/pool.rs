@@ -1,5 +1,6 @@
-//! Warm-pool sandboxes: `OI_POOL=1`, and a claim that hands one to a session (claim.json, the
-//! new session id, the git endpoint switching to the new token).
+//! Warm-pool sandboxes: `OI_POOL=1`, and a claim that hands one to a session (over the claim
+//! channel, never a file in the sandbox; the new session id; the git endpoint switching to the
+//! new token and taking pushes only from then on).
 
 mod common;
 
@@ -36,8 +37,26 @@ async fn a_pool_sandbox_is_claimed_once_and_its_git_endpoint_switches_tokens() {
     assert!(env.contains(&(supervisor_env::SESSION_ID.to_string(), req.session_id.clone())));
     let url = format!("{}/git/{id}", p.url);
     assert!(ls_remote_works(&home, &work, &url, "pool-tok"));
+    assert!(env.iter().any(|(k, _)| k == supervisor_env::CLAIM_FD), "a claim channel: {env:?}");
     let claim_path = format!("/v1/sandboxes/{id}/claim");
-    let claim_file = p.sandbox_dir(&id).join("state/claim.json");
+    let received = p.state_file(&id, "claim");
+    // Something in the sandbox plants symlinks where the claim file used to be written: the
+    // provider must not follow them to a host file.
+    let state = p.sandbox_dir(&id).join("state");
+    let victim = p.dir.path().join("outside/victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    for name in ["claim.json", "claim.json.tmp"] {
+        std::os::unix::fs::symlink(&victim, state.join(name)).unwrap();
+    }
+    // An unclaimed pool sandbox fetches but does not push.
+    let resp = p
+        .http
+        .get(format!("{}/git/{id}/info/refs?service=git-receive-pack", p.url))
+        .bearer_auth("pool-tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
 
     // Another branch, and a control-plane URL that is not http(s): refused, nothing written.
     let (status, body) = p.call("POST", &claim_path, Some(&claim_body("ses_a", "t", "develop"))).await;
@@ -46,16 +65,21 @@ async fn a_pool_sandbox_is_claimed_once_and_its_git_endpoint_switches_tokens() {
     bad_url["control_plane_url"] = json!("ws://127.0.0.1:8787");
     let (status, body) = p.call("POST", &claim_path, Some(&bad_url)).await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_request")), "{body}");
-    assert!(!claim_file.exists());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!received.exists(), "nothing was handed over");
 
     let session = format!("ses_claimed{marker}");
     let claim = claim_body(&session, "claim-tok", "main");
     let (status, body) = p.call("POST", &claim_path, Some(&claim)).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("running")), "{body}");
     assert_eq!(body["session_id"], session.as_str());
-    let written: ClaimSandbox = serde_json::from_slice(&std::fs::read(&claim_file).unwrap()).unwrap();
+    wait_for_file(&received).await;
+    let written: ClaimSandbox = serde_json::from_slice(&std::fs::read(&received).unwrap()).unwrap();
     assert_eq!(written, serde_json::from_value::<ClaimSandbox>(claim.clone()).unwrap());
-    assert!(!claim_file.with_extension("json.tmp").exists());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched", "the provider followed a symlink");
+    for name in ["claim.json", "claim.json.tmp"] {
+        assert!(std::fs::symlink_metadata(state.join(name)).unwrap().file_type().is_symlink(), "{name} was replaced");
+    }
     let (_, body) = p.call("GET", &format!("/v1/sandboxes/{id}"), None).await;
     assert_eq!(body["session_id"], session.as_str(), "{body}");
 
@@ -66,7 +90,7 @@ async fn a_pool_sandbox_is_claimed_once_and_its_git_endpoint_switches_tokens() {
     let (status, body) = p.call("POST", &claim_path, Some(&claim_body("ses_b", "t2", "main"))).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conflict")), "claimed twice: {body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("already claimed"), "{body}");
-    let again: ClaimSandbox = serde_json::from_slice(&std::fs::read(&claim_file).unwrap()).unwrap();
+    let again: ClaimSandbox = serde_json::from_slice(&std::fs::read(&received).unwrap()).unwrap();
     assert_eq!(again.session_id, session, "the first claim stands");
 
     // A snapshot now belongs to the claiming session.
@@ -81,7 +105,7 @@ async fn only_running_pool_sandboxes_can_be_claimed() {
     let plain = format!("sbx_plain{marker}");
     p.create_ready(&request(&plain, "https://example.com/app.git", "t")).await;
     let env = read_env(&p.state_file(&plain, "env"));
-    assert!(!env.iter().any(|(k, _)| k == supervisor_env::POOL), "{env:?}");
+    assert!(!env.iter().any(|(k, _)| k == supervisor_env::POOL || k == supervisor_env::CLAIM_FD), "{env:?}");
     let (status, body) =
         p.call("POST", &format!("/v1/sandboxes/{plain}/claim"), Some(&claim_body("s", "t", "main"))).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conflict")), "{body}");
@@ -100,5 +124,5 @@ async fn only_running_pool_sandboxes_can_be_claimed() {
         p.call("POST", &format!("/v1/sandboxes/{gone}/claim"), Some(&claim_body("s", "t", "main"))).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conflict")), "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("not running"), "{body}");
-    assert!(!p.sandbox_dir(&gone).join("state/claim.json").exists());
+    assert!(!p.state_file(&gone, "claim").exists());
 }

@@ -111,6 +111,35 @@ async fn the_sandbox_writes_only_its_workspace_and_state_in_its_own_namespaces()
     );
     assert!(!std::path::Path::new(&format!("/tmp/oi-tmp-{marker}")).exists(), "/tmp is private to the sandbox");
 
+    // What it sees of the host: an allowlist, no credentials, no sockets, no provider root, and
+    // no way to make another user or mount namespace.
+    let view = std::fs::read_to_string(p.state_file(&id, "view")).unwrap();
+    let listed = |prefix: &str| -> Vec<String> {
+        let line = view.lines().find_map(|l| l.strip_prefix(prefix)).unwrap_or_else(|| panic!("{prefix}: {view}"));
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    // The skeleton bubblewrap makes for the supervisor script and OpenCode (bound at their paths).
+    let binaries = [p.dir.path().to_path_buf(), p.dir.path().join("opencode")];
+    let holds_a_binary = |path: &str| binaries.iter().any(|b| b.starts_with(path));
+    for top in listed("root: ") {
+        let allowed = ["bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "proc", "dev", "tmp", "srv"];
+        assert!(allowed.contains(&top.as_str()) || holds_a_binary(&format!("/{top}")), "/{top} is visible: {view}");
+    }
+    let etc_allowed: Vec<String> = oi_local_provider::sandbox_fs::ETC
+        .iter()
+        .map(|p| p.trim_start_matches("/etc/").split('/').next().unwrap().to_string())
+        .chain(["passwd".to_string(), "group".to_string()])
+        .collect();
+    for entry in listed("etc: ") {
+        assert!(etc_allowed.contains(&entry), "/etc/{entry} is visible: {view}");
+    }
+    for line in view.lines().filter_map(|l| l.strip_prefix("visible ")) {
+        assert!(holds_a_binary(line), "{line} is visible: {view}");
+    }
+    assert!(view.contains("hidden /etc/shadow") && view.contains("hidden /run"), "{view}");
+    assert!(view.contains(&format!("hidden {}", p.root.display())), "{view}");
+    assert!(view.contains("userns refused") && view.contains("mountns refused"), "{view}");
+
     // New pid, user, uts, ipc and mount namespaces.
     let ns = std::fs::read_to_string(p.state_file(&id, "ns")).unwrap();
     for line in ns.lines() {

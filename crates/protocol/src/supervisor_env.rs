@@ -41,6 +41,10 @@ pub const OPENCODE_BIN: &str = "OI_OPENCODE_BIN";
 pub const AGENT_CONFIG: &str = "OI_AGENT_CONFIG";
 /// `1` for a warm-pool sandbox waiting to be claimed.
 pub const POOL: &str = "OI_POOL";
+/// A warm-pool sandbox's claim channel: the number of a descriptor the supervisor inherits (a
+/// pipe whose other end the provider holds), on which the `ClaimSandbox` JSON arrives, followed
+/// by the end of the file. Without it the claim appears as `$OI_STATE_DIR/claim.json`.
+pub const CLAIM_FD: &str = "OI_CLAIM_FD";
 /// The unix socket of the provider's network gateway, when the sandbox is in a private network
 /// (the local provider with `--network isolated`); absent otherwise.
 pub const NETWORK_GATEWAY: &str = "OI_NETWORK_GATEWAY";
@@ -78,6 +82,7 @@ pub const PROVIDER_SET: &[&str] = &[
     OPENCODE_BIN,
     AGENT_CONFIG,
     POOL,
+    CLAIM_FD,
     NETWORK_GATEWAY,
 ];
 

@@ -4,7 +4,9 @@
 //!
 //! Invariant: before the claim the sandbox reaches the repository as the provider named it and
 //! connects to no session; after it, the egress targets the claiming session and git goes
-//! through the egress, as in [`session_boot`](super::session_boot).
+//! through the egress, as in [`session_boot`](super::session_boot). The claim (with the
+//! session's token) comes over the provider's channel when there is one (`OI_CLAIM_FD`), which
+//! nothing else in the sandbox holds.
 
 use std::time::Duration;
 
@@ -52,8 +54,22 @@ pub async fn run(config: Config, network: Option<&Network>, refusals: Refusals) 
             return 1;
         }
     };
-    eprintln!("warm; waiting for a claim at {}", config.claim_file().display());
-    let claim = wait_for_claim(&config.claim_file()).await;
+    let claim = match &config.claim_channel {
+        Some(channel) => {
+            eprintln!("warm; waiting for a claim on the provider's channel");
+            match read_claim(channel.clone()).await {
+                Ok(claim) => claim,
+                Err(e) => {
+                    eprintln!("no claim: {e:#}");
+                    return 1;
+                }
+            }
+        }
+        None => {
+            eprintln!("warm; waiting for a claim at {}", config.claim_file().display());
+            wait_for_claim(&config.claim_file()).await
+        }
+    };
     let warm_for = warm_since.elapsed();
     let (claimed, control_plane) = match accept(&config, &claim, network).await {
         Ok(accepted) => accepted,
@@ -90,10 +106,40 @@ async fn accept(config: &Config, claim: &ClaimSandbox, network: Option<&Network>
     Ok((claimed, control_plane))
 }
 
-/// Waits for the provider to write the claim (atomically, so a readable file is complete).
+/// Reads the claim from the provider's channel: the whole JSON, then the end of the file. Only
+/// this process holds the channel (close-on-exec, and it is not dumpable), so nothing else in
+/// the sandbox can read the claim or forge one.
+async fn read_claim(channel: std::sync::Arc<std::fs::File>) -> anyhow::Result<ClaimSandbox> {
+    use anyhow::Context;
+    let text = tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let mut text = String::new();
+        (&*channel).read_to_string(&mut text).map(|_| text)
+    })
+    .await?
+    .context("read the claim channel")?;
+    if text.is_empty() {
+        anyhow::bail!("the provider closed the claim channel without a claim");
+    }
+    serde_json::from_str(&text).context("the claim is not a ClaimSandbox")
+}
+
+/// Waits for the provider to write the claim file (atomically, so a readable file is
+/// complete): the Modal provider's way. A symlink is not followed.
 async fn wait_for_claim(path: &std::path::Path) -> ClaimSandbox {
+    let read = |path: &std::path::Path| -> std::io::Result<String> {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut text = String::new();
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(path)?
+            .read_to_string(&mut text)?;
+        Ok(text)
+    };
     loop {
-        if let Ok(text) = std::fs::read_to_string(path) {
+        if let Ok(text) = read(path) {
             match serde_json::from_str(&text) {
                 Ok(claim) => {
                     // It holds the session's sandbox token: gone before the agent runs again.

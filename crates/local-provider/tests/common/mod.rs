@@ -43,6 +43,11 @@ pub fn unique() -> String {
 /// with `IGNORE_TERM=1` it ignores SIGTERM; with `NO_WRITE_PROBES=1` it skips the writes (for `--isolation none`, where they would land
 /// on the host).
 ///
+/// A warm-pool sandbox's supervisor copies its claim channel (`OI_CLAIM_FD`) to
+/// `claim-<id>.txt` once the provider has closed it. With write probes it also records what it
+/// sees of the host in `view-<id>.txt`: `/` and `/etc`, which sensitive paths are visible, and
+/// whether it can make a user namespace.
+///
 /// In `build` mode (an image build) it refuses a control-plane URL or an agent config (exit 9),
 /// waits for the file `BUILD_WAIT_FOR` names if set, fails with `BUILD_FAIL=<n>` after two
 /// lines of output, clones a local repository through the provider's git endpoint with its
@@ -74,11 +79,21 @@ if [ "$OPENINSPECT_BOOT_MODE" = build ]; then
   exit 0
 fi
 if [ -n "$EXIT_NOW" ]; then exit "$EXIT_NOW"; fi
+if [ -n "$OI_CLAIM_FD" ]; then (cat "/proc/self/fd/$OI_CLAIM_FD" > "$S/claim-$ID.part" && mv "$S/claim-$ID.part" "$S/claim-$ID.txt") & fi
 : > "$S/writes-$ID.txt"
 if [ -z "$NO_WRITE_PROBES" ]; then
   for target in "$OI_WORKSPACE/ok" "$OI_STATE_DIR/ok" "$HOME/ok" "/tmp/oi-tmp-{marker}" "{outside}/outside-{marker}" "/etc/oi-outside-{marker}" "$OI_WORKSPACE/../outside-{marker}"; do
     if (echo hi > "$target") 2>/dev/null; then echo "ok $target"; else echo "fail $target"; fi >> "$S/writes-$ID.txt"
   done
+  {{
+    echo "root: $(ls -A / | tr '\n' ' ')"
+    echo "etc: $(ls -A /etc | tr '\n' ' ')"
+    for p in /etc/shadow /etc/ssh "{outside}" "{dir}/provider.log" "{dir}/root" /root /home /run /var /sys /boot; do
+      if [ -e "$p" ]; then echo "visible $p"; else echo "hidden $p"; fi
+    done
+    if unshare -U true 2>/dev/null; then echo "userns made"; else echo "userns refused"; fi
+    if unshare -m true 2>/dev/null; then echo "mountns made"; else echo "mountns refused"; fi
+  }} > "$S/view-$ID.txt" 2>&1
 fi
 for ns in pid user uts ipc mnt; do echo "$ns $(readlink /proc/$$/ns/$ns)"; done > "$S/ns-$ID.txt"
 echo $$ > "$S/pid-$ID.txt"
@@ -88,6 +103,7 @@ echo ready > "$S/ready-$ID.txt"
 while :; do sleep 0.1; done
 "#,
         outside = outside.display(),
+        dir = dir.display(),
     );
     let path = dir.join(format!("supervisor-{marker}.sh"));
     std::fs::write(&path, script).unwrap();
@@ -178,6 +194,7 @@ impl Default for Options {
 }
 
 pub fn command(dir: &Path, agent: &Path, opts: &Options) -> Command {
+    std::fs::create_dir_all(dir.join("work")).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_oi-local-provider"));
     cmd.env_clear()
         .env("PATH", PATH)
@@ -190,6 +207,9 @@ pub fn command(dir: &Path, agent: &Path, opts: &Options) -> Command {
         .arg(agent)
         .arg("--opencode-bin")
         .arg(dir.join("opencode"))
+        // The one repository root: [`repo_fixture`] makes its repository there.
+        .arg("--repo-root")
+        .arg(dir.join("work"))
         .args(&opts.extra_args);
     if let Some(v) = opts.runtime_version {
         cmd.args(["--runtime-version", v]);

@@ -86,7 +86,8 @@ impl ControlPlane {
         command
     }
 
-    fn persist_dir(&self) -> PathBuf {
+    /// Where workerd keeps the control plane's state: D1 and every session's Durable Object.
+    pub fn persist_dir(&self) -> PathBuf {
         self.state.path().join("state")
     }
 

@@ -1,5 +1,6 @@
 //! Local git repositories for end-to-end tests: a bare "remote" with a first commit, and ways
-//! to read what sandboxes pushed to it.
+//! to read what sandboxes pushed to it. Every one lives under [`repos_dir`], the repository root
+//! the stack's provider serves (`--repo-root`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,9 +20,17 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The directory the tests' repositories are made in: the one repository root of the stack's
+/// provider (it serves no local repository anywhere else).
+pub fn repos_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join("oi-e2e-repos");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
 impl BareRepo {
     pub fn with_files(files: &[(&str, &str)]) -> Result<Self> {
-        let dir = tempfile::Builder::new().prefix("oi-remote-").tempdir()?;
+        let dir = tempfile::Builder::new().prefix("oi-remote-").tempdir_in(repos_dir())?;
         let bare = dir.path().join("remote.git");
         let seed = dir.path().join("seed");
         std::fs::create_dir_all(&seed)?;

@@ -19,7 +19,7 @@ pub use api::{Api, ApiResponse};
 pub use bridge_socket::BridgeSocket;
 pub use client_socket::{mint_ws_token, ClientEndpoint, ClientSocket};
 pub use control_plane::{repo_root, ControlPlane, ControlPlaneOptions};
-pub use git_fixture::BareRepo;
+pub use git_fixture::{repos_dir, BareRepo};
 pub use process::{free_port, ChildGroup};
 pub use stack::{bin_dir, opencode_bin, Stack, StackOptions, SCRIPTED_MODEL_KEY, SECRETS_KEY};
 pub use tcp_proxy::TcpProxy;

@@ -101,6 +101,8 @@ impl Stack {
             .arg(&agent)
             .arg("--opencode-bin")
             .arg(opencode_bin())
+            .arg("--repo-root")
+            .arg(crate::git_fixture::repos_dir())
             .env("OI_PROVIDER_KEY", &key)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())

@@ -16,11 +16,13 @@ pub const LOCAL_USER: &str = "Local User <local@open-inspect.invalid>";
 
 /// Creates a session on `repo` and joins it with a client.
 pub async fn open_session(stack: &Stack, repo: &BareRepo) -> Result<(SessionSummary, ClientSocket)> {
-    let summary = stack
-        .cp
-        .api()
-        .create_session(&CreateSessionRequest { repo: repo.path().display().to_string(), ..Default::default() })
-        .await?;
+    open_session_on(stack, &repo.path().display().to_string()).await
+}
+
+/// Creates a session on any `repo` (a path or a URL) and joins it with a client.
+pub async fn open_session_on(stack: &Stack, repo: &str) -> Result<(SessionSummary, ClientSocket)> {
+    let summary =
+        stack.cp.api().create_session(&CreateSessionRequest { repo: repo.to_string(), ..Default::default() }).await?;
     let (client, _) = ClientSocket::join(&stack.cp.client_endpoint(), &summary.id, None).await?;
     Ok((summary, client))
 }
