@@ -106,7 +106,13 @@ pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<Pa
         let _ = std::fs::remove_dir_all(&paths.dir);
         return Err(e);
     }
-    let network = Allowlist::new(&[&req.control_plane_url, &app.public_url], &req.network_allow);
+    let network = Allowlist::new(
+        &req.control_plane_url,
+        &app.public_url,
+        &req.sandbox_id,
+        entry.gateway_session.clone(),
+        &req.network_allow,
+    );
     match launch(LaunchSpec::new(config, &req.sandbox_id, &paths, env, network)).await {
         Ok(process) => {
             tracing::info!(sandbox = %entry.id, pid = process.pid(), mode = boot_mode.as_str(), pool = req.pool, "sandbox started");
