@@ -4,6 +4,8 @@
 //! titles, commit authors, paths and patches, notices, errors, streamed text). The control
 //! plane names the secrets in `OI_SECRET_NAMES` (names only).
 //!
+//! A value of several lines is also masked line by line (output is reported a line at a time).
+//!
 //! Streamed text comes in pieces, and a value may be cut between two of them: a part's stream
 //! is masked over a rolling window ([`Masker`]), holding back its last `len(longest value) - 1`
 //! bytes until the next piece, or until the part's message goes on to another event (a tool
@@ -39,11 +41,14 @@ impl Redactor {
     /// From the environment: the values of the variables `OI_SECRET_NAMES` lists.
     pub fn from_env(env: &BTreeMap<String, String>) -> Self {
         let names = env.get(SECRET_NAMES).map(String::as_str).unwrap_or_default();
+        // A value of several lines (a key in PEM) is also masked line by line: output is
+        // reported a line at a time.
         let mut values: Vec<String> = names
             .split(',')
             .filter_map(|name| env.get(name.trim()))
-            .filter(|v| v.chars().count() >= MIN_SECRET_CHARS)
-            .cloned()
+            .flat_map(|v| std::iter::once(v.as_str()).chain(v.lines().filter(|_| v.contains('\n'))))
+            .map(|v| v.trim_end_matches('\r').to_string())
+            .filter(|v| v.trim().chars().count() >= MIN_SECRET_CHARS)
             .collect();
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         values.dedup();
@@ -284,6 +289,15 @@ mod tests {
             "url=*** tok=*** ok=yes path=/usr/bin"
         );
         assert!(Redactor::from_env(&env(&[("TOKEN", "hunter2")])).is_empty(), "only named variables");
+        let pem = "-----BEGIN KEY-----\nMIIEow1bcd\r\nIBAAKCAQ\n-----END KEY-----\n";
+        let r = Redactor::from_env(&env(&[(SECRET_NAMES, "KEY"), ("KEY", pem)]));
+        assert_eq!(r.text(&format!("cat: {pem}")), "cat: ***");
+        assert_eq!(
+            r.text("[setup] MIIEow1bcd"),
+            "[setup] ***",
+            "each line of a value, as output comes a line at a time"
+        );
+        assert_eq!(r.text("IBAAKCAQ and -----END KEY-----"), "*** and ***");
     }
 
     #[test]
