@@ -117,9 +117,6 @@ async fn handle(req: Request<Incoming>, allow: &Allowlist) -> Response<Body> {
             return refusal(StatusCode::FORBIDDEN, &why);
         }
     };
-    if req.headers().contains_key(header::TRANSFER_ENCODING) && req.headers().contains_key(header::CONTENT_LENGTH) {
-        return refusal(StatusCode::BAD_REQUEST, "a request may not carry both Transfer-Encoding and Content-Length");
-    }
     match verdict {
         Verdict::Tunnel => tunnel(req, host, port.unwrap_or(443)).await,
         Verdict::Registry => match resolve_public(&host, port.unwrap_or(80)).await {
@@ -217,7 +214,9 @@ pub fn end_to_end(headers: &HeaderMap, upgrade: bool) -> HeaderMap {
 }
 
 /// Sends the admitted request on `upstream` in origin form and answers with the response;
-/// with `upgrade`, a `101` splices the two connections.
+/// with `upgrade`, a `101` splices the two connections. The body is re-framed by hyper (which
+/// read it by `Transfer-Encoding` over `Content-Length`, dropping the latter), so what the
+/// upstream reads as this request's body is exactly what the gateway read as it.
 async fn forward(mut req: Request<Incoming>, upstream: TcpStream, upgrade: bool) -> Response<Body> {
     let _ = upstream.set_nodelay(true);
     let (mut sender, conn) = match hyper::client::conn::http1::handshake::<_, Incoming>(TokioIo::new(upstream)).await {

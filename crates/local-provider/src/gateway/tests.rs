@@ -96,6 +96,25 @@ async fn the_control_plane_gets_one_admitted_request_per_connection_in_origin_fo
 }
 
 #[tokio::test]
+async fn a_request_smuggled_in_a_body_never_reaches_the_control_plane() {
+    let (port, seen) = upstream("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", false).await;
+    let (_dir, socket, task) = gateway(sandbox(port, Some("ses_1"), &[])).await;
+    let cp = format!("127.0.0.1:{port}");
+    let smuggled = format!("GET http://{cp}/api/sessions HTTP/1.1\r\nHost: {cp}\r\n\r\n");
+    let request = format!(
+        "POST http://{cp}/api/sessions/ses_1/git/git-upload-pack HTTP/1.1\r\nHost: {cp}\r\nContent-Length: {}\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n{smuggled}",
+        5 + smuggled.len()
+    );
+    let answer = exchange(&socket, &request).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let seen = seen.await.unwrap();
+    assert!(seen.starts_with("POST /api/sessions/ses_1/git/git-upload-pack HTTP/1.1\r\n"), "{seen}");
+    assert_eq!(seen.matches("HTTP/1.1").count(), 1, "{seen}");
+    assert!(!seen.contains("/api/sessions HTTP"), "{seen}");
+    task.abort();
+}
+
+#[tokio::test]
 async fn other_routes_of_the_control_plane_are_refused_before_it_is_reached() {
     let (port, seen) = upstream("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", false).await;
     let (_dir, socket, task) = gateway(sandbox(port, Some("ses_1"), &[])).await;
