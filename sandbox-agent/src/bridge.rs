@@ -19,6 +19,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use crate::config::Config;
 use crate::endpoints::bridge_url;
 use crate::outbox::Outbox;
+use crate::redact::Masker;
 
 /// The most events one frame carries.
 const MAX_BURST_EVENTS: usize = 256;
@@ -32,6 +33,9 @@ pub enum Inbound {
 }
 
 struct Shared {
+    /// Masks the secrets' values in everything sent, holding back the end of each streamed
+    /// text part (locked before the outbox, so events are queued in the order masked).
+    masker: Mutex<Masker>,
     outbox: Mutex<Outbox>,
     wake: Notify,
     pending: watch::Sender<usize>,
@@ -58,11 +62,20 @@ pub struct EventSender {
 }
 
 impl EventSender {
-    /// Queues an event for the log (with the secrets' values masked); it is sent now if
-    /// connected, or after the reconnect.
-    pub fn send(&self, mut event: AgentEvent) {
-        crate::redact::process().event(&mut event);
-        self.shared.outbox.lock().expect("outbox").push(event);
+    /// Queues an event for the log (with the secrets' values masked, see [`Masker`]); it is
+    /// sent now if connected, or after the reconnect.
+    pub fn send(&self, event: AgentEvent) {
+        let mut masker = self.shared.masker.lock().expect("masker");
+        let events = masker.events(crate::redact::process(), event);
+        if events.is_empty() {
+            return;
+        }
+        let mut outbox = self.shared.outbox.lock().expect("outbox");
+        for event in events {
+            outbox.push(event);
+        }
+        drop(outbox);
+        drop(masker);
         self.shared.publish();
         self.shared.wake.notify_one();
     }
@@ -109,7 +122,8 @@ fn terminal_status(status: u16) -> bool {
 pub fn start(config: &Config, control_plane: &str) -> BridgeHandle {
     let (inbound_tx, inbound_rx) = mpsc::unbounded_channel();
     let (pending, _) = watch::channel(0);
-    let shared = Arc::new(Shared { outbox: Mutex::new(Outbox::new()), wake: Notify::new(), pending });
+    let shared =
+        Arc::new(Shared { masker: Mutex::default(), outbox: Mutex::new(Outbox::new()), wake: Notify::new(), pending });
     let task = Task {
         url: bridge_url(control_plane, &config.session_id),
         token: config.sandbox_token.clone(),
@@ -288,7 +302,12 @@ mod flush_tests {
     async fn flush_waits_for_the_ack_of_every_queued_event() {
         // A control plane that never answers: flush must time out, not return at once.
         let (pending, _) = watch::channel(0);
-        let shared = Arc::new(Shared { outbox: Mutex::new(Outbox::new()), wake: Notify::new(), pending });
+        let shared = Arc::new(Shared {
+            masker: Mutex::default(),
+            outbox: Mutex::new(Outbox::new()),
+            wake: Notify::new(),
+            pending,
+        });
         let (_tx, inbound) = mpsc::unbounded_channel();
         let handle = BridgeHandle { shared: shared.clone(), inbound };
         handle.send(AgentEvent::Notice(Notice { level: NoticeLevel::Info, message: "x".into() }));

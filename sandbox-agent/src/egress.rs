@@ -20,6 +20,8 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
+use oi_protocol::sandbox_routes::SandboxRoute;
+
 use crate::config::Config;
 
 /// The API key OpenCode's providers are given: a placeholder, never a real key.
@@ -89,13 +91,17 @@ pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
 
 /// `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}[?{query}]`,
 /// `…/git/{rest}[?{query}]`, or `…/sandbox/pull-request[?{query}]`.
+/// The paths are the session's sandbox routes as `oi_protocol::sandbox_routes` writes them
+/// (the routes the network gateway admits).
 pub fn upstream_url(target: &ProxyTarget, path: EgressPath<'_>, query: Option<&str>) -> String {
-    let base = format!("{}/api/sessions/{}", target.control_plane_url.trim_end_matches('/'), target.session_id);
-    let mut url = match path {
-        EgressPath::Model { provider, rest } => format!("{base}/model/{provider}/{rest}"),
-        EgressPath::Git { rest } => format!("{base}/git/{rest}"),
-        EgressPath::PullRequest => format!("{base}/sandbox/pull-request"),
+    let route = match path {
+        EgressPath::Model { provider, rest } => {
+            SandboxRoute::Model.path(&target.session_id, &format!("{provider}/{rest}"))
+        }
+        EgressPath::Git { rest } => SandboxRoute::Git.path(&target.session_id, rest),
+        EgressPath::PullRequest => SandboxRoute::PullRequest.path(&target.session_id, ""),
     };
+    let mut url = format!("{}{route}", target.control_plane_url.trim_end_matches('/'));
     if let Some(query) = query.filter(|q| !q.is_empty()) {
         url.push('?');
         url.push_str(query);

@@ -1,6 +1,6 @@
 //! Where a boot reaches the control plane and the repository: decided once per boot path (and
 //! once more when a warm-pool claim names a session) from the provider's [`Config`], the
-//! isolated network's tunnels and the egress, then passed to the bridge, the egress and git.
+//! isolated network's forwarders and the egress, then passed to the bridge, the egress and git.
 //!
 //! Invariant: the [`Config`] keeps the URLs the provider set; only [`Endpoints`] holds the URLs
 //! this sandbox's clients actually use, and nothing rewrites one after it is made.
@@ -34,11 +34,11 @@ impl Remote {
         Self { url: config.repo_url.clone(), bearer: config.repo_auth_with_token.then(|| config.sandbox_token.clone()) }
     }
 
-    /// In an isolated network an `http://` remote is reached through a loopback tunnel.
+    /// In an isolated network an `http://` remote is reached through a loopback forwarder.
     pub async fn reached(self, network: Option<&Network>) -> Result<Self> {
         match network {
             Some(network) if self.url.starts_with("http://") => {
-                Ok(Self { url: network.tunnel_url(&self.url).await?, ..self })
+                Ok(Self { url: network.forwarded_url(&self.url).await?, ..self })
             }
             _ => Ok(self),
         }
@@ -72,10 +72,10 @@ impl Endpoints {
     }
 
     /// The control plane at `url` as this sandbox reaches it: as it is, or in an isolated
-    /// network through a loopback tunnel. An empty URL (an image build) stays empty.
+    /// network through a loopback forwarder. An empty URL (an image build) stays empty.
     pub async fn control_plane(url: &str, network: Option<&Network>) -> Result<String> {
         let url = match network {
-            Some(network) if !url.is_empty() => network.tunnel_url(url).await?,
+            Some(network) if !url.is_empty() => network.forwarded_url(url).await?,
             _ => url.to_string(),
         };
         Ok(url.trim_end_matches('/').to_string())

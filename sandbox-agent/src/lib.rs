@@ -4,7 +4,7 @@
 //! Pure decisions: [`config`] (the provider's environment), [`boot_plan`] (what each boot mode
 //! does), [`outbox`] (exactly-once numbering), [`translate`] (OpenCode events → agent events),
 //! [`supervisor::prompts`] (what each prompt and stop command does), [`opencode::config`].
-//! I/O: [`endpoints`] (the URLs a boot reaches, through the isolated network's tunnels),
+//! I/O: [`endpoints`] (the URLs a boot reaches, through the isolated network's forwarders),
 //! [`git`], [`scripts`], [`opencode`] (process and HTTP client), [`egress`] (the sandbox's
 //! loopback endpoint for models, git and the agent's tools: forwards to the control plane with
 //! the sandbox token), [`mcp`] (the agent's own tools, an MCP server OpenCode starts as

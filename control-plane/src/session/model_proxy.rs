@@ -2,7 +2,8 @@
 //! supervisor with the sandbox token. The Durable Object checks the token (a stopped sandbox's
 //! token is cleared, so it no longer works), adds the vendor key at the egress, streams the
 //! response back as it arrives, and counts the tokens it carried into the session's usage.
-//! What is forwarded is decided by `oi_session_core::model_proxy`.
+//! What is forwarded is decided by `oi_session_core::model_proxy` (vendor-side tools that
+//! reach the network only with `MODEL_PROXY_ALLOW_SERVER_TOOLS=true`).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,7 +12,7 @@ use futures_util::Stream;
 use oi_protocol::rest::{ModelUsage, SessionUsage};
 use oi_protocol::{ApiError, ErrorCode};
 use oi_session_core::model_proxy::usage::{Prices, Usage, UsageScanner};
-use oi_session_core::model_proxy::{headers, plan, MAX_REQUEST_BYTES};
+use oi_session_core::model_proxy::{headers, plan, server_tools, ServerTools, MAX_REQUEST_BYTES};
 use wasm_bindgen::JsValue;
 use worker::{ByteStream, Fetch, Headers, Method, Request, RequestInit, Response, ResponseBuilder};
 
@@ -34,7 +35,12 @@ impl SessionObject {
             })?;
         let body = req.bytes().await?;
         let url = req.url()?;
-        let plan = plan(provider.api, &provider.base_url, rest, url.query(), &body)?;
+        let beta = req.headers().get("anthropic-beta")?;
+        let tools = ServerTools {
+            allowed: config::var(&self.env, server_tools::ALLOW_SETTING).is_some_and(|v| v == "true"),
+            anthropic_beta: beta.as_deref(),
+        };
+        let plan = plan(provider.api, &provider.base_url, rest, url.query(), &body, tools)?;
 
         let upstream_headers = Headers::new();
         for (name, value) in req.headers().entries() {

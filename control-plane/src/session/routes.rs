@@ -166,9 +166,54 @@ mod tests {
             let route = SessionRoute::parse(&segments).unwrap_or_else(|| panic!("{rest:?} is a route"));
             assert_eq!(route.credential(), *want, "{rest:?}");
         }
-        for rest in ["model/anthropic", "git", "nope", "sandbox/other"] {
+        for rest in ["model/anthropic", "git", "nope", "sandbox/other", "sandbox/attach/x"] {
             let segments: Vec<&str> = rest.split('/').collect();
             assert_eq!(SessionRoute::parse(&segments), None, "{rest:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod sandbox_reach_tests {
+    use super::*;
+    use oi_protocol::sandbox_routes::admit;
+
+    /// What the sandbox's gateway lets through (`oi_protocol::sandbox_routes`) is exactly the
+    /// routes that take the sandbox token, with their methods: no route that wants a person is
+    /// reachable from a sandbox, and every sandbox route is.
+    #[test]
+    fn the_gateway_admits_exactly_the_sandbox_token_routes() {
+        let paths = [
+            "",
+            "prompts",
+            "stop",
+            "archive",
+            "unarchive",
+            "events",
+            "ws",
+            "ws-token",
+            "sandbox",
+            "sandbox/attach",
+            "sandbox/pull-request",
+            "model/anthropic/v1/messages",
+            "usage",
+            "git/info/refs",
+            "pull-request",
+        ];
+        for rest in paths {
+            let segments: Vec<&str> = rest.split('/').collect();
+            let route = SessionRoute::parse(&segments).unwrap_or_else(|| panic!("{rest:?} is a route"));
+            for method in [Method::Get, Method::Post, Method::Delete] {
+                let path = if rest.is_empty() {
+                    "/api/sessions/ses_1".to_string()
+                } else {
+                    format!("/api/sessions/ses_1/{rest}")
+                };
+                let takes_token = route.credential() == Credential::SandboxToken && route.methods().contains(&method);
+                let admitted = admit(method.as_ref(), &path, "ses_1").is_ok();
+                assert_eq!(admitted, takes_token, "{method:?} {path}");
+            }
+        }
+        assert!(admit("GET", "/api/sessions/ses_2/sandbox", "ses_1").is_err(), "another session's");
     }
 }

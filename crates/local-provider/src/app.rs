@@ -11,6 +11,7 @@ use oi_protocol::ErrorCode;
 
 use crate::config::Config;
 use crate::error::HttpError;
+use crate::gateway::SessionScope;
 use crate::images::ImageEntry;
 use crate::layout::SandboxPaths;
 use crate::nonce_log::NonceStore;
@@ -51,6 +52,9 @@ pub struct SandboxEntry {
     pub branch: String,
     /// Started as a warm-pool sandbox (`pool: true`), claimed or not.
     pub pool: bool,
+    /// The session whose sandbox routes its network gateway admits: none for a warm-pool
+    /// sandbox until its claim.
+    pub gateway_session: SessionScope,
     state: Mutex<EntryState>,
     /// A warm-pool sandbox's claim channel until it is claimed: the write end of the pipe its
     /// supervisor reads the claim from ([`crate::claim`]).
@@ -112,6 +116,7 @@ impl SandboxEntry {
             local_repo,
             branch: req.branch.clone(),
             pool: req.pool,
+            gateway_session: SessionScope::new((!req.pool).then(|| req.session_id.clone())),
             state: Mutex::new(EntryState {
                 session_id: req.session_id.clone(),
                 token_hash: token_hash(&req.sandbox_token),
@@ -171,6 +176,7 @@ impl SandboxEntry {
         state.claimed = true;
         state.session_id = claim.session_id.clone();
         state.token_hash = token_hash(&claim.sandbox_token);
+        self.gateway_session.set(Some(claim.session_id.clone()));
         Ok(undo)
     }
 
@@ -180,6 +186,7 @@ impl SandboxEntry {
         state.claimed = false;
         state.session_id = undo.session_id;
         state.token_hash = undo.token_hash;
+        self.gateway_session.set(None);
     }
 
     pub fn info(&self) -> SandboxInfo {
@@ -352,13 +359,16 @@ mod tests {
         assert_eq!(e.git_access().unwrap().token_hash, token_hash("pool-token"));
         assert_eq!(e.git_access().unwrap().push_branch, None);
         assert!(e.claim(&claim("dev")).unwrap_err().contains("branch"));
+        assert_eq!(e.gateway_session.get(), None, "a pool sandbox's gateway admits no session before its claim");
         let undo = e.claim(&claim("main")).unwrap();
         assert_eq!((e.session_id(), e.info().session_id), ("ses_2".to_string(), "ses_2".to_string()));
+        assert_eq!(e.gateway_session.get().as_deref(), Some("ses_2"));
         assert_eq!(e.git_access().unwrap().token_hash, token_hash("new-token"));
         assert_eq!(e.git_access().unwrap().push_branch.as_deref(), Some("oi/ses_2"));
         assert!(e.claim(&claim("main")).unwrap_err().contains("already claimed"));
         e.unclaim(undo);
         assert_eq!(e.session_id(), "ses_1");
+        assert_eq!(e.gateway_session.get(), None);
         assert_eq!(e.git_access().unwrap().token_hash, token_hash("pool-token"));
         e.set_terminated();
         assert!(e.claim(&claim("main")).unwrap_err().contains("not running"));
@@ -369,6 +379,7 @@ mod tests {
     #[test]
     fn a_new_entry_is_running_and_terminates() {
         let e = entry(false);
+        assert_eq!(e.gateway_session.get().as_deref(), Some("ses_1"));
         let info = e.info();
         assert_eq!((info.status, info.created_at, info.exit_code), (Running, 7, None));
         e.set_failed("no bwrap".into());

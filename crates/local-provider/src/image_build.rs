@@ -69,7 +69,14 @@ pub async fn start(app: &Arc<App>, req: BuildImage) -> HttpResult<ImageInfo> {
         let _ = std::fs::remove_dir_all(&paths.dir);
         return Err(HttpError::internal("cannot prepare the image build", e));
     }
-    let network = crate::gateway::Allowlist::new(&[&app.public_url], &req.network_allow);
+    // No session: the build reaches its git endpoint on this provider and the registries.
+    let network = crate::gateway::Allowlist::new(
+        "",
+        &app.public_url,
+        &req.image_id,
+        crate::gateway::SessionScope::default(),
+        &req.network_allow,
+    );
     match launch(LaunchSpec::new(config, &req.image_id, &paths.build, env, network)).await {
         Ok(process) => {
             tracing::info!(image = %entry.id, pid = process.pid(), "image build started");

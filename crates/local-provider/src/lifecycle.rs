@@ -115,7 +115,13 @@ pub async fn create(app: &Arc<App>, req: CreateSandbox, from_snapshot: Option<Pa
         let _ = std::fs::remove_dir_all(&paths.dir);
         return Err(e);
     }
-    let network = Allowlist::new(&[&req.control_plane_url, &app.public_url], &req.network_allow);
+    let network = Allowlist::new(
+        &req.control_plane_url,
+        &app.public_url,
+        &req.sandbox_id,
+        entry.gateway_session.clone(),
+        &req.network_allow,
+    );
     let mut spec = LaunchSpec::new(config, &req.sandbox_id, &paths, env, network);
     if let Some((reader, writer)) = claim_channel {
         entry.set_claim_channel(writer.into());

@@ -13,6 +13,8 @@
 //! - [`transcript`]: the reducer that turns events into the transcript a user sees.
 //! - [`provider`] and [`supervisor_env`]: the sandbox-provider API, and the environment a
 //!   provider gives the sandbox supervisor.
+//! - [`sandbox_routes`]: the control-plane routes a sandbox may reach (its own session's
+//!   sandbox-token routes), for the network gateway and the supervisor's egress.
 
 pub mod agent;
 pub mod bridge;
@@ -23,6 +25,7 @@ pub mod events;
 pub mod limits;
 pub mod provider;
 pub mod rest;
+pub mod sandbox_routes;
 pub mod secrets;
 pub mod session;
 pub mod signing;

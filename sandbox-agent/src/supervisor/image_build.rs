@@ -3,7 +3,7 @@
 //! holds.
 //!
 //! Invariant: the repository is reached as the provider named it (`OI_REPO_URL`, through a
-//! tunnel in an isolated network), with the build token only when the provider said so.
+//! loopback forwarder in an isolated network), with the build token only when the provider said so.
 
 use super::{network_failed, Refusals};
 use crate::boot::{self, StderrReport};

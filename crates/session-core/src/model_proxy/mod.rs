@@ -4,14 +4,18 @@
 //! - [`plan`]: the upstream URL (only the inference paths of each API), the body (OpenAI
 //!   streams are asked for their usage chunk), and the model named.
 //! - [`headers`]: which headers pass each way, and the vendor's auth header.
+//! - [`server_tools`]: vendor-side tools and content fetched by URL, refused unless allowed.
 //! - [`usage`]: tokens counted from the response as it streams past, and their cost.
 
 pub mod headers;
+pub mod server_tools;
 pub mod usage;
 
 use oi_protocol::agent::ModelApi;
 use oi_protocol::{ApiError, ErrorCode};
 use serde_json::Value;
+
+pub use server_tools::ServerTools;
 
 /// The largest request body the proxy forwards.
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
@@ -36,8 +40,16 @@ fn allowed(api: ModelApi, rest: &[&str]) -> bool {
     )
 }
 
-/// Plans the upstream request for `rest` (the path after `/model/<provider>/`).
-pub fn plan(api: ModelApi, base_url: &str, rest: &[&str], query: Option<&str>, body: &[u8]) -> Result<Plan, ApiError> {
+/// Plans the upstream request for `rest` (the path after `/model/<provider>/`); `tools` says
+/// whether vendor-side tools may pass ([`server_tools::check`]).
+pub fn plan(
+    api: ModelApi,
+    base_url: &str,
+    rest: &[&str],
+    query: Option<&str>,
+    body: &[u8],
+    tools: ServerTools<'_>,
+) -> Result<Plan, ApiError> {
     if rest.iter().any(|s| s.is_empty() || *s == "." || *s == ".." || s.contains('\\') || s.contains('%')) {
         return Err(ApiError::new(
             ErrorCode::InvalidRequest,
@@ -62,6 +74,7 @@ pub fn plan(api: ModelApi, base_url: &str, rest: &[&str], query: Option<&str>, b
         url.push_str(q);
     }
     let mut json: Option<Value> = if body.is_empty() { None } else { serde_json::from_slice(body).ok() };
+    server_tools::check(api, rest, json.as_ref(), !body.is_empty(), tools)?;
     let model = json.as_ref().and_then(|j| j.get("model")).and_then(Value::as_str).map(str::to_string);
     let mut changed = false;
     if let (ModelApi::OpenaiCompatible, ["chat", "completions"], Some(Value::Object(obj))) = (api, rest, json.as_mut())
@@ -91,8 +104,15 @@ mod tests {
     #[test]
     fn an_openai_stream_is_forwarded_to_the_base_url_and_asked_for_usage() {
         let body = br#"{"model":"gpt-5","stream":true,"messages":[]}"#;
-        let plan = plan(ModelApi::OpenaiCompatible, "https://api.openai.com/v1/", &["chat", "completions"], None, body)
-            .unwrap();
+        let plan = plan(
+            ModelApi::OpenaiCompatible,
+            "https://api.openai.com/v1/",
+            &["chat", "completions"],
+            None,
+            body,
+            ServerTools::default(),
+        )
+        .unwrap();
         assert_eq!(plan.url, "https://api.openai.com/v1/chat/completions");
         assert_eq!(plan.model.as_deref(), Some("gpt-5"));
         let sent: Value = serde_json::from_slice(&plan.body).unwrap();
@@ -103,22 +123,49 @@ mod tests {
     #[test]
     fn a_request_that_chose_its_usage_setting_is_forwarded_byte_for_byte() {
         let body = br#"{"model":"m","stream":true,"stream_options":{"include_usage":false}}"#;
-        let plan =
-            plan(ModelApi::OpenaiCompatible, "http://127.0.0.1:9/v1", &["chat", "completions"], None, body).unwrap();
+        let plan = plan(
+            ModelApi::OpenaiCompatible,
+            "http://127.0.0.1:9/v1",
+            &["chat", "completions"],
+            None,
+            body,
+            ServerTools::default(),
+        )
+        .unwrap();
         assert_eq!(plan.body, body.to_vec());
         let unstreamed = br#"{"model":"m","messages":[]}"#;
         assert_eq!(plan_body(unstreamed), unstreamed.to_vec());
     }
 
     fn plan_body(body: &[u8]) -> Vec<u8> {
-        plan(ModelApi::OpenaiCompatible, "http://x/v1", &["chat", "completions"], None, body).unwrap().body
+        plan(ModelApi::OpenaiCompatible, "http://x/v1", &["chat", "completions"], None, body, ServerTools::default())
+            .unwrap()
+            .body
     }
 
     #[test]
     fn anthropic_messages_keep_their_query() {
-        let plan =
-            plan(ModelApi::Anthropic, "https://api.anthropic.com/v1", &["messages"], Some("beta=true"), b"{}").unwrap();
+        let plan = plan(
+            ModelApi::Anthropic,
+            "https://api.anthropic.com/v1",
+            &["messages"],
+            Some("beta=true"),
+            b"{}",
+            ServerTools::default(),
+        )
+        .unwrap();
         assert_eq!(plan.url, "https://api.anthropic.com/v1/messages?beta=true");
+    }
+
+    #[test]
+    fn vendor_side_tools_are_refused_unless_allowed() {
+        let body = br#"{"model":"claude-haiku-4-5","max_tokens":9,"messages":[],"tools":[{"type":"web_fetch_20250910","name":"web_fetch"}]}"#;
+        let e =
+            plan(ModelApi::Anthropic, "https://x/v1", &["messages"], None, body, ServerTools::default()).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert!(e.message.contains("`tools[0].type` (web_fetch_20250910)"), "{}", e.message);
+        let allowed = ServerTools { allowed: true, anthropic_beta: None };
+        assert_eq!(plan(ModelApi::Anthropic, "https://x/v1", &["messages"], None, body, allowed).unwrap().body, body);
     }
 
     #[test]
@@ -130,15 +177,17 @@ mod tests {
             (ModelApi::Anthropic, vec!["chat", "completions"]),
             (ModelApi::Anthropic, vec!["organizations", "api_keys"]),
         ] {
-            let e = plan(api, "https://x/v1", &rest, None, b"").unwrap_err();
+            let e = plan(api, "https://x/v1", &rest, None, b"", ServerTools::default()).unwrap_err();
             assert_eq!(e.code, ErrorCode::Forbidden, "{rest:?}");
         }
         for rest in [vec!["..", "admin"], vec!["models", ".."], vec!["chat", ""], vec!["models", "a%2f..%2fb"]] {
-            let e = plan(ModelApi::OpenaiCompatible, "https://x/v1", &rest, None, b"").unwrap_err();
+            let e =
+                plan(ModelApi::OpenaiCompatible, "https://x/v1", &rest, None, b"", ServerTools::default()).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidRequest, "{rest:?}");
         }
         let big = vec![b' '; MAX_REQUEST_BYTES + 1];
-        let e = plan(ModelApi::Anthropic, "https://x/v1", &["messages"], None, &big).unwrap_err();
+        let e =
+            plan(ModelApi::Anthropic, "https://x/v1", &["messages"], None, &big, ServerTools::default()).unwrap_err();
         assert_eq!(e.code, ErrorCode::PayloadTooLarge);
     }
 }
