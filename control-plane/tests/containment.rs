@@ -86,3 +86,32 @@ async fn pages_are_served_with_a_content_security_policy() -> anyhow::Result<()>
     assert!(page.headers()["content-security-policy"].to_str()?.contains("default-src 'none'"));
     Ok(())
 }
+
+/// Each person has a budget of new sessions and prompts an hour (small here, to see it end).
+#[tokio::test]
+async fn a_persons_sessions_and_prompts_have_an_hourly_budget() -> anyhow::Result<()> {
+    let vars = [("QUOTA_SESSIONS_PER_HOUR", "2"), ("QUOTA_PROMPTS_PER_HOUR", "1"), ("LOCAL_IDENTITY_PICKER", "true")];
+    let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let cp = ControlPlane::start_with(oi_testkit::ControlPlaneOptions { vars, ..Default::default() }).await?;
+    let api = cp.api();
+    let new = || CreateSessionRequest { repo: "/srv/app.git".into(), ..Default::default() };
+    let first = api.create_session(&new()).await?;
+    api.create_session(&new()).await?;
+    let third = api.raw("POST", "/api/sessions", Some(&serde_json::to_string(&new())?)).await?;
+    assert_eq!(third.status, 429, "{}", third.body);
+    assert!(third.body.contains("new sessions this hour"), "{}", third.body);
+    let ada = api.as_local_user("Ada");
+    assert_eq!(
+        ada.raw("POST", "/api/sessions", Some(&serde_json::to_string(&new())?)).await?.status,
+        201,
+        "per person"
+    );
+
+    let prompt = |id: &str| serde_json::json!({"text": "hi", "client_request_id": id}).to_string();
+    let path = format!("/api/sessions/{}/prompts", first.id);
+    assert_eq!(api.raw("POST", &path, Some(&prompt("p1"))).await?.status, 202);
+    let second = api.raw("POST", &path, Some(&prompt("p2"))).await?;
+    assert_eq!(second.status, 429, "{}", second.body);
+    assert!(second.body.contains("prompts this hour"), "{}", second.body);
+    Ok(())
+}

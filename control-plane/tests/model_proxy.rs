@@ -96,6 +96,10 @@ async fn fake_vendor(seen: Shared) -> anyhow::Result<(String, oneshot::Sender<()
 }
 
 async fn start(vendor: &str) -> anyhow::Result<ControlPlane> {
+    start_with(vendor, &[]).await
+}
+
+async fn start_with(vendor: &str, extra: &[(&str, &str)]) -> anyhow::Result<ControlPlane> {
     let providers = serde_json::json!([
         {"id": "anthropic", "api": "anthropic", "base_url": vendor},
         {"id": "openai", "api": "openai_compatible", "base_url": vendor},
@@ -108,7 +112,8 @@ async fn start(vendor: &str) -> anyhow::Result<ControlPlane> {
         ("MODEL_API_KEY_OPENAI", OPENAI_KEY.into()),
         ("MODEL_PRICES", prices.into()),
     ];
-    let vars = vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut vars: Vec<(String, String)> = vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     ControlPlane::start_with(ControlPlaneOptions { vars, ..Default::default() }).await
 }
 
@@ -275,5 +280,45 @@ async fn a_stopped_sandboxs_token_no_longer_opens_the_proxy() -> anyhow::Result<
     }
     assert_eq!(status, Some(oi_protocol::SandboxStatus::Failed), "the watchdog stopped the sandbox");
     assert_eq!(call().await?.status(), 401, "a stopped sandbox's token is refused");
+    Ok(())
+}
+
+/// A session's model spend has a cap: once what it used reaches it, the proxy refuses (429
+/// `quota_exceeded`) before calling the vendor.
+#[tokio::test]
+async fn a_session_stops_at_its_model_spend_cap() -> anyhow::Result<()> {
+    let seen: Shared = Default::default();
+    let (vendor, _stop) = fake_vendor(seen.clone()).await?;
+    let cp = start_with(&vendor, &[("MODEL_SPEND_CAP_USD", "0.001")]).await?;
+    let api = cp.api();
+    let session = api.create_session(&session_request()).await?;
+    let token = api.attach_sandbox(&session.id).await?.token;
+    let http = reqwest::Client::new();
+    let call = || {
+        http.post(format!("{}/api/sessions/{}/model/anthropic/messages", cp.base_url(), session.id))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(r#"{"model":"claude-haiku-4-5","max_tokens":64,"stream":true,"messages":[]}"#)
+            .send()
+    };
+    let first = call().await?;
+    assert_eq!(first.status(), 200);
+    first.text().await?;
+    // The recorded stream costs $0.001026: over the cap once it is counted.
+    let mut refused = None;
+    for _ in 0..50 {
+        let answer = call().await?;
+        if answer.status() == 429 {
+            refused = Some(answer.json::<oi_protocol::ErrorBody>().await?);
+            break;
+        }
+        answer.text().await?;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let refused = refused.expect("refused once the cap was reached");
+    assert_eq!(refused.error.code, oi_protocol::ErrorCode::QuotaExceeded);
+    assert!(refused.error.message.contains("MODEL_SPEND_CAP_USD"), "{}", refused.error.message);
+    let vendor_calls = seen.lock().unwrap().requests.len();
+    assert!(call().await?.status() == 429 && seen.lock().unwrap().requests.len() == vendor_calls, "no vendor call");
     Ok(())
 }

@@ -5,6 +5,7 @@ use oi_protocol::limits::{DEFAULT_SESSIONS_PAGE, MAX_SESSIONS_PAGE};
 use oi_protocol::rest::{CreateSessionRequest, SessionList};
 use oi_protocol::{ApiError, ErrorCode, SessionStatus, SessionSummary};
 use oi_session_core::paging::{page_size, SessionCursor};
+use oi_session_core::rate_limit;
 use oi_session_core::validation::validate_new_session;
 use worker::{Env, Method, Request, Response};
 
@@ -17,6 +18,8 @@ use crate::{config, ids, index_store, pools, rate_limiter};
 pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outcome<Response> {
     let user = current_user(&req, env).await?;
     let body: CreateSessionRequest = read_json(&mut req).await?;
+    let quota = rate_limit::SESSIONS.with_max_from(config::var(env, "QUOTA_SESSIONS_PER_HOUR").as_deref());
+    rate_limiter::check(env, &format!("sessions:{}", user.id), quota, "new sessions this hour").await?;
     let private =
         body.private.unwrap_or_else(|| config::var(env, "SESSIONS_PRIVATE_BY_DEFAULT").as_deref() == Some("true"));
     let local_mode = crate::auth::settings::auth_mode(env) == oi_protocol::rest::AuthMode::Local;
@@ -138,7 +141,11 @@ pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outc
         let caller = current_caller(&req, env).await?;
         if route == SessionRoute::WsToken {
             let key = format!("ws-token:{}", caller.user.id);
-            rate_limiter::check(env, &key, oi_session_core::rate_limit::WS_TOKENS, "WebSocket tokens").await?;
+            rate_limiter::check(env, &key, rate_limit::WS_TOKENS, "WebSocket tokens").await?;
+        }
+        if route == SessionRoute::Prompts {
+            let quota = rate_limit::PROMPTS.with_max_from(config::var(env, "QUOTA_PROMPTS_PER_HOUR").as_deref());
+            rate_limiter::check(env, &format!("prompts:{}", caller.user.id), quota, "prompts this hour").await?;
         }
         forwarded::set(headers, &caller)?;
     }

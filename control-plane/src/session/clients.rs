@@ -107,7 +107,7 @@ impl SessionObject {
         }
     }
 
-    pub(super) fn on_client_frame(&self, ws: &WebSocket, text: &str) -> Result<()> {
+    pub(super) async fn on_client_frame(&self, ws: &WebSocket, text: &str) -> Result<()> {
         let message: ClientMessage = match decode_frame(text, ClientMessage::TYPES) {
             Ok(m) => m,
             Err(e) => return self.refuse_frame(ws, false, e),
@@ -140,8 +140,18 @@ impl SessionObject {
                 Err(failure) => self.reply_failure(ws, failure, None),
             },
             ClientMessage::Typing => {
-                // Someone is composing: start a sandbox early, if the session has none.
-                self.step(lifecycle::typing)?;
+                // Someone is composing: start a sandbox early, if the session has none (within
+                // the person's quota of early starts).
+                let timing = crate::config::lifecycle_timing(&self.env);
+                if lifecycle::typing_would_start(&self.store, ids::now_ms(), &timing)? {
+                    let setting = crate::config::var(&self.env, "QUOTA_TYPING_STARTS_PER_HOUR");
+                    let quota = oi_session_core::rate_limit::TYPING_STARTS.with_max_from(setting.as_deref());
+                    let key = format!("typing:{}", attachment.user.id);
+                    let what = "sandboxes started early this hour";
+                    if crate::rate_limiter::check(&self.env, &key, quota, what).await.is_ok() {
+                        self.step(lifecycle::typing)?;
+                    }
+                }
                 self.set_presence(ws, attachment, PresenceStatus::Typing)
             }
             ClientMessage::Presence { status } => self.set_presence(ws, attachment, status),

@@ -74,6 +74,15 @@ pub fn human(ms: Millis) -> String {
     }
 }
 
+/// Whether a `typing` now would start a sandbox: the session has none, and no early start is
+/// already wanted.
+pub fn typing_would_start<S: SqlExec>(store: &Store<S>, now: Millis, timing: &Timing) -> Result<bool> {
+    let Some(status) = store.meta_field(|m| m.sandbox_status)? else { return Ok(false) };
+    let idle = matches!(status, SandboxStatus::None | SandboxStatus::Stopped | SandboxStatus::Failed);
+    let pending = store.lifecycle()?.warm_requested_at.is_some_and(|t| now - t < timing.warm_release);
+    Ok(idle && !pending)
+}
+
 /// Someone is composing: a sandbox may be started early.
 pub fn typing<S: SqlExec>(turn: &mut Turn<S>) -> Result<()> {
     turn.store.warm_requested(turn.now)?;

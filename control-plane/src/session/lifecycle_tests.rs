@@ -151,3 +151,15 @@ fn a_prompt_that_runs_too_long_is_stopped_and_fails() {
     let EventBody::PromptFinished(f) = &finished[0].body else { panic!() };
     assert_eq!((f.outcome, f.error.as_deref()), (PromptOutcome::Failed, Some("the prompt ran longer than 120 min")));
 }
+
+#[test]
+fn typing_starts_a_sandbox_only_when_there_is_none_and_none_is_wanted() {
+    let store = session();
+    assert!(typing_would_start(&store, T0, &timing()).unwrap());
+    let mut t = turn(&store, T0, false);
+    typing(&mut t).unwrap();
+    assert!(!typing_would_start(&store, T0 + 1_000, &timing()).unwrap(), "already wanted");
+    assert!(typing_would_start(&store, T0 + timing().warm_release, &timing()).unwrap(), "the wish lapsed");
+    store.set_sandbox("sbx_1", "hash", SandboxStatus::Ready).unwrap();
+    assert!(!typing_would_start(&store, T0 + timing().warm_release, &timing()).unwrap(), "one runs");
+}

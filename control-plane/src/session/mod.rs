@@ -153,7 +153,7 @@ impl worker::DurableObject for SessionObject {
             }
             None => {
                 self.write_waiting_bridge_events();
-                self.on_client_frame(&ws, &text)?
+                self.on_client_frame(&ws, &text).await?
             }
         }
         self.reschedule_if_wanted().await

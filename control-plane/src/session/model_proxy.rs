@@ -12,7 +12,7 @@ use futures_util::Stream;
 use oi_protocol::rest::{ModelUsage, SessionUsage};
 use oi_protocol::{ApiError, ErrorCode};
 use oi_session_core::model_proxy::usage::{Prices, Usage, UsageScanner};
-use oi_session_core::model_proxy::{headers, plan, server_tools, ServerTools, MAX_REQUEST_BYTES};
+use oi_session_core::model_proxy::{budget, headers, plan, server_tools, ServerTools, MAX_REQUEST_BYTES};
 use wasm_bindgen::JsValue;
 use worker::{ByteStream, Fetch, Headers, Method, Request, RequestInit, Response, ResponseBuilder};
 
@@ -33,7 +33,9 @@ impl SessionObject {
             config::model_providers(&self.env).into_iter().find(|p| p.id == provider_id).ok_or_else(|| {
                 ApiError::new(ErrorCode::NotFound, format!("no model provider {provider_id:?} is configured"))
             })?;
-        let body = req.bytes().await?;
+        let cap = budget::parse_cap(config::var(&self.env, "MODEL_SPEND_CAP_USD").as_deref());
+        budget::check(self.usage()?.cost_usd, cap)?;
+        let body = crate::http::read_body(&mut req, MAX_REQUEST_BYTES).await?;
         let url = req.url()?;
         let beta = req.headers().get("anthropic-beta")?;
         let tools = ServerTools {

@@ -40,6 +40,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// Too many requests of this kind from this caller; retry later.
     RateLimited,
+    /// A budget is used up (a person's sessions or prompts in a window, a session's model
+    /// spend); the message names it and when it renews.
+    QuotaExceeded,
     /// The deployment's configuration refuses this request (for example local mode on a
     /// public URL); the message names the setting.
     Misconfigured,
@@ -65,7 +68,7 @@ impl ErrorCode {
             | ErrorCode::PromptNotCancellable
             | ErrorCode::Conflict => 409,
             ErrorCode::PromptTooLong | ErrorCode::PayloadTooLarge => 413,
-            ErrorCode::QueueFull | ErrorCode::RateLimited => 429,
+            ErrorCode::QueueFull | ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
             ErrorCode::Misconfigured => 503,
             ErrorCode::UpstreamUnavailable => 502,
             ErrorCode::Internal => 500,
@@ -92,6 +95,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::Misconfigured => "misconfigured",
             ErrorCode::UpstreamUnavailable => "upstream_unavailable",
             ErrorCode::Internal => "internal",

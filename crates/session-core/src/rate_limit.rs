@@ -15,6 +15,23 @@ pub struct Limit {
 pub const SIGN_IN: Limit = Limit { max: 20, window_ms: 60_000 };
 /// WebSocket tokens per person: 60 a minute (a reconnecting browser needs one per attempt).
 pub const WS_TOKENS: Limit = Limit { max: 60, window_ms: 60_000 };
+/// New sessions per person: 60 an hour (`QUOTA_SESSIONS_PER_HOUR`).
+pub const SESSIONS: Limit = Limit { max: 60, window_ms: 3_600_000 };
+/// Prompts sent over REST per person: 600 an hour (`QUOTA_PROMPTS_PER_HOUR`). A socket's
+/// prompts are bounded by the session's queue and its model budget.
+pub const PROMPTS: Limit = Limit { max: 600, window_ms: 3_600_000 };
+/// Sandboxes started early by `typing`, per person: 30 an hour (`QUOTA_TYPING_STARTS_PER_HOUR`).
+pub const TYPING_STARTS: Limit = Limit { max: 30, window_ms: 3_600_000 };
+
+impl Limit {
+    /// The same window with `max` from a setting, when it is a positive number.
+    pub fn with_max_from(self, setting: Option<&str>) -> Limit {
+        match setting.and_then(|v| v.trim().parse::<u32>().ok()).filter(|m| *m > 0) {
+            Some(max) => Limit { max, ..self },
+            None => self,
+        }
+    }
+}
 
 /// The current window of one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 //! - [`server_tools`]: vendor-side tools and content fetched by URL, refused unless allowed.
 //! - [`usage`]: tokens counted from the response as it streams past, and their cost.
 
+pub mod budget;
 pub mod headers;
 pub mod server_tools;
 pub mod usage;
