@@ -99,6 +99,11 @@ pub async fn exists(env: &Env, id: &str) -> Result<bool> {
     Ok(found.is_some())
 }
 
+/// The repository of a session, when its row exists.
+pub async fn repo_of(env: &Env, id: &str) -> Result<Option<String>> {
+    db(env)?.prepare("SELECT repo FROM sessions WHERE id = ?1").bind(&[id.into()])?.first(Some("repo")).await
+}
+
 /// Brings a row up to date with the Durable Object's summary. An older update that arrives
 /// late does not overwrite a newer one.
 pub async fn update(env: &Env, s: &SessionSummary) -> Result<()> {

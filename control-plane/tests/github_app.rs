@@ -1,7 +1,8 @@
 //! The GitHub App in workerd, against the GitHub double: webhook signatures and the
 //! installation's repository list, installation tokens minted once, and the session's pull
 //! request (as the user, updated by a follow-up, the App's fallback, a 422 for an existing
-//! PR, rate limits) kept current by pull request and check deliveries. The sandbox is a test
+//! PR, rate limits) kept current by pull request and check deliveries; a member's own GitHub
+//! access decides what they may list and start sessions on. The sandbox is a test
 //! bridge; the session branch is pushed to the double's git directory by hand.
 
 mod common;
@@ -381,5 +382,56 @@ async fn the_app_opens_it_when_the_user_has_no_token_and_an_existing_pr_is_found
     let refused: ErrorBody =
         json(ada.send("POST", &format!("/api/sessions/{}/pull-request", plain.id), None, None).await, 409).await;
     assert!(refused.error.message.contains("not a GitHub repository"), "{}", refused.error.message);
+    Ok(())
+}
+
+#[tokio::test]
+async fn members_list_and_start_sessions_only_where_their_own_github_access_allows() -> anyhow::Result<()> {
+    let app = start().await?;
+    let github = &app.stack.github;
+    let picker = |repos: RepositoryList| repos.repositories.into_iter().map(|r| r.full_name).collect::<Vec<_>>();
+    let create = r#"{"repo": "acme/widgets", "branch": "main"}"#;
+
+    // Linus may only read acme/widgets on GitHub: he sees it and its branches, and cannot
+    // start a session on it (the App could push there; he could not).
+    github.set_user_access("acme/widgets", "linus", "read")?;
+    let mut linus = app.stack.sign_in("linus").await?;
+    let listed: RepositoryList = json(linus.send("GET", "/api/repos", None, None).await, 200).await;
+    assert_eq!(picker(listed), ["acme/widgets"]);
+    let _: BranchList = json(linus.send("GET", "/api/repos/acme/widgets/branches", None, None).await, 200).await;
+    let refused: ErrorBody = json(linus.send("POST", "/api/sessions", Some(create), None).await, 403).await;
+    assert_eq!(refused.error.code, ErrorCode::Forbidden);
+    assert_eq!(refused.error.message, "you have read access to acme/widgets on GitHub; this needs write");
+    let mine: serde_json::Value = json(linus.send("GET", "/api/sessions?mine=true", None, None).await, 200).await;
+    assert_eq!(mine["sessions"], serde_json::json!([]), "a refused session leaves no row");
+
+    // Without access he does not see it at all.
+    github.set_user_access("acme/widgets", "linus", "none")?;
+    let listed: RepositoryList = json(linus.send("GET", "/api/repos", None, None).await, 200).await;
+    assert!(listed.configured && listed.repositories.is_empty(), "{listed:?}");
+    let _: ErrorBody = json(linus.send("GET", "/api/repos/acme/widgets/branches", None, None).await, 403).await;
+    let refused: ErrorBody = json(linus.send("POST", "/api/sessions", Some(create), None).await, 403).await;
+    assert!(refused.error.message.contains("no access"), "{}", refused.error.message);
+
+    // Grace may write: she starts one. Demoted to read on GitHub, she can no longer attach a
+    // sandbox to it (which hands out the session's credentials).
+    let mut grace = app.stack.sign_in("grace").await?;
+    let summary: SessionSummary = json(grace.send("POST", "/api/sessions", Some(create), None).await, 201).await;
+    github.set_user_access("acme/widgets", "grace", "read")?;
+    let attach = format!("/api/sessions/{}/sandbox/attach", summary.id);
+    let refused: ErrorBody = json(grace.send("POST", &attach, None, None).await, 403).await;
+    assert!(refused.error.message.contains("needs write"), "{}", refused.error.message);
+    github.set_user_access("acme/widgets", "grace", "admin")?;
+    let _: SandboxAttachment = json(grace.send("POST", &attach, None, None).await, 201).await;
+
+    // Ada's own token is revoked: her access cannot be checked, so she is asked to sign in again.
+    let mut ada = app.stack.sign_in("ada").await?;
+    assert!(github.revoke_user_tokens("ada") > 0);
+    let refused: ErrorBody = json(ada.send("POST", "/api/sessions", Some(create), None).await, 401).await;
+    assert!(refused.error.message.starts_with("sign in with GitHub again"), "{}", refused.error.message);
+    let _: ErrorBody = json(ada.send("GET", "/api/repos", None, None).await, 401).await;
+    // A repository the App is not installed on gets no credential from us: not checked.
+    let elsewhere = r#"{"repo": "https://git.example.com/team/app.git", "branch": "main"}"#;
+    let _: SessionSummary = json(ada.send("POST", "/api/sessions", Some(elsewhere), None).await, 201).await;
     Ok(())
 }

@@ -10,6 +10,7 @@ use oi_session_core::validation::validate_new_session;
 use worker::{Env, Method, Request, Response};
 
 use crate::auth::{current_caller, current_user, forwarded};
+use crate::github::access;
 use crate::http::{json_response, method_not_allowed, query_param, read_json, Failure, Outcome};
 use crate::session::internal::{Internal, SessionStub};
 use crate::session::routes::{route, Credential, Routed, SessionRoute};
@@ -24,6 +25,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outco
         body.private.unwrap_or_else(|| config::var(env, "SESSIONS_PRIVATE_BY_DEFAULT").as_deref() == Some("true"));
     let local_mode = crate::auth::settings::auth_mode(env) == oi_protocol::rest::AuthMode::Local;
     let new = validate_new_session(&body, &config::default_model(env), local_mode)?;
+    access::require(env, &user.id, &new.repo, access::TO_START).await?;
     let now = ids::now_ms();
     let summary = SessionSummary {
         id: ids::new_id("ses"),
@@ -131,9 +133,10 @@ pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outc
         Routed::NoSuchRoute => return Err(crate::http::not_found(&format!("{} {path}", method.as_ref()))),
         Routed::MethodNotAllowed => return Err(method_not_allowed(method.as_ref(), &path)),
     };
-    if !plausible_session_id(id) || !index_store::exists(env, id).await? {
+    let repo = if plausible_session_id(id) { index_store::repo_of(env, id).await? } else { None };
+    let Some(repo) = repo else {
         return Err(ApiError::new(ErrorCode::SessionNotFound, format!("no session {id:?}")).into());
-    }
+    };
     let mut forwarded_req = req.clone_mut()?;
     let headers = forwarded_req.headers_mut()?;
     forwarded::clear(headers);
@@ -142,6 +145,9 @@ pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outc
         if route == SessionRoute::WsToken {
             let key = format!("ws-token:{}", caller.user.id);
             rate_limiter::check(env, &key, rate_limit::WS_TOKENS, "WebSocket tokens").await?;
+        }
+        if route == SessionRoute::AttachSandbox {
+            access::require(env, &caller.user.id, &repo, access::TO_START).await?;
         }
         if route == SessionRoute::Prompts {
             let quota = rate_limit::PROMPTS.with_max_from(config::var(env, "QUOTA_PROMPTS_PER_HOUR").as_deref());

@@ -7,6 +7,7 @@
 //! (secret), `GITHUB_API_BASE` (default `https://api.github.com`), `GITHUB_WEB_BASE` (where git
 //! remotes live; default `GITHUB_OAUTH_BASE`, else `https://github.com`).
 
+pub mod access;
 mod http;
 pub mod repos;
 pub mod store;

@@ -1,18 +1,20 @@
-//! The repository picker: `GET /api/repos` (every repository the App's installations reach,
-//! with default branches) and `GET /api/repos/:owner/:name/branches`. Any signed-in person may
-//! list them; the list is read from GitHub (and kept in D1), or from D1 when GitHub fails.
+//! The repository picker: `GET /api/repos` (the repositories the App's installations reach
+//! that the caller may read on GitHub, with default branches) and
+//! `GET /api/repos/:owner/:name/branches` (the same check). The App's list is read from GitHub
+//! (and kept in D1), or from D1 when GitHub fails; the caller's own access is read with their
+//! own token ([`super::access`]).
 
 use oi_protocol::source_control::{Repository, RepositoryList};
 use oi_protocol::{ApiError, ErrorCode};
 use oi_source_control::SourceControl;
 use worker::{Env, Request, Response};
 
-use super::{provider, repo_ref, store};
+use super::{access, provider, repo_ref, store};
 use crate::auth::current_caller;
 use crate::http::{json_response, Outcome};
 
 pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
-    current_caller(req, env).await?;
+    let caller = current_caller(req, env).await?;
     let Some(github) = provider(env) else {
         return json_response(200, &RepositoryList { repositories: vec![], configured: false });
     };
@@ -36,6 +38,7 @@ pub async fn list(req: &Request, env: &Env) -> Outcome<Response> {
     }
     repositories.sort_by_key(|a| a.full_name.to_ascii_lowercase());
     repositories.dedup_by(|a, b| a.full_name.eq_ignore_ascii_case(&b.full_name));
+    let repositories = access::readable(env, &caller.user.id, repositories).await?;
     json_response(200, &RepositoryList { repositories, configured: true })
 }
 
@@ -50,13 +53,14 @@ fn same_repositories(stored: &[&Repository], listed: &[Repository]) -> bool {
 }
 
 pub async fn branches(req: &Request, env: &Env, owner: &str, name: &str) -> Outcome<Response> {
-    current_caller(req, env).await?;
+    let caller = current_caller(req, env).await?;
     let github = provider(env)
         .ok_or_else(|| ApiError::new(ErrorCode::Misconfigured, "no GitHub App is configured (GITHUB_APP_ID)"))?;
     let full_name = format!("{owner}/{name}");
     let repo = repo_ref(env, &github, &full_name).await?.ok_or_else(|| {
         ApiError::new(ErrorCode::NotFound, format!("the GitHub App is not installed on {full_name:?}"))
     })?;
+    access::require(env, &caller.user.id, &full_name, access::TO_LIST).await?;
     let list = github.branches(&repo).await.map_err(ApiError::from)?;
     json_response(200, &list)
 }

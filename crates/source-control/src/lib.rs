@@ -16,5 +16,6 @@ mod provider;
 
 pub use http::{HttpClient, HttpRequest, HttpResponse};
 pub use provider::{
-    CachedToken, PublishedPull, PullRequestDraft, RepoRef, SourceControl, SourceControlError, TokenCache,
+    CachedToken, PublishedPull, PullRequestDraft, RepoPermission, RepoRef, SourceControl, SourceControlError,
+    TokenCache,
 };

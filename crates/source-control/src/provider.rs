@@ -20,6 +20,29 @@ impl RepoRef {
     }
 }
 
+/// What a person may do with a repository, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RepoPermission {
+    /// They cannot see it.
+    None,
+    Read,
+    /// They may push branches.
+    Write,
+    Admin,
+}
+
+impl RepoPermission {
+    /// How it reads in a message.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepoPermission::None => "no access",
+            RepoPermission::Read => "read",
+            RepoPermission::Write => "write",
+            RepoPermission::Admin => "admin",
+        }
+    }
+}
+
 /// A token kept between requests, with its expiry (Unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedToken {
@@ -154,6 +177,10 @@ pub trait SourceControl {
     /// Opens the session's pull request, or updates the one it has (or the one already open
     /// for its branch).
     async fn publish_pull_request(&self, draft: &PullRequestDraft) -> Result<PublishedPull, SourceControlError>;
+
+    /// What the person whose own token this is may do with `repo` (a repository they cannot
+    /// see is [`RepoPermission::None`]; a refused token is [`SourceControlError::Unauthorized`]).
+    async fn user_permission(&self, repo: &RepoRef, user_token: &str) -> Result<RepoPermission, SourceControlError>;
 
     /// A pull request as it is now (state and head), read with the App's access.
     async fn pull_request(&self, repo: &RepoRef, number: u64) -> Result<PublishedPull, SourceControlError>;

@@ -13,8 +13,8 @@ use oi_github_double::{
 use oi_protocol::source_control::{OpenedAs, PullRequestState};
 use oi_source_control::github::{GitHub, GitHubApp};
 use oi_source_control::{
-    CachedToken, HttpClient, HttpRequest, HttpResponse, PullRequestDraft, RepoRef, SourceControl, SourceControlError,
-    TokenCache,
+    CachedToken, HttpClient, HttpRequest, HttpResponse, PullRequestDraft, RepoPermission, RepoRef, SourceControl,
+    SourceControlError, TokenCache,
 };
 
 const APP_KEY: &str = include_str!("../../session-core/tests/fixtures/github/test-app-key.pem");
@@ -88,10 +88,20 @@ impl Fixture {
         let bare = remote(dir.path());
         let config = DoubleConfig::new("Iv1.client", "secret")
             .user(UserConfig::new("ada", 1).name("Ada").email(EmailConfig::primary("ada@acme.test")))
+            .user(UserConfig::new("rita", 2).email(EmailConfig::primary("rita@acme.test")))
+            .user(UserConfig::new("olaf", 3).email(EmailConfig::primary("olaf@acme.test")))
+            .user(UserConfig::new("boss", 4).email(EmailConfig::primary("boss@acme.test")))
             .app(AppConfig::new(77, "open-inspect", APP_PUBLIC_KEY))
             .installation(
-                InstallationConfig::new(INSTALLATION, "acme")
-                    .repo(RepoConfig::new("acme", "widgets").default_branch("main").private(true).git_dir(bare)),
+                InstallationConfig::new(INSTALLATION, "acme").repo(
+                    RepoConfig::new("acme", "widgets")
+                        .default_branch("main")
+                        .private(true)
+                        .git_dir(bare)
+                        .user_access("rita", "read")
+                        .user_access("olaf", "none")
+                        .user_access("boss", "admin"),
+                ),
             );
         let double = GithubDouble::start(config).await?;
         Ok(Self { double, cache: Memory::default(), _dir: dir })
@@ -237,5 +247,23 @@ async fn a_missing_branch_and_rate_limits_are_errors_a_caller_can_act_on() -> an
     f.double.set_secondary_rate_limited(true);
     let e = github.branches(&repo()).await.unwrap_err();
     assert!(matches!(e, SourceControlError::RateLimited { retry_after_secs: Some(60), .. }), "{e:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_users_own_permission_is_read_with_their_token() -> anyhow::Result<()> {
+    let f = Fixture::start().await?;
+    let github = f.github();
+    for (login, want) in [
+        ("ada", RepoPermission::Write),
+        ("rita", RepoPermission::Read),
+        ("olaf", RepoPermission::None),
+        ("boss", RepoPermission::Admin),
+    ] {
+        let token = f.double.issue_token(login, "repo");
+        assert_eq!(github.user_permission(&repo(), &token).await?, want, "{login}");
+    }
+    let e = github.user_permission(&repo(), "gho_revoked").await.unwrap_err();
+    assert!(matches!(e, SourceControlError::Unauthorized(_)), "{e:?}");
     Ok(())
 }

@@ -11,7 +11,8 @@ use oi_session_core::github::{app_jwt, tokens};
 
 use crate::http::HttpClient;
 use crate::provider::{
-    CachedToken, PublishedPull, PullRequestDraft, RepoRef, SourceControl, SourceControlError, TokenCache,
+    CachedToken, PublishedPull, PullRequestDraft, RepoPermission, RepoRef, SourceControl, SourceControlError,
+    TokenCache,
 };
 use rest::{check, json};
 
@@ -192,6 +193,15 @@ impl<H: HttpClient, C: TokenCache> SourceControl for GitHub<H, C> {
 
     async fn publish_pull_request(&self, draft: &PullRequestDraft) -> Result<PublishedPull, SourceControlError> {
         pulls::publish(self, draft).await
+    }
+
+    async fn user_permission(&self, repo: &RepoRef, user_token: &str) -> Result<RepoPermission, SourceControlError> {
+        let what = format!("read {} as its user", repo.full_name());
+        match self.call(&what, "GET", &Self::repo_path(repo), user_token, None).await {
+            Ok(response) => Ok(json::<rest::Repo>(&what, &response)?.permissions.unwrap_or_default().level()),
+            Err(SourceControlError::NotFound(_)) => Ok(RepoPermission::None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn pull_request(&self, repo: &RepoRef, number: u64) -> Result<PublishedPull, SourceControlError> {

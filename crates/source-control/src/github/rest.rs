@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::http::{HttpRequest, HttpResponse};
-use crate::provider::SourceControlError;
+use crate::provider::{RepoPermission, SourceControlError};
 
 /// The API version this client is written against.
 pub const API_VERSION: &str = "2022-11-28";
@@ -124,6 +124,39 @@ pub struct Repo {
     pub private: bool,
     #[serde(default)]
     pub html_url: Option<String>,
+    /// Present when a user's token read it: what that user may do.
+    #[serde(default)]
+    pub permissions: Option<Permissions>,
+}
+
+/// `permissions` of a repository read with a user's token.
+#[derive(Deserialize, Default)]
+pub struct Permissions {
+    #[serde(default)]
+    pub admin: bool,
+    #[serde(default)]
+    pub maintain: bool,
+    #[serde(default)]
+    pub push: bool,
+    #[serde(default)]
+    pub triage: bool,
+    #[serde(default)]
+    pub pull: bool,
+}
+
+impl Permissions {
+    /// The strongest level they grant (`maintain` counts as write, `triage` as read).
+    pub fn level(&self) -> RepoPermission {
+        if self.admin {
+            RepoPermission::Admin
+        } else if self.push || self.maintain {
+            RepoPermission::Write
+        } else if self.pull || self.triage {
+            RepoPermission::Read
+        } else {
+            RepoPermission::None
+        }
+    }
 }
 
 /// `GET /installation/repositories`.
@@ -217,6 +250,24 @@ mod tests {
         let head =
             r#"{"message":"Validation Failed","errors":[{"resource":"PullRequest","field":"head","code":"invalid"}]}"#;
         assert!(check("x", answer(422, &[], head)).unwrap_err().to_string().ends_with("head is invalid"));
+    }
+
+    #[test]
+    fn permission_levels() {
+        let level = |json: &str| serde_json::from_str::<Permissions>(json).unwrap().level();
+        let cases = [
+            (r#"{"admin":true,"maintain":true,"push":true,"triage":true,"pull":true}"#, RepoPermission::Admin),
+            (r#"{"admin":false,"maintain":true,"push":false,"triage":true,"pull":true}"#, RepoPermission::Write),
+            (r#"{"admin":false,"push":true,"pull":true}"#, RepoPermission::Write),
+            (r#"{"admin":false,"push":false,"triage":true,"pull":false}"#, RepoPermission::Read),
+            (r#"{"admin":false,"push":false,"pull":true}"#, RepoPermission::Read),
+            (r#"{"admin":false,"push":false,"pull":false}"#, RepoPermission::None),
+            ("{}", RepoPermission::None),
+        ];
+        for (json, want) in cases {
+            assert_eq!(level(json), want, "{json}");
+        }
+        assert!(RepoPermission::Admin > RepoPermission::Write && RepoPermission::Read > RepoPermission::None);
     }
 
     #[test]

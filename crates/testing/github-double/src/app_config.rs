@@ -109,6 +109,9 @@ pub struct RepoConfig {
     pub description: Option<String>,
     /// The bare git repository behind it: branches, commits and git smart HTTP come from here.
     pub git_dir: Option<PathBuf>,
+    /// Each user's own access (login, lower-case → `none`, `read`, `write` or `admin`); a user
+    /// not named has `write`.
+    pub user_access: BTreeMap<String, String>,
 }
 
 impl RepoConfig {
@@ -116,7 +119,37 @@ impl RepoConfig {
     pub fn new(owner: impl Into<String>, name: impl Into<String>) -> Self {
         let (owner, name) = (owner.into(), name.into());
         let id = stable_repo_id(&owner, &name);
-        Self { owner, name, id, default_branch: "main".into(), private: false, description: None, git_dir: None }
+        Self {
+            owner,
+            name,
+            id,
+            default_branch: "main".into(),
+            private: false,
+            description: None,
+            git_dir: None,
+            user_access: BTreeMap::new(),
+        }
+    }
+
+    /// Sets `login`'s own access: `none` (the repository is hidden from them, 404), `read`,
+    /// `write` or `admin`.
+    pub fn user_access(mut self, login: &str, level: &str) -> Self {
+        assert!(level == "none" || LEVELS.contains(&level), "unknown access level {level:?}");
+        self.user_access.insert(login.to_ascii_lowercase(), level.to_string());
+        self
+    }
+
+    /// `login`'s own access level (`write` unless set).
+    pub fn access_of(&self, login: &str) -> &str {
+        self.user_access.get(&login.to_ascii_lowercase()).map_or("write", String::as_str)
+    }
+
+    /// `permissions` of a `full-repository` as `login` sees it.
+    pub fn permissions_of(&self, login: &str) -> serde_json::Value {
+        let level = Some(self.access_of(login));
+        let (read, write, admin) =
+            (level_allows(level, "read"), level_allows(level, "write"), level_allows(level, "admin"));
+        serde_json::json!({ "admin": admin, "maintain": admin, "push": write, "triage": write, "pull": read })
     }
 
     pub fn id(mut self, id: u64) -> Self {

@@ -95,6 +95,18 @@ impl GithubDouble {
         Ok(())
     }
 
+    /// Sets a user's own access to `owner/name`: `none`, `read`, `write` or `admin`.
+    pub fn set_user_access(&self, owner_repo: &str, login: &str, level: &str) -> Result<()> {
+        let Some((owner, name)) = owner_repo.split_once('/') else { bail!("{owner_repo:?} is not owner/name") };
+        let mut inner = self.shared.lock();
+        let Some(repo) = inner.config.installations.iter_mut().flat_map(|i| &mut i.repos).find(|r| r.is(owner, name))
+        else {
+            bail!("no repository {owner_repo}");
+        };
+        *repo = repo.clone().user_access(login, level);
+        Ok(())
+    }
+
     /// The pull requests of `owner/name`, by number.
     pub fn pulls(&self, owner_repo: &str) -> Vec<PullSnapshot> {
         let inner = self.shared.lock();

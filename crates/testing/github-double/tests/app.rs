@@ -145,11 +145,23 @@ async fn repositories_and_branches() {
         assert_eq!(response.status(), 404, "{path}");
         spec.check("basic-error", &body(response).await);
     }
-    // Users see every repository, with their permissions.
+    // Users see the repositories they have access to, with their own permissions.
     let user = github.issue_token("octocat", "repo");
     let as_user = body(api(&github, "GET", "/repos/hubot/tools", &user, None).await).await;
     spec.check_response("get", "/repos/{owner}/{repo}", 200, &as_user);
-    assert_eq!(as_user["permissions"]["push"], true);
+    assert_eq!(
+        as_user["permissions"],
+        json!({"admin": false, "maintain": false, "push": true, "triage": true, "pull": true})
+    );
+    let reader = github.issue_token("hubot", "repo");
+    let as_reader = body(api(&github, "GET", "/repos/hubot/tools", &reader, None).await).await;
+    spec.check_response("get", "/repos/{owner}/{repo}", 200, &as_reader);
+    assert_eq!(as_reader["permissions"]["push"], false);
+    assert_eq!(as_reader["permissions"]["pull"], true);
+    let outsider = github.issue_token("newbie", "repo");
+    let hidden = api(&github, "GET", "/repos/hubot/tools", &outsider, None).await;
+    assert_eq!(hidden.status(), 404);
+    spec.check("basic-error", &body(hidden).await);
 
     let response = api(&github, "GET", "/repos/acme/widgets/branches", &token, None).await;
     assert_eq!(response.status(), 200);

@@ -1,6 +1,6 @@
 //! Repository endpoints: `GET /repos/{owner}/{repo}`, its branches (read from the git
-//! directory) and the check runs of a commit. Who may see a repository: every configured user,
-//! and installation tokens of the installation that has it (narrowed to the repositories the
+//! directory) and the check runs of a commit. Who may see a repository: every configured user
+//! whose own access is not `none` (`permissions` says what they may do), and installation tokens of the installation that has it (narrowed to the repositories the
 //! token was minted for, if any).
 
 use std::collections::HashMap;
@@ -27,7 +27,7 @@ pub(crate) fn accessible_repo(shared: &Shared, caller: &Caller, owner: &str, nam
     let inner = shared.lock();
     let (installation, repo) = inner.config.find_repo(owner, name)?;
     let allowed = match &caller.identity {
-        Identity::User(_) => true,
+        Identity::User(user) => repo.access_of(&user.login) != "none",
         Identity::Installation(access) => {
             access.installation_id == installation.id
                 && access.repo_ids.as_ref().is_none_or(|ids| ids.contains(&repo.id))
@@ -66,8 +66,7 @@ pub(crate) async fn get_repo(
         Ok(found) => found,
         Err(response) => return *response,
     };
-    let permissions =
-        caller.user().map(|_| json!({ "admin": false, "maintain": false, "push": true, "triage": true, "pull": true }));
+    let permissions = caller.user().map(|user| repo.permissions_of(&user.login));
     let body = {
         let mut inner = shared.lock();
         let owner_json = repo_json::account_json(&mut inner, &shared.base_url, &repo.owner);

@@ -99,7 +99,8 @@ impl Repo {
 }
 
 /// The common users, the App, installation 42 on `acme` with the private `acme/widgets`, and
-/// installation 43 on `hubot` with `hubot/tools`.
+/// installation 43 on `hubot` with `hubot/tools` (which `hubot` may only read and `newbie` may
+/// not see).
 pub fn app_config(repo: &Repo) -> DoubleConfig {
     super::config()
         .app(AppConfig::new(APP_ID, APP_SLUG, APP_PUBLIC_KEY))
@@ -107,7 +108,10 @@ pub fn app_config(repo: &Repo) -> DoubleConfig {
             InstallationConfig::new(INSTALLATION_ID, "acme")
                 .repo(RepoConfig::new("acme", "widgets").default_branch("main").private(true).git_dir(&repo.bare)),
         )
-        .installation(InstallationConfig::new(OTHER_INSTALLATION_ID, "hubot").repo(RepoConfig::new("hubot", "tools")))
+        .installation(
+            InstallationConfig::new(OTHER_INSTALLATION_ID, "hubot")
+                .repo(RepoConfig::new("hubot", "tools").user_access("hubot", "read").user_access("newbie", "none")),
+        )
 }
 
 pub async fn start_app() -> (GithubDouble, Repo) {
