@@ -36,6 +36,7 @@ impl Row {
                 .ok_or_else(|| worker::Error::RustError(format!("bad status {:?} in D1", self.status)))?,
             created_by: serde_json::from_str::<User>(&self.created_by)
                 .map_err(|e| worker::Error::RustError(e.to_string()))?,
+            origin: Default::default(),
             id: self.id,
             repo: self.repo,
             branch: self.branch,

@@ -37,6 +37,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outco
         archived: false,
         private,
         created_by: user,
+        origin: Default::default(),
         created_at: now,
         updated_at: now,
     };

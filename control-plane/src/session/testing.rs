@@ -36,6 +36,7 @@ pub fn session() -> Store<MemorySql> {
             archived: false,
             private: false,
             created_by: person("Ada"),
+            origin: Default::default(),
             created_at: T0,
             updated_at: T0,
         })

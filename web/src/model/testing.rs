@@ -19,6 +19,7 @@ pub fn summary() -> SessionSummary {
         archived: false,
         private: false,
         created_by: user("ada"),
+        origin: Default::default(),
         created_at: 1_000,
         updated_at: 2_000,
     }

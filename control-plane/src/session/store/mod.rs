@@ -79,6 +79,7 @@ impl Meta {
                 status: SessionStatus::parse(&status).ok_or_else(|| store_error(format!("bad status {status:?}")))?,
                 archived: r.int(6)? != 0,
                 created_by: from_json(&r.text(7)?)?,
+                origin: Default::default(),
                 private: r.int(8)? != 0,
                 created_at: r.int(9)?,
                 updated_at: r.int(10)?,
