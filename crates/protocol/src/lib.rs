@@ -15,6 +15,7 @@
 //!   provider gives the sandbox supervisor.
 //! - [`origin`]: where a session came from, and what its origin is told afterwards.
 //! - [`automations`]: automations, their triggers and runs.
+//! - [`integrations`]: integrations' settings and the log of vendor deliveries.
 //! - [`sandbox_routes`]: the control-plane routes a sandbox may reach (its own session's
 //!   sandbox-token routes), for the network gateway and the supervisor's egress.
 
@@ -25,6 +26,7 @@ pub mod client;
 pub mod decode;
 pub mod error;
 pub mod events;
+pub mod integrations;
 pub mod limits;
 pub mod origin;
 pub mod provider;

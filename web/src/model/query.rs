@@ -32,6 +32,7 @@ impl ListFilter {
             cursor,
             mine: (self.scope == Scope::Mine).then_some(true),
             q: (!search.is_empty()).then(|| search.to_string()),
+            origin: None,
         }
     }
 

@@ -64,7 +64,7 @@ pub struct Meta {
 const META_COLUMNS: &str =
     "session_id, repo, branch, model, title, status, archived, created_by, private, created_at, \
                             updated_at, last_seq, sandbox_status, sandbox_id, sandbox_token_hash, \
-                            bridge_acked_through, bridge_connection";
+                            bridge_acked_through, bridge_connection, origin";
 
 impl Meta {
     fn from_row(r: &Row) -> Result<Self> {
@@ -79,7 +79,7 @@ impl Meta {
                 status: SessionStatus::parse(&status).ok_or_else(|| store_error(format!("bad status {status:?}")))?,
                 archived: r.int(6)? != 0,
                 created_by: from_json(&r.text(7)?)?,
-                origin: Default::default(),
+                origin: r.opt_text(17)?.map(|o| from_json(&o)).transpose()?.unwrap_or_default(),
                 private: r.int(8)? != 0,
                 created_at: r.int(9)?,
                 updated_at: r.int(10)?,
@@ -168,8 +168,8 @@ impl<S: SqlExec> Store<S> {
     pub fn insert_meta(&self, s: &SessionSummary) -> Result<()> {
         self.run(
             "INSERT INTO meta (id, session_id, repo, branch, model, title, status, archived, created_by,
-                               created_at, updated_at, private)
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               created_at, updated_at, private, origin)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 s.id.as_str().into(),
                 s.repo.as_str().into(),
@@ -182,6 +182,7 @@ impl<S: SqlExec> Store<S> {
                 s.created_at.into(),
                 s.updated_at.into(),
                 s.private.into(),
+                json(&s.origin)?.into(),
             ],
         )?;
         *self.meta.borrow_mut() = None;

@@ -2,7 +2,11 @@
 //! session survives eviction, hibernation and restarts.
 
 /// Columns added to existing tables later; each is tried once per start and may already exist.
-pub const ADDED_COLUMNS: &[&str] = &["ALTER TABLE meta ADD COLUMN private INTEGER NOT NULL DEFAULT 0"];
+pub const ADDED_COLUMNS: &[&str] = &[
+    "ALTER TABLE meta ADD COLUMN private INTEGER NOT NULL DEFAULT 0",
+    // The session's origin as protocol JSON (`SessionOrigin`); none: the web page.
+    "ALTER TABLE meta ADD COLUMN origin TEXT",
+];
 
 pub const SCHEMA: &[&str] = &[
     // One row: the session and its sandbox.
