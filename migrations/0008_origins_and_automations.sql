@@ -45,6 +45,8 @@ CREATE TABLE automation_runs (
   status        TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'skipped')),
   reason        TEXT,
   session_id    TEXT,
+  prompt        TEXT NOT NULL,                 -- the prompt it sends (rendered when triggered)
+  prompt_id     TEXT,                          -- the id the session gave it; its end ends the run
   follow_up     INTEGER NOT NULL DEFAULT 0 CHECK (follow_up IN (0, 1)),
   created_at    INTEGER NOT NULL,
   finished_at   INTEGER,
@@ -52,7 +54,7 @@ CREATE TABLE automation_runs (
 );
 CREATE UNIQUE INDEX automation_runs_by_key ON automation_runs (automation_id, key) WHERE key IS NOT NULL AND follow_up = 0;
 CREATE INDEX automation_runs_recent ON automation_runs (automation_id, created_at DESC, id DESC);
-CREATE INDEX automation_runs_by_session ON automation_runs (session_id);
+CREATE INDEX automation_runs_by_prompt ON automation_runs (session_id, prompt_id);
 
 -- Each integration's settings (`sentry`, later `slack`, `github`, `linear`): on or off and its
 -- configuration (no secrets here).

@@ -44,6 +44,18 @@ pub struct Started {
 /// share. The person's quota, the request's validity and their own access to the repository
 /// are checked first; nothing is created when one fails.
 pub async fn start(env: &Env, user: User, body: &CreateSessionRequest, origin: SessionOrigin) -> Outcome<Started> {
+    start_with_id(env, user, body, origin, &ids::new_id("ses")).await
+}
+
+/// [`start`] under an id the caller chose (an automation run's, so that starting it again
+/// finds the same session).
+pub async fn start_with_id(
+    env: &Env,
+    user: User,
+    body: &CreateSessionRequest,
+    origin: SessionOrigin,
+    id: &str,
+) -> Outcome<Started> {
     let quota = rate_limit::SESSIONS.with_max_from(config::var(env, "QUOTA_SESSIONS_PER_HOUR").as_deref());
     rate_limiter::check(env, &format!("sessions:{}", user.id), quota, "new sessions this hour").await?;
     let private =
@@ -53,7 +65,7 @@ pub async fn start(env: &Env, user: User, body: &CreateSessionRequest, origin: S
     access::require(env, &user.id, &new.repo, access::TO_START).await?;
     let now = ids::now_ms();
     let summary = SessionSummary {
-        id: ids::new_id("ses"),
+        id: id.to_string(),
         repo: new.repo,
         branch: new.branch,
         model: new.model,

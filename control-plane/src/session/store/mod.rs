@@ -9,6 +9,7 @@ mod events;
 mod lifecycle;
 #[cfg(test)]
 pub mod memory;
+mod notices;
 mod prompts;
 mod pull_request;
 pub mod schema;

@@ -86,6 +86,12 @@ pub const SCHEMA: &[&str] = &[
         id   INTEGER PRIMARY KEY CHECK (id = 1),
         json TEXT NOT NULL
     )",
+    // What the session's origin is to be told (store/notices.rs).
+    "CREATE TABLE IF NOT EXISTS origin_notices (
+        id   TEXT PRIMARY KEY,
+        json TEXT NOT NULL,
+        sent INTEGER NOT NULL DEFAULT 0
+    )",
     // Model tokens used through the model proxy, per `provider/model`.
     "CREATE TABLE IF NOT EXISTS model_usage (
         model         TEXT PRIMARY KEY,
