@@ -20,7 +20,7 @@ pub enum Work {
     /// Start (or finish starting) an automation run: its session and its prompt.
     StartRun { run_id: String },
     /// Tell a session's origin what happened.
-    Notice { notice: OriginNotice },
+    Notice { notice: Box<OriginNotice> },
 }
 
 /// A job: the work and how many times it was tried before.

@@ -130,13 +130,14 @@ async fn the_scheduled_handler_runs_each_slot_once_and_skips_a_slot_it_reaches_t
     let a: Automation = api.raw("GET", &format!("/api/automations/{id}"), None).await?.json()?;
     assert_eq!(a.next_run_at, Some(slot + 15 * MINUTE));
 
-    // The next slot, reached 20 minutes late: recorded as skipped, and the one after is next.
-    let late = slot + 15 * MINUTE + 20 * MINUTE;
+    // The next slot, reached 11 minutes late (past the 10-minute grace, before the slot after):
+    // recorded as skipped, and the one after is next.
+    let late = slot + 15 * MINUTE + 11 * MINUTE;
     cp.tick(late).await?;
     let after = runs(&api, &id).await?;
     assert_eq!(after.len(), 2, "{after:?}");
     assert_eq!(after[0].status, RunStatus::Skipped, "{after:?}");
-    assert!(after[0].reason.as_deref().unwrap_or_default().contains("20 minutes late"), "{after:?}");
+    assert!(after[0].reason.as_deref().unwrap_or_default().contains("11 minutes late"), "{after:?}");
     let a: Automation = api.raw("GET", &format!("/api/automations/{id}"), None).await?.json()?;
     assert!(a.next_run_at.unwrap() > late, "{a:?}");
     Ok(())
@@ -155,6 +156,9 @@ fn webhook() -> serde_json::Value {
         }
     })
 }
+
+/// A delivery (body, headers) and the refusal it gets (status, code, what the message says).
+type Refused = (Vec<u8>, Vec<(&'static str, String)>, u16, ErrorCode, &'static str);
 
 fn payload(action: &str, id: u64) -> Vec<u8> {
     json!({ "action": action, "number": 7, "pull_request": { "id": id, "title": "Add retries" } })
@@ -175,7 +179,7 @@ async fn webhook_refusals_each_have_their_status_and_reason_and_start_nothing() 
     let now = unix_now();
     let good = oi_signature(&secret, &body, now);
 
-    let cases: Vec<(Vec<u8>, Vec<(&str, String)>, u16, ErrorCode, &str)> = vec![
+    let cases: Vec<Refused> = vec![
         (body.clone(), vec![], 401, ErrorCode::Unauthorized, "signature"),
         (
             body.clone(),
@@ -214,7 +218,7 @@ async fn webhook_refusals_each_have_their_status_and_reason_and_start_nothing() 
     // Oversize: refused from its length.
     let big = vec![b' '; 64 * 1024 + 1];
     let answer = caller.deliver(&path, &big, &[("x-oi-signature-256", &oi_signature(&secret, &big, now))]).await?;
-    refused(&answer, 413, ErrorCode::PayloadTooLarge, "limit");
+    refused(&answer, 413, ErrorCode::PayloadTooLarge, "65536 bytes");
     // No such automation.
     let answer = caller.deliver("/api/automations/aut_nope/webhook", &body, &[("x-oi-signature-256", &good)]).await?;
     refused(&answer, 404, ErrorCode::NotFound, "aut_nope");

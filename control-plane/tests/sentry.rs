@@ -60,7 +60,7 @@ async fn a_sentry_issue_starts_one_run_and_a_later_event_on_it_is_a_follow_up() 
     refused(&forged.answer, 401, ErrorCode::Unauthorized, "signature");
     let oversize = vec![b' '; 256 * 1024 + 1];
     let big = sentry.send_raw("issue", &oversize, "req-big", "00").await?;
-    refused(&big.answer, 413, ErrorCode::PayloadTooLarge, "limit");
+    refused(&big.answer, 413, ErrorCode::PayloadTooLarge, "262144 bytes");
 
     // The new issue: one run.
     let first = sentry.send("issue", &issue).await?;
@@ -75,7 +75,7 @@ async fn a_sentry_issue_starts_one_run_and_a_later_event_on_it_is_a_follow_up() 
     let again = sentry.send("issue", &issue).await?;
     assert_eq!(again.answer.json::<DeliveryAccepted>()?.outcome, DeliveryOutcome::Ignored);
 
-    // A new event on the same issue (an alert names the project by number): a follow-up.
+    // A new event on the same issue: a follow-up.
     let mut event = event_alert_triggered();
     event["data"]["event"]["issue_id"] = json!(issue["data"]["issue"]["id"].clone());
     let follow = sentry.send("event_alert", &event).await?;
@@ -84,6 +84,8 @@ async fn a_sentry_issue_starts_one_run_and_a_later_event_on_it_is_a_follow_up() 
     // An event of an issue in a project no automation takes: ignored, said why.
     let mut other = event_alert_triggered();
     other["data"]["event"]["issue_id"] = json!("999");
+    other["data"]["event"]["project"] = json!(2);
+    other["data"]["event"]["url"] = json!("https://sentry.io/api/0/projects/test-org/back-end/events/e4874d664c3540c1a32eab185f12c5ab/");
     let ignored: DeliveryAccepted = sentry.send("event_alert", &other).await?.answer.json()?;
     assert_eq!(ignored.outcome, DeliveryOutcome::Ignored);
     assert!(ignored.reason.unwrap_or_default().contains("no automation takes"));

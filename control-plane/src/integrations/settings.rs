@@ -252,7 +252,9 @@ mod tests {
     #[test]
     fn a_change_is_checked_against_what_the_integration_takes() {
         let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let cases: &[(IntegrationName, UpdateIntegration, Vec<String>, Result<(), &str>)] = &[
+        // (integration, change, credentials set after it, the answer)
+        type Case = (IntegrationName, UpdateIntegration, Vec<String>, Result<(), &'static str>);
+        let cases: &[Case] = &[
             (IntegrationName::Sentry, update(Some(true), &[("client_secret", "s")]), set(&["client_secret"]), Ok(())),
             (
                 IntegrationName::Sentry,

@@ -254,7 +254,7 @@ impl SessionObject {
             let Some(effect) = apply_socket_effect(&self.store, &self.sockets, effect, now) else { continue };
             match effect {
                 Effect::SummaryChanged(summary) => {
-                    let message = ServerMessage::Session { summary: summary.clone() };
+                    let message = ServerMessage::Session { summary: Box::new(summary.clone()) };
                     self.sockets.borrow_mut().broadcast(&message, now);
                     let env = self.env.clone();
                     self.state.wait_until(async move {
@@ -317,7 +317,7 @@ impl SessionObject {
 async fn send_waiting_notices(store: &Store<SqlStorage>, env: &Env) -> Result<()> {
     for (id, json) in store.unsent_notices()? {
         let notice = serde_json::from_str(&json).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        crate::jobs::enqueue(env, crate::jobs::Work::Notice { notice }).await?;
+        crate::jobs::enqueue(env, crate::jobs::Work::Notice { notice: Box::new(notice) }).await?;
         store.notice_sent(&id)?;
     }
     Ok(())

@@ -63,8 +63,6 @@ pub const CLOSE_SESSION_DELETED: u16 = 4404;
 /// `E` is how an event is held: a [`SessionEvent`] for everyone who reads frames, or
 /// [`RawEvent`] (the event's JSON as written to the log) for the Durable Object, which sends
 /// each event serialised once. Both have the same wire shape.
-// `Session` carries a whole summary (grown with its origin); frames are built once and sent.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage<E = SessionEvent> {
@@ -101,7 +99,8 @@ pub enum ServerMessage<E = SessionEvent> {
     },
     /// The session's summary changed (status, archive flag, title).
     Session {
-        summary: SessionSummary,
+        /// Boxed: a summary is far larger than the other messages (the JSON is the same).
+        summary: Box<SessionSummary>,
     },
     /// Who is connected changed.
     Presence {

@@ -123,7 +123,9 @@ async fn a_schedule_slot_starts_one_run_however_many_ticks_see_it() -> Result<()
     let id = created.automation.id.clone();
     let slot = created.automation.next_run_at.expect("a slot");
     let (a, b, c) = tokio::join!(stack.cp.tick(slot), stack.cp.tick(slot + 500), stack.cp.tick(slot + 30_000));
-    (a?, b?, c?);
+    a?;
+    b?;
+    c?;
     let done = wait_runs(&stack, &id, |r| r.iter().all(|r| r.status != RunStatus::Running) && !r.is_empty()).await?;
     assert_eq!(done.len(), 1, "{done:?}");
     assert_eq!((done[0].status, done[0].slot), (RunStatus::Succeeded, Some(slot)), "{done:?}");
