@@ -23,13 +23,20 @@ pub enum Work {
     Notice { notice: Box<OriginNotice> },
 }
 
-/// A job: the work and how many times it was tried before.
+/// A job: the work and how many times it was tried before. On the queue it is one JSON
+/// string (`serde_json`), so what the consumer reads is exactly what was sent, and a message
+/// it cannot read is dropped with a log line instead of stopping the batch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
     #[serde(default)]
     pub attempt: u32,
-    #[serde(flatten)]
     pub work: Work,
+}
+
+impl Job {
+    fn encoded(&self) -> worker::Result<String> {
+        serde_json::to_string(self).map_err(|e| worker::Error::RustError(e.to_string()))
+    }
 }
 
 /// Why a job did not get done.
@@ -49,14 +56,21 @@ impl From<worker::Error> for JobError {
 
 /// Puts new work on the queue.
 pub async fn enqueue(env: &Env, work: Work) -> worker::Result<()> {
-    env.queue(BINDING)?.send(Job { attempt: 0, work }).await
+    env.queue(BINDING)?.send(Job { attempt: 0, work }.encoded()?).await
 }
 
 /// The queue's consumer: does each job; a failed one goes back with a delay, or is dropped
 /// (and logged) when it will never work or has been tried long enough.
-pub async fn consume(batch: MessageBatch<Job>, env: &Env) -> worker::Result<()> {
+pub async fn consume(batch: MessageBatch<String>, env: &Env) -> worker::Result<()> {
     for message in batch.messages()? {
-        let job = message.body().clone();
+        let job: Job = match serde_json::from_str(message.body()) {
+            Ok(job) => job,
+            Err(e) => {
+                worker::console_error!("a job this version cannot read, dropped: {e}: {}", message.body());
+                message.ack();
+                continue;
+            }
+        };
         let outcome = match &job.work {
             Work::StartRun { run_id } => crate::automations::runs::start(env, run_id, job.attempt).await,
             Work::Notice { notice } => crate::integrations::notices::deliver(env, notice).await,
@@ -70,7 +84,10 @@ pub async fn consume(batch: MessageBatch<Job>, env: &Env) -> worker::Result<()> 
             Err(JobError::Retry(why)) => match oi_integrations::callbacks::retry_delay_secs(job.attempt) {
                 Some(delay) => {
                     let again = Job { attempt: job.attempt + 1, work: job.work.clone() };
-                    let sent = env.queue(BINDING)?.send(MessageBuilder::new(again).delay_seconds(delay).build()).await;
+                    let sent = env
+                        .queue(BINDING)?
+                        .send(MessageBuilder::new(again.encoded()?).delay_seconds(delay).build())
+                        .await;
                     match sent {
                         Ok(()) => message.ack(),
                         // The queue's own retry, then.
@@ -86,4 +103,19 @@ pub async fn consume(batch: MessageBatch<Job>, env: &Env) -> worker::Result<()> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_is_one_json_string_that_reads_back() {
+        let job = Job { attempt: 3, work: Work::StartRun { run_id: "run_1".into() } };
+        let text = job.encoded().unwrap();
+        assert_eq!(text, r#"{"attempt":3,"work":{"job":"start_run","run_id":"run_1"}}"#);
+        let back: Job = serde_json::from_str(&text).unwrap();
+        assert!(matches!(back.work, Work::StartRun { run_id } if run_id == "run_1"));
+        assert_eq!(back.attempt, 3);
+    }
 }

@@ -41,7 +41,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 
 /// The `JOBS` queue's consumer (`jobs::consume`).
 #[event(queue)]
-async fn queue(batch: MessageBatch<jobs::Job>, env: Env, _ctx: Context) -> Result<()> {
+async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<()> {
     jobs::consume(batch, &env).await
 }
 

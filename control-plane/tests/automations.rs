@@ -38,6 +38,11 @@ async fn runs(api: &Api, id: &str) -> anyhow::Result<Vec<AutomationRun>> {
     Ok(api.raw("GET", &format!("/api/automations/{id}/runs?limit=100"), None).await?.json::<RunList>()?.runs)
 }
 
+/// A log without the polling.
+fn quiet(log: &str) -> String {
+    log.lines().filter(|l| !l.contains("/runs 200")).collect::<Vec<_>>().join("\n")
+}
+
 fn scheduled(cron: &str) -> serde_json::Value {
     json!({
         "name": "Nightly triage",
@@ -98,6 +103,19 @@ async fn an_automation_is_saved_only_when_valid_and_is_managed_through_the_api()
     // Run now: a manual run with a session.
     let run: AutomationRun = api.raw("POST", &format!("{path}/runs"), None).await?.json()?;
     assert_eq!((run.trigger, run.status), (TriggerKind::Manual, RunStatus::Running));
+    // Started in the background (the queue): its session exists, from the automation.
+    let mut session = None;
+    for _ in 0..150 {
+        session = runs(&api, &a.id).await?.into_iter().find(|r| r.id == run.id).and_then(|r| r.session_id);
+        if session.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let session = session.unwrap_or_else(|| panic!("the run never got its session:\n{}", quiet(&cp.log_tail(400))));
+    let state = api.session(&session).await?;
+    assert_eq!(state.summary.origin.label.as_deref(), Some("Morning triage"));
+    assert_eq!(state.queue.len(), 1, "its prompt is queued: {:?}", state.queue);
 
     let rotated: AutomationWithSecret = api.raw("POST", &format!("{path}/secret"), None).await?.json()?;
     assert_ne!(rotated.secret, created.secret);

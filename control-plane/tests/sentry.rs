@@ -85,7 +85,8 @@ async fn a_sentry_issue_starts_one_run_and_a_later_event_on_it_is_a_follow_up() 
     let mut other = event_alert_triggered();
     other["data"]["event"]["issue_id"] = json!("999");
     other["data"]["event"]["project"] = json!(2);
-    other["data"]["event"]["url"] = json!("https://sentry.io/api/0/projects/test-org/back-end/events/e4874d664c3540c1a32eab185f12c5ab/");
+    other["data"]["event"]["url"] =
+        json!("https://sentry.io/api/0/projects/test-org/back-end/events/e4874d664c3540c1a32eab185f12c5ab/");
     let ignored: DeliveryAccepted = sentry.send("event_alert", &other).await?.answer.json()?;
     assert_eq!(ignored.outcome, DeliveryOutcome::Ignored);
     assert!(ignored.reason.unwrap_or_default().contains("no automation takes"));
