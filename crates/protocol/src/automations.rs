@@ -173,8 +173,9 @@ pub struct UpdateAutomation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutomationWithSecret {
     pub automation: Automation,
-    /// Signs webhook deliveries to it (`X-OI-Signature-256: sha256=<hex HMAC-SHA256 of the
-    /// body>`, or `Authorization: Bearer <secret>`) and the notices it sends.
+    /// Signs webhook deliveries to it and the notices it sends (`X-OI-Signature-256:
+    /// t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`; also accepted on deliveries:
+    /// GitHub's `X-Hub-Signature-256`, or `Authorization: Bearer <secret>`).
     pub secret: String,
 }
 
@@ -257,7 +258,7 @@ pub struct DeliveryAccepted {
     /// The run it started or continued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
-    /// Why nothing started (`duplicate`, `filtered`, `paused`).
+    /// Why nothing started (`duplicate`, `filtered`, or what a vendor's delivery was about).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
