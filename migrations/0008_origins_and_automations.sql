@@ -78,6 +78,17 @@ CREATE TABLE integration_secrets (
   PRIMARY KEY (integration, name)
 );
 
+-- A vendor's user acts as this person (an admin's explicit link; otherwise the verified email
+-- decides, see oi_integrations::people).
+CREATE TABLE integration_links (
+  integration    TEXT NOT NULL,
+  vendor_user_id TEXT NOT NULL,
+  user_id        TEXT NOT NULL,
+  created_by     TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  PRIMARY KEY (integration, vendor_user_id)
+);
+
 -- Deliveries from vendors and webhook callers: what came, what became of it and why. A
 -- delivery id seen before (per source) is a duplicate. Rows expire.
 CREATE TABLE deliveries (

@@ -41,7 +41,8 @@ fn binding(name: IntegrationName, secret: &str) -> Vec<u8> {
     credential_binding("integration-secret", &format!("{}/{secret}", name.as_str()))
 }
 
-async fn admin(req: &Request, env: &Env) -> Outcome<Caller> {
+/// The caller, if they may manage integrations (admins).
+pub async fn admin(req: &Request, env: &Env) -> Outcome<Caller> {
     let caller = current_caller(req, env).await?;
     authorize(&Actor { user_id: &caller.user.id, role: caller.role }, Action::ManageIntegrations, &Target::Deployment)
         .map_err(ApiError::from)?;

@@ -11,11 +11,14 @@
 //! - [`runs`]: runs that fail, and the session a run makes.
 //! - [`callbacks`]: where an automation's notices may go, and when to retry them.
 //! - [`automation_rules`]: an automation as it would be saved: valid or not, and PATCHes.
+//! - [`people`]: which person here a vendor's user acts as (an admin's link, or one verified
+//!   email).
 
 pub mod automation_rules;
 pub mod callbacks;
 pub mod inbound;
 pub mod payload;
+pub mod people;
 pub mod runs;
 pub mod schedule;
 pub mod sentry;

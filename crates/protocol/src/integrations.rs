@@ -107,3 +107,28 @@ pub struct Delivery {
 pub struct DeliveryList {
     pub deliveries: Vec<Delivery>,
 }
+
+/// A link from a vendor's user to a person here, made by an admin: that vendor user acts as
+/// this person (docs/integrations.md, "Acting person").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrationLink {
+    /// The vendor's id for its user (a Slack member id, a GitHub login, a Linear user id).
+    pub vendor_user_id: String,
+    /// The person here.
+    pub user_id: String,
+    /// The admin who made it.
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+/// `GET /api/integrations/:name/links`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrationLinkList {
+    pub links: Vec<IntegrationLink>,
+}
+
+/// `PUT /api/integrations/:name/links/:vendor_user_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PutIntegrationLink {
+    pub user_id: String,
+}

@@ -89,7 +89,9 @@ fn round_trips_by_name(kind: &str, name: &str, json: &str) -> bool {
             IntegrationList => oi_protocol::integrations::IntegrationList,
             Integration => oi_protocol::integrations::Integration,
             DeliveryList => oi_protocol::integrations::DeliveryList,
-            OriginNotice => oi_protocol::origin::OriginNotice
+            OriginNotice => oi_protocol::origin::OriginNotice,
+            PutIntegrationLink => oi_protocol::integrations::PutIntegrationLink,
+            IntegrationLinkList => oi_protocol::integrations::IntegrationLinkList
     )
 }
 
@@ -164,6 +166,8 @@ fn every_example_round_trips_and_every_type_has_one() {
         "Integration",
         "DeliveryList",
         "OriginNotice",
+        "PutIntegrationLink",
+        "IntegrationLinkList",
     ] {
         assert!(names.contains(rest), "docs/protocol.md has no {rest} example");
     }
