@@ -1,6 +1,7 @@
 //! The cross-session index in D1: one row per session, written before the session's Durable
 //! Object is initialized and kept current by it.
 
+use oi_protocol::origin::{OriginKind, SessionOrigin};
 use oi_protocol::{SessionStatus, SessionSummary, User};
 use oi_session_core::paging::SessionCursor;
 use serde::Deserialize;
@@ -25,6 +26,10 @@ struct Row {
     #[serde(default)]
     private: i64,
     created_by: String,
+    #[serde(default)]
+    origin: Option<String>,
+    #[serde(default)]
+    origin_kind: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -36,6 +41,13 @@ impl Row {
                 .ok_or_else(|| worker::Error::RustError(format!("bad status {:?} in D1", self.status)))?,
             created_by: serde_json::from_str::<User>(&self.created_by)
                 .map_err(|e| worker::Error::RustError(e.to_string()))?,
+            origin: match (&self.origin, self.origin_kind.as_deref().and_then(OriginKind::parse)) {
+                (Some(origin), _) => {
+                    serde_json::from_str(origin).map_err(|e| worker::Error::RustError(e.to_string()))?
+                }
+                (None, Some(kind)) => SessionOrigin::of(kind),
+                (None, None) => SessionOrigin::default(),
+            },
             id: self.id,
             repo: self.repo,
             branch: self.branch,
@@ -57,6 +69,12 @@ fn opt(v: &Option<String>) -> JsValue {
 pub async fn insert(env: &Env, s: &SessionSummary) -> Result<()> {
     let db = db(env)?;
     let user = serde_json::to_string(&s.created_by).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    // The kind alone is the column; the whole origin only when it says more.
+    let origin_json = if s.origin == SessionOrigin::of(s.origin.kind) {
+        None
+    } else {
+        Some(serde_json::to_string(&s.origin).map_err(|e| worker::Error::RustError(e.to_string()))?)
+    };
     let upsert_user = db
         .prepare(
             "INSERT INTO users (id, name, email, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -71,8 +89,8 @@ pub async fn insert(env: &Env, s: &SessionSummary) -> Result<()> {
     let insert = db
         .prepare(
             "INSERT INTO sessions (id, repo, branch, model, title, status, archived, created_by_id,
-                                   created_by, created_at, updated_at, private)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                   created_by, created_at, updated_at, private, origin_kind, origin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )
         .bind(&[
             s.id.as_str().into(),
@@ -87,6 +105,8 @@ pub async fn insert(env: &Env, s: &SessionSummary) -> Result<()> {
             (s.created_at as f64).into(),
             (s.updated_at as f64).into(),
             (s.private as i32).into(),
+            s.origin.kind.as_str().into(),
+            origin_json.map(JsValue::from).unwrap_or(JsValue::NULL),
         ])?;
     db.batch(vec![upsert_user, insert]).await?;
     Ok(())
@@ -137,6 +157,8 @@ pub struct ListFilter {
     pub limit: u32,
     /// Only sessions created by this user id.
     pub created_by: Option<String>,
+    /// Only sessions of this origin.
+    pub origin: Option<OriginKind>,
     /// Only sessions whose title or repo contains this (case-insensitive).
     pub search: Option<String>,
     /// A member's id: private sessions of others are left out (admins see everything).
@@ -146,13 +168,18 @@ pub struct ListFilter {
 /// One page, newest activity first, and the cursor of the next page.
 pub async fn list(env: &Env, f: &ListFilter) -> Result<(Vec<SessionSummary>, Option<SessionCursor>)> {
     let mut sql = String::from(
-        "SELECT id, repo, branch, model, title, status, archived, private, created_by, created_at, updated_at
+        "SELECT id, repo, branch, model, title, status, archived, private, created_by, origin_kind, origin,
+                created_at, updated_at
          FROM sessions WHERE archived = ?1",
     );
     let mut args: Vec<JsValue> = vec![(f.archived as i32).into()];
     if let Some(status) = f.status {
         args.push(status.as_str().into());
         sql.push_str(&format!(" AND status = ?{}", args.len()));
+    }
+    if let Some(kind) = f.origin {
+        args.push(kind.as_str().into());
+        sql.push_str(&format!(" AND origin_kind = ?{}", args.len()));
     }
     if let Some(id) = &f.created_by {
         args.push(id.as_str().into());

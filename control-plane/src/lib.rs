@@ -8,34 +8,59 @@
 //! - [`index_store`]: the cross-session index in D1.
 //! - [`auth`]: who is asking (GitHub sign-in or local mode), and the checks every request
 //!   passes first.
+//! - [`integrations`]: the core every session start without a person at the keyboard shares
+//!   (deliveries, settings, notices); [`automations`]: schedules, webhooks and Sentry.
+//! - [`jobs`]: the `JOBS` queue's background work (starting runs, delivering notices).
 //!
 //! Decisions (validation, queue, acknowledgement, compaction, paging) live in the
 //! `oi-session-core` crate; this crate does the I/O.
 
 pub mod api;
 pub mod auth;
+pub mod automations;
 pub mod config;
 pub mod github;
 pub mod http;
 pub mod ids;
 pub mod images;
 pub mod index_store;
+pub mod integrations;
+pub mod jobs;
 pub mod pools;
 pub mod provider_client;
 pub mod rate_limiter;
 pub mod secrets;
 pub mod session;
 
-use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
+use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     api::handle(req, env, ctx).await
 }
 
-/// The cron trigger: keep repo images fresh and warm pools full.
+/// The `JOBS` queue's consumer (`jobs::consume`).
+#[event(queue)]
+async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<()> {
+    jobs::consume(batch, &env).await
+}
+
+/// The cron trigger (every minute): start due automation runs, keep repo images fresh and warm
+/// pools full. The tick's time is the later of the trigger's and the clock's (a test may
+/// drive it with a later `scheduledTime`).
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = (event.schedule() as i64).max(ids::now_ms());
+    match automations::tick::tick(&env, now).await {
+        Ok(t) if !(t.started.is_empty() && t.skipped.is_empty() && t.restarted.is_empty()) => {
+            worker::console_log!("automations: {t:?}")
+        }
+        Ok(_) => {}
+        Err(e) => worker::console_error!("automations: {e}"),
+    }
+    if let Err(e) = integrations::deliveries::forget_expired(&env).await {
+        worker::console_error!("expired deliveries: {e}");
+    }
     if let Err(e) = images::maintain(&env).await {
         worker::console_error!("repo images: {e}");
     }

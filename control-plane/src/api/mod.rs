@@ -131,6 +131,16 @@ async fn route(req: Request, env: Env, ctx: Context) -> Outcome<Response> {
             Method::Get => models::list(&req, &env).await,
             _ => Err(method_not_allowed(method.as_ref(), &path)),
         },
+        ["api", "automations", rest @ ..] => {
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+            crate::automations::route(req, &env, &rest).await
+        }
+        ["api", "integrations", rest @ ..] => {
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+            crate::integrations::route(req, &env, &rest).await
+        }
         ["api", "sessions"] => match method {
             Method::Post => sessions::create(req, &env, &ctx).await,
             Method::Get => sessions::list(req, &env).await,

@@ -2,8 +2,9 @@
 //! Durable Object after the index confirms the session exists.
 
 use oi_protocol::limits::{DEFAULT_SESSIONS_PAGE, MAX_SESSIONS_PAGE};
+use oi_protocol::origin::{OriginKind, SessionOrigin};
 use oi_protocol::rest::{CreateSessionRequest, SessionList};
-use oi_protocol::{ApiError, ErrorCode, SessionStatus, SessionSummary};
+use oi_protocol::{ApiError, ErrorCode, SessionStatus, SessionSummary, User};
 use oi_session_core::paging::{page_size, SessionCursor};
 use oi_session_core::rate_limit;
 use oi_session_core::validation::validate_new_session;
@@ -19,16 +20,52 @@ use crate::{config, ids, index_store, pools, rate_limiter};
 pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outcome<Response> {
     let user = current_user(&req, env).await?;
     let body: CreateSessionRequest = read_json(&mut req).await?;
+    // A bearer token is a program; a session cookie is a person at the page.
+    let origin = SessionOrigin::of(if crate::auth::bearer(&req).is_some() { OriginKind::Api } else { OriginKind::Web });
+    let started = start(env, user, &body, origin).await?;
+    if started.pool_used {
+        let env = env.clone();
+        ctx.wait_until(async move {
+            if let Err(e) = pools::refill(&env).await {
+                worker::console_error!("refilling the warm pool: {e}");
+            }
+        });
+    }
+    json_response(201, &started.summary)
+}
+
+/// A session [`start`]ed, and whether it took a warm sandbox (so its pool wants refilling).
+pub struct Started {
+    pub summary: SessionSummary,
+    pub pool_used: bool,
+}
+
+/// Starts a session for `user` from `origin`: what `POST /api/sessions` and every integration
+/// share. The person's quota, the request's validity and their own access to the repository
+/// are checked first; nothing is created when one fails.
+pub async fn start(env: &Env, user: User, body: &CreateSessionRequest, origin: SessionOrigin) -> Outcome<Started> {
+    start_with_id(env, user, body, origin, &ids::new_id("ses")).await
+}
+
+/// [`start`] under an id the caller chose (an automation run's, so that starting it again
+/// finds the same session).
+pub async fn start_with_id(
+    env: &Env,
+    user: User,
+    body: &CreateSessionRequest,
+    origin: SessionOrigin,
+    id: &str,
+) -> Outcome<Started> {
     let quota = rate_limit::SESSIONS.with_max_from(config::var(env, "QUOTA_SESSIONS_PER_HOUR").as_deref());
     rate_limiter::check(env, &format!("sessions:{}", user.id), quota, "new sessions this hour").await?;
     let private =
         body.private.unwrap_or_else(|| config::var(env, "SESSIONS_PRIVATE_BY_DEFAULT").as_deref() == Some("true"));
     let local_mode = crate::auth::settings::auth_mode(env) == oi_protocol::rest::AuthMode::Local;
-    let new = validate_new_session(&body, &config::default_model(env), local_mode)?;
+    let new = validate_new_session(body, &config::default_model(env), local_mode)?;
     access::require(env, &user.id, &new.repo, access::TO_START).await?;
     let now = ids::now_ms();
     let summary = SessionSummary {
-        id: ids::new_id("ses"),
+        id: id.to_string(),
         repo: new.repo,
         branch: new.branch,
         model: new.model,
@@ -37,6 +74,7 @@ pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outco
         archived: false,
         private,
         created_by: user,
+        origin,
         created_at: now,
         updated_at: now,
     };
@@ -49,18 +87,14 @@ pub async fn create(mut req: Request, env: &Env, ctx: &worker::Context) -> Outco
         return Err(Failure::Internal(e));
     }
     // A warm sandbox from the repo's pool, if it has one: the session starts with it.
+    let mut pool_used = false;
     if let Some(sandbox_id) = pools::claim(env, &summary.repo, &summary.branch, &summary.id).await? {
         if let Err(e) = stub.call(&Internal::Adopt { sandbox_id: sandbox_id.clone() }).await {
             worker::console_error!("adopting warm sandbox {sandbox_id}: {e}");
         }
-        let env = env.clone();
-        ctx.wait_until(async move {
-            if let Err(e) = pools::refill(&env).await {
-                worker::console_error!("refilling the warm pool: {e}");
-            }
-        });
+        pool_used = true;
     }
-    json_response(201, &summary)
+    Ok(Started { summary, pool_used })
 }
 
 pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
@@ -105,6 +139,15 @@ pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
             .into())
         }
     };
+    let origin = match query_param(&url, "origin") {
+        None => None,
+        Some(o) => Some(OriginKind::parse(&o).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!("`origin` must be one of web, api, automation, slack, github, linear; got {o:?}"),
+            )
+        })?),
+    };
     let search = query_param(&url, "q").map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
     if search.as_ref().is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::new(ErrorCode::InvalidRequest, "`q` is longer than 200 characters").into());
@@ -115,6 +158,7 @@ pub async fn list(req: Request, env: &Env) -> Outcome<Response> {
         after,
         limit: page_size(limit, DEFAULT_SESSIONS_PAGE, MAX_SESSIONS_PAGE),
         created_by: mine.then(|| user.id.clone()),
+        origin,
         search,
         viewer: (caller.role != oi_protocol::Role::Admin).then(|| user.id.clone()),
     };

@@ -22,6 +22,8 @@ use crate::{config, ids};
 const CAPABILITIES_TTL: Millis = 10 * 60_000;
 /// At most this many decisions per alarm (each does at most one sandbox action).
 const MAX_STEPS: usize = 4;
+/// When the queue did not take a notice, the alarm tries again this much later.
+const NOTICE_RETRY_MS: Millis = 30_000;
 
 impl SessionObject {
     fn settings(&self) -> lifecycle::Settings {
@@ -68,7 +70,10 @@ impl SessionObject {
         let Some(facts) = self.stored_facts()? else { return Ok(()) };
         let now = ids::now_ms();
         let storage = self.state.storage();
-        match next_alarm(&facts, &config::lifecycle_timing(&self.env), now) {
+        // Notices the queue did not take are tried again (the alarm is shared).
+        let notices = self.notices_waiting().then_some(now + NOTICE_RETRY_MS);
+        let lifecycle = next_alarm(&facts, &config::lifecycle_timing(&self.env), now);
+        match lifecycle.into_iter().chain(notices).min() {
             Some(at) => storage.set_alarm((at - now).max(0)).await,
             None => storage.delete_alarm().await,
         }
@@ -76,6 +81,9 @@ impl SessionObject {
 
     /// The alarm: act on every deadline that has passed, then look again later.
     pub(super) async fn on_alarm(&self) -> Result<()> {
+        if self.notices_waiting() {
+            self.send_notices();
+        }
         let timing = config::lifecycle_timing(&self.env);
         let client = ProviderClient::from_env(&self.env);
         for _ in 0..MAX_STEPS {

@@ -12,6 +12,7 @@ use oi_protocol::{SandboxStatus, SessionSummary};
 use oi_session_core::lifecycle::Millis;
 use worker::Result;
 
+use super::origin_notices;
 use super::store::{Meta, SqlExec, Store};
 use crate::ids;
 
@@ -33,6 +34,8 @@ pub enum Effect {
     RefreshPullRequest { message_id: String },
     /// Ask the provider to terminate a sandbox, in the background.
     TerminateSandbox { sandbox_id: String },
+    /// Notices for the session's origin were kept: send them to the queue.
+    NoticesWaiting,
 }
 
 /// One synchronous turn of the Durable Object: the store, the time, what the sockets say, and
@@ -69,16 +72,24 @@ impl<'a, S: SqlExec> Turn<'a, S> {
 
     /// Appends an event to the log and fans it out; returns its `seq`.
     pub fn record(&mut self, body: EventBody) -> Result<u64> {
+        let news = origin_notices::may_concern(&body).then(|| body.clone());
         let (seq, json) = self.store.append_event(body, self.now)?;
         self.emit(Effect::Recorded(json));
+        if let Some(body) = news {
+            origin_notices::observe(self, &body)?;
+        }
         Ok(seq)
     }
 
     /// Appends bridge events together (one insert per chunk, one update) with the bridge's
     /// acknowledged position, and fans them out.
     pub fn record_all_acked(&mut self, bodies: Vec<EventBody>, through: u64) -> Result<()> {
+        let news: Vec<EventBody> = bodies.iter().filter(|b| origin_notices::may_concern(b)).cloned().collect();
         for json in self.store.append_events(bodies, self.now, through)? {
             self.emit(Effect::Recorded(json));
+        }
+        for body in &news {
+            origin_notices::observe(self, body)?;
         }
         Ok(())
     }

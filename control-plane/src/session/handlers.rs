@@ -55,6 +55,9 @@ impl SessionObject {
                 Ok(Response::empty()?.with_status(204))
             }
             Internal::PullRequestUpdate { update } => self.pull_request_update(update),
+            Internal::Prompt { author, request } => {
+                json_response(202, &self.run(|turn| prompt_queue::enqueue(turn, &author, &request))?)
+            }
         }
     }
 

@@ -4,7 +4,8 @@
 //! Invariant: an internal call is one [`Internal`] value posted to [`INTERNAL_URL`]; the
 //! Worker forwards only `/api/sessions/:id/…` paths, so no outside request can reach it.
 
-use oi_protocol::SessionSummary;
+use oi_protocol::rest::PromptRequest;
+use oi_protocol::{ApiError, ErrorCode, SessionSummary, User};
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, RequestInit, Response};
 
@@ -26,6 +27,10 @@ pub enum Internal {
     Adopt { sandbox_id: String },
     /// A GitHub webhook's news about the session's pull request. 204.
     PullRequestUpdate { update: Update },
+    /// A prompt from an integration, as `author` (the person it acts for): queued like a
+    /// person's, and answered the same way (202 `PromptAccepted`; the same
+    /// `client_request_id` again is the same prompt).
+    Prompt { author: User, request: PromptRequest },
 }
 
 /// Whether a request to the Durable Object is an internal call.
@@ -53,6 +58,25 @@ impl SessionStub {
             return Err(worker::Error::RustError(format!("{call:?} answered {}: {text}", response.status_code())));
         }
         Ok(response)
+    }
+
+    /// Makes an internal call whose refusal (4xx) is an answer, not an error: the
+    /// [`ApiError`] the object gave.
+    pub async fn call_api(&self, call: &Internal) -> worker::Result<Result<Response, ApiError>> {
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_body(Some(serde_json::to_string(call)?.into()));
+        let mut response = self.stub.fetch_with_request(Request::new_with_init(INTERNAL_URL, &init)?).await?;
+        match response.status_code() {
+            200..=299 => Ok(Ok(response)),
+            400..=499 => {
+                let text = response.text().await.unwrap_or_default();
+                Ok(Err(serde_json::from_str(&text).unwrap_or_else(|_| ApiError::new(ErrorCode::Internal, text))))
+            }
+            status => {
+                let text = response.text().await.unwrap_or_default();
+                Err(worker::Error::RustError(format!("{call:?} answered {status}: {text}")))
+            }
+        }
     }
 
     /// Forwards a client's request (its identity already set by the Worker).

@@ -22,6 +22,7 @@ pub mod inbound;
 pub mod internal;
 pub mod lifecycle;
 mod model_proxy;
+pub mod origin_notices;
 pub mod prompt_queue;
 mod pull_request;
 pub mod routes;
@@ -253,7 +254,7 @@ impl SessionObject {
             let Some(effect) = apply_socket_effect(&self.store, &self.sockets, effect, now) else { continue };
             match effect {
                 Effect::SummaryChanged(summary) => {
-                    let message = ServerMessage::Session { summary: summary.clone() };
+                    let message = ServerMessage::Session { summary: Box::new(summary.clone()) };
                     self.sockets.borrow_mut().broadcast(&message, now);
                     let env = self.env.clone();
                     self.state.wait_until(async move {
@@ -272,9 +273,31 @@ impl SessionObject {
                 Effect::LifecycleChanged => self.reschedule_wanted.set(true),
                 Effect::RefreshPullRequest { message_id } => self.pull_request_refresh.borrow_mut().push(message_id),
                 Effect::TerminateSandbox { sandbox_id } => self.terminate_sandbox(sandbox_id),
+                Effect::NoticesWaiting => {
+                    // The alarm is the safety net should the queue not take them now.
+                    self.reschedule_wanted.set(true);
+                    self.send_notices();
+                }
                 Effect::Recorded(_) | Effect::Broadcast(_) | Effect::ToBridge(_) => unreachable!("applied above"),
             }
         }
+    }
+
+    /// Hands the notices waiting in the store to the `JOBS` queue, in the background; what the
+    /// queue does not take waits for the alarm ([`Self::notices_waiting`]).
+    fn send_notices(&self) {
+        let store = self.store.clone();
+        let env = self.env.clone();
+        self.state.wait_until(async move {
+            if let Err(e) = send_waiting_notices(&store, &env).await {
+                worker::console_error!("sending notices to the queue: {e}");
+            }
+        });
+    }
+
+    /// Whether notices wait for the queue (the alarm tries again).
+    fn notices_waiting(&self) -> bool {
+        self.store.unsent_notices().map(|n| !n.is_empty()).unwrap_or(false)
     }
 
     /// Tells the sender its frame was refused; nothing else changes.
@@ -288,4 +311,14 @@ impl SessionObject {
         self.sockets.borrow_mut().send_to(ws, &text, ids::now_ms());
         Ok(())
     }
+}
+
+/// Sends every waiting notice to the queue, marking each sent once the queue took it.
+async fn send_waiting_notices(store: &Store<SqlStorage>, env: &Env) -> Result<()> {
+    for (id, json) in store.unsent_notices()? {
+        let notice = serde_json::from_str(&json).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        crate::jobs::enqueue(env, crate::jobs::Work::Notice { notice: Box::new(notice) }).await?;
+        store.notice_sent(&id)?;
+    }
+    Ok(())
 }

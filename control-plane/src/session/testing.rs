@@ -36,6 +36,7 @@ pub fn session() -> Store<MemorySql> {
             archived: false,
             private: false,
             created_by: person("Ada"),
+            origin: Default::default(),
             created_at: T0,
             updated_at: T0,
         })
@@ -75,6 +76,7 @@ pub fn describe(effects: &[Effect]) -> Vec<String> {
             Effect::LifecycleChanged => "lifecycle".into(),
             Effect::RefreshPullRequest { message_id } => format!("refresh_pr {message_id}"),
             Effect::TerminateSandbox { sandbox_id } => format!("terminate {sandbox_id}"),
+            Effect::NoticesWaiting => "notices".into(),
         })
         .collect()
 }

@@ -99,7 +99,8 @@ pub enum ServerMessage<E = SessionEvent> {
     },
     /// The session's summary changed (status, archive flag, title).
     Session {
-        summary: SessionSummary,
+        /// Boxed: a summary is far larger than the other messages (the JSON is the same).
+        summary: Box<SessionSummary>,
     },
     /// Who is connected changed.
     Presence {

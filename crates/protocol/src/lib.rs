@@ -13,16 +13,22 @@
 //! - [`transcript`]: the reducer that turns events into the transcript a user sees.
 //! - [`provider`] and [`supervisor_env`]: the sandbox-provider API, and the environment a
 //!   provider gives the sandbox supervisor.
+//! - [`origin`]: where a session came from, and what its origin is told afterwards.
+//! - [`automations`]: automations, their triggers and runs.
+//! - [`integrations`]: integrations' settings and the log of vendor deliveries.
 //! - [`sandbox_routes`]: the control-plane routes a sandbox may reach (its own session's
 //!   sandbox-token routes), for the network gateway and the supervisor's egress.
 
 pub mod agent;
+pub mod automations;
 pub mod bridge;
 pub mod client;
 pub mod decode;
 pub mod error;
 pub mod events;
+pub mod integrations;
 pub mod limits;
+pub mod origin;
 pub mod provider;
 pub mod rest;
 pub mod sandbox_routes;

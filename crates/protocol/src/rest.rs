@@ -44,6 +44,9 @@ pub struct ListSessionsQuery {
     /// Only sessions whose title or repository contains this text (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// Only sessions of this origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<crate::origin::OriginKind>,
 }
 
 /// `GET /api/sessions` → 200. Newest activity first.

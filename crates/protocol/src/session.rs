@@ -113,6 +113,9 @@ pub struct SessionSummary {
     #[serde(default)]
     pub private: bool,
     pub created_by: User,
+    /// Where it came from (the web page for sessions from before origins were kept).
+    #[serde(default)]
+    pub origin: crate::origin::SessionOrigin,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
     /// Milliseconds since the Unix epoch; moves on every status change and prompt.

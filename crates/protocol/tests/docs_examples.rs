@@ -76,7 +76,22 @@ fn round_trips_by_name(kind: &str, name: &str, json: &str) -> bool {
             CreatePullRequest => oi_protocol::source_control::CreatePullRequest,
             PullRequest => oi_protocol::source_control::PullRequest,
             RepositoryList => oi_protocol::source_control::RepositoryList,
-            BranchList => oi_protocol::source_control::BranchList
+            BranchList => oi_protocol::source_control::BranchList,
+            CreateAutomation => oi_protocol::automations::CreateAutomation,
+            AutomationWithSecret => oi_protocol::automations::AutomationWithSecret,
+            Automation => oi_protocol::automations::Automation,
+            AutomationList => oi_protocol::automations::AutomationList,
+            UpdateAutomation => oi_protocol::automations::UpdateAutomation,
+            AutomationRun => oi_protocol::automations::AutomationRun,
+            RunList => oi_protocol::automations::RunList,
+            DeliveryAccepted => oi_protocol::automations::DeliveryAccepted,
+            UpdateIntegration => oi_protocol::integrations::UpdateIntegration,
+            IntegrationList => oi_protocol::integrations::IntegrationList,
+            Integration => oi_protocol::integrations::Integration,
+            DeliveryList => oi_protocol::integrations::DeliveryList,
+            OriginNotice => oi_protocol::origin::OriginNotice,
+            PutIntegrationLink => oi_protocol::integrations::PutIntegrationLink,
+            IntegrationLinkList => oi_protocol::integrations::IntegrationLinkList
     )
 }
 
@@ -138,6 +153,21 @@ fn every_example_round_trips_and_every_type_has_one() {
         "PullRequest",
         "RepositoryList",
         "BranchList",
+        "CreateAutomation",
+        "AutomationWithSecret",
+        "Automation",
+        "AutomationList",
+        "UpdateAutomation",
+        "AutomationRun",
+        "RunList",
+        "DeliveryAccepted",
+        "UpdateIntegration",
+        "IntegrationList",
+        "Integration",
+        "DeliveryList",
+        "OriginNotice",
+        "PutIntegrationLink",
+        "IntegrationLinkList",
     ] {
         assert!(names.contains(rest), "docs/protocol.md has no {rest} example");
     }

@@ -35,8 +35,9 @@ fn is_owner_name(repo: &str) -> Option<(String, String)> {
         .then(|| (owner.to_string(), name.to_string()))
 }
 
-/// Whether an address is one the control plane must not be sent to for a remote.
-fn is_internal(ip: IpAddr) -> bool {
+/// Whether an address is one the control plane must not be sent to for a remote (also used for
+/// automations' callback URLs, in `oi-integrations`).
+pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             v4.is_private()
@@ -58,7 +59,8 @@ fn is_internal(ip: IpAddr) -> bool {
     }
 }
 
-fn is_loopback_host(host: &Host<&str>) -> bool {
+/// Whether a URL's host is this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback_host(host: &Host<&str>) -> bool {
     match host {
         Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
         Host::Ipv4(ip) => ip.is_loopback(),

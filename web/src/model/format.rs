@@ -29,6 +29,27 @@ pub fn date(ms: i64) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
+/// How soon `then` is, at `now` (both in milliseconds since the epoch): `in 5 min`, `in 3 h`;
+/// `due now` once it has come.
+pub fn until(now: i64, then: i64) -> String {
+    let seconds = (then - now) / 1000;
+    match seconds {
+        i64::MIN..=0 => "due now".to_string(),
+        1..=59 => format!("in {seconds} s"),
+        60..=3_599 => format!("in {} min", seconds / 60),
+        3_600..=86_399 => format!("in {} h", seconds / 3_600),
+        _ => format!("in {} d", seconds / 86_400),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM UTC` of a time in milliseconds since the epoch.
+pub fn date_time(ms: i64) -> String {
+    match OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
+        Ok(time) => format!("{} {:02}:{:02} UTC", date(ms), time.hour(), time.minute()),
+        Err(_) => date(ms),
+    }
+}
+
 /// A duration for people: `0.4 s`, `12 s`, `2 min 5 s`.
 pub fn duration(ms: i64) -> String {
     let ms = ms.max(0);
@@ -169,6 +190,20 @@ mod tests {
         assert_eq!(date(951_782_400_000), "2000-02-29");
         assert_eq!(date(-1), "1969-12-31");
         assert_eq!(date(i64::MAX), "9999-12-31");
+    }
+
+    #[test]
+    fn times_to_come() {
+        let now = 1_800_000_000_000;
+        assert_eq!(until(now, now - 5_000), "due now");
+        assert_eq!(until(now, now), "due now");
+        assert_eq!(until(now, now + 30_000), "in 30 s");
+        assert_eq!(until(now, now + 5 * 60_000), "in 5 min");
+        assert_eq!(until(now, now + 3 * 3_600_000 + 1), "in 3 h");
+        assert_eq!(until(now, now + 2 * 86_400_000), "in 2 d");
+        assert_eq!(date_time(1_795_455_544_882), "2026-11-23 17:39 UTC");
+        assert_eq!(date_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(date_time(i64::MAX), "9999-12-31");
     }
 
     #[test]

@@ -3,14 +3,18 @@
 //! The browser code (`crate::ui`) fetches and renders; everything it decides goes through here.
 
 pub mod auth;
+pub mod automation_form;
+pub mod automations;
 pub mod compose;
 pub mod connection;
 pub mod diff;
 pub mod errors;
 pub mod format;
+pub mod integrations;
 pub mod load;
 pub mod markdown;
 pub mod new_session_form;
+pub mod origin;
 pub mod pull_request;
 pub mod pull_request_view;
 pub mod query;

@@ -1,6 +1,7 @@
 //! The sessions list's filters as the query of `GET /api/sessions`, encoded from the protocol's
 //! own query type.
 
+use oi_protocol::origin::OriginKind;
 use oi_protocol::rest::ListSessionsQuery;
 use oi_protocol::SessionStatus;
 
@@ -20,6 +21,8 @@ pub struct ListFilter {
     pub status: Option<SessionStatus>,
     /// Free text matched against title and repository.
     pub search: String,
+    /// Only sessions of this origin.
+    pub origin: Option<OriginKind>,
 }
 
 impl ListFilter {
@@ -32,6 +35,7 @@ impl ListFilter {
             cursor,
             mine: (self.scope == Scope::Mine).then_some(true),
             q: (!search.is_empty()).then(|| search.to_string()),
+            origin: self.origin,
         }
     }
 
@@ -47,7 +51,7 @@ impl ListFilter {
 
     /// Whether any filter narrows the list (for the empty state's wording).
     pub fn narrowed(&self) -> bool {
-        self.scope == Scope::Mine || self.status.is_some() || !self.search.trim().is_empty()
+        self.scope == Scope::Mine || self.status.is_some() || self.origin.is_some() || !self.search.trim().is_empty()
     }
 }
 
@@ -63,12 +67,16 @@ mod tests {
             archived: true,
             status: Some(SessionStatus::Running),
             search: " login bug&x ".into(),
+            origin: Some(OriginKind::Automation),
         };
         assert_eq!(
             filter.path(20, Some("17.ses_1".into())),
-            "/api/sessions?status=running&archived=true&limit=20&cursor=17.ses_1&mine=true&q=login+bug%26x"
+            "/api/sessions?status=running&archived=true&limit=20&cursor=17.ses_1&mine=true&q=login+bug%26x&origin=automation"
         );
         assert!(filter.narrowed());
         assert!(!ListFilter::default().narrowed());
+        let by_origin = ListFilter { origin: Some(OriginKind::Slack), ..ListFilter::default() };
+        assert_eq!(by_origin.path(50, None), "/api/sessions?limit=50&origin=slack");
+        assert!(by_origin.narrowed());
     }
 }

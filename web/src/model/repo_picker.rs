@@ -116,7 +116,7 @@ pub fn branches_path(full_name: &str) -> Option<String> {
 }
 
 /// Percent-encodes everything but unreserved characters, for a path segment.
-fn segment(s: &str) -> String {
+pub(crate) fn segment(s: &str) -> String {
     const UNRESERVED: &percent_encoding::AsciiSet =
         &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
     percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()

@@ -123,7 +123,7 @@ impl SessionModel {
             }
             ServerMessage::Session { summary } => {
                 if let Some(state) = &mut self.state {
-                    state.summary = summary;
+                    state.summary = *summary;
                 }
                 Applied::Changed
             }

@@ -1,5 +1,6 @@
 //! Fixtures for the view-model tests.
 
+use oi_protocol::automations::{Automation, Trigger};
 use oi_protocol::events::{EventBody, TextDelta, UserMessage};
 use oi_protocol::session::SandboxState;
 use oi_protocol::{SessionEvent, SessionState, SessionStatus, SessionSummary, User};
@@ -19,6 +20,7 @@ pub fn summary() -> SessionSummary {
         archived: false,
         private: false,
         created_by: user("ada"),
+        origin: Default::default(),
         created_at: 1_000,
         updated_at: 2_000,
     }
@@ -52,4 +54,26 @@ pub fn text_delta(seq: u64, delta: &str) -> SessionEvent {
         seq,
         EventBody::TextDelta(TextDelta { message_id: "msg_1".into(), part_id: "prt_a".into(), delta: delta.into() }),
     )
+}
+
+/// An automation of ada's, enabled, with this trigger.
+pub fn automation(trigger: Trigger) -> Automation {
+    Automation {
+        id: "aut_1".into(),
+        name: "Nightly deps".into(),
+        repo: "/srv/git/app.git".into(),
+        branch: "main".into(),
+        model: "scripted/test-model".into(),
+        prompt: "Update the dependencies".into(),
+        trigger,
+        owner: user("ada"),
+        enabled: true,
+        paused_reason: None,
+        consecutive_failures: 0,
+        next_run_at: None,
+        webhook_path: None,
+        callback_url: None,
+        created_at: 1_000,
+        updated_at: 1_000,
+    }
 }

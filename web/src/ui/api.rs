@@ -3,6 +3,10 @@
 //! went wrong on the way.
 
 use gloo_net::http::{Request, RequestBuilder};
+use oi_protocol::automations::{
+    Automation, AutomationList, AutomationRun, AutomationWithSecret, CreateAutomation, RunList, UpdateAutomation,
+};
+use oi_protocol::integrations::{DeliveryList, Integration, IntegrationList, IntegrationName, UpdateIntegration};
 use oi_protocol::rest::{
     ChooseLocalUser, CreateSessionRequest, Me, ModelList, PromptAccepted, PromptRequest, SessionList, StopAccepted,
     WsTokenGrant,
@@ -16,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::model::query::ListFilter;
-use crate::model::{auth, errors, pull_request, repo_picker, secrets};
+use crate::model::{auth, automations, errors, integrations, pull_request, repo_picker, secrets};
 
 /// Sends the request; a 2xx answer's body, or the error of any other answer.
 async fn exchange(builder: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
@@ -146,4 +150,58 @@ pub async fn import_secrets(scope: &SecretScope, dotenv: String) -> Result<Impor
 
 pub async fn secret_audit(scope: &SecretScope) -> Result<SecretAuditLog, ApiError> {
     get(&secrets::audit_path(scope)).await
+}
+
+pub async fn automations() -> Result<AutomationList, ApiError> {
+    get(automations::LIST_PATH).await
+}
+
+pub async fn automation(id: &str) -> Result<Automation, ApiError> {
+    get(&automations::automation_path(id)).await
+}
+
+/// 201: the automation and its secret, shown this once.
+pub async fn create_automation(req: &CreateAutomation) -> Result<AutomationWithSecret, ApiError> {
+    post(automations::LIST_PATH, Some(req)).await
+}
+
+pub async fn update_automation(id: &str, req: &UpdateAutomation) -> Result<Automation, ApiError> {
+    send(Request::patch(&automations::automation_path(id)), Some(json(req)?)).await
+}
+
+/// 204.
+pub async fn delete_automation(id: &str) -> Result<(), ApiError> {
+    exchange(Request::delete(&automations::automation_path(id)), None).await.map(drop)
+}
+
+/// `pause` or `resume`.
+pub async fn set_automation_enabled(id: &str, enabled: bool) -> Result<Automation, ApiError> {
+    let action = if enabled { "resume" } else { "pause" };
+    post::<(), _>(&automations::action_path(id, action), None).await
+}
+
+/// A new secret (the old one stops working), shown this once.
+pub async fn rotate_automation_secret(id: &str) -> Result<AutomationWithSecret, ApiError> {
+    post::<(), _>(&automations::action_path(id, "secret"), None).await
+}
+
+/// "Run now" (201).
+pub async fn run_automation(id: &str) -> Result<AutomationRun, ApiError> {
+    post::<(), _>(&automations::action_path(id, "runs"), None).await
+}
+
+pub async fn automation_runs(id: &str, cursor: Option<&str>) -> Result<RunList, ApiError> {
+    get(&automations::runs_path(id, automations::RUNS_PAGE, cursor)).await
+}
+
+pub async fn integrations() -> Result<IntegrationList, ApiError> {
+    get(integrations::LIST_PATH).await
+}
+
+pub async fn update_integration(name: IntegrationName, req: &UpdateIntegration) -> Result<Integration, ApiError> {
+    send(Request::put(&integrations::integration_path(name)), Some(json(req)?)).await
+}
+
+pub async fn integration_deliveries(name: IntegrationName) -> Result<DeliveryList, ApiError> {
+    get(&integrations::deliveries_path(name)).await
 }

@@ -14,7 +14,10 @@ use leptos_router::path;
 
 use components::me::MeBar;
 use identity::{provide_identity, use_identity};
-use pages::{NewSessionPage, NotFound, SessionPage, SessionsPage, SettingsPage, SignInScreen};
+use pages::{
+    provide_fresh_secrets, AutomationPage, AutomationsPage, EditAutomationPage, NewAutomationPage, NewSessionPage,
+    NotFound, SessionPage, SessionsPage, SettingsPage, SignInScreen,
+};
 
 use crate::model::auth::{self, Gate};
 
@@ -42,6 +45,7 @@ fn App() -> impl IntoView {
 
 #[component]
 fn SignedIn() -> impl IntoView {
+    provide_fresh_secrets();
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
@@ -51,6 +55,10 @@ fn SignedIn() -> impl IntoView {
                     <Route path=path!("/") view=SessionsPage/>
                     <Route path=path!("/new") view=NewSessionPage/>
                     <Route path=path!("/sessions/:id") view=SessionPage/>
+                    <Route path=path!("/automations") view=AutomationsPage/>
+                    <Route path=path!("/automations/new") view=NewAutomationPage/>
+                    <Route path=path!("/automations/:id/edit") view=EditAutomationPage/>
+                    <Route path=path!("/automations/:id") view=AutomationPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
                 </Routes>
             </main>
@@ -69,6 +77,7 @@ fn TopBar() -> impl IntoView {
             <nav class="nav" aria-label="Main">
                 <A href="/" exact=true>"Sessions"</A>
                 <A href="/new">"New session"</A>
+                <A href="/automations" attr:data-testid="nav-automations">"Automations"</A>
                 <A href="/settings">"Settings"</A>
             </nav>
             <MeBar/>

@@ -9,6 +9,7 @@ mod events;
 mod lifecycle;
 #[cfg(test)]
 pub mod memory;
+mod notices;
 mod prompts;
 mod pull_request;
 pub mod schema;
@@ -64,7 +65,7 @@ pub struct Meta {
 const META_COLUMNS: &str =
     "session_id, repo, branch, model, title, status, archived, created_by, private, created_at, \
                             updated_at, last_seq, sandbox_status, sandbox_id, sandbox_token_hash, \
-                            bridge_acked_through, bridge_connection";
+                            bridge_acked_through, bridge_connection, origin";
 
 impl Meta {
     fn from_row(r: &Row) -> Result<Self> {
@@ -79,6 +80,7 @@ impl Meta {
                 status: SessionStatus::parse(&status).ok_or_else(|| store_error(format!("bad status {status:?}")))?,
                 archived: r.int(6)? != 0,
                 created_by: from_json(&r.text(7)?)?,
+                origin: r.opt_text(17)?.map(|o| from_json(&o)).transpose()?.unwrap_or_default(),
                 private: r.int(8)? != 0,
                 created_at: r.int(9)?,
                 updated_at: r.int(10)?,
@@ -167,8 +169,8 @@ impl<S: SqlExec> Store<S> {
     pub fn insert_meta(&self, s: &SessionSummary) -> Result<()> {
         self.run(
             "INSERT INTO meta (id, session_id, repo, branch, model, title, status, archived, created_by,
-                               created_at, updated_at, private)
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               created_at, updated_at, private, origin)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 s.id.as_str().into(),
                 s.repo.as_str().into(),
@@ -181,6 +183,7 @@ impl<S: SqlExec> Store<S> {
                 s.created_at.into(),
                 s.updated_at.into(),
                 s.private.into(),
+                json(&s.origin)?.into(),
             ],
         )?;
         *self.meta.borrow_mut() = None;

@@ -2,7 +2,11 @@
 //! session survives eviction, hibernation and restarts.
 
 /// Columns added to existing tables later; each is tried once per start and may already exist.
-pub const ADDED_COLUMNS: &[&str] = &["ALTER TABLE meta ADD COLUMN private INTEGER NOT NULL DEFAULT 0"];
+pub const ADDED_COLUMNS: &[&str] = &[
+    "ALTER TABLE meta ADD COLUMN private INTEGER NOT NULL DEFAULT 0",
+    // The session's origin as protocol JSON (`SessionOrigin`); none: the web page.
+    "ALTER TABLE meta ADD COLUMN origin TEXT",
+];
 
 pub const SCHEMA: &[&str] = &[
     // One row: the session and its sandbox.
@@ -81,6 +85,12 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS pull_request (
         id   INTEGER PRIMARY KEY CHECK (id = 1),
         json TEXT NOT NULL
+    )",
+    // What the session's origin is to be told (store/notices.rs).
+    "CREATE TABLE IF NOT EXISTS origin_notices (
+        id   TEXT PRIMARY KEY,
+        json TEXT NOT NULL,
+        sent INTEGER NOT NULL DEFAULT 0
     )",
     // Model tokens used through the model proxy, per `provider/model`.
     "CREATE TABLE IF NOT EXISTS model_usage (

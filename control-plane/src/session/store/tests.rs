@@ -1,6 +1,7 @@
 //! The store against an in-memory SQLite: what it keeps in memory is what SQLite holds.
 
 use oi_protocol::events::{EventBody, Notice, NoticeLevel};
+use oi_protocol::origin::{OriginKind, SessionOrigin};
 use oi_protocol::{PromptStatus, Role, SandboxStatus};
 use oi_session_core::lifecycle::SnapshotRef;
 
@@ -39,6 +40,21 @@ fn the_rows_in_memory_are_what_sqlite_holds() {
     );
     assert_eq!(in_memory.1.spawn_failures, vec![T0 + 6]);
     assert_eq!(reread(&store), in_memory);
+}
+
+#[test]
+fn a_sessions_origin_is_kept() {
+    let store = crate::session::store::memory::store();
+    let mut summary = session().meta().unwrap().unwrap().summary;
+    summary.origin = SessionOrigin {
+        kind: OriginKind::Automation,
+        reference: Some("aut_1/run_1".into()),
+        label: Some("Nightly".into()),
+        url: Some("/automations/aut_1".into()),
+    };
+    store.insert_meta(&summary).unwrap();
+    assert_eq!(reread(&store).0.unwrap().summary.origin, summary.origin);
+    assert_eq!(session().meta().unwrap().unwrap().summary.origin, SessionOrigin::of(OriginKind::Web));
 }
 
 #[test]

@@ -105,6 +105,10 @@ pub struct SessionFacts<'a> {
 pub enum Target<'a> {
     Deployment,
     Session(SessionFacts<'a>),
+    /// An automation, by its owner (the person its runs act for).
+    Automation {
+        owner_id: &'a str,
+    },
 }
 
 refusal! {
@@ -119,6 +123,9 @@ enum Rule {
     /// On the deployment: admins only; the message says so.
     DeploymentAdmins(&'static str),
     Session(SessionRule),
+    /// On the deployment: members may (to create and list their own). On one thing: its owner
+    /// and admins. The phrase ends "… can {phrase}".
+    Owned(&'static str),
 }
 
 enum SessionRule {
@@ -137,7 +144,7 @@ fn rule(action: Action) -> Rule {
             Rule::DeploymentAdmins("only an admin can manage the deployment's global settings")
         }
         Action::ManageGlobalSecrets => Rule::DeploymentAdmins("only an admin can manage global secrets"),
-        Action::ManageAutomations => Rule::DeploymentAdmins("only an admin can manage automations"),
+        Action::ManageAutomations => Rule::Owned("manage it"),
         Action::ManageIntegrations => Rule::DeploymentAdmins("only an admin can manage integrations"),
         Action::ManageImages => Rule::DeploymentAdmins("only an admin can manage repo images"),
         Action::ViewSession => Rule::Session(Participants("view it")),
@@ -161,11 +168,21 @@ pub fn authorize(actor: &Actor, action: Action, target: &Target) -> Result<(), D
         (Rule::Session(_), Target::Deployment) => {
             deny(format!("the action {} applies to a session, not to the whole deployment", action.name()))
         }
-        (Rule::DeploymentMembers | Rule::DeploymentAdmins(_), Target::Session(_)) => {
-            deny(format!("the action {} applies to the whole deployment, not to one session", action.name()))
+        (Rule::DeploymentMembers | Rule::DeploymentAdmins(_), Target::Session(_) | Target::Automation { .. }) => {
+            deny(format!("the action {} applies to the whole deployment, not to one thing in it", action.name()))
+        }
+        (Rule::Session(_), Target::Automation { .. }) | (Rule::Owned(_), Target::Session(_)) => {
+            deny(format!("the action {} does not apply to this kind of thing", action.name()))
         }
         (_, _) if admin => Ok(()),
-        (Rule::DeploymentMembers, Target::Deployment) => Ok(()),
+        (Rule::DeploymentMembers | Rule::Owned(_), Target::Deployment) => Ok(()),
+        (Rule::Owned(phrase), Target::Automation { owner_id }) => {
+            if !actor.user_id.is_empty() && *owner_id == actor.user_id {
+                Ok(())
+            } else {
+                deny(format!("only its owner or an admin can {phrase}"))
+            }
+        }
         (Rule::DeploymentAdmins(message), Target::Deployment) => deny(message),
         (Rule::Session(rule), Target::Session(facts)) => {
             // An empty id is nobody: it never matches an owner or a participant.
@@ -238,7 +255,7 @@ mod tests {
         (ManageGlobalSettings, true, false),
         (ManageGlobalSecrets, true, false),
         (ManageRepoSecrets, true, true),
-        (ManageAutomations, true, false),
+        (ManageAutomations, true, true),
         (ManageIntegrations, true, false),
         (ManageImages, true, false),
     ];
@@ -291,6 +308,25 @@ mod tests {
     }
 
     #[test]
+    fn an_automation_is_managed_by_its_owner_and_admins_only() {
+        let target = Target::Automation { owner_id: OWNER };
+        for action in Action::ALL {
+            for (user_id, role) in
+                [(OWNER, Role::Member), (OTHER, Role::Member), (OTHER, Role::Admin), ("", Role::Member)]
+            {
+                let expected = action == ManageAutomations && (role == Role::Admin || user_id == OWNER);
+                let result = authorize(&Actor { user_id, role }, action, &target);
+                assert_eq!(result.is_ok(), expected, "{role:?} {user_id:?} {action:?} on an automation: {result:?}");
+            }
+        }
+        let denied = authorize(&Actor { user_id: OTHER, role: Role::Member }, ManageAutomations, &target).unwrap_err();
+        assert_eq!(denied.message, "only its owner or an admin can manage it");
+        // An empty owner is nobody's.
+        let nobody = Target::Automation { owner_id: "" };
+        assert!(authorize(&Actor { user_id: "", role: Role::Member }, ManageAutomations, &nobody).is_err());
+    }
+
+    #[test]
     fn the_tables_cover_every_action_once() {
         for (i, action) in Action::ALL.into_iter().enumerate() {
             assert_eq!(SESSION_TABLE[i].0, action);
@@ -334,13 +370,13 @@ mod tests {
                 Actor { user_id: OTHER, role: Role::Admin },
                 ManageImages,
                 facts(&ps, false),
-                "the action manage_images applies to the whole deployment, not to one session",
+                "the action manage_images applies to the whole deployment, not to one thing in it",
             ),
             (
                 member(OTHER),
                 CreateSession,
                 facts(&ps, false),
-                "the action create_session applies to the whole deployment, not to one session",
+                "the action create_session applies to the whole deployment, not to one thing in it",
             ),
         ];
         for (actor, action, target, message) in cases {

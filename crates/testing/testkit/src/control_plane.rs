@@ -159,6 +159,24 @@ impl ControlPlane {
         rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()
     }
 
+    /// Runs the Worker's scheduled handler (the minute tick) as the cron trigger would at
+    /// `at_ms` (milliseconds since the Unix epoch; the Worker ticks at the later of it and its
+    /// clock). wrangler dev serves this route on loopback only.
+    pub async fn tick(&self, at_ms: i64) -> Result<()> {
+        let url = format!("{}/cdn-cgi/handler/scheduled?time={at_ms}&format=json", self.base_url());
+        let res = reqwest::get(&url).await?;
+        let status = res.status();
+        let body = res.text().await?;
+        if !status.is_success() {
+            bail!(
+                "the scheduled handler answered {status}: {body}
+{}",
+                self.log_tail(40)
+            );
+        }
+        Ok(())
+    }
+
     /// Stops workerd and starts it again on the same port and state: a Durable Object
     /// restart with nothing kept in memory.
     pub async fn restart(&mut self) -> Result<()> {

@@ -7,11 +7,14 @@
 pub mod agent_events;
 mod api;
 mod bridge_socket;
+pub mod callback_receiver;
 mod client_socket;
 mod control_plane;
 mod git_fixture;
 pub mod github_app;
 mod process;
+pub mod sentry_sender;
+pub mod signing;
 mod stack;
 mod tcp_proxy;
 

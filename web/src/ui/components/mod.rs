@@ -4,6 +4,7 @@ pub mod commit;
 pub mod diff;
 pub mod feedback;
 pub mod me;
+pub mod origin;
 pub mod participants;
 pub mod prompt_box;
 pub mod pull_request;

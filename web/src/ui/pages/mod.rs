@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod automations;
 mod new_session;
 mod new_session_repo;
 mod not_found;
@@ -8,9 +9,11 @@ mod session_composer;
 mod session_side;
 mod sessions;
 mod settings;
+mod settings_integrations;
 mod settings_secrets;
 mod sign_in;
 
+pub use automations::{provide_fresh_secrets, AutomationPage, AutomationsPage, EditAutomationPage, NewAutomationPage};
 pub use new_session::NewSessionPage;
 pub use not_found::NotFound;
 pub use session::SessionPage;

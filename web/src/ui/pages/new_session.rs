@@ -145,8 +145,9 @@ pub fn NewSessionPage() -> impl IntoView {
 }
 
 /// The models from configuration; a test model says so, next to the choice and in its name.
+/// The choice starts on `model`, or on the default model while `model` is empty.
 #[component]
-fn ModelSelect(models: RwSignal<Load<ModelList>>, model: RwSignal<String>) -> impl IntoView {
+pub(super) fn ModelSelect(models: RwSignal<Load<ModelList>>, model: RwSignal<String>) -> impl IntoView {
     let selected_is_test = move || {
         models.with(|m| {
             m.ready().is_some_and(|list| {
@@ -160,7 +161,8 @@ fn ModelSelect(models: RwSignal<Load<ModelList>>, model: RwSignal<String>) -> im
             Load::Loading => view! { <select id="model" disabled><option>"Loading models…"</option></select> }.into_any(),
             Load::Failed(error) => view! { <ErrorBanner error/> }.into_any(),
             Load::Ready(list) => {
-                let default = list.default_model.clone();
+                let chosen = model.get_untracked();
+                let default = if chosen.is_empty() { list.default_model.clone() } else { chosen };
                 view! {
                     <select id="model" name="model" data-testid="model-select"
                         on:change=move |ev| model.set(event_target_value(&ev))>

@@ -28,20 +28,34 @@ pub struct RepoState {
     /// The branches of the picked repository, keyed by it (a late answer for another is dropped).
     branches: RwSignal<Option<(String, Load<BranchList>)>>,
     query: RwSignal<String>,
+    /// The branch was given (editing an automation): the first pick keeps it when the
+    /// repository has it, rather than starting from its default branch.
+    keep_branch: StoredValue<bool>,
 }
 
 impl RepoState {
     /// Starts from the last repository used and loads the list.
     pub fn new(last_repo: Option<String>) -> Self {
+        Self::start(last_repo.unwrap_or_default(), false, "main".to_string())
+    }
+
+    /// Starts from a repository and branch that were chosen before (editing an automation):
+    /// picked when the list has the repository, else typed as they are.
+    pub fn chosen(repo: String, branch: String) -> Self {
+        Self::start(repo, true, branch)
+    }
+
+    fn start(typed: String, given: bool, branch: String) -> Self {
         let state = Self {
             choices: RwSignal::new(None),
             mode: RwSignal::new(RepoMode::Type),
             picked: RwSignal::new(None),
-            typed: RwSignal::new(last_repo.unwrap_or_default()),
-            touched: RwSignal::new(false),
-            branch: RwSignal::new("main".to_string()),
+            typed: RwSignal::new(typed),
+            touched: RwSignal::new(given),
+            branch: RwSignal::new(branch),
             branches: RwSignal::new(None),
             query: RwSignal::new(String::new()),
+            keep_branch: StoredValue::new(given),
         };
         spawn_local(async move {
             let choices = RepoChoices::from_result(api::repos().await);
@@ -74,7 +88,8 @@ impl RepoState {
     fn pick(&self, name: String) {
         let state = *self;
         let default = state.choices.with_untracked(|c| c.as_ref()?.find(&name).map(|r| r.default_branch.clone()));
-        if let Some(default) = default {
+        let keep = state.keep_branch.try_update_value(std::mem::take).unwrap_or(false);
+        if let (Some(default), false) = (default, keep) {
             state.branch.set(default);
         }
         state.picked.set(Some(name.clone()));

@@ -14,6 +14,7 @@ use crate::model::format;
 use crate::model::load::Load;
 use crate::ui::api;
 use crate::ui::components::feedback::{ErrorBanner, Loading, MaybeError};
+use crate::ui::components::origin::OriginLine;
 use crate::ui::components::participants::Participants;
 use crate::ui::components::pull_request::{PullRequestBadge, PullRequestPanel};
 use crate::ui::components::queue::QueuePanel;
@@ -130,6 +131,7 @@ fn SessionHeader(store: SessionStore) -> impl IntoView {
                     <span>" · "{s.model.clone()}</span>
                     <span>" · started by "{s.created_by.name.clone()}</span>
                 </p>
+                <OriginLine origin=s.origin.clone()/>
             })}
             <div class="session-actions">
                 <ConnectionBadge connection=store.connection.into()/>

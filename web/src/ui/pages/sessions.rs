@@ -1,4 +1,4 @@
-//! The sessions list: everyone's or yours, live or archived, filtered by status and text;
+//! The sessions list: everyone's or yours, live or archived, filtered by status, origin and text;
 //! refreshed every few seconds so statuses move without a reload.
 
 use std::time::Duration;
@@ -11,9 +11,11 @@ use oi_protocol::{ApiError, SessionStatus, SessionSummary};
 
 use crate::model::format;
 use crate::model::load::Load;
+use crate::model::origin;
 use crate::model::query::{ListFilter, Scope};
 use crate::ui::api;
 use crate::ui::components::feedback::{Empty, ErrorBanner, Loading, MaybeError};
+use crate::ui::components::origin::OriginBadge;
 use crate::ui::components::status::SessionStatusBadge;
 
 const PAGE: u32 = 50;
@@ -138,6 +140,12 @@ fn Filters(state: ListState) -> impl IntoView {
             handle.clear();
         }
     });
+    let on_origin = move |ev| {
+        let kind = origin::parse_filter(&event_target_value(&ev));
+        if filter.with_untracked(|f| f.origin != kind) {
+            filter.update(|f| f.origin = kind);
+        }
+    };
     let scope_button = move |scope: Scope, label: &'static str, testid: &'static str| {
         view! {
             <button type="button" class="seg" data-testid=testid
@@ -162,6 +170,14 @@ fn Filters(state: ListState) -> impl IntoView {
                     <option value="">"Any status"</option>
                     {SessionStatus::ALL.into_iter().map(|s| view! {
                         <option value=s.as_str()>{format::session_status(s)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="inline-field">
+                <span class="sr-only">"Origin"</span>
+                <select data-testid="origin-filter" on:input=on_origin on:change=on_origin>
+                    {origin::filter_choices().into_iter().map(|(value, label)| view! {
+                        <option value=value>{label}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -240,6 +256,7 @@ fn SessionRow(state: ListState, summary: SessionSummary) -> impl IntoView {
             <div class="row-main">
                 <A href=format!("/sessions/{id}") attr:class="row-title">{name}</A>
                 <SessionStatusBadge status=summary.status/>
+                <OriginBadge origin=summary.origin.clone()/>
                 {archived.then(|| view! { <span class="badge badge-neutral">"Archived"</span> })}
             </div>
             <p class="row-meta small muted">

@@ -1,12 +1,14 @@
 //! Settings: who you are (in local mode, a name of your choosing for this browser), the
 //! models configured for this deployment and the secrets sandboxes receive
-//! ([`super::settings_secrets`]). Integrations go here too, later.
+//! ([`super::settings_secrets`]), and for admins the integrations
+//! ([`super::settings_integrations`]).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use oi_protocol::rest::ModelList;
-use oi_protocol::ApiError;
+use oi_protocol::{ApiError, Role};
 
+use super::settings_integrations::Integrations;
 use super::settings_secrets::Secrets;
 use crate::model::load::Load;
 use crate::ui::api;
@@ -16,16 +18,17 @@ use crate::ui::identity::use_identity;
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     crate::ui::set_title("Settings");
+    let identity = use_identity();
+    let admin = Memo::new(move |_| identity.me.with(|m| m.ready().is_some_and(|m| m.role == Role::Admin)));
     view! {
         <section class="page narrow">
             <h1>"Settings"</h1>
             <Profile/>
             <Models/>
             <Secrets/>
-            <section class="card" aria-labelledby="more-title">
-                <h2 id="more-title">"More to come"</h2>
-                <p class="muted">"Integrations will be configured here."</p>
-            </section>
+            <Show when=move || admin.get()>
+                <Integrations/>
+            </Show>
         </section>
     }
 }
