@@ -21,6 +21,8 @@ pub enum Work {
     StartRun { run_id: String },
     /// Tell a session's origin what happened.
     Notice { notice: Box<OriginNotice> },
+    /// A Slack message or click (`crate::slack::requests`).
+    Slack { slack: Box<crate::slack::requests::SlackJob> },
 }
 
 /// A job: the work and how many times it was tried before. On the queue it is one JSON
@@ -44,6 +46,8 @@ impl Job {
 pub enum JobError {
     /// Worth another attempt later (an unreachable receiver, a storage error).
     Retry(String),
+    /// Worth another attempt, not before this many seconds (a vendor's `Retry-After`).
+    RetryAfter { secs: u32, why: String },
     /// Will never work (the run was deleted, the receiver refuses it for good).
     GiveUp(String),
 }
@@ -74,6 +78,7 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) -> worker::Result<(
         let outcome = match &job.work {
             Work::StartRun { run_id } => crate::automations::runs::start(env, run_id, job.attempt).await,
             Work::Notice { notice } => crate::integrations::notices::deliver(env, notice).await,
+            Work::Slack { slack } => crate::slack::requests::run(env, slack).await,
         };
         match outcome {
             Ok(()) => message.ack(),
@@ -81,25 +86,28 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) -> worker::Result<(
                 worker::console_error!("job {:?} given up: {why}", job.work);
                 message.ack();
             }
-            Err(JobError::Retry(why)) => match oi_integrations::callbacks::retry_delay_secs(job.attempt) {
-                Some(delay) => {
-                    let again = Job { attempt: job.attempt + 1, work: job.work.clone() };
-                    let sent = env
-                        .queue(BINDING)?
-                        .send(MessageBuilder::new(again.encoded()?).delay_seconds(delay).build())
-                        .await;
-                    match sent {
-                        Ok(()) => message.ack(),
-                        // The queue's own retry, then.
-                        Err(_) => message.retry(),
-                    }
+            Err(JobError::Retry(why)) | Err(JobError::RetryAfter { why, .. })
+                if oi_integrations::callbacks::retry_delay_secs(job.attempt).is_none() =>
+            {
+                worker::console_error!("job {:?} failed {} times, given up: {why}", job.work, job.attempt + 1);
+                crate::integrations::notices::gave_up(env, &job.work, &why).await;
+                message.ack();
+            }
+            Err(failed @ (JobError::Retry(_) | JobError::RetryAfter { .. })) => {
+                let backoff = oi_integrations::callbacks::retry_delay_secs(job.attempt).unwrap_or_default();
+                let delay = match failed {
+                    JobError::RetryAfter { secs, .. } => secs.max(backoff),
+                    _ => backoff,
+                };
+                let again = Job { attempt: job.attempt + 1, work: job.work.clone() };
+                let sent =
+                    env.queue(BINDING)?.send(MessageBuilder::new(again.encoded()?).delay_seconds(delay).build()).await;
+                match sent {
+                    Ok(()) => message.ack(),
+                    // The queue's own retry, then.
+                    Err(_) => message.retry(),
                 }
-                None => {
-                    worker::console_error!("job {:?} failed {} times, given up: {why}", job.work, job.attempt + 1);
-                    crate::integrations::notices::gave_up(env, &job.work, &why).await;
-                    message.ack();
-                }
-            },
+            }
         }
     }
     Ok(())

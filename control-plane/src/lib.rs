@@ -11,6 +11,7 @@
 //! - [`integrations`]: the core every session start without a person at the keyboard shares
 //!   (deliveries, settings, notices); [`automations`]: schedules, webhooks and Sentry.
 //! - [`jobs`]: the `JOBS` queue's background work (starting runs, delivering notices).
+//! - [`slack`]: Slack: mentions start sessions, threads follow them, replies steer them.
 //!
 //! Decisions (validation, queue, acknowledgement, compaction, paging) live in the
 //! `oi-session-core` crate; this crate does the I/O.
@@ -31,6 +32,7 @@ pub mod provider_client;
 pub mod rate_limiter;
 pub mod secrets;
 pub mod session;
+pub mod slack;
 
 use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
 

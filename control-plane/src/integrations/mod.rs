@@ -53,9 +53,17 @@ pub async fn route(req: Request, env: &Env, rest: &[&str]) -> Outcome<Response> 
             people::delete(env, name, vendor_user_id).await
         }
         (["sentry", "webhook"], Method::Post) => sentry::receive(req, env).await,
-        ([] | [_] | [_, "deliveries" | "links"] | [_, "links", _] | ["sentry", "webhook"], method) => {
-            Err(method_not_allowed(method.as_ref(), &path))
-        }
+        (["slack", "events"], Method::Post) => crate::slack::events::receive(req, env).await,
+        (["slack", "interactions"], Method::Post) => crate::slack::events::interact(req, env).await,
+        (
+            []
+            | [_]
+            | [_, "deliveries" | "links"]
+            | [_, "links", _]
+            | ["sentry", "webhook"]
+            | ["slack", "events" | "interactions"],
+            method,
+        ) => Err(method_not_allowed(method.as_ref(), &path)),
         _ => Err(crate::http::not_found(&format!("{} {path}", req.method().as_ref()))),
     }
 }

@@ -1,5 +1,5 @@
 //! Delivering a session's notices to its origin (a `Notice` job from the `JOBS` queue), by
-//! the origin's kind. Automations are the first; Slack, GitHub and Linear add theirs here.
+//! the origin's kind: automations and Slack; GitHub and Linear add theirs here.
 
 use oi_protocol::automations::RunStatus;
 use oi_protocol::origin::{OriginKind, OriginNotice};
@@ -10,6 +10,7 @@ use crate::jobs::{JobError, Work};
 pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
     match notice.origin.kind {
         OriginKind::Automation => crate::automations::notices::deliver(env, notice).await,
+        OriginKind::Slack => crate::slack::notices::deliver(env, notice).await,
         // Nothing to tell yet (and web or API sessions keep no notices).
         _ => Ok(()),
     }

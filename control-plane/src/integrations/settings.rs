@@ -26,7 +26,7 @@ const MAX_CONFIG_BYTES: usize = 16 * 1024;
 pub fn needs(name: IntegrationName) -> (bool, &'static [&'static str]) {
     match name {
         IntegrationName::Sentry => (true, &["client_secret"]),
-        IntegrationName::Slack => (false, &["signing_secret", "bot_token"]),
+        IntegrationName::Slack => (true, &["signing_secret", "bot_token"]),
         IntegrationName::Github => (false, &[]),
         IntegrationName::Linear => (false, &["webhook_secret", "api_key"]),
     }
@@ -34,7 +34,10 @@ pub fn needs(name: IntegrationName) -> (bool, &'static [&'static str]) {
 
 /// Where the vendor delivers.
 pub fn webhook_path(name: IntegrationName) -> String {
-    format!("/api/integrations/{}/webhook", name.as_str())
+    match name {
+        IntegrationName::Slack => "/api/integrations/slack/events".into(),
+        other => format!("/api/integrations/{}/webhook", other.as_str()),
+    }
 }
 
 fn binding(name: IntegrationName, secret: &str) -> Vec<u8> {
@@ -80,6 +83,11 @@ async fn secret_rows(env: &Env, name: IntegrationName) -> worker::Result<Vec<Sec
         .all()
         .await?
         .results()
+}
+
+/// The integration's settings (empty until an admin saves some).
+pub async fn config(env: &Env, name: IntegrationName) -> worker::Result<serde_json::Map<String, serde_json::Value>> {
+    Ok(settings_row(env, name).await?.and_then(|r| serde_json::from_str(&r.config).ok()).unwrap_or_default())
 }
 
 /// Whether the integration is on (off until an admin turns it on).
@@ -185,6 +193,11 @@ pub async fn put(mut req: Request, env: &Env, name: IntegrationName) -> Outcome<
     let enabling = update.enabled.or((current.enabled).then_some(true));
     let effective = UpdateIntegration { enabled: enabling, ..update.clone() };
     check_update(name, &effective, &set_after).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e))?;
+    if let (IntegrationName::Slack, Some(config)) = (name, &update.config) {
+        let local_mode = crate::auth::local::local_mode(env);
+        oi_integrations::slack::settings::parse_config_with(config, local_mode)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("config: {e}")))?;
+    }
     let keys =
         if update.secrets.values().any(|v| !v.is_empty()) { Some(crate::secrets::keys::key_ring(env)?) } else { None };
     let db = env.d1("DB")?;
@@ -271,10 +284,16 @@ mod tests {
                 Err("secrets: sentry has no credential \"token\"; it takes client_secret"),
             ),
             (
-                IntegrationName::Slack,
+                IntegrationName::Linear,
                 update(Some(true), &[]),
                 set(&[]),
-                Err("the slack integration is not in this version yet"),
+                Err("the linear integration is not in this version yet"),
+            ),
+            (
+                IntegrationName::Slack,
+                update(Some(true), &[("signing_secret", "s")]),
+                set(&["signing_secret"]),
+                Err("enabled: set bot_token before turning slack on"),
             ),
         ];
         for (name, update, set_after, expected) in cases {

@@ -54,7 +54,7 @@ fn news<S: SqlExec>(turn: &Turn<S>, body: &EventBody) -> Result<Option<(String, 
             let prompt_id = finished.message_id.clone();
             let event = match finished.outcome {
                 PromptOutcome::Completed => NoticeEvent::PromptFinished {
-                    summary: turn.store.last_agent_text()?.map(|t| cut(&t, SUMMARY_CHARS)),
+                    summary: turn.store.last_agent_text_of(&prompt_id)?.map(|t| cut(&t, SUMMARY_CHARS)),
                     branch: turn.store.last_pushed_commit()?.filter(|c| c.message_id == prompt_id).map(|c| c.branch),
                     pull_request_url: turn.store.pull_request()?.map(|pr| pr.url),
                     prompt_id: prompt_id.clone(),
@@ -183,6 +183,29 @@ mod tests {
                 pull_request_url: None,
             }
         );
+    }
+
+    #[test]
+    fn the_summary_is_the_last_part_streamed_before_compaction() {
+        let store = automation_session();
+        let delta = |part: &str, text: &str| {
+            EventBody::TextDelta(oi_protocol::events::TextDelta {
+                message_id: "msg_1".into(),
+                part_id: part.into(),
+                delta: text.into(),
+            })
+        };
+        let bodies = vec![
+            delta("a", "Looking."),
+            delta("b", "Pinned "),
+            delta("b", "the seed."),
+            finished(PromptOutcome::Completed, None),
+        ];
+        let (notices, _) = run(&store, bodies);
+        match &notices[0].event {
+            NoticeEvent::PromptFinished { summary, .. } => assert_eq!(summary.as_deref(), Some("Pinned the seed.")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

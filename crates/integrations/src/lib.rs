@@ -13,6 +13,8 @@
 //! - [`automation_rules`]: an automation as it would be saved: valid or not, and PATCHes.
 //! - [`people`]: which person here a vendor's user acts as (an admin's link, or one verified
 //!   email).
+//! - [`slack`]: the Slack integration: signatures, events, repository routing, Block Kit
+//!   messages, interactions, settings and thread follow-ups.
 
 pub mod automation_rules;
 pub mod callbacks;
@@ -23,6 +25,7 @@ pub mod runs;
 pub mod schedule;
 pub mod sentry;
 pub mod signature;
+pub mod slack;
 pub mod template;
 #[cfg(test)]
 mod test_support;

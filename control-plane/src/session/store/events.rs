@@ -148,6 +148,28 @@ impl<S: SqlExec> Store<S> {
     }
 
     /// The agent's last text part (its closing words: usually a summary of what it did).
+    /// The last text part the agent wrote for a prompt, whether compacted (`text`) or still
+    /// as its streamed deltas (a prompt's end is recorded before its deltas are compacted).
+    pub fn last_agent_text_of(&self, message_id: &str) -> Result<Option<String>> {
+        let rows = self.rows(
+            "SELECT json FROM events WHERE json_extract(json, '$.type') IN ('text', 'text_delta')
+               AND json_extract(json, '$.message_id') = ? ORDER BY seq",
+            vec![message_id.into()],
+        )?;
+        let mut last: Option<(String, String)> = None;
+        for row in &rows {
+            match parsed(row)?.body {
+                EventBody::Text(t) => last = Some((t.part_id, t.text)),
+                EventBody::TextDelta(d) => match &mut last {
+                    Some((part, text)) if *part == d.part_id => text.push_str(&d.delta),
+                    _ => last = Some((d.part_id, d.delta)),
+                },
+                _ => {}
+            }
+        }
+        Ok(last.map(|(_, text)| text).filter(|t| !t.trim().is_empty()))
+    }
+
     pub fn last_agent_text(&self) -> Result<Option<String>> {
         Ok(self.last_event_of("text")?.and_then(|e| match e.body {
             EventBody::Text(t) => Some(t.text),

@@ -1,0 +1,43 @@
+//! What a Slack thread is told about its session: the status message is updated in place
+//! (done with the agent's answer, the branch and the pull request; failed with the reason).
+
+use oi_integrations::slack::messages::{self, Progress};
+use oi_protocol::origin::{NoticeEvent, OriginNotice};
+use serde_json::json;
+use worker::Env;
+
+use super::web_api::SlackApi;
+use super::{session_url, store};
+use crate::jobs::JobError;
+
+pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
+    let Some(thread) = store::thread_of_session(env, &notice.session_id).await? else { return Ok(()) };
+    let Some(status_ts) = thread.status_ts.clone() else {
+        return Err(JobError::Retry("the thread has no status message yet".into()));
+    };
+    let api = SlackApi::from_env(env).await?.map_err(JobError::GiveUp)?;
+    let url = session_url(env, &notice.session_id);
+    let answer;
+    let progress = match &notice.event {
+        NoticeEvent::PromptFinished { summary, branch, pull_request_url, .. } => {
+            store::set_last_answer(env, &notice.session_id, summary.as_deref()).await?;
+            answer = summary.clone().unwrap_or_else(|| "Done.".into());
+            Progress::Done {
+                answer: &answer,
+                files_changed: 0,
+                branch: branch.as_deref(),
+                pull_request_url: pull_request_url.as_deref(),
+            }
+        }
+        NoticeEvent::PromptFailed { reason, .. } => Progress::Failed { reason },
+        NoticeEvent::PullRequestOpened { url: pr, .. } | NoticeEvent::PullRequestMerged { url: pr, .. } => {
+            answer = thread.last_answer.clone().unwrap_or_else(|| "Done.".into());
+            Progress::Done { answer: &answer, files_changed: 0, branch: None, pull_request_url: Some(pr) }
+        }
+    };
+    let mut update = messages::status_message(&url, &notice.session_id, &progress);
+    update["channel"] = json!(thread.channel);
+    update["ts"] = json!(status_ts);
+    api.post("chat.update", &update).await?;
+    Ok(())
+}
