@@ -8,9 +8,11 @@
 //!   the person the Slack user maps to, the thread's status message, follow-ups, Stop and
 //!   Create PR ([`act_as`]: through the same session routes a browser uses).
 //! - [`notices`]: the status message updated when the session's prompt ends or its PR opens.
+//! - [`classifier`]: a small model chooses among the repositories when no rule does.
 //! - [`web_api`]: Slack's Web API with the bot token; [`store`]: threads and waiting requests.
 
 pub mod act_as;
+pub mod classifier;
 pub mod events;
 pub mod notices;
 pub mod requests;

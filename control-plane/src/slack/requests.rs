@@ -140,21 +140,34 @@ async fn message(
             let none = "No repositories are configured for Slack yet (Settings → Integrations → Slack).";
             Ok(say(api, channel, &thread, none).await?)
         }
-        Route::Classify { candidates } | Route::Ask { candidates } => {
-            let key = format!("{channel}/{ts}");
-            let pending = store::Pending {
-                key: key.clone(),
-                channel: channel.into(),
-                ts: ts.into(),
-                thread_ts: thread_ts.map(Into::into),
-                user: user.into(),
-                text: text.into(),
-            };
-            store::hold_request(env, &pending, ids::now_ms()).await?;
-            post(api, channel, &thread, messages::choose_repo_message(&key, &candidates)).await?;
-            Ok(())
+        Route::Classify { candidates } if config.classifier_model.is_some() => {
+            let model = config.classifier_model.as_deref().unwrap_or_default();
+            let text = strip_mentions(text, config.bot_user_id.as_deref());
+            match super::classifier::classify(env, model, &text, &candidates).await {
+                Some(repo) => start(env, api, &caller, &request, &repo, None, RouteReason::Classifier).await,
+                None => ask(env, api, &request, user, &candidates).await,
+            }
         }
+        Route::Classify { candidates } | Route::Ask { candidates } => ask(env, api, &request, user, &candidates).await,
     }
+}
+
+/// Holds the request and asks in the thread which repository (a menu).
+async fn ask(env: &Env, api: &SlackApi, r: &Request<'_>, user: &str, candidates: &[String]) -> Result<(), JobError> {
+    let (channel, ts, thread_ts, text) = (r.channel, r.ts, r.thread_ts, r.text);
+    let thread = thread_of(ts, thread_ts);
+    let key = format!("{channel}/{ts}");
+    let pending = store::Pending {
+        key: key.clone(),
+        channel: channel.into(),
+        ts: ts.into(),
+        thread_ts: thread_ts.map(Into::into),
+        user: user.into(),
+        text: text.into(),
+    };
+    store::hold_request(env, &pending, ids::now_ms()).await?;
+    post(api, channel, &thread, messages::choose_repo_message(&key, candidates)).await?;
+    Ok(())
 }
 
 /// The session a request starts: the same for a retried job.

@@ -19,6 +19,10 @@ const CHANNEL: &str = "C0123GENERAL";
 const ADA: &str = "U0ADA";
 
 async fn slack_stack(repos: &[String]) -> Result<(Stack, SlackDouble)> {
+    slack_stack_with(repos, None).await
+}
+
+async fn slack_stack_with(repos: &[String], classifier: Option<&str>) -> Result<(Stack, SlackDouble)> {
     let slack = SlackDouble::start(
         SlackConfig::default().user(UserConfig::new(ADA, "ada").email("local@open-inspect.invalid")),
     )
@@ -31,7 +35,7 @@ async fn slack_stack(repos: &[String]) -> Result<(Stack, SlackDouble)> {
     let settings = json!({
         "enabled": true,
         "secrets": { "signing_secret": config.signing_secret, "bot_token": config.bot_token },
-        "config": { "repos": repos, "bot_user_id": config.bot_user_id },
+        "config": { "repos": repos, "bot_user_id": config.bot_user_id, "classifier_model": classifier },
     });
     let answer = stack.cp.api().raw("PUT", "/api/integrations/slack", Some(&settings.to_string())).await?;
     if answer.status != 200 {
@@ -181,5 +185,28 @@ async fn stop_from_slack_stops_the_running_prompt() -> Result<()> {
         s.contains("stopped")
     })
     .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_classifier_chooses_among_the_configured_repositories() -> Result<()> {
+    let first = BareRepo::with_files(&[("README.md", "# one\n")])?;
+    let second = BareRepo::with_files(&[("README.md", "# two\n")])?;
+    let repos = [first.path().display().to_string(), second.path().display().to_string()];
+    let (stack, slack) = slack_stack_with(&repos, Some("scripted/test-model")).await?;
+    // The classifier's answer (its call offers no tools), then the session's.
+    stack.model.push_untooled(Turn::text(&repos[1]));
+    stack.model.push_all([Turn::text("Looked at the second one.")]);
+    let (ts, _) =
+        slack.send_app_mention(CHANNEL, ADA, &format!("{} check the readme", slack.bot_mention()), None).await?;
+    let replies = app_replies(&slack, &ts, 2).await?;
+    assert!(replies[0].text.contains(&repos[1]), "{:?}", replies[0].text);
+    assert!(!replies.iter().any(|m| m.blocks.iter().any(|b| b.to_string().contains("oi_choose_repo"))), "no menu");
+    wait_message(&slack, &replies[1].ts, "the answer", |m| m.to_string().contains("Looked at the second one")).await?;
+    let asked = stack.model.requests().iter().any(|r| {
+        let body = r.body.to_string();
+        body.contains(&repos[0]) && body.contains("check the readme") && r.body["stream"] == json!(false)
+    });
+    assert!(asked, "the classifier was asked with the candidates and the request");
     Ok(())
 }

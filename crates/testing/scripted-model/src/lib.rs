@@ -5,7 +5,8 @@
 //! # Script
 //!
 //! A script is a FIFO queue of [`Turn`]s. Every chat request with a non-empty `tools` array
-//! consumes the next turn. A request **without** tools (OpenCode's session-title call) never
+//! consumes the next turn. A request **without** tools (OpenCode's session-title call, or a
+//! classifier's call answered by a turn queued with `push_untooled`) never
 //! consumes a turn; it gets the text `"Test session"`. Turns are JSON objects tagged by `type`
 //! (unknown fields are rejected):
 //!

@@ -134,6 +134,18 @@ impl ScriptedModelHandle {
         self.shared.push(turn)
     }
 
+    /// Queues the answer to the next request that offers no tools (a classifier's call, say);
+    /// without one, such a request gets the title text.
+    ///
+    /// # Panics
+    /// If the turn is invalid (see [`Turn::validate`]).
+    pub fn push_untooled(&self, turn: Turn) {
+        if let Err(e) = turn.validate() {
+            panic!("invalid scripted turn: {e}");
+        }
+        self.shared.push_untooled(turn);
+    }
+
     /// Appends turns in order.
     ///
     /// # Panics

@@ -41,10 +41,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Picks the turn: title text without tools, else the next script turn, else the default.
+/// Picks the turn: without tools, the next queued tool-less answer or the title text; else the
+/// next script turn, else the default.
 fn choose_turn(shared: &Shared, req: &ChatRequest) -> (Option<usize>, ReplySource, Turn) {
     if !req.has_tools() {
-        return (None, ReplySource::Title, title_turn());
+        return match shared.pop_untooled() {
+            Some(turn) => (None, ReplySource::Script, turn),
+            None => (None, ReplySource::Title, title_turn()),
+        };
     }
     match shared.pop() {
         Some((index, turn)) => (Some(index), ReplySource::Script, turn),

@@ -50,6 +50,8 @@ pub struct Stats {
 #[derive(Debug)]
 pub struct Shared {
     script: Mutex<ScriptQueue>,
+    /// Answers for requests without tools (a classifier call, say), before the title answer.
+    untooled: Mutex<std::collections::VecDeque<Turn>>,
     requests: Mutex<Vec<RecordedRequest>>,
     models: Vec<String>,
     api_key: Option<String>,
@@ -79,6 +81,7 @@ impl Shared {
         let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
         Shared {
             script: Mutex::new(script),
+            untooled: Mutex::new(std::collections::VecDeque::new()),
             requests: Mutex::new(Vec::new()),
             models,
             api_key: None,
@@ -119,6 +122,15 @@ impl Shared {
         turns.into_iter().for_each(|t| {
             script.push(t);
         });
+    }
+
+    /// Queues an answer for the next request without tools.
+    pub fn push_untooled(&self, turn: Turn) {
+        lock(&self.untooled).push_back(turn);
+    }
+
+    pub fn pop_untooled(&self) -> Option<Turn> {
+        lock(&self.untooled).pop_front()
     }
 
     pub fn pop(&self) -> Option<(usize, Turn)> {
