@@ -7,6 +7,7 @@ CREATE TABLE slack_threads (
   session_id  TEXT NOT NULL,
   status_ts   TEXT,                 -- the status message, updated in place
   last_answer TEXT,
+  finished_prompt TEXT,             -- the prompt whose end the status message shows
   started_at  INTEGER NOT NULL,     -- replies become follow-ups for 7 days from here
   PRIMARY KEY (channel, thread_ts)
 );

@@ -9,6 +9,7 @@
 //! evicted before it writes them the bridge sends them again.
 
 use oi_protocol::bridge::{AgentEvent, NumberedEvent};
+use oi_protocol::events::ToolStatus;
 use oi_session_core::lifecycle::Millis;
 
 use super::window::{Window, WindowStep};
@@ -18,18 +19,19 @@ pub struct Inbound {
     window: Window<NumberedEvent>,
 }
 
-/// Whether an agent event may wait: it only appends to the log.
+/// Whether an agent event may wait: it only appends to the log. A tool call's end does not
+/// wait: it may be news for the session's origin (`origin_notices`), which a waiting write
+/// cannot send.
 pub fn may_wait(event: &AgentEvent) -> bool {
     matches!(
         event,
         AgentEvent::TextDelta(_)
-            | AgentEvent::ToolCall(_)
             | AgentEvent::StepFinished(_)
             | AgentEvent::Retry(_)
             | AgentEvent::AgentError(_)
             | AgentEvent::Log(_)
             | AgentEvent::Notice(_)
-    )
+    ) || matches!(event, AgentEvent::ToolCall(call) if !matches!(call.status, ToolStatus::Completed | ToolStatus::Error))
 }
 
 impl Inbound {
@@ -90,5 +92,23 @@ mod tests {
         assert!(may_wait(&ev(1).event));
         assert!(!may_wait(&AgentEvent::Ready));
         assert!(!may_wait(&AgentEvent::BootFailed { message: "x".into() }));
+        let tool = |status| {
+            AgentEvent::ToolCall(oi_protocol::events::ToolCall {
+                message_id: "msg_1".into(),
+                part_id: "p".into(),
+                tool: "bash".into(),
+                status,
+                input: serde_json::Value::Null,
+                output: None,
+                error: None,
+                title: None,
+                started_at: None,
+                ended_at: None,
+                started_seq: None,
+            })
+        };
+        assert!(may_wait(&tool(ToolStatus::Running)));
+        assert!(!may_wait(&tool(ToolStatus::Completed)), "a tool's end may be news for the origin");
+        assert!(!may_wait(&tool(ToolStatus::Error)));
     }
 }

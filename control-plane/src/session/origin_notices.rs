@@ -7,8 +7,9 @@
 //! and the receiver drops an id it has seen. Sessions started from the web or the API have
 //! no origin to tell and write nothing.
 
+use oi_protocol::events::ToolStatus;
 use oi_protocol::events::{EventBody, PromptOutcome};
-use oi_protocol::origin::{NoticeEvent, OriginNotice};
+use oi_protocol::origin::{NoticeEvent, OriginKind, OriginNotice};
 use oi_protocol::source_control::PullRequestState;
 use worker::Result;
 
@@ -20,8 +21,17 @@ pub const SUMMARY_CHARS: usize = 4_000;
 
 /// Whether an event may be news for the origin (cheap: decides whether to look further).
 pub fn may_concern(body: &EventBody) -> bool {
-    matches!(body, EventBody::PromptFinished(_) | EventBody::PullRequest(_))
+    match body {
+        EventBody::PromptFinished(_) | EventBody::PullRequest(_) => true,
+        EventBody::ToolCall(call) => matches!(call.status, ToolStatus::Completed | ToolStatus::Error),
+        _ => false,
+    }
 }
+
+/// Working notices go out at most once in this window per prompt.
+pub const WORKING_WINDOW_MS: i64 = 15_000;
+/// How many recent tool actions a working notice carries.
+pub const RECENT_ACTIONS: usize = 5;
 
 /// Keeps the notice an event makes for the session's origin, if any.
 pub fn observe<S: SqlExec>(turn: &mut Turn<S>, body: &EventBody) -> Result<()> {
@@ -30,6 +40,10 @@ pub fn observe<S: SqlExec>(turn: &mut Turn<S>, body: &EventBody) -> Result<()> {
         return Ok(());
     };
     if !origin.kind.is_integration() {
+        return Ok(());
+    }
+    let working = matches!(body, EventBody::ToolCall(_));
+    if working && origin.kind != OriginKind::Slack {
         return Ok(());
     }
     let Some((key, event)) = news(turn, body)? else { return Ok(()) };
@@ -68,6 +82,14 @@ fn news<S: SqlExec>(turn: &Turn<S>, body: &EventBody) -> Result<Option<(String, 
                 },
             };
             Some((format!("prompt_{}", prompt_id.trim_start_matches("msg_")), event))
+        }
+        EventBody::ToolCall(call) => {
+            let window = turn.now / WORKING_WINDOW_MS;
+            let recent_actions = turn.store.recent_actions_of(&call.message_id, RECENT_ACTIONS)?;
+            Some((
+                format!("work_{}_{window}", call.message_id.trim_start_matches("msg_")),
+                NoticeEvent::PromptWorking { prompt_id: call.message_id.clone(), recent_actions },
+            ))
         }
         EventBody::PullRequest(pr) => match pr.state {
             PullRequestState::Open => Some((
@@ -206,6 +228,47 @@ mod tests {
             NoticeEvent::PromptFinished { summary, .. } => assert_eq!(summary.as_deref(), Some("Pinned the seed.")),
             other => panic!("{other:?}"),
         }
+    }
+
+    fn tool(part: &str, command: &str, status: ToolStatus) -> EventBody {
+        EventBody::ToolCall(oi_protocol::events::ToolCall {
+            message_id: "msg_1".into(),
+            part_id: part.into(),
+            tool: "bash".into(),
+            status,
+            input: serde_json::json!({ "command": command }),
+            output: None,
+            error: None,
+            title: None,
+            started_at: None,
+            ended_at: None,
+            started_seq: None,
+        })
+    }
+
+    #[test]
+    fn a_slack_thread_hears_the_last_tool_actions_at_most_once_a_window() {
+        let store = memory::store();
+        let mut summary = session().meta().unwrap().unwrap().summary;
+        summary.origin =
+            SessionOrigin { kind: OriginKind::Slack, reference: Some("C1/1.2".into()), ..Default::default() };
+        store.insert_meta(&summary).unwrap();
+        let bodies = vec![
+            tool("a", "cargo build", ToolStatus::Running),
+            tool("a", "cargo build", ToolStatus::Completed),
+            tool("b", "cargo test", ToolStatus::Completed),
+        ];
+        let (notices, waiting) = run(&store, bodies);
+        assert!(waiting);
+        assert_eq!(notices.len(), 1, "one working notice in the window: {notices:?}");
+        assert_eq!(
+            notices[0].event,
+            NoticeEvent::PromptWorking { prompt_id: "msg_1".into(), recent_actions: vec!["bash: cargo build".into()] }
+        );
+        // An automation's callback hears no working notices.
+        let automation = automation_session();
+        let (notices, _) = run(&automation, vec![tool("a", "ls", ToolStatus::Completed)]);
+        assert!(notices.is_empty(), "{notices:?}");
     }
 
     #[test]

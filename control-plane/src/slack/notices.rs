@@ -19,8 +19,8 @@ pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
     let url = session_url(env, &notice.session_id);
     let answer;
     let progress = match &notice.event {
-        NoticeEvent::PromptFinished { summary, branch, pull_request_url, .. } => {
-            store::set_last_answer(env, &notice.session_id, summary.as_deref()).await?;
+        NoticeEvent::PromptFinished { summary, branch, pull_request_url, prompt_id } => {
+            store::set_last_answer(env, &notice.session_id, summary.as_deref(), prompt_id).await?;
             answer = summary.clone().unwrap_or_else(|| "Done.".into());
             Progress::Done {
                 answer: &answer,
@@ -29,7 +29,17 @@ pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
                 pull_request_url: pull_request_url.as_deref(),
             }
         }
-        NoticeEvent::PromptFailed { reason, .. } => Progress::Failed { reason },
+        NoticeEvent::PromptFailed { reason, prompt_id } => {
+            store::set_last_answer(env, &notice.session_id, None, prompt_id).await?;
+            Progress::Failed { reason }
+        }
+        NoticeEvent::PromptWorking { prompt_id, recent_actions } => {
+            // A late working notice never covers the end of its prompt.
+            if thread.finished_prompt.as_deref() == Some(prompt_id.as_str()) {
+                return Ok(());
+            }
+            Progress::Working { recent_actions }
+        }
         NoticeEvent::PullRequestOpened { url: pr, .. } | NoticeEvent::PullRequestMerged { url: pr, .. } => {
             answer = thread.last_answer.clone().unwrap_or_else(|| "Done.".into());
             Progress::Done { answer: &answer, files_changed: 0, branch: None, pull_request_url: Some(pr) }

@@ -27,10 +27,12 @@ pub struct Thread {
     pub status_ts: Option<String>,
     /// The agent's last answer (kept for the status message's later updates).
     pub last_answer: Option<String>,
+    /// The last prompt whose end the status message shows.
+    pub finished_prompt: Option<String>,
     pub started_at: f64,
 }
 
-const THREAD_COLUMNS: &str = "channel, thread_ts, session_id, status_ts, last_answer, started_at";
+const THREAD_COLUMNS: &str = "channel, thread_ts, session_id, status_ts, last_answer, finished_prompt, started_at";
 
 /// Records a thread's session; the session already recorded when another start won.
 pub async fn claim_thread(env: &Env, channel: &str, thread_ts: &str, session_id: &str, now: i64) -> Result<String> {
@@ -71,10 +73,11 @@ pub async fn set_status_ts(env: &Env, session_id: &str, status_ts: &str) -> Resu
     Ok(())
 }
 
-pub async fn set_last_answer(env: &Env, session_id: &str, answer: Option<&str>) -> Result<()> {
+/// Keeps the end of a prompt: its answer, if any, and which prompt it was.
+pub async fn set_last_answer(env: &Env, session_id: &str, answer: Option<&str>, prompt_id: &str) -> Result<()> {
     db(env)?
-        .prepare("UPDATE slack_threads SET last_answer = ?2 WHERE session_id = ?1")
-        .bind(&[session_id.into(), opt(answer)])?
+        .prepare("UPDATE slack_threads SET last_answer = COALESCE(?2, last_answer), finished_prompt = ?3 WHERE session_id = ?1")
+        .bind(&[session_id.into(), opt(answer), prompt_id.into()])?
         .run()
         .await?;
     Ok(())

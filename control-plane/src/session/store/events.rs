@@ -170,10 +170,44 @@ impl<S: SqlExec> Store<S> {
         Ok(last.map(|(_, text)| text).filter(|t| !t.trim().is_empty()))
     }
 
+    /// The last `n` tool calls of a prompt that ended, as short lines (`bash: cargo test`).
+    pub fn recent_actions_of(&self, message_id: &str, n: usize) -> Result<Vec<String>> {
+        let rows = self.rows(
+            "SELECT json FROM events WHERE json_extract(json, '$.type') = 'tool_call'
+               AND json_extract(json, '$.message_id') = ?
+               AND json_extract(json, '$.status') IN ('completed', 'error')
+             ORDER BY seq DESC LIMIT ?",
+            vec![message_id.into(), (n as i64).into()],
+        )?;
+        let mut actions = vec![];
+        for row in rows.iter().rev() {
+            if let EventBody::ToolCall(call) = parsed(row)?.body {
+                actions.push(describe_action(&call));
+            }
+        }
+        Ok(actions)
+    }
+
     pub fn last_agent_text(&self) -> Result<Option<String>> {
         Ok(self.last_event_of("text")?.and_then(|e| match e.body {
             EventBody::Text(t) => Some(t.text),
             _ => None,
         }))
+    }
+}
+
+/// One line for a tool call: its title, else its command or file, else its name.
+fn describe_action(call: &oi_protocol::events::ToolCall) -> String {
+    let detail = call
+        .title
+        .clone()
+        .or_else(|| call.input.get("command").and_then(|v| v.as_str()).map(String::from))
+        .or_else(|| call.input.get("filePath").and_then(|v| v.as_str()).map(String::from))
+        .unwrap_or_default();
+    let line = if detail.is_empty() { call.tool.clone() } else { format!("{}: {detail}", call.tool) };
+    let line = line.lines().next().unwrap_or_default().to_string();
+    match line.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line,
     }
 }

@@ -160,6 +160,7 @@ async fn stop_from_slack_stops_the_running_prompt() -> Result<()> {
     let (stack, slack) = slack_stack(std::slice::from_ref(&repo_path)).await?;
     // A long command keeps the prompt running until it is stopped.
     stack.model.push_all([
+        Turn::tool_call("bash", json!({"command": "echo step one", "description": "first step"})),
         Turn::tool_call("bash", json!({"command": "sleep 600", "description": "wait"})),
         Turn::text("unreachable"),
     ]);
@@ -167,8 +168,9 @@ async fn stop_from_slack_stops_the_running_prompt() -> Result<()> {
         slack.send_app_mention(CHANNEL, ADA, &format!("{} wait a long time", slack.bot_mention()), None).await?;
     let replies = app_replies(&slack, &ts, 2).await?;
     let status_ts = replies[1].ts.clone();
-    let status = wait_message(&slack, &status_ts, "a Stop button", |m| has_button(m, "oi_stop")).await?;
-    assert!(has_button(&status, "oi_stop"));
+    // Working: the status shows the last tool actions, with Stop.
+    let status = wait_message(&slack, &status_ts, "the first action", |m| m.to_string().contains("step one")).await?;
+    assert!(has_button(&status, "oi_stop"), "{status:#}");
     // Wait until the prompt runs, then click Stop.
     let started = Instant::now();
     while !stack.model.requests().iter().any(|r| r.body.to_string().contains("wait a long time")) {
