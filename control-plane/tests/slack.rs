@@ -1,16 +1,17 @@
 //! Slack's deliveries against the built Worker in workerd, fed by the Slack double: off until
 //! an admin turns it on, `url_verification` answered, every refusal (bad signature, stale
 //! timestamp, oversize) with its status, its logged reason and no session, and Slack's retries
-//! of one event starting one session.
+//! of one event starting one session; Slack refusing the thread's messages told to the session.
 
 use std::time::Duration;
 
 use oi_protocol::automations::DeliveryOutcome;
+use oi_protocol::events::{EventBody, NoticeLevel};
 use oi_protocol::integrations::DeliveryList;
-use oi_protocol::rest::SessionList;
+use oi_protocol::rest::{EventsPage, SessionList};
 use oi_protocol::{ErrorBody, ErrorCode};
 use oi_slack_double::signing::signature;
-use oi_slack_double::{SlackConfig, SlackDouble, UserConfig};
+use oi_slack_double::{ChannelConfig, SlackConfig, SlackDouble, UserConfig};
 use oi_testkit::{Api, ControlPlane, ControlPlaneOptions};
 use serde_json::json;
 
@@ -107,5 +108,59 @@ async fn slack_deliveries_are_verified_and_one_event_starts_one_session() -> any
     let log: DeliveryList = api.raw("GET", "/api/integrations/slack/deliveries", None).await?.json()?;
     let refusals = log.deliveries.iter().filter(|d| d.outcome == DeliveryOutcome::Refused).count();
     assert_eq!(refusals, 4, "off, forged, stale, oversize: {log:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn slack_refusing_the_threads_messages_is_told_to_the_session() -> anyhow::Result<()> {
+    // The app is not a member of #quiet: Slack answers its posts there `not_in_channel`.
+    let slack = SlackDouble::start(
+        SlackConfig::default()
+            .channel(ChannelConfig::public("C0QUIET", "quiet").without_bot())
+            .user(UserConfig::new("U0ADA", "ada").email("ada@acme.test")),
+    )
+    .await?;
+    let vars = vec![
+        ("SECRETS_KEY".to_string(), KEY.to_string()),
+        ("SLACK_API_BASE".to_string(), format!("{}/api", slack.url())),
+    ];
+    let cp = ControlPlane::start_with(ControlPlaneOptions { vars, ..Default::default() }).await?;
+    let api = cp.api();
+    slack.set_events_url(&format!("{}/api/integrations/slack/events", cp.base_url()));
+    let config = slack.config();
+    let settings = json!({
+        "enabled": true,
+        "secrets": { "signing_secret": config.signing_secret, "bot_token": config.bot_token },
+        "config": { "repos": ["/srv/git/app.git"], "bot_user_id": config.bot_user_id },
+    });
+    assert_eq!(api.raw("PUT", "/api/integrations/slack", Some(&settings.to_string())).await?.status, 200);
+
+    let sender = slack.events_sender();
+    let mention = format!("{} fix the login test", slack.bot_mention());
+    let ts = slack.post_user_message("C0QUIET", "U0ADA", &mention, None);
+    let delivered = sender.send(&sender.app_mention("C0QUIET", "U0ADA", &mention, &ts, None)).await?;
+    assert_eq!(delivered.status, 200, "{}", delivered.body);
+
+    // The session starts all the same, and its watchers are told why the thread is silent.
+    let mut said = None;
+    for _ in 0..150 {
+        let listed: SessionList = api.raw("GET", "/api/sessions?origin=slack", None).await?.json()?;
+        if let Some(session) = listed.sessions.first() {
+            let events = api.raw("GET", &format!("/api/sessions/{}/events", session.id), None).await?;
+            let page: EventsPage = events.json()?;
+            said = page.events.into_iter().find_map(|e| match e.body {
+                EventBody::Notice(n) if n.message.contains("not_in_channel") => Some(n),
+                _ => None,
+            });
+            if said.is_some() {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let notice = said.unwrap_or_else(|| panic!("no notice about Slack's refusal\n{}", cp.log_tail(40)));
+    assert_eq!(notice.level, NoticeLevel::Warning);
+    assert!(notice.message.contains("invite it"), "{}", notice.message);
+    assert!(slack.thread("C0QUIET", &ts).iter().all(|m| m.bot_id.is_none()), "nothing was posted there");
     Ok(())
 }

@@ -49,30 +49,42 @@ impl ProxyTarget {
 }
 
 /// A request path: under `/model/` (a provider and the rest) or `/git/` (the rest), both
-/// still percent-encoded, or the pull-request tool's `/tools/pull-request`.
+/// still percent-encoded, or a tool's: `/tools/pull-request`, `/tools/origin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EgressPath<'a> {
     Model { provider: &'a str, rest: &'a str },
     Git { rest: &'a str },
     PullRequest,
+    Origin,
 }
 
-/// The pull-request tool's path; only `POST` is forwarded.
+impl EgressPath<'_> {
+    /// A tool's path: only `POST` is forwarded.
+    fn is_tool(self) -> bool {
+        matches!(self, EgressPath::PullRequest | EgressPath::Origin)
+    }
+}
+
+/// The pull-request tool's path.
 pub const PULL_REQUEST_PATH: &str = "/tools/pull-request";
+/// The path of the tools that post to the session's origin (`slack_notify`).
+pub const ORIGIN_PATH: &str = "/tools/origin";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathError {
-    /// Not under `/model/{provider}/…` or `/git/…`, nor `/tools/pull-request`.
+    /// Not under `/model/{provider}/…` or `/git/…`, nor a tool's path.
     NotFound,
     /// A `.` or `..` segment (plain or percent-encoded) or a backslash: URL parsers would
     /// resolve it and the request could leave the session's route.
     BadPath,
 }
 
-/// Splits `/model/{provider}/{rest}` or `/git/{rest}`, or recognizes `/tools/pull-request`.
+/// Splits `/model/{provider}/{rest}` or `/git/{rest}`, or recognizes a tool's path.
 pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
     let parsed = if path == PULL_REQUEST_PATH {
         Some(EgressPath::PullRequest)
+    } else if path == ORIGIN_PATH {
+        Some(EgressPath::Origin)
     } else if let Some(git) = path.strip_prefix("/git/") {
         (!git.is_empty()).then_some(EgressPath::Git { rest: git })
     } else {
@@ -90,7 +102,7 @@ pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
 }
 
 /// `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}[?{query}]`,
-/// `…/git/{rest}[?{query}]`, or `…/sandbox/pull-request[?{query}]`.
+/// `…/git/{rest}[?{query}]`, `…/sandbox/pull-request` or `…/sandbox/origin` (with the query).
 /// The paths are the session's sandbox routes as `oi_protocol::sandbox_routes` writes them
 /// (the routes the network gateway admits).
 pub fn upstream_url(target: &ProxyTarget, path: EgressPath<'_>, query: Option<&str>) -> String {
@@ -100,6 +112,7 @@ pub fn upstream_url(target: &ProxyTarget, path: EgressPath<'_>, query: Option<&s
         }
         EgressPath::Git { rest } => SandboxRoute::Git.path(&target.session_id, rest),
         EgressPath::PullRequest => SandboxRoute::PullRequest.path(&target.session_id, ""),
+        EgressPath::Origin => SandboxRoute::Origin.path(&target.session_id, ""),
     };
     let mut url = format!("{}{route}", target.control_plane_url.trim_end_matches('/'));
     if let Some(query) = query.filter(|q| !q.is_empty()) {
@@ -262,6 +275,11 @@ impl Egress {
     pub fn pull_request_url(base_url: &str) -> String {
         format!("{}{PULL_REQUEST_PATH}", base_url.trim_end_matches('/'))
     }
+
+    /// `{base_url}/tools/origin`: where the tools that post to the session's origin post.
+    pub fn origin_url(base_url: &str) -> String {
+        format!("{}{ORIGIN_PATH}", base_url.trim_end_matches('/'))
+    }
 }
 
 /// Asks the supervisor to push the running prompt's work and waits (at most [`PUSH_WAIT`]).
@@ -284,7 +302,7 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
                 PathError::NotFound => (
                     StatusCode::NOT_FOUND,
                     "not_found",
-                    "no such endpoint (only /model/…, /git/… and /tools/pull-request)",
+                    "no such endpoint (only /model/…, /git/…, /tools/pull-request and /tools/origin)",
                 ),
                 PathError::BadPath => (StatusCode::BAD_REQUEST, "bad_path", "dot segments are not allowed"),
             };
@@ -292,9 +310,9 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
             return error_response(status, code, message);
         }
     };
-    if path == EgressPath::PullRequest && method != axum::http::Method::POST {
+    if path.is_tool() && method != axum::http::Method::POST {
         tracing::info!(%method, status = 405, "egress: refused {}", parts.uri.path());
-        return error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "only POST /tools/pull-request");
+        return error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "tools take only POST");
     }
     if path == EgressPath::PullRequest {
         push_first(&shared).await;
@@ -363,6 +381,10 @@ mod tests {
         assert_eq!(pr, EgressPath::PullRequest);
         assert_eq!(upstream_url(&target(), pr, None), "http://127.0.0.1:8787/api/sessions/ses_1/sandbox/pull-request");
         assert_eq!(Egress::pull_request_url("http://127.0.0.1:9/"), "http://127.0.0.1:9/tools/pull-request");
+        let origin = parse_path("/tools/origin").unwrap();
+        assert_eq!(origin, EgressPath::Origin);
+        assert_eq!(upstream_url(&target(), origin, None), "http://127.0.0.1:8787/api/sessions/ses_1/sandbox/origin");
+        assert_eq!(Egress::origin_url("http://127.0.0.1:9"), "http://127.0.0.1:9/tools/origin");
     }
 
     #[test]
@@ -372,8 +394,15 @@ mod tests {
         {
             assert_eq!(parse_path(path), Err(PathError::NotFound), "{path}");
         }
-        for path in ["/tools", "/tools/", "/tools/pull-request/", "/tools/pull-request/x", "/tools/x", "/pull-request"]
-        {
+        for path in [
+            "/tools",
+            "/tools/",
+            "/tools/pull-request/",
+            "/tools/pull-request/x",
+            "/tools/x",
+            "/pull-request",
+            "/tools/origin/x",
+        ] {
             assert_eq!(parse_path(path), Err(PathError::NotFound), "{path}");
         }
         for path in [

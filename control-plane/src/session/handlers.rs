@@ -58,6 +58,11 @@ impl SessionObject {
             Internal::Prompt { author, request } => {
                 json_response(202, &self.run(|turn| prompt_queue::enqueue(turn, &author, &request))?)
             }
+            Internal::Notice { level, message } => {
+                self.meta()?;
+                self.run(|turn| Ok(turn.notice(level, message)?))?;
+                Ok(Response::empty()?.with_status(204))
+            }
         }
     }
 
@@ -76,6 +81,7 @@ impl SessionObject {
                 let requester = self.store.current_prompter()?.unwrap_or(meta.summary.created_by);
                 self.open_pull_request(req, requester).await
             }
+            SessionRoute::SandboxOrigin => self.post_to_origin(req).await,
             other => unreachable!("{other:?} takes a person"),
         }
     }
@@ -214,7 +220,8 @@ fn session_action(route: SessionRoute, method: &Method) -> Action {
             | SessionRoute::BridgeSocket
             | SessionRoute::ModelProxy
             | SessionRoute::Git
-            | SessionRoute::SandboxPullRequest,
+            | SessionRoute::SandboxPullRequest
+            | SessionRoute::SandboxOrigin,
             _,
         ) => Action::DeleteSession,
     }

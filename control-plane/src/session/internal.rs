@@ -4,6 +4,7 @@
 //! Invariant: an internal call is one [`Internal`] value posted to [`INTERNAL_URL`]; the
 //! Worker forwards only `/api/sessions/:id/…` paths, so no outside request can reach it.
 
+use oi_protocol::events::NoticeLevel;
 use oi_protocol::rest::PromptRequest;
 use oi_protocol::{ApiError, ErrorCode, SessionSummary, User};
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,9 @@ pub enum Internal {
     /// person's, and answered the same way (202 `PromptAccepted`; the same
     /// `client_request_id` again is the same prompt).
     Prompt { author: User, request: PromptRequest },
+    /// Something about the session an integration wants its watchers to know (Slack refused
+    /// to post in the thread, say): recorded as a `notice` event. 204.
+    Notice { level: NoticeLevel, message: String },
 }
 
 /// Whether a request to the Durable Object is an internal call.

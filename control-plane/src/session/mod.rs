@@ -23,6 +23,7 @@ pub mod internal;
 pub mod lifecycle;
 mod model_proxy;
 pub mod origin_notices;
+mod origin_posts;
 pub mod prompt_queue;
 mod pull_request;
 pub mod routes;

@@ -9,7 +9,7 @@
 
 use oi_protocol::events::ToolStatus;
 use oi_protocol::events::{EventBody, PromptOutcome};
-use oi_protocol::origin::{NoticeEvent, OriginKind, OriginNotice};
+use oi_protocol::origin::{NoticeEvent, OriginKind, OriginNotice, SessionOrigin};
 use oi_protocol::source_control::PullRequestState;
 use worker::Result;
 
@@ -47,18 +47,30 @@ pub fn observe<S: SqlExec>(turn: &mut Turn<S>, body: &EventBody) -> Result<()> {
         return Ok(());
     }
     let Some((key, event)) = news(turn, body)? else { return Ok(()) };
-    let notice = OriginNotice {
-        id: format!("ntc_{}_{key}", session_id.trim_start_matches("ses_")),
-        session_id,
-        origin,
-        at: turn.now,
-        event,
-    };
+    keep(turn, session_id, origin, &key, event).map(|_| ())
+}
+
+/// Keeps `event` as the notice named `key` (nothing when one by that name is kept already) and
+/// asks for it to be sent; the notice's id.
+pub fn keep<S: SqlExec>(
+    turn: &mut Turn<S>,
+    session_id: String,
+    origin: SessionOrigin,
+    key: &str,
+    event: NoticeEvent,
+) -> Result<String> {
+    let notice =
+        OriginNotice { id: format!("{}{key}", notice_prefix(&session_id)), session_id, origin, at: turn.now, event };
     let json = serde_json::to_string(&notice).map_err(|e| worker::Error::RustError(e.to_string()))?;
     if turn.store.insert_notice(&notice.id, &json)? {
         turn.emit(Effect::NoticesWaiting);
     }
-    Ok(())
+    Ok(notice.id)
+}
+
+/// `ntc_<session>_`: what every notice id of the session starts with.
+pub fn notice_prefix(session_id: &str) -> String {
+    format!("ntc_{}_", session_id.trim_start_matches("ses_"))
 }
 
 /// The news an event is (with the key that names it), if it is news.
@@ -67,12 +79,16 @@ fn news<S: SqlExec>(turn: &Turn<S>, body: &EventBody) -> Result<Option<(String, 
         EventBody::PromptFinished(finished) => {
             let prompt_id = finished.message_id.clone();
             let event = match finished.outcome {
-                PromptOutcome::Completed => NoticeEvent::PromptFinished {
-                    summary: turn.store.last_agent_text_of(&prompt_id)?.map(|t| cut(&t, SUMMARY_CHARS)),
-                    branch: turn.store.last_pushed_commit()?.filter(|c| c.message_id == prompt_id).map(|c| c.branch),
-                    pull_request_url: turn.store.pull_request()?.map(|pr| pr.url),
-                    prompt_id: prompt_id.clone(),
-                },
+                PromptOutcome::Completed => {
+                    let pushed = turn.store.last_pushed_commit()?.filter(|c| c.message_id == prompt_id);
+                    NoticeEvent::PromptFinished {
+                        summary: turn.store.last_agent_text_of(&prompt_id)?.map(|t| cut(&t, SUMMARY_CHARS)),
+                        files_changed: pushed.as_ref().map_or(0, |c| c.files_changed),
+                        branch: pushed.map(|c| c.branch),
+                        pull_request_url: turn.store.pull_request()?.map(|pr| pr.url),
+                        prompt_id: prompt_id.clone(),
+                    }
+                }
                 PromptOutcome::Failed | PromptOutcome::Stopped => NoticeEvent::PromptFailed {
                     reason: finished.error.clone().unwrap_or_else(|| match finished.outcome {
                         PromptOutcome::Stopped => "the prompt was stopped".into(),
@@ -202,6 +218,7 @@ mod tests {
                 prompt_id: "msg_1".into(),
                 summary: Some("Fixed it.".into()),
                 branch: Some("oi/ses_1".into()),
+                files_changed: 1,
                 pull_request_url: None,
             }
         );

@@ -47,6 +47,8 @@ pub enum SessionRoute {
     /// `POST /sandbox/pull-request`: the agent's own pull-request tool (for the running
     /// prompt's author).
     SandboxPullRequest,
+    /// `POST /sandbox/origin`: the agent's posts to where the session was started.
+    SandboxOrigin,
     /// `GET|POST /model/:provider/*path`: the model proxy, for the sandbox.
     ModelProxy,
     /// `GET /usage`: model tokens and cost so far.
@@ -64,7 +66,8 @@ impl SessionRoute {
             SessionRoute::BridgeSocket
             | SessionRoute::ModelProxy
             | SessionRoute::Git
-            | SessionRoute::SandboxPullRequest => Credential::SandboxToken,
+            | SessionRoute::SandboxPullRequest
+            | SessionRoute::SandboxOrigin => Credential::SandboxToken,
             SessionRoute::ClientSocket => Credential::WsToken,
             SessionRoute::Root
             | SessionRoute::Prompts
@@ -92,6 +95,7 @@ impl SessionRoute {
             ["sandbox"] => SessionRoute::BridgeSocket,
             ["sandbox", "attach"] => SessionRoute::AttachSandbox,
             ["sandbox", "pull-request"] => SessionRoute::SandboxPullRequest,
+            ["sandbox", "origin"] => SessionRoute::SandboxOrigin,
             ["model", provider, path @ ..] if !provider.is_empty() && !path.is_empty() => SessionRoute::ModelProxy,
             ["usage"] => SessionRoute::Usage,
             ["git", path @ ..] if !path.is_empty() => SessionRoute::Git,
@@ -113,7 +117,8 @@ impl SessionRoute {
             | SessionRoute::Unarchive
             | SessionRoute::WsToken
             | SessionRoute::AttachSandbox
-            | SessionRoute::SandboxPullRequest => &[Method::Post],
+            | SessionRoute::SandboxPullRequest
+            | SessionRoute::SandboxOrigin => &[Method::Post],
         }
     }
 }
@@ -158,6 +163,7 @@ mod tests {
             ("ws", Credential::WsToken),
             ("sandbox", Credential::SandboxToken),
             ("sandbox/pull-request", Credential::SandboxToken),
+            ("sandbox/origin", Credential::SandboxToken),
             ("model/anthropic/v1/messages", Credential::SandboxToken),
             ("git/info/refs", Credential::SandboxToken),
         ];
@@ -195,6 +201,7 @@ mod sandbox_reach_tests {
             "sandbox",
             "sandbox/attach",
             "sandbox/pull-request",
+            "sandbox/origin",
             "model/anthropic/v1/messages",
             "usage",
             "git/info/refs",

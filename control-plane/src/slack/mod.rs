@@ -8,6 +8,7 @@
 //!   the person the Slack user maps to, the thread's status message, follow-ups, Stop and
 //!   Create PR ([`act_as`]: through the same session routes a browser uses).
 //! - [`notices`]: the status message updated when the session's prompt ends or its PR opens.
+//! - [`refusals`]: Slack refusing a call about a session's thread is a notice on the session.
 //! - [`classifier`]: a small model chooses among the repositories when no rule does.
 //! - [`web_api`]: Slack's Web API with the bot token; [`store`]: threads and waiting requests.
 
@@ -15,6 +16,7 @@ pub mod act_as;
 pub mod classifier;
 pub mod events;
 pub mod notices;
+pub mod refusals;
 pub mod requests;
 pub mod store;
 pub mod web_api;
@@ -30,6 +32,16 @@ use crate::jobs::JobError;
 pub async fn config_of(env: &Env) -> Result<SlackConfig, JobError> {
     let config = crate::integrations::settings::config(env, IntegrationName::Slack).await?;
     parse_config(&config).map_err(|e| JobError::GiveUp(format!("the Slack settings do not read: {e}")))
+}
+
+/// Whether the agent may post in its thread (`slack_notify`): Slack is on and its settings say
+/// so; settings that no longer read say no.
+pub async fn agent_may_post(env: &Env) -> worker::Result<bool> {
+    if !crate::integrations::settings::enabled(env, IntegrationName::Slack).await? {
+        return Ok(false);
+    }
+    let config = crate::integrations::settings::config(env, IntegrationName::Slack).await?;
+    Ok(parse_config(&config).is_ok_and(|c| c.agent_may_post))
 }
 
 /// The session's page, for links in Slack.

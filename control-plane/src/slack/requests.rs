@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use worker::{Env, Method};
 
 use super::act_as::{person, session_route};
+use super::refusals::told;
 use super::web_api::{SlackApi, SlackCallError};
 use super::{config_of, session_url, store};
 use crate::auth::Caller;
@@ -222,9 +223,20 @@ async fn start(
     let model = crate::config::default_model(env);
     let reason = why.describe();
     let started = Started { repo, branch: &branch, model: &model, session_url: &url, reason: &reason };
-    post(api, r.channel, &thread, messages::started_message(&started)).await?;
-    let status = post(api, r.channel, &thread, messages::status_message(&url, &session, &Progress::Booting)).await?;
-    store::set_status_ts(env, &session, &status).await?;
+    // Slack refusing the thread's messages is told to the session, whose work goes on.
+    let started = post(api, r.channel, &thread, messages::started_message(&started)).await;
+    let status = match told(env, &session, "chat.postMessage", started).await {
+        Ok(_) | Err(JobError::GiveUp(_)) => {
+            let booting = messages::status_message(&url, &session, &Progress::Booting);
+            told(env, &session, "chat.postMessage", post(api, r.channel, &thread, booting).await).await
+        }
+        Err(other) => Err(other),
+    };
+    match status {
+        Ok(status) => store::set_status_ts(env, &session, &status).await?,
+        Err(JobError::GiveUp(_)) => {}
+        Err(other) => return Err(other),
+    }
     let context = match r.thread_ts {
         Some(t) => {
             let replies =
@@ -285,7 +297,7 @@ async fn follow_up(
         let mut update = messages::status_message(&url, &t.session_id, &Progress::Booting);
         update["channel"] = json!(t.channel);
         update["ts"] = json!(status);
-        api.post("chat.update", &update).await?;
+        told(env, &t.session_id, "chat.update", api.post("chat.update", &update).await).await?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@
 //! - [`runs`]: runs that fail, and the session a run makes.
 //! - [`callbacks`]: where an automation's notices may go, and when to retry them.
 //! - [`automation_rules`]: an automation as it would be saved: valid or not, and PATCHes.
+//! - [`origin_posts`]: whether the agent's post to its session's origin is taken.
 //! - [`people`]: which person here a vendor's user acts as (an admin's link, or one verified
 //!   email).
 //! - [`slack`]: the Slack integration: signatures, events, repository routing, Block Kit
@@ -19,6 +20,7 @@
 pub mod automation_rules;
 pub mod callbacks;
 pub mod inbound;
+pub mod origin_posts;
 pub mod payload;
 pub mod people;
 pub mod runs;

@@ -108,6 +108,9 @@ pub enum NoticeEvent {
         /// The branch the work was pushed to, if anything was.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         branch: Option<String>,
+        /// How many files that push changed (0 when nothing was pushed).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        files_changed: u32,
         /// The session's pull request, if it has one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pull_request_url: Option<String>,
@@ -121,6 +124,34 @@ pub enum NoticeEvent {
     PullRequestOpened { url: String, number: u64 },
     /// The session's pull request was merged.
     PullRequestMerged { url: String, number: u64 },
+    /// The agent posted to where the session was started (`OriginPost`), as checked by the
+    /// control plane; the receiver still makes it safe for its medium.
+    AgentPosted { text: String },
+}
+
+/// What the agent posts to its session's origin (`POST /api/sessions/:id/sandbox/origin`, with
+/// the sandbox token), named by the tool that posts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "tool", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OriginPost {
+    /// A message in the Slack thread the session was started from: at most
+    /// [`MAX_AGENT_POST_CHARS`] characters; broadcast mentions and links are not honoured.
+    SlackNotify { text: String },
+}
+
+/// The answer to an accepted [`OriginPost`] (202): the notice that carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OriginPostAccepted {
+    pub notice_id: String,
+}
+
+/// The longest text the agent may post to its origin.
+pub const MAX_AGENT_POST_CHARS: usize = 3_000;
+/// How many posts the agent may make to its origin in one session.
+pub const MAX_AGENT_POSTS: usize = 20;
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! | `/api/sessions/<id>/model/<provider>/<path…>` (the model proxy) | `GET`, `POST` |
 //! | `/api/sessions/<id>/git/<path…>` (the git endpoint) | `GET`, `POST` |
 //! | `/api/sessions/<id>/sandbox/pull-request` (the agent's pull-request tool) | `POST` |
+//! | `/api/sessions/<id>/sandbox/origin` (the agent's posts to where the session started) | `POST` |
 //!
 //! Invariant: a request target is admitted only when it is exactly one of these routes of the
 //! given session, with a method the route takes, and every segment of its path is one a URL
@@ -34,6 +35,8 @@ pub enum SandboxRoute {
     Git,
     /// `POST /sandbox/pull-request`: the agent's pull-request tool.
     PullRequest,
+    /// `POST /sandbox/origin`: the agent's posts to its session's origin (`OriginPost`).
+    Origin,
 }
 
 impl SandboxRoute {
@@ -42,7 +45,7 @@ impl SandboxRoute {
         match self {
             SandboxRoute::Bridge => &["GET"],
             SandboxRoute::Model | SandboxRoute::Git => &["GET", "POST"],
-            SandboxRoute::PullRequest => &["POST"],
+            SandboxRoute::PullRequest | SandboxRoute::Origin => &["POST"],
         }
     }
 
@@ -52,7 +55,7 @@ impl SandboxRoute {
     }
 
     /// `/api/sessions/<session_id>/…` for this route; `rest` is the path under `model/` or
-    /// `git/` (ignored for the bridge and the pull-request tool).
+    /// `git/` (ignored for the other routes).
     pub fn path(self, session_id: &str, rest: &str) -> String {
         let base = format!("/api/sessions/{session_id}");
         match self {
@@ -60,6 +63,7 @@ impl SandboxRoute {
             SandboxRoute::Model => format!("{base}/model/{rest}"),
             SandboxRoute::Git => format!("{base}/git/{rest}"),
             SandboxRoute::PullRequest => format!("{base}/sandbox/pull-request"),
+            SandboxRoute::Origin => format!("{base}/sandbox/origin"),
         }
     }
 
@@ -67,6 +71,7 @@ impl SandboxRoute {
         Some(match rest {
             ["sandbox"] => SandboxRoute::Bridge,
             ["sandbox", "pull-request"] => SandboxRoute::PullRequest,
+            ["sandbox", "origin"] => SandboxRoute::Origin,
             ["model", _provider, _path, ..] => SandboxRoute::Model,
             ["git", _path, ..] => SandboxRoute::Git,
             _ => return None,
@@ -116,7 +121,7 @@ pub fn admit(method: &str, target: &str, session_id: &str) -> Result<SandboxRout
         return Err("only this sandbox's own session is reachable on the control plane".into());
     }
     let route = SandboxRoute::of(rest)
-        .ok_or("only the session's sandbox routes (bridge, model, git, pull request) are reachable")?;
+        .ok_or("only the session's sandbox routes (bridge, model, git, pull request, origin) are reachable")?;
     if !route.methods().contains(&method) {
         return Err(format!("{method} is not allowed on this sandbox route"));
     }
@@ -135,6 +140,9 @@ mod tests {
         let cases: &[(&str, &str, Result<SandboxRoute, &str>)] = &[
             ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox", Ok(Bridge)),
             ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/pull-request", Ok(PullRequest)),
+            ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/origin", Ok(Origin)),
+            ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c16/sandbox/origin", Err("own session")),
+            ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/origin", Err("GET is not")),
             ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/model/openai/chat/completions", Ok(Model)),
             ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/model/anthropic/models", Ok(Model)),
             ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/git/info/refs?service=git-upload-pack", Ok(Git)),
@@ -184,7 +192,8 @@ mod tests {
 
     #[test]
     fn the_paths_built_are_the_paths_admitted() {
-        for (route, rest) in [(Bridge, ""), (Model, "scripted/chat/completions"), (Git, "info/refs"), (PullRequest, "")]
+        for (route, rest) in
+            [(Bridge, ""), (Model, "scripted/chat/completions"), (Git, "info/refs"), (PullRequest, ""), (Origin, "")]
         {
             let path = route.path(OWN, rest);
             assert_eq!(admit(route.methods()[0], &path, OWN), Ok(route), "{path}");

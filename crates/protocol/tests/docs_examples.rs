@@ -90,6 +90,8 @@ fn round_trips_by_name(kind: &str, name: &str, json: &str) -> bool {
             Integration => oi_protocol::integrations::Integration,
             DeliveryList => oi_protocol::integrations::DeliveryList,
             OriginNotice => oi_protocol::origin::OriginNotice,
+            OriginPost => oi_protocol::origin::OriginPost,
+            OriginPostAccepted => oi_protocol::origin::OriginPostAccepted,
             PutIntegrationLink => oi_protocol::integrations::PutIntegrationLink,
             IntegrationLinkList => oi_protocol::integrations::IntegrationLinkList
     )
@@ -166,6 +168,8 @@ fn every_example_round_trips_and_every_type_has_one() {
         "Integration",
         "DeliveryList",
         "OriginNotice",
+        "OriginPost",
+        "OriginPostAccepted",
         "PutIntegrationLink",
         "IntegrationLinkList",
     ] {

@@ -3,10 +3,11 @@
 //! one is answered with. Pure: [`decide`] turns a line into a reply, nothing, or a tool call
 //! for the I/O loop ([`super::serve`]) to make.
 
+use oi_protocol::origin::OriginPost;
 use oi_protocol::source_control::CreatePullRequest;
 use serde_json::{json, Value};
 
-use super::pull_request;
+use super::{pull_request, slack_notify};
 
 /// The protocol versions this server speaks, newest first. `initialize` answers with the
 /// client's version when it is one of these, else with the newest.
@@ -29,6 +30,8 @@ pub enum Decision {
     Nothing,
     /// Open the pull request, then reply under `id` with [`tool_result`].
     CreatePullRequest { id: Value, request: CreatePullRequest },
+    /// Post to the session's origin, then reply under `id` with [`tool_result`].
+    PostToOrigin { id: Value, post: OriginPost },
 }
 
 /// A successful response.
@@ -74,7 +77,9 @@ pub fn decide(line: &str) -> Decision {
     match method {
         "initialize" => Decision::Reply(result(id, initialize_result(&params))),
         "ping" => Decision::Reply(result(id, json!({}))),
-        "tools/list" => Decision::Reply(result(id, json!({"tools": [pull_request::definition()]}))),
+        "tools/list" => {
+            Decision::Reply(result(id, json!({"tools": [pull_request::definition(), slack_notify::definition()]})))
+        }
         "tools/call" => tools_call(id, &params),
         _ => Decision::Reply(error(id, METHOD_NOT_FOUND, &format!("no method {method:?}"))),
     }
@@ -91,15 +96,17 @@ fn initialize_result(params: &Value) -> Value {
 }
 
 fn tools_call(id: Value, params: &Value) -> Decision {
-    let name = params.get("name").and_then(Value::as_str);
-    if name != Some(pull_request::NAME) {
-        return Decision::Reply(error(id, INVALID_PARAMS, &format!("no tool {:?}", name.unwrap_or(""))));
-    }
+    let name = params.get("name").and_then(Value::as_str).unwrap_or("");
+    let args = params.get("arguments").unwrap_or(&Value::Null);
     // Bad arguments are a tool error, not a protocol error, so the model sees why and can retry.
-    match pull_request::arguments(params.get("arguments").unwrap_or(&Value::Null)) {
-        Ok(request) => Decision::CreatePullRequest { id, request },
-        Err(message) => Decision::Reply(result(id, tool_result(&message, true))),
-    }
+    let decided = match name {
+        pull_request::NAME => {
+            pull_request::arguments(args).map(|request| Decision::CreatePullRequest { id: id.clone(), request })
+        }
+        slack_notify::NAME => slack_notify::arguments(args).map(|post| Decision::PostToOrigin { id: id.clone(), post }),
+        _ => return Decision::Reply(error(id, INVALID_PARAMS, &format!("no tool {name:?}"))),
+    };
+    decided.unwrap_or_else(|message| Decision::Reply(result(id, tool_result(&message, true))))
 }
 
 #[cfg(test)]
@@ -145,9 +152,11 @@ mod tests {
         assert_eq!(reply(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#), json!({"jsonrpc":"2.0","id":1,"result":{}}));
         let r = reply(r#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}"#);
         let tools = r["result"]["tools"].as_array().unwrap();
-        assert_eq!(tools.len(), 1);
+        assert_eq!(tools.len(), 2);
         assert_eq!(tools[0]["name"], "create_pull_request");
         assert_eq!(tools[0]["inputSchema"]["required"], json!(["summary"]));
+        assert_eq!(tools[1]["name"], "slack_notify");
+        assert_eq!(tools[1]["inputSchema"]["required"], json!(["text"]));
     }
 
     #[test]
@@ -164,6 +173,12 @@ mod tests {
         assert!(r["result"]["content"][0]["text"].as_str().unwrap().contains("summary"), "{r}");
         let r = reply(r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"bash","arguments":{}}}"#);
         assert_eq!(r["error"]["code"], INVALID_PARAMS);
+        let d = decide(
+            r#"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"slack_notify","arguments":{"text":"hi"}}}"#,
+        );
+        assert_eq!(d, Decision::PostToOrigin { id: json!(6), post: OriginPost::SlackNotify { text: "hi".into() } });
+        let r = reply(r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slack_notify"}}"#);
+        assert_eq!(r["result"]["isError"], true);
     }
 
     #[test]

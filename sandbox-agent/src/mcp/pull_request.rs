@@ -8,6 +8,7 @@ use std::time::Duration;
 use oi_protocol::source_control::{CreatePullRequest, PullRequest, PullRequestState};
 use serde_json::{json, Value};
 
+use super::answers::{clip, failure};
 use crate::egress::Egress;
 
 /// The tool's name (OpenCode offers it as `openinspect_create_pull_request`).
@@ -71,14 +72,7 @@ pub fn outcome(status: u16, body: &str) -> (String, bool) {
             Err(_) => (format!("The pull request was saved, but its details could not be read: {}", clip(body)), false),
         };
     }
-    let parsed: Option<Value> = serde_json::from_str(body).ok();
-    let field = |name: &str| parsed.as_ref().and_then(|v| v["error"][name].as_str()).map(str::to_string);
-    let text = match (field("message"), field("code")) {
-        (Some(message), Some(code)) => format!("Could not open the pull request: {message} ({code})"),
-        (Some(message), None) => format!("Could not open the pull request: {message}"),
-        _ => format!("Could not open the pull request: the control plane answered {status}: {}", clip(body)),
-    };
-    (text, true)
+    (failure("Could not open the pull request", status, body), true)
 }
 
 fn describe(pr: &PullRequest, created: bool) -> String {
@@ -98,14 +92,6 @@ fn describe(pr: &PullRequest, created: bool) -> String {
         base = pr.base,
         repo = pr.repo,
     )
-}
-
-fn clip(body: &str) -> String {
-    let body = body.trim();
-    match body.char_indices().nth(500) {
-        Some((at, _)) => format!("{}…", &body[..at]),
-        None => body.to_string(),
-    }
 }
 
 /// Posts the request through the egress at `egress_url` and says how it went.

@@ -7,7 +7,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use super::protocol::{self, Decision};
-use super::pull_request;
+use super::{pull_request, slack_notify};
 
 /// Serves `input` until it closes, answering on `output`; tool calls go through the egress at
 /// `egress_url`. Calls still in flight when the input closes are finished first.
@@ -42,6 +42,13 @@ where
                 let (client, egress_url, replies) = (client.clone(), egress_url.clone(), replies.clone());
                 calls.spawn(async move {
                     let (text, is_error) = pull_request::call(&client, &egress_url, &request).await;
+                    let _ = replies.send(protocol::result(id, protocol::tool_result(&text, is_error)));
+                });
+            }
+            Decision::PostToOrigin { id, post } => {
+                let (client, egress_url, replies) = (client.clone(), egress_url.clone(), replies.clone());
+                calls.spawn(async move {
+                    let (text, is_error) = slack_notify::call(&client, &egress_url, &post).await;
                     let _ = replies.send(protocol::result(id, protocol::tool_result(&text, is_error)));
                 });
             }

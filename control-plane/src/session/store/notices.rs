@@ -25,6 +25,15 @@ impl<S: SqlExec> Store<S> {
             .collect()
     }
 
+    /// How many notices have ids starting with `prefix`.
+    pub fn notices_starting(&self, prefix: &str) -> Result<usize> {
+        let rows = self.rows(
+            "SELECT COUNT(*) FROM origin_notices WHERE substr(id, 1, ?) = ?",
+            vec![(prefix.len() as i64).into(), prefix.into()],
+        )?;
+        Ok(rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0) as usize)
+    }
+
     pub fn notice_sent(&self, id: &str) -> Result<()> {
         self.run("UPDATE origin_notices SET sent = 1 WHERE id = ?", vec![id.into()])
     }

@@ -226,9 +226,10 @@ pub fn strip_mentions(text: &str, bot_user_id: Option<&str>) -> String {
     remove_tokens(text, |inner| is_broadcast(inner) || is_bot_mention(inner, bot_user_id))
 }
 
-/// Strip only broadcast mentions (for what the agent posts).
+/// Strip broadcast mentions and user-group mentions (`<!subteam^…>`): for what the agent
+/// posts, which must not page anyone.
 pub fn strip_broadcasts(text: &str) -> String {
-    remove_tokens(text, is_broadcast)
+    remove_tokens(text, |inner| is_broadcast(inner) || inner.starts_with("!subteam^"))
 }
 
 #[cfg(test)]

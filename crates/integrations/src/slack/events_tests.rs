@@ -310,6 +310,7 @@ fn broadcasts_are_stripped() {
         ("Done <!here>", "Done"),
         ("<!channel> done <!everyone> now", "done now"),
         ("<!here|@here> done", "done"),
+        ("ping <!subteam^SAZ94GDB8|@oncall> now", "ping now"),
         ("<<!here>> done", "<> done"),
         ("thanks <@U999>, see <https://example.com|this>", "thanks <@U999>, see <https://example.com|this>"),
         ("<!date^1392734382^{date}|Feb 18> ok", "<!date^1392734382^{date}|Feb 18> ok"),

@@ -200,6 +200,7 @@ pub fn status_message(session_url: &str, session_id: &str, p: &Progress) -> Valu
         Progress::Done { answer, files_changed, branch, pull_request_url } => {
             let branch = branch.map(str::trim).filter(|b| !b.is_empty());
             let summary = match (files_changed, branch) {
+                (0, _) if pull_request_url.is_some() => "the changes are in the pull request".to_string(),
                 (0, _) => "no files changed".to_string(),
                 (1, Some(b)) => format!("1 file changed on `{}`", escape(b)),
                 (n, Some(b)) => format!("{n} files changed on `{}`", escape(b)),
@@ -270,6 +271,14 @@ pub fn choose_repo_message(request_key: &str, candidates: &[String]) -> Value {
         "options": options,
     });
     message(question, vec![Some(section(question)), Some(json!({"type": "actions", "elements": [select]})), note])
+}
+
+/// What the agent posts in its thread (`slack_notify`): broadcast mentions stripped, and
+/// everything escaped, so its text mentions no one and links nowhere Slack would not link by
+/// itself; marked as the agent's.
+pub fn agent_post_message(text: &str) -> Value {
+    let text = escape(&strip_broadcasts(text));
+    message(&text, vec![Some(section(&text)), Some(context(":robot_face: Posted by the agent working in this thread"))])
 }
 
 /// The ephemeral text for someone who is not a person of this deployment (`why` from

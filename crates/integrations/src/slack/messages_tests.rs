@@ -171,8 +171,16 @@ fn statuses() {
             URL,
             ID,
             done("Opened a PR.", 2, Some("https://github.com/acme/api/pull/7")),
-            vec![view.clone(), pr],
+            vec![view.clone(), pr.clone()],
             &["Opened a PR."],
+        ),
+        (
+            "the PR opened later (no files counted)",
+            URL,
+            ID,
+            done("Fixed it.", 0, Some("https://github.com/acme/api/pull/7")),
+            vec![view.clone(), pr],
+            &["Done — the changes are in the pull request: Fixed it."],
         ),
         ("done, a bad PR url", URL, ID, done("ok", 2, Some("javascript:alert(1)")), vec![view.clone(), create], &[]),
         (
@@ -311,4 +319,15 @@ fn unmapped_users() {
     assert_eq!(text, "I can't start work for you yet: no person of this deployment matches your Slack account. Until then, mentions of me from you start nothing.");
     assert!(unmapped_user_message(&"w".repeat(10_000)).chars().count() <= MAX_TEXT_CHARS);
     assert!(!unmapped_user_message("<!here>").contains("<!here>"));
+}
+
+#[test]
+fn the_agents_post_mentions_no_one_and_says_it_is_the_agents() {
+    let post = agent_post_message("<!channel> halfway: <@U123> see <https://evil.test|here> & a<b");
+    let text = post["text"].as_str().unwrap();
+    assert_eq!(text, "halfway: &lt;@U123&gt; see &lt;https://evil.test|here&gt; &amp; a&lt;b");
+    assert_eq!(post["blocks"][0]["text"]["text"], text);
+    assert!(post["blocks"][1].to_string().contains("Posted by the agent"), "{post}");
+    assert!(!post.to_string().contains("<!channel>"), "{post}");
+    check_limits("the longest agent post, all escaped", &agent_post_message(&"<".repeat(3_000)));
 }

@@ -7,6 +7,7 @@
 //! - [`routing`]: which repository a request works in, and the classifier's prompt and answer.
 //! - [`messages`]: the Block Kit messages the bot posts, within Slack's limits.
 //! - [`interactions`]: clicks on the bot's buttons and menu.
+//! - [`refusals`]: what a session's watchers are told when Slack refuses a call.
 //! - [`settings`]: the integration's `config` object, validated.
 //! - [`threads`]: the follow-up window, and the first prompt with the thread's context.
 //!
@@ -16,6 +17,7 @@
 pub mod events;
 pub mod interactions;
 pub mod messages;
+pub mod refusals;
 pub mod routing;
 pub mod settings;
 pub mod signature;

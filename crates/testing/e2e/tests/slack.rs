@@ -2,7 +2,8 @@
 //! session that pushes a branch, the thread gets a status message updated in place to the
 //! final answer with its buttons; a reply in the thread is a follow-up prompt in the same
 //! session; Stop from Slack stops a running prompt; a request naming no repository gets a menu
-//! and starts after the choice; Slack being down for a while still gets the final message.
+//! and starts after the choice; Slack being down for a while still gets the final message; the
+//! agent's `slack_notify` posts in its thread only when the settings allow it.
 
 mod common;
 
@@ -19,10 +20,14 @@ const CHANNEL: &str = "C0123GENERAL";
 const ADA: &str = "U0ADA";
 
 async fn slack_stack(repos: &[String]) -> Result<(Stack, SlackDouble)> {
-    slack_stack_with(repos, None).await
+    slack_stack_with(repos, None, false).await
 }
 
-async fn slack_stack_with(repos: &[String], classifier: Option<&str>) -> Result<(Stack, SlackDouble)> {
+async fn slack_stack_with(
+    repos: &[String],
+    classifier: Option<&str>,
+    agent_may_post: bool,
+) -> Result<(Stack, SlackDouble)> {
     let slack = SlackDouble::start(
         SlackConfig::default().user(UserConfig::new(ADA, "ada").email("local@open-inspect.invalid")),
     )
@@ -35,7 +40,12 @@ async fn slack_stack_with(repos: &[String], classifier: Option<&str>) -> Result<
     let settings = json!({
         "enabled": true,
         "secrets": { "signing_secret": config.signing_secret, "bot_token": config.bot_token },
-        "config": { "repos": repos, "bot_user_id": config.bot_user_id, "classifier_model": classifier },
+        "config": {
+            "repos": repos,
+            "bot_user_id": config.bot_user_id,
+            "classifier_model": classifier,
+            "agent_may_post": agent_may_post,
+        },
     });
     let answer = stack.cp.api().raw("PUT", "/api/integrations/slack", Some(&settings.to_string())).await?;
     if answer.status != 200 {
@@ -84,8 +94,12 @@ fn has_button(message: &Value, action_id: &str) -> bool {
 async fn a_mention_starts_a_session_the_thread_follows_and_a_reply_steers_it() -> Result<()> {
     let repo = BareRepo::with_files(&[("README.md", "# app\n")])?;
     let repo_path = repo.path().display().to_string();
-    let (stack, slack) = slack_stack(std::slice::from_ref(&repo_path)).await?;
+    let (stack, slack) = slack_stack_with(std::slice::from_ref(&repo_path), None, true).await?;
     stack.model.push_all([
+        Turn::tool_call(
+            "openinspect_slack_notify",
+            json!({"text": "<!channel> Found it: the seed <!here> is random."}),
+        ),
         Turn::tool_call("write", json!({"filePath": "flaky.txt", "content": "fixed\n"})),
         Turn::text("I pinned the flaky test's seed."),
     ]);
@@ -100,10 +114,17 @@ async fn a_mention_starts_a_session_the_thread_follows_and_a_reply_steers_it() -
     assert!(replies[0].text.contains(&repo_path), "{:?}", replies[0].text);
     let status_ts = replies[1].ts.clone();
     let done = wait_message(&slack, &status_ts, "the answer", |m| m.to_string().contains("pinned the flaky")).await?;
-    assert!(has_button(&done, "oi_create_pr") || done.to_string().contains("oi_view_session"), "{done:#}");
+    assert!(has_button(&done, "oi_create_pr"), "the pushed change offers Create PR: {done:#}");
+    assert!(done.to_string().contains("1 file"), "files changed: {done:#}");
     assert!(!has_button(&done, "oi_stop"), "no Stop once done: {done:#}");
     let session_id = session_of(&stack).await?;
     assert_eq!(repo.show(&format!("oi/{session_id}"), "flaky.txt")?, "fixed\n");
+    // The agent's own post: in the thread, with its broadcasts stripped, marked as the agent's.
+    let replies = app_replies(&slack, &ts, 3).await?;
+    let post = replies.iter().find(|m| m.text.contains("Found it")).expect("the agent's post");
+    assert_eq!(post.text, "Found it: the seed is random.");
+    assert!(post.blocks.iter().any(|b| b.to_string().contains("Posted by the agent")), "{post:#?}");
+    assert!(tool_result_told(&stack, "Posted in the Slack thread."), "the model was told it was posted");
 
     // A reply in the thread: a follow-up in the same session.
     stack.model.push_all([Turn::text("Also added a regression note.")]);
@@ -138,7 +159,11 @@ async fn an_ambiguous_request_asks_and_starts_after_the_choice_and_slack_down_st
     let menu = app_replies(&slack, &ts, 1).await?.remove(0);
     assert!(menu.blocks.iter().any(|b| b.to_string().contains("oi_choose_repo")), "{menu:#?}");
 
-    stack.model.push_all([Turn::text("Tidied the second one.")]);
+    // Posting is off here: the agent's post is refused, and it is told why.
+    stack.model.push_all([
+        Turn::tool_call("openinspect_slack_notify", json!({"text": "Starting."})),
+        Turn::text("Tidied the second one."),
+    ]);
     let value = format!("{CHANNEL}/{ts}|{}", repos[1]);
     let chose = slack.choose(CHANNEL, &menu.ts, "oi_choose_repo", &value, ADA).await?;
     assert_eq!(chose.status, 200, "{}", chose.body);
@@ -150,7 +175,14 @@ async fn an_ambiguous_request_asks_and_starts_after_the_choice_and_slack_down_st
     tokio::time::sleep(Duration::from_secs(8)).await;
     slack.set_down(false);
     wait_message(&slack, &status_ts, "the answer", |m| m.to_string().contains("Tidied the second one")).await?;
+    assert!(tool_result_told(&stack, "may not post to a Slack thread"), "the model was told posting is off");
+    assert!(!slack.thread(CHANNEL, &ts).iter().any(|m| m.text.contains("Starting.")), "nothing was posted");
     Ok(())
+}
+
+/// Whether a request to the model carried a tool result saying `needle`.
+fn tool_result_told(stack: &Stack, needle: &str) -> bool {
+    stack.model.requests().iter().any(|r| r.body.to_string().contains(needle))
 }
 
 #[tokio::test]
@@ -195,7 +227,7 @@ async fn the_classifier_chooses_among_the_configured_repositories() -> Result<()
     let first = BareRepo::with_files(&[("README.md", "# one\n")])?;
     let second = BareRepo::with_files(&[("README.md", "# two\n")])?;
     let repos = [first.path().display().to_string(), second.path().display().to_string()];
-    let (stack, slack) = slack_stack_with(&repos, Some("scripted/test-model")).await?;
+    let (stack, slack) = slack_stack_with(&repos, Some("scripted/test-model"), false).await?;
     // The classifier's answer (its call offers no tools), then the session's.
     stack.model.push_untooled(Turn::text(&repos[1]));
     stack.model.push_all([Turn::text("Looked at the second one.")]);

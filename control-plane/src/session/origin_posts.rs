@@ -1,0 +1,40 @@
+//! `POST /api/sessions/:id/sandbox/origin` (the sandbox token): the agent's posts to where its
+//! session was started (a Slack thread's `slack_notify`). Checked by
+//! `oi_integrations::origin_posts`, kept as the origin notice `ntc_<session>_post_<n>`, and
+//! sent like every notice ([`super::origin_notices`]), through the `JOBS` queue.
+//!
+//! Invariant: a post is counted and kept in one synchronous turn after the integration's
+//! settings were read, so concurrent posts cannot pass the per-session limit together; a
+//! refused post keeps nothing.
+
+use oi_integrations::origin_posts::{check, PostContext};
+use oi_protocol::origin::{OriginKind, OriginPost, OriginPostAccepted};
+use worker::{Request, Response};
+
+use super::origin_notices::{keep, notice_prefix};
+use super::SessionObject;
+use crate::http::{json_response, read_json, Outcome};
+
+/// What a post's notice id says after the session's prefix.
+const POST_KEY: &str = "post_";
+
+impl SessionObject {
+    pub(super) async fn post_to_origin(&self, mut req: Request) -> Outcome<Response> {
+        self.check_sandbox_token(&req)?;
+        let post: OriginPost = read_json(&mut req).await?;
+        let origin = self.meta()?.summary.origin;
+        let integration_allows = match origin.kind {
+            OriginKind::Slack => crate::slack::agent_may_post(&self.env).await?,
+            _ => false,
+        };
+        let notice_id = self.run(|turn| {
+            let session_id = turn.store.meta_field(|m| m.summary.id.clone())?.unwrap_or_default();
+            let prefix = format!("{}{POST_KEY}", notice_prefix(&session_id));
+            let posts_so_far = turn.store.notices_starting(&prefix)?;
+            let context = PostContext { origin: origin.kind, integration_allows, posts_so_far };
+            let event = check(&post, context).map_err(|refusal| refusal.to_api_error())?;
+            Ok(keep(turn, session_id, origin, &format!("{POST_KEY}{}", posts_so_far + 1), event)?)
+        })?;
+        json_response(202, &OriginPostAccepted { notice_id })
+    }
+}
