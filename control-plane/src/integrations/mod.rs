@@ -55,13 +55,16 @@ pub async fn route(req: Request, env: &Env, rest: &[&str]) -> Outcome<Response> 
         (["sentry", "webhook"], Method::Post) => sentry::receive(req, env).await,
         (["slack", "events"], Method::Post) => crate::slack::events::receive(req, env).await,
         (["slack", "interactions"], Method::Post) => crate::slack::events::interact(req, env).await,
+        (["linear", "install"], Method::Get) => crate::linear::oauth::install(&req, env).await,
+        (["linear", "callback"], Method::Get) => crate::linear::oauth::callback(&req, env).await,
         (
             []
             | [_]
             | [_, "deliveries" | "links"]
             | [_, "links", _]
             | ["sentry", "webhook"]
-            | ["slack", "events" | "interactions"],
+            | ["slack", "events" | "interactions"]
+            | ["linear", "install" | "callback"],
             method,
         ) => Err(method_not_allowed(method.as_ref(), &path)),
         _ => Err(crate::http::not_found(&format!("{} {path}", req.method().as_ref()))),

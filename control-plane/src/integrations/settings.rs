@@ -95,6 +95,30 @@ pub async fn enabled(env: &Env, name: IntegrationName) -> worker::Result<bool> {
     Ok(settings_row(env, name).await?.is_some_and(|r| r.enabled != 0))
 }
 
+/// Seals and keeps one of the integration's credentials that the control plane itself obtains
+/// (an OAuth token from an installation), not one an admin types in.
+pub async fn keep_secret(env: &Env, name: IntegrationName, secret: &str, value: &str) -> worker::Result<()> {
+    let keys = crate::secrets::keys::key_ring(env).map_err(|e| worker::Error::RustError(e.message))?;
+    let sealed = keys.seal_bound(&binding(name, secret), value, crate::secrets::keys::new_nonce());
+    env.d1("DB")?
+        .prepare(
+            "INSERT INTO integration_secrets (integration, name, key_id, nonce, ciphertext, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (integration, name) DO UPDATE SET key_id = ?3, nonce = ?4, ciphertext = ?5, updated_at = ?6",
+        )
+        .bind(&[
+            name.as_str().into(),
+            secret.into(),
+            sealed.key_id.as_str().into(),
+            sealed.nonce.as_str().into(),
+            sealed.ciphertext.as_str().into(),
+            (ids::now_ms() as f64).into(),
+        ])?
+        .run()
+        .await?;
+    Ok(())
+}
+
 /// One of the integration's credentials, opened; `None` when it is not set.
 pub async fn secret(env: &Env, name: IntegrationName, secret: &str, keys: &KeyRing) -> worker::Result<Option<String>> {
     let Some(row) = secret_rows(env, name).await?.into_iter().find(|r| r.name == secret) else { return Ok(None) };
