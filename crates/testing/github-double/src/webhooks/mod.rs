@@ -3,6 +3,7 @@
 //! Deliveries go out one at a time, in order, from a background task; every one is recorded
 //! ([`Delivery`]) with the status the receiver answered.
 
+pub(crate) mod discussion_payloads;
 pub(crate) mod payloads;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -119,6 +120,23 @@ impl Outbox {
             deliveries.len() - 1
         };
         let _ = self.queue.send(Job { index, hook, target_id, body });
+    }
+
+    /// Sends delivery `id` again, as GitHub's "Redeliver" does: the same event, body and
+    /// `X-GitHub-Delivery`, recorded as a new attempt. Returns false when there is no such
+    /// delivery or no webhook.
+    pub fn redeliver(&self, id: &str, target_id: u64) -> bool {
+        let Some(hook) = lock(&self.log.hook).clone() else { return false };
+        let index = {
+            let mut deliveries = lock(&self.log.deliveries);
+            let Some(original) = deliveries.iter().find(|d| d.id == id).cloned() else { return false };
+            deliveries.push(Delivery { status: None, error: None, finished: false, ..original });
+            deliveries.len() - 1
+        };
+        let payload = lock(&self.log.deliveries)[index].payload.clone();
+        let body = serde_json::to_vec(&payload).expect("JSON values serialize");
+        let _ = self.queue.send(Job { index, hook, target_id, body });
+        true
     }
 
     pub fn deliveries(&self) -> Vec<Delivery> {
