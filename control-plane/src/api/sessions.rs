@@ -68,6 +68,7 @@ pub async fn start_with_id(
         id: id.to_string(),
         repo: new.repo,
         branch: new.branch,
+        work_branch: None,
         model: new.model,
         title: new.title,
         status: SessionStatus::Created,

@@ -35,6 +35,6 @@ impl SessionObject {
             let event = check(&post, context).map_err(|refusal| refusal.to_api_error())?;
             Ok(keep(turn, session_id, origin, &format!("{POST_KEY}{}", posts_so_far + 1), event)?)
         })?;
-        json_response(202, &OriginPostAccepted { notice_id })
+        json_response(202, &OriginPostAccepted { notice_id: Some(notice_id), url: None, note: None })
     }
 }

@@ -26,6 +26,9 @@ pub struct PostContext {
 pub fn check(post: &OriginPost, context: PostContext) -> Result<NoticeEvent, Refusal> {
     let (kind, text) = match post {
         OriginPost::SlackNotify { text } => (OriginKind::Slack, text),
+        OriginPost::SubmitReview(_) | OriginPost::ReplyComment(_) => {
+            return Err(Refusal::new(ErrorCode::Conflict, "a review or reply is not a post kept for later"))
+        }
     };
     if context.origin != kind {
         return Err(Refusal::new(ErrorCode::Conflict, format!("this session was not started from {}", place(kind))));

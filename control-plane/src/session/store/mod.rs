@@ -75,6 +75,7 @@ impl Meta {
                 id: r.text(0)?,
                 repo: r.text(1)?,
                 branch: r.text(2)?,
+                work_branch: None,
                 model: r.text(3)?,
                 title: r.opt_text(4)?,
                 status: SessionStatus::parse(&status).ok_or_else(|| store_error(format!("bad status {status:?}")))?,
