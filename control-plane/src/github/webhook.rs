@@ -54,6 +54,9 @@ pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
         return json_response(200, &Acknowledged { ok: true, handled: "replay" });
     }
     let event = parse_event(&event_name, &body).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e))?;
+    // The review bot reads the same deliveries (a pull request opened, a comment mentioning
+    // the App); a pull request's state still goes to its session below.
+    let review = crate::github_review::deliveries::route(env, &event_name, &body).await?;
     let handled = match event {
         WebhookEvent::Installation(e) => {
             let id = e.installation_id.to_string();
@@ -88,8 +91,9 @@ pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
             };
             forward(env, session, &Update::Check(e)).await?
         }
-        WebhookEvent::Ignored { .. } => "ignored",
+        WebhookEvent::Ignored { .. } => review.unwrap_or("ignored"),
     };
+    let handled = if review == Some("review_queued") { "review_queued" } else { handled };
     store::delivery_handled(env, &keys).await?;
     json_response(200, &Acknowledged { ok: true, handled })
 }

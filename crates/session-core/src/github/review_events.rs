@@ -287,6 +287,13 @@ pub fn parse_review_event(event_header: &str, body: &[u8]) -> Result<Option<Revi
     }))
 }
 
+/// A pull request as the REST API answers it (`pulls/get`: the same fields as in deliveries).
+pub fn parse_pull_request(body: &str) -> Result<PullRequestDetails, String> {
+    serde_json::from_str::<PullRequest>(body)
+        .map(Into::into)
+        .map_err(|e| format!("the pull request is not what GitHub sends: {e}"))
+}
+
 #[cfg(test)]
 #[path = "review_events_tests.rs"]
 mod tests;

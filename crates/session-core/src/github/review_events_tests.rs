@@ -209,3 +209,11 @@ fn a_listed_event_with_a_body_that_does_not_fit_is_an_error() {
         "the `pull_request_review_comment.created` webhook body has no `comment.path`"
     );
 }
+
+#[test]
+fn a_pull_request_from_the_rest_api_reads_like_one_in_a_delivery() {
+    let delivery: Value = serde_json::from_str(fixture!("pull_request.opened")).unwrap();
+    let rest = delivery["pull_request"].to_string();
+    assert_eq!(parse_pull_request(&rest).unwrap(), hello_world_pr());
+    assert!(parse_pull_request(r#"{"number": 2}"#).unwrap_err().contains("not what GitHub sends"));
+}
