@@ -14,19 +14,25 @@ use crate::http::Outcome;
 use crate::jobs::{self, Work};
 use oi_protocol::{ApiError, ErrorCode};
 
-/// What the delivery was to the review bot: `None` when it was not for it.
-pub async fn route(env: &Env, event_name: &str, body: &[u8]) -> Outcome<Option<&'static str>> {
+/// What a delivery that became a job is acknowledged as.
+pub const QUEUED: &str = "review_queued";
+
+/// What the delivery was to the review bot (`review_queued`, or `review_ignored: <why>`):
+/// `None` when it was not for it.
+pub async fn route(env: &Env, event_name: &str, body: &[u8]) -> Outcome<Option<String>> {
     let Some(event) = parse_review_event(event_name, body).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e))?
     else {
         return Ok(None);
     };
-    let Some(app) = super::app_identity(env) else { return Ok(Some("review_bot_unconfigured")) };
+    let Some(app) = super::app_identity(env) else {
+        return Ok(Some("review_ignored: GITHUB_APP_SLUG is not set".into()));
+    };
     let config = super::config(env).await?;
     Ok(Some(match decide(&event, config.as_ref(), &app) {
         Decision::Start(trigger) => {
             jobs::enqueue(env, Work::GithubReview { trigger }).await?;
-            "review_queued"
+            QUEUED.to_string()
         }
-        Decision::Ignore(reason) => reason.as_str(),
+        Decision::Ignore(reason) => format!("review_ignored: {}", reason.as_str()),
     }))
 }

@@ -40,6 +40,8 @@ pub struct Delivery {
     pub finished: bool,
     /// The body sent.
     pub payload: Value,
+    /// What the receiver answered (its body), once it has.
+    pub response_body: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +115,7 @@ impl Outbox {
             error: None,
             finished: false,
             payload,
+            response_body: None,
         };
         let index = {
             let mut deliveries = lock(&self.log.deliveries);
@@ -130,7 +133,7 @@ impl Outbox {
         let index = {
             let mut deliveries = lock(&self.log.deliveries);
             let Some(original) = deliveries.iter().find(|d| d.id == id).cloned() else { return false };
-            deliveries.push(Delivery { status: None, error: None, finished: false, ..original });
+            deliveries.push(Delivery { status: None, error: None, finished: false, response_body: None, ..original });
             deliveries.len() - 1
         };
         let payload = lock(&self.log.deliveries)[index].payload.clone();
@@ -169,7 +172,7 @@ impl Worker {
                 let delivery = &deliveries[job.index];
                 (delivery.event.clone(), delivery.id.clone())
             };
-            let result = client
+            let result = match client
                 .post(&job.hook.url)
                 .header("content-type", "application/json")
                 .header("user-agent", USER_AGENT)
@@ -181,12 +184,22 @@ impl Worker {
                 .header("x-hub-signature-256", signature(&job.hook.secret, &job.body))
                 .body(job.body)
                 .send()
-                .await;
+                .await
+            {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    Ok((status, response.text().await.unwrap_or_default()))
+                }
+                Err(error) => Err(error),
+            };
             {
                 let mut deliveries = lock(&self.log.deliveries);
                 let delivery = &mut deliveries[job.index];
                 match result {
-                    Ok(response) => delivery.status = Some(response.status().as_u16()),
+                    Ok((status, body)) => {
+                        delivery.status = Some(status);
+                        delivery.response_body = Some(body);
+                    }
                     Err(error) => delivery.error = Some(error.to_string()),
                 }
                 delivery.finished = true;
