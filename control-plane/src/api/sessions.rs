@@ -110,9 +110,14 @@ pub async fn start_with_id(
         let _ = index_store::delete(env, &summary.id).await;
         return Err(Failure::Internal(e));
     }
-    // A warm sandbox from the repo's pool, if it has one: the session starts with it.
+    // A warm sandbox from the repo's pool, if it has one: the session starts with it. Not for a
+    // session on another branch (a pull request's head): a pool sandbox works on `oi/<id>`.
     let mut pool_used = false;
-    if let Some(sandbox_id) = pools::claim(env, &summary.repo, &summary.branch, &summary.id).await? {
+    let claimed = match summary.work_branch {
+        None => pools::claim(env, &summary.repo, &summary.branch, &summary.id).await?,
+        Some(_) => None,
+    };
+    if let Some(sandbox_id) = claimed {
         if let Err(e) = stub.call(&Internal::Adopt { sandbox_id: sandbox_id.clone() }).await {
             worker::console_error!("adopting warm sandbox {sandbox_id}: {e}");
         }
