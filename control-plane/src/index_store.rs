@@ -51,6 +51,7 @@ impl Row {
             id: self.id,
             repo: self.repo,
             branch: self.branch,
+            work_branch: None,
             model: self.model,
             title: self.title,
             archived: self.archived != 0,

@@ -23,6 +23,8 @@ pub enum Work {
     Notice { notice: Box<OriginNotice> },
     /// A Slack message or click (`crate::slack::requests`).
     Slack { slack: Box<crate::slack::requests::SlackJob> },
+    /// A review or mention for the GitHub review bot (`crate::github_review::requests`).
+    GithubReview { trigger: Box<oi_integrations::github_review::triggers::Trigger> },
 }
 
 /// A job: the work and how many times it was tried before. On the queue it is one JSON
@@ -79,6 +81,7 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) -> worker::Result<(
             Work::StartRun { run_id } => crate::automations::runs::start(env, run_id, job.attempt).await,
             Work::Notice { notice } => crate::integrations::notices::deliver(env, notice).await,
             Work::Slack { slack } => crate::slack::requests::run(env, slack).await,
+            Work::GithubReview { trigger } => crate::github_review::requests::run(env, trigger).await,
         };
         match outcome {
             Ok(()) => message.ack(),

@@ -21,6 +21,7 @@ pub mod auth;
 pub mod automations;
 pub mod config;
 pub mod github;
+pub mod github_review;
 pub mod http;
 pub mod ids;
 pub mod images;

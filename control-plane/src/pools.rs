@@ -81,6 +81,8 @@ pub async fn refill(env: &Env) -> Result<()> {
                 image_id: image.as_ref().map(|i| i.image_id.clone()),
                 pool: true,
                 network_allow: config::network_allow(env, &pool.repo),
+                // A pool sandbox works on `oi/<session>` once claimed.
+                work_branch: None,
             };
             match client.create(&request).await {
                 Ok(_) => {

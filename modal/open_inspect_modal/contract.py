@@ -68,6 +68,9 @@ class CreateSandbox(_Model):
     # Registries for a provider that isolates the network; this one does not (yet), and says so
     # in its capabilities.
     network_allow: list[str] = Field(default_factory=list)
+    # The branch the session's work goes to instead of `oi/<session_id>` (a pull request's head
+    # branch): `OI_WORK_BRANCH` for the supervisor. Never with `pool`.
+    work_branch: Optional[str] = None
 
 
 class ClaimSandbox(_Model):

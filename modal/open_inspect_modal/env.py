@@ -30,6 +30,7 @@ RESERVED = (
     "OI_REPO_URL",
     "OI_REPO_AUTH",
     "OI_BRANCH",
+    "OI_WORK_BRANCH",
     "OI_WORKSPACE",
     "OI_STATE_DIR",
     "OPENINSPECT_BOOT_MODE",
@@ -87,6 +88,8 @@ def sandbox_env(req: CreateSandbox, boot_mode: BootMode) -> dict[str, str]:
     )
     if req.pool:
         env["OI_POOL"] = "1"
+    if req.work_branch is not None:
+        env["OI_WORK_BRANCH"] = req.work_branch
     return env
 
 

@@ -33,7 +33,7 @@ from .env import sandbox_env
 from .errors import ApiError, conflict, internal, invalid, not_found
 from .status import GONE, is_not_found, sandbox_info
 from .store import ImageRecord, SandboxRecord, claim_key
-from .validation import check_control_plane_url, check_id, check_present, check_repo
+from .validation import check_control_plane_url, check_id, check_present, check_repo, check_work_branch
 
 
 def validate_create(req: CreateSandbox, deps: Deps) -> None:
@@ -50,6 +50,10 @@ def validate_create(req: CreateSandbox, deps: Deps) -> None:
     check_repo(req.repo)
     if req.image_id is not None:
         check_id("image_id", req.image_id)
+    if req.work_branch is not None:
+        check_work_branch(req.work_branch)
+        if req.pool:
+            raise invalid("work_branch is not for a warm-pool sandbox (a claim gives it a session on oi/<id>)")
     check_control_plane_url(req.control_plane_url, deps.settings.allowed_hosts)
 
 

@@ -32,6 +32,34 @@ def check_present(fields: Iterable[tuple[str, str]]) -> None:
             raise invalid(f"{name} contains a NUL byte")
 
 
+# `oi_protocol::provider::check_work_branch`: a plain branch name, as `git check-ref-format
+# --branch` takes it, without `refs/`.
+_BAD_BRANCH_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f~^:?*\[\\]")
+
+
+def check_work_branch(name: str) -> None:
+    """`work_branch` is a plain branch name: not empty, no `..`, `//` or `@{`, no leading `-`,
+    no `refs/`, no component starting with `.` or ending with `.lock`, no trailing `/` or `.`,
+    no whitespace, control characters or `~^:?*[\\`, at most 255 bytes."""
+    bad = (
+        not name
+        or len(name.encode()) > 255
+        or name.startswith("-")
+        or name.startswith("refs/")
+        or name.endswith("/")
+        or name.endswith(".")
+        or name.endswith(".lock")
+        or ".." in name
+        or "@{" in name
+        or name == "@"
+        or any(not part or part.startswith(".") or part.endswith(".lock") for part in name.split("/"))
+        or any(c.isspace() for c in name)
+        or _BAD_BRANCH_CHARS.search(name) is not None
+    )
+    if bad:
+        raise invalid(f"work_branch {name!r} is not a plain git branch name")
+
+
 def check_repo(repo: str) -> None:
     """A Modal sandbox clones from a URL. A path (or `file:` URL) would name a file on the
     control plane's host, which a sandbox on Modal cannot reach, so it is refused."""

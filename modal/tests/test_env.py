@@ -21,7 +21,7 @@ def test_contract_names_are_exactly_the_documented_ones() -> None:
     documented = {
         "OI_SESSION_ID", "OI_SANDBOX_ID", "OI_SANDBOX_TOKEN", "OI_SANDBOX_TOKEN_ON_STDIN", "OI_CONTROL_PLANE_URL",
         "OI_REPO_URL",
-        "OI_REPO_AUTH", "OI_BRANCH", "OI_WORKSPACE", "OI_STATE_DIR", "OPENINSPECT_BOOT_MODE",
+        "OI_REPO_AUTH", "OI_BRANCH", "OI_WORK_BRANCH", "OI_WORKSPACE", "OI_STATE_DIR", "OPENINSPECT_BOOT_MODE",
         "OI_OPENCODE_BIN", "OI_AGENT_CONFIG", "OI_POOL", "OI_CLAIM_FD", "OI_NETWORK_GATEWAY",
     }
     assert set(RESERVED) == documented
@@ -65,6 +65,11 @@ def test_agent_config_is_the_request_agent_as_serde_json() -> None:
 def test_pool_sets_oi_pool() -> None:
     assert sandbox_env(request(pool=True), BootMode.FRESH)["OI_POOL"] == "1"
     assert "OI_POOL" not in sandbox_env(request(), BootMode.FRESH)
+
+
+def test_work_branch_sets_oi_work_branch() -> None:
+    assert sandbox_env(request(work_branch="feature/x"), BootMode.FRESH)["OI_WORK_BRANCH"] == "feature/x"
+    assert "OI_WORK_BRANCH" not in sandbox_env(request(), BootMode.FRESH)
 
 
 def test_build_env() -> None:

@@ -108,6 +108,25 @@ def test_bad_json_and_bad_fields(api, fake) -> None:
     assert fake.calls_to("Sandbox.create") == []
 
 
+def test_a_work_branch_reaches_the_supervisor(api, fake) -> None:
+    created(api, branch="feature/login", work_branch="feature/login")
+    [(_, kwargs)] = fake.calls_to("Sandbox.create")
+    assert (kwargs["env"]["OI_BRANCH"], kwargs["env"]["OI_WORK_BRANCH"]) == ("feature/login", "feature/login")
+
+
+@pytest.mark.parametrize("branch", ["", "-f", "a..b", "refs/heads/x", "a b", "a\nb", "x.lock", "HEAD:main"])
+def test_an_unsafe_work_branch_is_refused(api, fake, branch) -> None:
+    message = error(api.post("/v1/sandboxes", create_body(work_branch=branch)), 400, "invalid_request")
+    assert "work_branch" in message
+    assert fake.calls_to("Sandbox.create") == []
+
+
+def test_a_pool_sandbox_has_no_work_branch(api, fake) -> None:
+    message = error(api.post("/v1/sandboxes", create_body(pool=True, work_branch="feature")), 400, "invalid_request")
+    assert "warm-pool" in message
+    assert fake.calls_to("Sandbox.create") == []
+
+
 def test_an_existing_id_is_a_conflict(api, fake) -> None:
     created(api)
     error(api.post("/v1/sandboxes", create_body()), 409, "conflict")

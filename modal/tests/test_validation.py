@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from open_inspect_modal.errors import ApiError
-from open_inspect_modal.validation import check_control_plane_url, check_id, check_repo, parse_allowlist
+from open_inspect_modal.validation import (
+    check_control_plane_url,
+    check_id,
+    check_repo,
+    check_work_branch,
+    parse_allowlist,
+)
 
 ALLOWED = parse_allowlist(" CP.example.com , 127.0.0.1:8787,[::1]:9000,")
 
@@ -60,3 +66,19 @@ def test_ids_and_repos() -> None:
     for local in ["/srv/git/app.git", "file:///srv/app", "FILE:/x"]:
         with pytest.raises(ApiError):
             check_repo(local)
+
+
+@pytest.mark.parametrize("name", ["feature/login", "main", "fix-1.2", "user/x_y", "a@b"])
+def test_plain_branch_names_are_work_branches(name) -> None:
+    check_work_branch(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "-x", "refs/heads/x", "a..b", "a b", "a\tb", "a\x7f", "x/", "/x", "a//b", "x.", "x.lock", "a/.hidden",
+     "a.lock/b", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "@", "a@{1}", "x" * 256],
+)
+def test_unsafe_work_branches_are_refused(name) -> None:
+    with pytest.raises(ApiError) as e:
+        check_work_branch(name)
+    assert e.value.status == 400 and "work_branch" in e.value.message

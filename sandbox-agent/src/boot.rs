@@ -80,7 +80,9 @@ pub async fn checkout(repo: Checkout<'_>, bridge: &dyn Report) -> Result<(), Str
     log(bridge, LogSource::Supervisor, format!("booting in {} mode", mode.as_str()));
     match repo.sync(steps.git).await {
         Ok(line) => log(bridge, LogSource::Git, line),
-        Err(e) if steps.git_failure == OnFailure::Fatal => return Err(format!("git sync failed: {e:#}")),
+        Err(e) if steps.git_failure_with(repo.config.work_branch.is_some()) == OnFailure::Fatal => {
+            return Err(format!("git sync failed: {e:#}"))
+        }
         Err(e) => notice(bridge, NoticeLevel::Warning, format!("git sync failed; continuing with the checkout: {e:#}")),
     }
     Ok(())

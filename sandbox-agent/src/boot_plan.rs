@@ -40,6 +40,19 @@ pub struct BootPlan {
     pub agent_waits_for_git: bool,
 }
 
+impl BootPlan {
+    /// What a failed git sync means for a session whose work goes to `work_branch` (when
+    /// true): fatal after an image too, whose checkout is of the base branch as it was built,
+    /// not of the work branch's tip (the session would work on the wrong commit). A restored
+    /// checkout is the work branch already, with uncommitted work: still only a warning.
+    pub fn git_failure_with(&self, work_branch: bool) -> OnFailure {
+        match (work_branch, self.git) {
+            (true, GitSync::FetchAndReset) => OnFailure::Fatal,
+            _ => self.git_failure,
+        }
+    }
+}
+
 pub fn plan(mode: BootMode) -> BootPlan {
     match mode {
         BootMode::Build => BootPlan {
@@ -102,5 +115,13 @@ mod tests {
         assert!(plan(BootMode::Fresh).agent_waits_for_git);
         assert!(!plan(BootMode::RepoImage).agent_waits_for_git);
         assert!(!plan(BootMode::SnapshotRestore).agent_waits_for_git);
+    }
+
+    #[test]
+    fn a_work_branch_needs_its_tip_after_an_image() {
+        assert_eq!(plan(BootMode::RepoImage).git_failure_with(true), OnFailure::Fatal);
+        assert_eq!(plan(BootMode::RepoImage).git_failure_with(false), OnFailure::Warn);
+        assert_eq!(plan(BootMode::SnapshotRestore).git_failure_with(true), OnFailure::Warn);
+        assert_eq!(plan(BootMode::Fresh).git_failure_with(true), OnFailure::Fatal);
     }
 }

@@ -3,7 +3,9 @@
 //! `oi_protocol::supervisor_env`'s).
 //!
 //! Invariant: a `Config` holds what the provider set (or, after a warm-pool claim, what the
-//! claim set); the URLs this sandbox's clients use are [`crate::endpoints::Endpoints`].
+//! claim set); the URLs this sandbox's clients use are [`crate::endpoints::Endpoints`]. Its
+//! work branch, when set, is a plain branch name (`oi_protocol::provider::check_work_branch`)
+//! and is the one branch the session's work is pushed to ([`Config::session_branch`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,11 +14,11 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use oi_protocol::agent::AgentConfig;
-use oi_protocol::provider::{BootMode, ClaimSandbox};
+use oi_protocol::provider::{check_work_branch, BootMode, ClaimSandbox};
 use oi_protocol::supervisor_env::{
     AGENT_CONFIG, BOOT_MODE, BRANCH, CLAIM_FD, CONTROL_PLANE_URL, HEARTBEAT_MS, OPENCODE_BIN, POOL, REPO_AUTH,
     REPO_AUTH_SANDBOX_TOKEN, REPO_URL, SANDBOX_ID, SANDBOX_TOKEN, SANDBOX_TOKEN_ON_STDIN, SESSION_ID,
-    SETUP_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, STATE_DIR, WORKSPACE,
+    SETUP_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS, STATE_DIR, WORKSPACE, WORK_BRANCH,
 };
 
 pub const DEFAULT_SETUP_TIMEOUT: Duration = Duration::from_secs(300);
@@ -39,6 +41,9 @@ pub struct Config {
     /// The remote takes the sandbox token (`OI_REPO_AUTH=sandbox_token`: the provider serves it).
     pub repo_auth_with_token: bool,
     pub branch: String,
+    /// The branch the session's work goes to instead of `oi/<session>` (`OI_WORK_BRANCH`: a
+    /// pull request's head branch, which must exist on the remote and is only fast-forwarded).
+    pub work_branch: Option<String>,
     pub workspace: PathBuf,
     pub state_dir: PathBuf,
     pub boot_mode: BootMode,
@@ -103,16 +108,29 @@ impl Config {
         };
         let control_plane_url =
             if building { String::new() } else { get(CONTROL_PLANE_URL)?.trim_end_matches('/').to_string() };
+        let pool = env.get(POOL).map(String::as_str) == Some("1");
+        // An image build checks out and pushes nothing but the base branch.
+        let work_branch = match env.get(WORK_BRANCH).filter(|v| !v.is_empty() && !building) {
+            None => None,
+            Some(branch) => {
+                check_work_branch(branch).map_err(|why| anyhow!("{WORK_BRANCH}: {why}"))?;
+                if pool {
+                    bail!("{WORK_BRANCH} is set for a warm-pool sandbox, which a claim gives to a session on oi/<id>");
+                }
+                Some(branch.clone())
+            }
+        };
         Ok(Self {
             session_id: get(SESSION_ID)?,
             sandbox_id: get(SANDBOX_ID)?,
             sandbox_token: get(SANDBOX_TOKEN)?,
             control_plane_url,
-            pool: env.get(POOL).map(String::as_str) == Some("1"),
+            pool,
             claim_channel: None,
             repo_url: get(REPO_URL)?,
             repo_auth_with_token: env.get(REPO_AUTH).map(String::as_str) == Some(REPO_AUTH_SANDBOX_TOKEN),
             branch: get(BRANCH)?,
+            work_branch,
             workspace: absolute(WORKSPACE)?,
             state_dir: absolute(STATE_DIR)?,
             boot_mode,
@@ -131,7 +149,7 @@ impl Config {
 
     /// The branch this boot checks out: the session branch, or the base branch when building
     /// an image.
-    pub fn work_branch(&self) -> String {
+    pub fn checkout_branch(&self) -> String {
         if self.boot_mode == BootMode::Build {
             self.branch.clone()
         } else {
@@ -161,9 +179,10 @@ impl Config {
         self.state_dir.join("claim.json")
     }
 
-    /// The session branch every prompt's work is committed to.
+    /// The branch every prompt's work is committed and pushed to: the work branch when the
+    /// provider set one, else `oi/<session>`.
     pub fn session_branch(&self) -> String {
-        format!("oi/{}", self.session_id)
+        self.work_branch.clone().unwrap_or_else(|| format!("oi/{}", self.session_id))
     }
 }
 
@@ -250,7 +269,7 @@ pub(crate) mod tests {
         e.remove(AGENT_CONFIG);
         e.insert(CONTROL_PLANE_URL.into(), String::new());
         let c = Config::from_map(&e).unwrap();
-        assert_eq!((c.control_plane_url.as_str(), c.work_branch().as_str()), ("", "main"));
+        assert_eq!((c.control_plane_url.as_str(), c.checkout_branch().as_str()), ("", "main"));
         assert!(!c.pool);
     }
 
@@ -270,9 +289,40 @@ pub(crate) mod tests {
         let c = pool.claimed(&claim).unwrap();
         assert_eq!((c.session_id.as_str(), c.sandbox_token.as_str(), c.pool), ("ses_9", "new", false));
         assert_eq!(c.control_plane_url, "http://127.0.0.1:9");
-        assert_eq!(c.work_branch(), "oi/ses_9");
+        assert_eq!(c.checkout_branch(), "oi/ses_9");
         let other = ClaimSandbox { branch: "dev".into(), ..claim };
         assert!(pool.claimed(&other).unwrap_err().to_string().contains("dev"));
+    }
+
+    #[test]
+    fn a_work_branch_replaces_the_session_branch() {
+        let mut e = env();
+        e.insert(WORK_BRANCH.into(), "feature/login".into());
+        let c = Config::from_map(&e).unwrap();
+        assert_eq!(c.work_branch.as_deref(), Some("feature/login"));
+        assert_eq!((c.session_branch().as_str(), c.checkout_branch().as_str()), ("feature/login", "feature/login"));
+        e.insert(BOOT_MODE.into(), "build".into());
+        let build = Config::from_map(&e).unwrap();
+        assert_eq!((build.checkout_branch().as_str(), build.work_branch), ("main", None), "a build ignores it");
+        let mut e = env();
+        e.insert(WORK_BRANCH.into(), String::new());
+        assert_eq!(Config::from_map(&e).unwrap().work_branch, None, "empty is unset");
+        assert_eq!(Config::from_map(&env()).unwrap().session_branch(), "oi/ses_1");
+    }
+
+    #[test]
+    fn an_unsafe_work_branch_is_refused_at_boot() {
+        for bad in ["..", "a..b", "-f", "--force", "a b", "a\nb", "a\u{1b}b", "refs/heads/main", "HEAD:main", "x.lock"]
+        {
+            let mut e = env();
+            e.insert(WORK_BRANCH.into(), bad.into());
+            let error = Config::from_map(&e).unwrap_err().to_string();
+            assert!(error.contains(WORK_BRANCH), "{bad:?}: {error}");
+        }
+        let mut e = env();
+        e.insert(WORK_BRANCH.into(), "feature/x".into());
+        e.insert(POOL.into(), "1".into());
+        assert!(Config::from_map(&e).unwrap_err().to_string().contains("warm-pool"));
     }
 
     #[test]

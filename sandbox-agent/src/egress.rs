@@ -67,7 +67,8 @@ impl EgressPath<'_> {
 
 /// The pull-request tool's path.
 pub const PULL_REQUEST_PATH: &str = "/tools/pull-request";
-/// The path of the tools that post to the session's origin (`slack_notify`).
+/// The path of the tools that post to the session's origin (`slack_notify`, `submit_review`,
+/// `reply_comment`).
 pub const ORIGIN_PATH: &str = "/tools/origin";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

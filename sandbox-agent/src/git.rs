@@ -1,5 +1,10 @@
 //! Git in the workspace: bring the checkout up to date at boot, and commit and push each
 //! prompt's work to the session branch with the prompting user as author.
+//!
+//! Invariant: the only ref ever pushed is [`Config::session_branch`] (`oi/<session>`, or the
+//! work branch a provider set), and never with force: a push that is not a fast-forward of the
+//! remote branch fails. A work branch must exist on the remote; its checkout starts at the
+//! remote's tip, so every push of it is a fast-forward unless someone else moved it meanwhile.
 
 use anyhow::{bail, Context, Result};
 use oi_protocol::events::Commit;
@@ -55,24 +60,33 @@ impl<'a> Checkout<'a> {
         self.run(&["rev-parse", "--verify", "--quiet", &format!("refs/remotes/origin/{branch}")]).await.is_ok()
     }
 
-    /// Fetches the base branch and (if the remote has it) the session branch, from this
-    /// sandbox's remote (a restored checkout still names the remote of the sandbox it came from).
+    /// Fetches the base branch and the session branch, from this sandbox's remote (a restored
+    /// checkout still names the remote of the sandbox it came from). `oi/<session>` exists only
+    /// after an earlier sandbox pushed it, so it is fetched if the remote has it; a work branch
+    /// must be there. (The `+` only lets the remote-tracking refs follow the remote.)
     async fn fetch(&self) -> Result<()> {
         let config = self.config;
         self.run(&["remote", "set-url", "origin", &self.remote.url]).await?;
-        let base = format!("+refs/heads/{0}:refs/remotes/origin/{0}", config.branch);
-        self.run(&["fetch", "--quiet", "origin", &base]).await?;
-        let session = config.session_branch();
-        let spec = format!("+refs/heads/{session}:refs/remotes/origin/{session}");
-        // The session branch exists only after an earlier sandbox pushed to it.
-        let _ = self.run(&["fetch", "--quiet", "origin", &spec]).await;
+        let spec = |branch: &str| format!("+refs/heads/{branch}:refs/remotes/origin/{branch}");
+        self.run(&["fetch", "--quiet", "origin", &spec(&config.branch)]).await?;
+        match &config.work_branch {
+            Some(work) if *work == config.branch => {}
+            Some(work) => {
+                self.run(&["fetch", "--quiet", "origin", &spec(work)])
+                    .await
+                    .with_context(|| format!("the work branch {work} is not on the remote"))?;
+            }
+            None => {
+                let _ = self.run(&["fetch", "--quiet", "origin", &spec(&config.session_branch())]).await;
+            }
+        }
         Ok(())
     }
 
     /// Brings the checkout up to date for this boot; returns a line for the log.
     pub async fn sync(&self, how: GitSync) -> Result<String> {
         let ws = &self.config.workspace;
-        let session = self.config.work_branch();
+        let session = self.config.checkout_branch();
         if how == GitSync::KeepAndFetch && ws.join(".git").exists() {
             self.fetch().await?;
             let head = self.run(&["rev-parse", "--short", "HEAD"]).await?;
@@ -84,9 +98,12 @@ impl<'a> Checkout<'a> {
             self.run(&["remote", "add", "origin", &self.remote.url]).await?;
         }
         self.fetch().await?;
-        // Continue the session branch if an earlier sandbox pushed it, else start from the base.
+        // Continue the session branch if an earlier sandbox pushed it (a work branch always
+        // is there: `fetch` made sure), else start from the base.
         let start = if self.remote_branch_exists(&session).await {
             format!("origin/{session}")
+        } else if self.config.work_branch.is_some() {
+            bail!("the work branch {session} is not on the remote");
         } else {
             format!("origin/{}", self.config.branch)
         };
@@ -217,12 +234,17 @@ impl Checkout<'_> {
             let patch = self.run(&["diff", "--no-color", "-M", &before, &head]).await?;
             commit.files = crate::diff::file_changes(&numstat, &patch);
         }
+        // No `--force` and no `+`: git refuses to push what is not a fast-forward.
         let refspec = format!("HEAD:refs/heads/{}", commit.branch);
         self.run(&["push", "--quiet", "origin", &refspec]).await?;
         commit.pushed = true;
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "git_work_branch_tests.rs"]
+mod work_branch_tests;
 
 #[cfg(test)]
 mod tests {

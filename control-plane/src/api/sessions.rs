@@ -44,7 +44,27 @@ pub struct Started {
 /// share. The person's quota, the request's validity and their own access to the repository
 /// are checked first; nothing is created when one fails.
 pub async fn start(env: &Env, user: User, body: &CreateSessionRequest, origin: SessionOrigin) -> Outcome<Started> {
-    start_with_id(env, user, body, origin, &ids::new_id("ses")).await
+    start_with_id(env, user, body, origin, &ids::new_id("ses"), StartOptions::default()).await
+}
+
+/// Where a session's work is pushed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PushTo {
+    /// Its own branch, `oi/<session>`.
+    #[default]
+    SessionBranch,
+    /// The branch it starts from (a pull request's head, for a session answering on it).
+    StartBranch,
+}
+
+/// How an integration starts a session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartOptions {
+    pub push_to: PushTo,
+    /// The integration already asked the repository's host whether the person who asked may
+    /// write to it (the GitHub review bot's gate), so the session's own check is not repeated
+    /// (it needs their sign-in token, which someone acting from GitHub may not have given).
+    pub access_checked_by_host: bool,
 }
 
 /// [`start`] under an id the caller chose (an automation run's, so that starting it again
@@ -55,6 +75,7 @@ pub async fn start_with_id(
     body: &CreateSessionRequest,
     origin: SessionOrigin,
     id: &str,
+    options: StartOptions,
 ) -> Outcome<Started> {
     let quota = rate_limit::SESSIONS.with_max_from(config::var(env, "QUOTA_SESSIONS_PER_HOUR").as_deref());
     rate_limiter::check(env, &format!("sessions:{}", user.id), quota, "new sessions this hour").await?;
@@ -62,11 +83,14 @@ pub async fn start_with_id(
         body.private.unwrap_or_else(|| config::var(env, "SESSIONS_PRIVATE_BY_DEFAULT").as_deref() == Some("true"));
     let local_mode = crate::auth::settings::auth_mode(env) == oi_protocol::rest::AuthMode::Local;
     let new = validate_new_session(body, &config::default_model(env), local_mode)?;
-    access::require(env, &user.id, &new.repo, access::TO_START).await?;
+    if !options.access_checked_by_host {
+        access::require(env, &user.id, &new.repo, access::TO_START).await?;
+    }
     let now = ids::now_ms();
     let summary = SessionSummary {
         id: id.to_string(),
         repo: new.repo,
+        work_branch: (options.push_to == PushTo::StartBranch).then(|| new.branch.clone()),
         branch: new.branch,
         model: new.model,
         title: new.title,
@@ -86,9 +110,14 @@ pub async fn start_with_id(
         let _ = index_store::delete(env, &summary.id).await;
         return Err(Failure::Internal(e));
     }
-    // A warm sandbox from the repo's pool, if it has one: the session starts with it.
+    // A warm sandbox from the repo's pool, if it has one: the session starts with it. Not for a
+    // session on another branch (a pull request's head): a pool sandbox works on `oi/<id>`.
     let mut pool_used = false;
-    if let Some(sandbox_id) = pools::claim(env, &summary.repo, &summary.branch, &summary.id).await? {
+    let claimed = match summary.work_branch {
+        None => pools::claim(env, &summary.repo, &summary.branch, &summary.id).await?,
+        Some(_) => None,
+    };
+    if let Some(sandbox_id) = claimed {
         if let Err(e) = stub.call(&Internal::Adopt { sandbox_id: sandbox_id.clone() }).await {
             worker::console_error!("adopting warm sandbox {sandbox_id}: {e}");
         }

@@ -166,8 +166,15 @@ pub async fn start(env: &Env, run_id: &str, _attempt: u32) -> Result<(), JobErro
                     title: Some(a.name.clone()),
                     private: None,
                 };
-                match crate::api::sessions::start_with_id(env, a.owner.clone(), &request, origin_of(&a, run_id), &id)
-                    .await
+                match crate::api::sessions::start_with_id(
+                    env,
+                    a.owner.clone(),
+                    &request,
+                    origin_of(&a, run_id),
+                    &id,
+                    Default::default(),
+                )
+                .await
                 {
                     Ok(_) => {}
                     Err(Failure::Api(refused)) => {

@@ -20,10 +20,11 @@ use crate::session::internal::{Internal, SessionStub};
 const MAX_DELIVERY_BYTES: usize = 25 * 1024 * 1024;
 
 #[derive(Serialize)]
-struct Acknowledged<'a> {
+struct Acknowledged {
     ok: bool,
-    /// What was done with it (`installation`, `pull_request`, `ignored`, `replay`, ...).
-    handled: &'a str,
+    /// What was done with it (`installation`, `session`, `ignored`, `replay`,
+    /// `review_queued`, `review_ignored: <why>`, ...).
+    handled: String,
 }
 
 fn named_repos(names: &[String]) -> Vec<Repository> {
@@ -51,9 +52,12 @@ pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
     // comes with a new id (the same body signs the same).
     let keys = [format!("id:{delivery}"), format!("sig:{}", signature.unwrap_or_default())];
     if store::delivery_seen(env, &keys).await? {
-        return json_response(200, &Acknowledged { ok: true, handled: "replay" });
+        return json_response(200, &Acknowledged { ok: true, handled: "replay".into() });
     }
     let event = parse_event(&event_name, &body).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e))?;
+    // The review bot reads the same deliveries (a pull request opened, a comment mentioning
+    // the App); a pull request's state still goes to its session below.
+    let review = crate::github_review::deliveries::route(env, &event_name, &body).await?;
     let handled = match event {
         WebhookEvent::Installation(e) => {
             let id = e.installation_id.to_string();
@@ -89,6 +93,15 @@ pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
             forward(env, session, &Update::Check(e)).await?
         }
         WebhookEvent::Ignored { .. } => "ignored",
+    };
+    // What the review bot did says more than `ignored`, and a queued review more than anything.
+    let handled = match review {
+        Some(review)
+            if review == crate::github_review::deliveries::QUEUED || matches!(handled, "ignored" | "no_session") =>
+        {
+            review
+        }
+        _ => handled.to_string(),
     };
     store::delivery_handled(env, &keys).await?;
     json_response(200, &Acknowledged { ok: true, handled })

@@ -27,7 +27,8 @@ pub fn needs(name: IntegrationName) -> (bool, &'static [&'static str]) {
     match name {
         IntegrationName::Sentry => (true, &["client_secret"]),
         IntegrationName::Slack => (true, &["signing_secret", "bot_token"]),
-        IntegrationName::Github => (false, &[]),
+        // The review bot: the App's own credentials are the Worker's (GITHUB_APP_*).
+        IntegrationName::Github => (true, &[]),
         IntegrationName::Linear => (false, &["webhook_secret", "api_key"]),
     }
 }
@@ -217,11 +218,16 @@ pub async fn put(mut req: Request, env: &Env, name: IntegrationName) -> Outcome<
     let enabling = update.enabled.or((current.enabled).then_some(true));
     let effective = UpdateIntegration { enabled: enabling, ..update.clone() };
     check_update(name, &effective, &set_after).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e))?;
-    if let (IntegrationName::Slack, Some(config)) = (name, &update.config) {
-        let local_mode = crate::auth::local::local_mode(env);
-        oi_integrations::slack::settings::parse_config_with(config, local_mode)
-            .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("config: {e}")))?;
-    }
+    let checked = match (name, &update.config) {
+        (IntegrationName::Slack, Some(config)) => {
+            oi_integrations::slack::settings::parse_config_with(config, crate::auth::local::local_mode(env)).map(drop)
+        }
+        (IntegrationName::Github, Some(config)) => {
+            oi_integrations::github_review::settings::parse_config(config).map(drop)
+        }
+        _ => Ok(()),
+    };
+    checked.map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("config: {e}")))?;
     let keys =
         if update.secrets.values().any(|v| !v.is_empty()) { Some(crate::secrets::keys::key_ring(env)?) } else { None };
     let db = env.d1("DB")?;

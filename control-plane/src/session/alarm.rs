@@ -144,6 +144,7 @@ impl SessionObject {
             image_id: None,
             pool: false,
             network_allow: config::network_allow(&self.env, &meta.summary.repo),
+            work_branch: meta.summary.work_branch.clone(),
         }
     }
 

@@ -9,6 +9,7 @@ use oi_protocol::{ApiError, ErrorCode};
 use oi_session_core::git_proxy::{
     check_push, classify, parse_push, refusal, upstream, GitCredentials, GitRequest, Upstream,
 };
+use oi_session_core::pr_head_push::{check_pr_head_push, PullRequestHead};
 use wasm_bindgen::JsValue;
 use worker::{Fetch, Headers, Method, Request, RequestInit, Response, ResponseBuilder};
 
@@ -54,8 +55,15 @@ impl SessionObject {
             let push = parse_push(&body).map_err(|e| {
                 ApiError::new(ErrorCode::InvalidRequest, format!("the push request cannot be read: {e}"))
             })?;
-            let branch = format!("oi/{}", meta.summary.id);
-            if let Err(reason) = check_push(&push, &branch) {
+            let checked = match &meta.summary.work_branch {
+                None => check_push(&push, &format!("oi/{}", meta.summary.id)),
+                // A pull request's head: only that branch, moved forward. Git itself refuses a
+                // non-fast-forward on a repository the provider serves (receive.denyNonFastForwards);
+                // the objects of a push to GitHub are not here to check, so there the head
+                // branch's protection decides.
+                Some(head) => check_pr_head_push(&push, &PullRequestHead { branch: head, on_fork: false }, |_| true),
+            };
+            if let Err(reason) = checked {
                 self.step(|turn| {
                     turn.notice(NoticeLevel::Warning, format!("refused a push from the sandbox: {reason}"))
                 })?;

@@ -1,5 +1,6 @@
 //! `POST /api/sessions/:id/sandbox/origin` (the sandbox token): the agent's posts to where its
-//! session was started (a Slack thread's `slack_notify`). Checked by
+//! session was started. A review or reply on its pull request (a GitHub origin) is posted at
+//! once (`crate::github_review::posts`). A Slack thread's `slack_notify` is checked by
 //! `oi_integrations::origin_posts`, kept as the origin notice `ntc_<session>_post_<n>`, and
 //! sent like every notice ([`super::origin_notices`]), through the `JOBS` queue.
 //!
@@ -9,6 +10,7 @@
 
 use oi_integrations::origin_posts::{check, PostContext};
 use oi_protocol::origin::{OriginKind, OriginPost, OriginPostAccepted};
+use oi_protocol::{ApiError, ErrorCode};
 use worker::{Request, Response};
 
 use super::origin_notices::{keep, notice_prefix};
@@ -22,7 +24,32 @@ impl SessionObject {
     pub(super) async fn post_to_origin(&self, mut req: Request) -> Outcome<Response> {
         self.check_sandbox_token(&req)?;
         let post: OriginPost = read_json(&mut req).await?;
-        let origin = self.meta()?.summary.origin;
+        let meta = self.meta()?;
+        let origin = meta.summary.origin;
+        // The agent's answers on its pull request go to GitHub now (it is told how it went).
+        let on_github = |what: &str| {
+            if origin.kind == OriginKind::Github {
+                Ok(())
+            } else {
+                Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    format!("this session does not answer on a pull request, so it has no {what}"),
+                ))
+            }
+        };
+        match &post {
+            OriginPost::SubmitReview(args) => {
+                on_github("review to submit")?;
+                let posted = crate::github_review::posts::submit_review(&self.env, &meta.summary.id, args).await?;
+                return json_response(201, &posted);
+            }
+            OriginPost::ReplyComment(args) => {
+                on_github("comment to answer")?;
+                let posted = crate::github_review::posts::reply_comment(&self.env, &meta.summary.id, args).await?;
+                return json_response(201, &posted);
+            }
+            OriginPost::SlackNotify { .. } => {}
+        }
         let integration_allows = match origin.kind {
             OriginKind::Slack => crate::slack::agent_may_post(&self.env).await?,
             _ => false,
@@ -35,6 +62,6 @@ impl SessionObject {
             let event = check(&post, context).map_err(|refusal| refusal.to_api_error())?;
             Ok(keep(turn, session_id, origin, &format!("{POST_KEY}{}", posts_so_far + 1), event)?)
         })?;
-        json_response(202, &OriginPostAccepted { notice_id })
+        json_response(202, &OriginPostAccepted { notice_id: Some(notice_id), url: None, note: None })
     }
 }

@@ -55,6 +55,11 @@ impl SessionObject {
     async fn publish(&self, requester: &User, asked: &CreatePullRequest) -> Outcome<(PullRequest, bool)> {
         let meta = self.meta()?;
         let summary = &meta.summary;
+        if let Some(head) = &summary.work_branch {
+            return Err(conflict(format!(
+                "this session pushes to the pull request it answers on (its head branch {head}); there is no other pull request to open"
+            )));
+        }
         let branch = format!("oi/{}", summary.id);
         let github = crate::github::provider(&self.env).ok_or_else(|| {
             conflict(format!(

@@ -30,6 +30,7 @@ pub fn session() -> Store<MemorySql> {
             id: "ses_1".into(),
             repo: "/srv/app.git".into(),
             branch: "main".into(),
+            work_branch: None,
             model: "scripted/test-model".into(),
             title: None,
             status: SessionStatus::Created,

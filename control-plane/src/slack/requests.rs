@@ -209,7 +209,9 @@ async fn start(
             label: Some(format!("Slack thread in {}", r.channel)),
             url: None,
         };
-        match crate::api::sessions::start_with_id(env, caller.user.clone(), &body, origin, &id).await {
+        match crate::api::sessions::start_with_id(env, caller.user.clone(), &body, origin, &id, Default::default())
+            .await
+        {
             Ok(_) => {}
             Err(Failure::Api(refused)) => {
                 let why = format!("I could not start a session: {}", refused.message);

@@ -14,11 +14,14 @@
 //! - [`origin_posts`]: whether the agent's post to its session's origin is taken.
 //! - [`people`]: which person here a vendor's user acts as (an admin's link, or one verified
 //!   email).
+//! - [`github_review`]: the GitHub App reviews pull requests and answers @mentions on them:
+//!   triggers, who may ask, prompts, reviews and replies.
 //! - [`slack`]: the Slack integration: signatures, events, repository routing, Block Kit
 //!   messages, interactions, settings and thread follow-ups.
 
 pub mod automation_rules;
 pub mod callbacks;
+pub mod github_review;
 pub mod inbound;
 pub mod origin_posts;
 pub mod payload;

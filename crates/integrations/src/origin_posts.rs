@@ -26,6 +26,10 @@ pub struct PostContext {
 pub fn check(post: &OriginPost, context: PostContext) -> Result<NoticeEvent, Refusal> {
     let (kind, text) = match post {
         OriginPost::SlackNotify { text } => (OriginKind::Slack, text),
+        // Posted at once by the control plane, not kept for later.
+        OriginPost::SubmitReview(_) | OriginPost::ReplyComment(_) => {
+            return Err(Refusal::new(ErrorCode::Conflict, "a review or a reply is posted at once, not kept"))
+        }
     };
     if context.origin != kind {
         return Err(Refusal::new(ErrorCode::Conflict, format!("this session was not started from {}", place(kind))));

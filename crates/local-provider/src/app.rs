@@ -15,6 +15,7 @@ use crate::gateway::SessionScope;
 use crate::images::ImageEntry;
 use crate::layout::SandboxPaths;
 use crate::nonce_log::NonceStore;
+use crate::push_rule::PushRule;
 use crate::sandbox::Process;
 use crate::snapshot::SnapshotUse;
 use crate::token::{token_hash, TokenHash};
@@ -50,6 +51,9 @@ pub struct SandboxEntry {
     pub local_repo: Option<PathBuf>,
     /// The base branch it booted on.
     pub branch: String,
+    /// The branch its session's work goes to instead of `oi/<session>` (the request's
+    /// `work_branch`), which its git endpoint only lets it fast-forward.
+    pub work_branch: Option<String>,
     /// Started as a warm-pool sandbox (`pool: true`), claimed or not.
     pub pool: bool,
     /// The session whose sandbox routes its network gateway admits: none for a warm-pool
@@ -83,14 +87,9 @@ pub struct GitAccess {
     pub token_hash: TokenHash,
     /// Why the endpoint no longer serves (403), for a terminated sandbox or a finished build.
     pub closed: Option<String>,
-    /// The one branch a push may create or move (`oi/<session>`), or `None` when the endpoint
+    /// The one branch a push may update, and how ([`PushRule`]), or `None` when the endpoint
     /// takes no push at all (an image build, an unclaimed warm-pool sandbox).
-    pub push_branch: Option<String>,
-}
-
-/// The branch a sandbox serving `session_id` may push, unless it is an unclaimed pool sandbox.
-pub fn push_branch(session_id: &str, pool: bool, claimed: bool) -> Option<String> {
-    (!pool || claimed).then(|| format!("oi/{session_id}"))
+    pub push: Option<PushRule>,
 }
 
 /// A sandbox's status from what is known about it.
@@ -115,6 +114,7 @@ impl SandboxEntry {
             paths,
             local_repo,
             branch: req.branch.clone(),
+            work_branch: req.work_branch.clone(),
             pool: req.pool,
             gateway_session: SessionScope::new((!req.pool).then(|| req.session_id.clone())),
             state: Mutex::new(EntryState {
@@ -149,8 +149,8 @@ impl SandboxEntry {
         let repo = self.local_repo.clone()?;
         let state = lock(&self.state);
         let closed = state.terminated.then(|| format!("sandbox {} is terminated", self.id));
-        let push_branch = push_branch(&state.session_id, self.pool, state.claimed);
-        Some(GitAccess { repo, token_hash: state.token_hash, closed, push_branch })
+        let push = PushRule::for_sandbox(&state.session_id, self.work_branch.as_deref(), self.pool, state.claimed);
+        Some(GitAccess { repo, token_hash: state.token_hash, closed, push })
     }
 
     /// Hands a running, unclaimed pool sandbox to the claim's session: from now on it reports
@@ -347,24 +347,25 @@ mod tests {
 
     #[test]
     fn who_may_push_what() {
-        assert_eq!(push_branch("ses_1", false, false).as_deref(), Some("oi/ses_1"));
-        assert_eq!(push_branch("pool-main", true, false), None, "an unclaimed pool sandbox pushes nothing");
-        assert_eq!(push_branch("ses_2", true, true).as_deref(), Some("oi/ses_2"));
-        assert_eq!(entry(false).git_access().unwrap().push_branch.as_deref(), Some("oi/ses_1"));
+        assert_eq!(entry(false).git_access().unwrap().push, Some(PushRule::SessionBranch("oi/ses_1".into())));
+        let req = CreateSandbox { work_branch: Some("feature/x".into()), ..request(false) };
+        let paths = SandboxPaths::new(std::path::Path::new("/r"), "sbx_1");
+        let on_head = SandboxEntry::new(&req, 7, paths, Some("/srv/r.git".into()));
+        assert_eq!(on_head.git_access().unwrap().push, Some(PushRule::FastForwardOnly("feature/x".into())));
     }
 
     #[test]
     fn a_claim_switches_the_session_and_the_token_once() {
         let e = entry(true);
         assert_eq!(e.git_access().unwrap().token_hash, token_hash("pool-token"));
-        assert_eq!(e.git_access().unwrap().push_branch, None);
+        assert_eq!(e.git_access().unwrap().push, None, "an unclaimed pool sandbox pushes nothing");
         assert!(e.claim(&claim("dev")).unwrap_err().contains("branch"));
         assert_eq!(e.gateway_session.get(), None, "a pool sandbox's gateway admits no session before its claim");
         let undo = e.claim(&claim("main")).unwrap();
         assert_eq!((e.session_id(), e.info().session_id), ("ses_2".to_string(), "ses_2".to_string()));
         assert_eq!(e.gateway_session.get().as_deref(), Some("ses_2"));
         assert_eq!(e.git_access().unwrap().token_hash, token_hash("new-token"));
-        assert_eq!(e.git_access().unwrap().push_branch.as_deref(), Some("oi/ses_2"));
+        assert_eq!(e.git_access().unwrap().push, Some(PushRule::SessionBranch("oi/ses_2".into())));
         assert!(e.claim(&claim("main")).unwrap_err().contains("already claimed"));
         e.unclaim(undo);
         assert_eq!(e.session_id(), "ses_1");

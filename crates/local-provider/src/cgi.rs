@@ -1,9 +1,10 @@
 //! The pure half of the git endpoint: which requests go to `git http-backend`, its CGI
 //! environment, where a push's commands end, and parsing the head of its output.
 //!
-//! Invariant: `git http-backend` runs with no configuration but the repository's own and the
-//! settings here, and with hooks disabled: a push through the endpoint runs nothing from the
-//! repository (the push rule itself is `oi_session_core::git_proxy::check_push`).
+//! Invariant: `git http-backend` runs with no configuration but the repository's own, the
+//! settings here and the push rule's ([`crate::push_rule::PushRule::receive_config`]), and with
+//! hooks disabled: a push through the endpoint runs nothing from the repository (the push rule
+//! itself is [`crate::push_rule`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -47,8 +48,9 @@ pub struct CgiRequest<'a> {
     pub remote_addr: &'a str,
 }
 
-/// `git http-backend`'s whole environment for a request on `repo`.
-pub fn cgi_env(repo: &Path, req: &CgiRequest, path: &str) -> BTreeMap<String, String> {
+/// `git http-backend`'s whole environment for a request on `repo`, with `push_config` (what
+/// the push rule needs of `git receive-pack`) after the endpoint's own settings.
+pub fn cgi_env(repo: &Path, req: &CgiRequest, path: &str, push_config: &[(&str, &str)]) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     let mut set = |k: &str, v: &str| {
         env.insert(k.to_string(), v.to_string());
@@ -69,12 +71,13 @@ pub fn cgi_env(repo: &Path, req: &CgiRequest, path: &str) -> BTreeMap<String, St
     // host, as the provider's user), nor the file-system monitor; no system-wide configuration.
     set("GIT_CONFIG_NOSYSTEM", "1");
     let repo_path = repo.to_string_lossy();
-    let config = [
+    let own = [
         ("http.receivepack", "true"),
         ("safe.directory", repo_path.as_ref()),
         ("core.hooksPath", "/dev/null"),
         ("core.fsmonitor", "false"),
     ];
+    let config: Vec<(&str, &str)> = own.into_iter().chain(push_config.iter().copied()).collect();
     set("GIT_CONFIG_COUNT", &config.len().to_string());
     for (i, (key, value)) in config.iter().enumerate() {
         set(&format!("GIT_CONFIG_KEY_{i}"), key);
@@ -198,7 +201,7 @@ mod tests {
             remote_user: "sbx_1",
             remote_addr: "127.0.0.1",
         };
-        let env = cgi_env(Path::new("/srv/app.git"), &req, "/usr/bin");
+        let env = cgi_env(Path::new("/srv/app.git"), &req, "/usr/bin", &[]);
         assert_eq!(env["GIT_PROJECT_ROOT"], "/srv/app.git");
         assert_eq!(env["PATH_INFO"], "/git-receive-pack");
         assert_eq!(env["REQUEST_METHOD"], "POST");
@@ -216,6 +219,16 @@ mod tests {
         assert_eq!(env["GIT_CONFIG_NOSYSTEM"], "1");
         assert!(!env.contains_key("HOME"), "no user configuration either");
         assert!(!env.contains_key("CONTENT_LENGTH"), "a chunked body has no length");
+        assert!(!has("receive.denyNonFastForwards", "true"), "only a work branch's push rule asks for it");
+
+        let push_config = crate::push_rule::FAST_FORWARD_ONLY_CONFIG;
+        let env = cgi_env(Path::new("/srv/app.git"), &req, "/usr/bin", push_config);
+        let count: usize = env["GIT_CONFIG_COUNT"].parse().unwrap();
+        let config: Vec<(&str, &str)> = (0..count)
+            .map(|i| (env[&format!("GIT_CONFIG_KEY_{i}")].as_str(), env[&format!("GIT_CONFIG_VALUE_{i}")].as_str()))
+            .collect();
+        assert!(config.ends_with(push_config), "{config:?}");
+        assert!(config.contains(&("core.hooksPath", "/dev/null")), "{config:?}");
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub struct Contract<'a> {
     pub agent: Option<&'a AgentConfig>,
     /// `OI_POOL=1`.
     pub pool: bool,
+    /// `OI_WORK_BRANCH`: the branch the session's work goes to instead of `oi/<session>`.
+    pub work_branch: Option<&'a str>,
     pub env: &'a BTreeMap<String, String>,
 }
 
@@ -77,6 +79,7 @@ impl<'a> From<&'a CreateSandbox> for Contract<'a> {
             branch: &req.branch,
             agent: Some(&req.agent),
             pool: req.pool,
+            work_branch: req.work_branch.as_deref(),
             env: &req.env,
         }
     }
@@ -147,6 +150,7 @@ pub fn build_env(
         branch: &req.branch,
         agent: None,
         pool: false,
+        work_branch: None,
         env: &req.env,
     };
     contract_env(&contract, paths, repo_url, BootMode::Build, opencode_bin)
@@ -168,6 +172,7 @@ pub fn contract_env(
         ("branch", c.branch),
         ("control_plane_url", c.control_plane_url),
         ("sandbox_token", c.sandbox_token),
+        ("work_branch", c.work_branch.unwrap_or_default()),
     ] {
         if value.contains('\0') {
             return Err(invalid(format!("{field} contains a NUL byte")));
@@ -204,6 +209,9 @@ pub fn contract_env(
     if c.pool {
         env.insert(supervisor_env::POOL.to_string(), "1".to_string());
     }
+    if let Some(branch) = c.work_branch {
+        env.insert(supervisor_env::WORK_BRANCH.to_string(), branch.to_string());
+    }
     // A local repository is served by this provider's git endpoint, which takes the token.
     if crate::repo::is_local(c.repo) {
         env.insert(supervisor_env::REPO_AUTH.to_string(), supervisor_env::REPO_AUTH_SANDBOX_TOKEN.to_string());
@@ -231,6 +239,7 @@ mod tests {
             image_id: None,
             pool: false,
             network_allow: vec![],
+            work_branch: None,
         }
     }
 
@@ -246,7 +255,7 @@ mod tests {
         let mut expected: Vec<&str> = RESERVED
             .iter()
             .copied()
-            .filter(|n| ![REPO_AUTH, POOL, SANDBOX_TOKEN_ON_STDIN, NETWORK_GATEWAY, CLAIM_FD].contains(n))
+            .filter(|n| ![REPO_AUTH, POOL, SANDBOX_TOKEN_ON_STDIN, NETWORK_GATEWAY, CLAIM_FD, WORK_BRANCH].contains(n))
             .collect();
         expected.extend(["PATH", "LANG", "HOME", "PWD", "DATABASE_URL"]);
         expected.sort_unstable();
@@ -328,6 +337,13 @@ mod tests {
     }
 
     #[test]
+    fn a_work_branch_gets_oi_work_branch() {
+        let req = CreateSandbox { work_branch: Some("feature/x".into()), ..request() };
+        assert_eq!(build(&req).unwrap()[WORK_BRANCH], "feature/x");
+        assert!(!build(&request()).unwrap().contains_key(WORK_BRANCH));
+    }
+
+    #[test]
     fn an_image_build_connects_nowhere_and_runs_no_agent() {
         let req = BuildImage {
             image_id: "img_1".into(),
@@ -347,7 +363,7 @@ mod tests {
         assert_eq!(env[REPO_URL], "http://p/git/img_1");
         assert_eq!(env[REPO_AUTH], "sandbox_token");
         assert_eq!(env["NODE_ENV"], "ci");
-        assert!(!env.contains_key(AGENT_CONFIG) && !env.contains_key(POOL));
+        assert!(!env.contains_key(AGENT_CONFIG) && !env.contains_key(POOL) && !env.contains_key(WORK_BRANCH));
         let bad = BuildImage { env: BTreeMap::from([(POOL.to_string(), "1".to_string())]), ..req };
         assert!(build_env(&bad, &paths, "u", Path::new("/o")).unwrap_err().message.contains(POOL));
     }

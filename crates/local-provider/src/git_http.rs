@@ -3,10 +3,12 @@
 //! claimed pool sandbox's endpoint takes the claim's token instead of the pool's; an image
 //! build's, `/git/<image id>/…`, takes the build token while the build runs.
 //!
-//! Invariant: a push reaches `git http-backend` only when every ref it updates is the
-//! sandbox's session branch (`oi/<session>`; the control plane's endpoint applies the same
-//! rule, `oi_session_core::git_proxy`), and never from an image build or an unclaimed pool
-//! sandbox; anything else gets git's own refusal. The backend runs no hook ([`crate::cgi`]).
+//! Invariant: a push reaches `git http-backend` only when every ref it updates is the one
+//! branch the sandbox's [`PushRule`] names: its session branch (`oi/<session>`; the control
+//! plane's endpoint applies the same rule, `oi_session_core::git_proxy`), or its work branch,
+//! which the backend then only fast-forwards (`receive.denyNonFastForwards`, see
+//! [`crate::push_rule`]); never from an image build or an unclaimed pool sandbox. Anything
+//! else gets git's own refusal. The backend runs no hook ([`crate::cgi`]).
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -21,7 +23,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use oi_protocol::ErrorCode;
-use oi_session_core::git_proxy::{check_push, parse_push, refusal, Push};
+use oi_session_core::git_proxy::{parse_push, refusal, Push};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{ChildStdin, ChildStdout, Command};
 use tokio_util::io::ReaderStream;
@@ -29,6 +31,7 @@ use tokio_util::io::ReaderStream;
 use crate::app::App;
 use crate::cgi::{cgi_env, classify, commands_end, find_head_end, parse_head, CgiRequest, GitRequest};
 use crate::error::HttpError;
+use crate::push_rule::PushRule;
 use crate::token::authorizes;
 
 /// The realm git clients are challenged with.
@@ -68,7 +71,7 @@ pub async fn handle(State(app): State<Arc<App>>, Path((id, rest)): Path<(String,
         return HttpError::new(ErrorCode::NotFound, "only git's smart HTTP protocol is served").into_response();
     };
     let pushing = kind == GitRequest::ReceivePack || query.split('&').any(|p| p == "service=git-receive-pack");
-    if pushing && access.push_branch.is_none() {
+    if pushing && access.push.is_none() {
         let why = format!("{id} may fetch but not push (an image build, or a warm-pool sandbox not yet claimed)");
         return HttpError::new(ErrorCode::Forbidden, why).into_response();
     }
@@ -88,16 +91,18 @@ pub async fn handle(State(app): State<Arc<App>>, Path((id, rest)): Path<(String,
         remote_user: &id,
         remote_addr: &remote_addr,
     };
-    let env = cgi_env(&repo, &cgi, &app.host_path);
+    // Every receive-pack request (the advertisement too) runs under the push rule's settings.
+    let push_config = access.push.as_ref().map(PushRule::receive_config).unwrap_or_default();
+    let env = cgi_env(&repo, &cgi, &app.host_path, push_config);
     let compressed = header(&req, CONTENT_ENCODING).is_some_and(|e| e != "identity");
     let mut body = req.into_body().into_data_stream();
     let mut first = Vec::new();
-    if let (GitRequest::ReceivePack, Some(branch)) = (kind, &access.push_branch) {
+    if let (GitRequest::ReceivePack, Some(rule)) = (kind, &access.push) {
         if compressed {
             return HttpError::new(ErrorCode::InvalidRequest, "a compressed push request cannot be checked")
                 .into_response();
         }
-        match check_commands(&mut body, branch).await {
+        match check_commands(&mut body, rule).await {
             Ok(Ok(commands)) => first = commands,
             Ok(Err(refused)) => {
                 tracing::warn!(sandbox = %id, "refused a push: {}", refused.1);
@@ -117,10 +122,10 @@ pub async fn handle(State(app): State<Arc<App>>, Path((id, rest)): Path<(String,
 /// A refused push: why, with git's own answer.
 type Refused = (Push, String);
 
-/// Reads a push's command section (and whatever came with it): `Ok(Ok(bytes read))` when every
-/// update is to `branch`, `Ok(Err(…))` when the push rule refuses it, `Err` when it is not a
-/// push request.
-async fn check_commands(body: &mut BodyDataStream, branch: &str) -> Result<Result<Vec<u8>, Refused>, String> {
+/// Reads a push's command section (and whatever came with it): `Ok(Ok(bytes read))` when
+/// `rule` allows every update, `Ok(Err(…))` when it refuses one, `Err` when it is not a push
+/// request.
+async fn check_commands(body: &mut BodyDataStream, rule: &PushRule) -> Result<Result<Vec<u8>, Refused>, String> {
     let mut buf = Vec::new();
     let end = loop {
         if let Some(end) = commands_end(&buf)? {
@@ -133,7 +138,7 @@ async fn check_commands(body: &mut BodyDataStream, branch: &str) -> Result<Resul
         }
     };
     let push = parse_push(&buf[..end]).map_err(|e| format!("the push request cannot be read: {e}"))?;
-    Ok(match check_push(&push, branch) {
+    Ok(match rule.check(&push) {
         Ok(()) => Ok(buf),
         Err(reason) => Err((push, reason)),
     })

@@ -121,7 +121,7 @@ impl ImageEntry {
         let (repo, token_hash) = (self.local_repo.clone()?, self.token_hash?);
         let closed =
             (self.status() != ImageStatus::Building).then(|| format!("the build of image {} is over", self.id));
-        Some(GitAccess { repo, token_hash, closed, push_branch: None })
+        Some(GitAccess { repo, token_hash, closed, push: None })
     }
 
     /// `Ok` when a sandbox can start from it; 409 otherwise.
@@ -327,7 +327,7 @@ mod tests {
         let e =
             ImageEntry::building(&request(), ImagePaths::new(Path::new("/r"), "img_1"), Some("/srv/r.git".into()), 1);
         assert!(e.git_access().unwrap().closed.is_none());
-        assert_eq!(e.git_access().unwrap().push_branch, None, "an image build pushes nothing");
+        assert_eq!(e.git_access().unwrap().push, None, "an image build pushes nothing");
         assert_eq!(e.check_ready().unwrap_err().0.code, ErrorCode::Conflict);
         e.update(|i| i.status = ImageStatus::Ready);
         assert!(e.git_access().unwrap().closed.is_some());

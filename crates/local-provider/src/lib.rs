@@ -18,7 +18,8 @@
 //!
 //! Decisions are pure functions, each in its own module: [`isolation::bwrap_args`],
 //! [`env::sandbox_env`] and [`env::build_env`], [`repo::repo_url_for`], [`ids::is_safe_id`],
-//! [`cgi`] (the git endpoint's CGI), [`auth::NonceCache`] and [`nonce_log`] (replay protection
+//! [`cgi`] (the git endpoint's CGI), [`push_rule`] (what a push may update),
+//! [`auth::NonceCache`] and [`nonce_log`] (replay protection
 //! that survives a restart), [`env::with_host_settings`], [`token`],
 //! [`images::build_outcome`], [`claim::validate`] and [`snapshot_gc::decide`] (which snapshots
 //! to delete). I/O lives in [`sandbox`] (processes), [`procs`] (finding and signalling them),
@@ -43,6 +44,7 @@ pub mod layout;
 pub mod lifecycle;
 pub mod nonce_log;
 pub mod procs;
+pub mod push_rule;
 pub mod repo;
 pub mod routes;
 pub mod sandbox;

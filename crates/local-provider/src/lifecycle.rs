@@ -5,7 +5,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oi_protocol::provider::{BootMode, CreateSandbox, RestoreSandbox, SandboxInfo, SnapshotInfo};
+use oi_protocol::provider::{check_work_branch, BootMode, CreateSandbox, RestoreSandbox, SandboxInfo, SnapshotInfo};
 use oi_protocol::{ApiError, ErrorCode};
 
 use crate::app::{App, SandboxEntry};
@@ -35,6 +35,14 @@ pub fn validate(req: &CreateSandbox) -> Result<(), ApiError> {
     ] {
         if value.trim().is_empty() {
             return Err(ApiError::new(ErrorCode::InvalidRequest, format!("{field} must not be empty")));
+        }
+    }
+    if let Some(branch) = &req.work_branch {
+        check_work_branch(branch)
+            .map_err(|why| ApiError::new(ErrorCode::InvalidRequest, format!("work_branch: {why}")))?;
+        if req.pool {
+            let why = "work_branch is not for a warm-pool sandbox (a claim gives it a session on oi/<id>)";
+            return Err(ApiError::new(ErrorCode::InvalidRequest, why));
         }
     }
     Ok(())
@@ -223,20 +231,25 @@ mod tests {
             image_id: None,
             pool: false,
             network_allow: vec![],
+            work_branch: None,
         }
     }
 
     #[test]
     fn validation_names_the_field() {
         assert!(validate(&request()).is_ok());
+        assert!(validate(&CreateSandbox { work_branch: Some("feature/x".into()), ..request() }).is_ok());
         type Change = fn(&mut CreateSandbox);
-        let cases: [(Change, &str); 6] = [
+        let cases: [(Change, &str); 9] = [
             (|r| r.image_id = Some("../img".into()), "image_id"),
             (|r| r.sandbox_id = "../etc".into(), "sandbox_id"),
             (|r| r.session_id = "a/b".into(), "session_id"),
             (|r| r.repo = "".into(), "repo"),
             (|r| r.sandbox_token = " ".into(), "sandbox_token"),
             (|r| r.branch = "".into(), "branch"),
+            (|r| r.work_branch = Some("--force".into()), "work_branch"),
+            (|r| r.work_branch = Some("refs/heads/main".into()), "work_branch"),
+            (|r| (r.work_branch, r.pool) = (Some("feature".into()), true), "work_branch"),
         ];
         for (change, field) in cases {
             let mut r = request();

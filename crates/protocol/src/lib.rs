@@ -16,6 +16,8 @@
 //! - [`origin`]: where a session came from, and what its origin is told afterwards.
 //! - [`automations`]: automations, their triggers and runs.
 //! - [`integrations`]: integrations' settings and the log of vendor deliveries.
+//! - [`review`]: the agent's tools for answering on a GitHub pull request (`submit_review`,
+//!   `reply_comment`).
 //! - [`sandbox_routes`]: the control-plane routes a sandbox may reach (its own session's
 //!   sandbox-token routes), for the network gateway and the supervisor's egress.
 
@@ -31,6 +33,7 @@ pub mod limits;
 pub mod origin;
 pub mod provider;
 pub mod rest;
+pub mod review;
 pub mod sandbox_routes;
 pub mod secrets;
 pub mod session;

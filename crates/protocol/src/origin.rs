@@ -137,12 +137,23 @@ pub enum OriginPost {
     /// A message in the Slack thread the session was started from: at most
     /// [`MAX_AGENT_POST_CHARS`] characters; broadcast mentions and links are not honoured.
     SlackNotify { text: String },
+    /// The agent's review of the pull request its session answers on (a GitHub origin).
+    SubmitReview(crate::review::SubmitReview),
+    /// The agent's answer to the comment its session was asked in (a GitHub origin).
+    ReplyComment(crate::review::ReplyComment),
 }
 
-/// The answer to an accepted [`OriginPost`] (202): the notice that carries it.
+/// The answer to an accepted [`OriginPost`]: for a Slack post (202) the notice that carries
+/// it; for a GitHub review or reply (201), where it was posted and what the agent should know
+/// (comments moved into the review's body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OriginPostAccepted {
-    pub notice_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The longest text the agent may post to its origin.
@@ -157,6 +168,29 @@ fn is_zero(n: &u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origin_posts_are_named_by_their_tool() {
+        let review: OriginPost = serde_json::from_value(serde_json::json!({
+            "tool": "submit_review", "summary": "One thing.", "event": "COMMENT",
+            "comments": [{"path": "a.rs", "line": 3, "body": "here"}]
+        }))
+        .unwrap();
+        assert!(matches!(&review, OriginPost::SubmitReview(r) if r.comments.len() == 1));
+        let reply: OriginPost =
+            serde_json::from_value(serde_json::json!({"tool": "reply_comment", "body": "Done."})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&reply).unwrap(),
+            serde_json::json!({"tool": "reply_comment", "body": "Done."})
+        );
+        for bad in [
+            serde_json::json!({"tool": "reply_comment", "body": "x", "to": 5}),
+            serde_json::json!({"tool": "submit_review", "summary": "x", "event": "MERGE"}),
+            serde_json::json!({"tool": "delete_repo"}),
+        ] {
+            assert!(serde_json::from_value::<OriginPost>(bad.clone()).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn kinds_round_trip_their_names() {

@@ -93,10 +93,47 @@ pub struct CreateSandbox {
     /// and the provider itself are always reachable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub network_allow: Vec<String>,
+    /// The branch the session's work is checked out from and pushed to when it is not
+    /// `oi/<session_id>`: the head branch of the pull request the session answers on (then
+    /// `branch` is that head too). It must exist on the remote; pushes may only fast-forward it
+    /// (no deletion, no re-creation, no other ref). The supervisor gets it as `OI_WORK_BRANCH`.
+    /// Never with `pool` (a pool sandbox is never claimed by such a session). A valid name is
+    /// one [`check_work_branch`] accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_branch: Option<String>,
+}
+
+/// Why `name` cannot be a [`CreateSandbox::work_branch`]: it must be a plain branch name (as
+/// `git check-ref-format --branch` would take, without `refs/`): not empty, no `..`, `//` or
+/// `@{`, no leading `-`, `/` or `.` in any component, no trailing `/`, `.` or `.lock`, no
+/// spaces, control characters or any of `~^:?*[\`, at most 255 bytes.
+pub fn check_work_branch(name: &str) -> Result<(), String> {
+    let bad = name.is_empty()
+        || name.len() > 255
+        || name.starts_with('-')
+        || name.starts_with("refs/")
+        || name.ends_with('/')
+        || name.ends_with('.')
+        || name.ends_with(".lock")
+        || name.contains("..")
+        || name.contains("//")
+        || name.contains("@{")
+        || name == "@"
+        || name.split('/').any(|part| part.is_empty() || part.starts_with('.') || part.ends_with(".lock"))
+        || name
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\'));
+    if bad {
+        Err(format!("the work branch {name:?} is not a plain git branch name"))
+    } else {
+        Ok(())
+    }
 }
 
 /// `POST /v1/sandboxes/:id/claim`: a warm-pool sandbox joins a session. It switches to the
 /// session's branch and connects its bridge with the new token (the pool token stops working).
+/// A session with a [`CreateSandbox::work_branch`] never claims one (its sandbox boots for it),
+/// so a claim carries no work branch: the claimed sandbox works on `oi/<session_id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimSandbox {
     pub session_id: String,
@@ -234,4 +271,60 @@ pub struct ImageInfo {
     pub log_tail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_branches_are_plain_branch_names() {
+        for good in ["feature/login", "main", "fix-1.2", "user/x_y", "a@b"] {
+            assert_eq!(check_work_branch(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "-x",
+            "refs/heads/x",
+            "a..b",
+            "a b",
+            "a\tb",
+            "a\u{7f}",
+            "x/",
+            "/x",
+            "a//b",
+            "x.",
+            "x.lock",
+            "a/.hidden",
+            "a.lock/b",
+            "a~1",
+            "a^",
+            "a:b",
+            "a?",
+            "a*",
+            "a[",
+            "a\\b",
+            "@",
+            "a@{1}",
+        ] {
+            assert!(check_work_branch(bad).unwrap_err().contains("work branch"), "{bad:?}");
+        }
+        assert!(check_work_branch(&"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn the_work_branch_is_optional_on_the_wire() {
+        let json = serde_json::json!({
+            "session_id": "ses_1", "sandbox_id": "sbx_1", "repo": "/srv/app.git", "branch": "feature/x",
+            "control_plane_url": "http://c", "sandbox_token": "t", "agent": {"model": "m/x", "providers": []},
+        });
+        let without: CreateSandbox = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(without.work_branch, None);
+        assert_eq!(serde_json::to_value(&without).unwrap().get("work_branch"), None, "skipped when None");
+        let mut with = json;
+        with["work_branch"] = "feature/x".into();
+        let with: CreateSandbox = serde_json::from_value(with).unwrap();
+        assert_eq!(with.work_branch.as_deref(), Some("feature/x"));
+        assert_eq!(serde_json::to_value(&with).unwrap()["work_branch"], "feature/x");
+    }
 }

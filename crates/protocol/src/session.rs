@@ -104,6 +104,10 @@ pub struct SessionSummary {
     pub repo: String,
     /// The base branch the session starts from.
     pub branch: String,
+    /// The branch the session's work is pushed to when it is not `oi/<id>`: the head branch of
+    /// the pull request the session answers on (then `branch` is that head too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_branch: Option<String>,
     /// The model, as `provider/model`.
     pub model: String,
     pub title: Option<String>,

@@ -28,6 +28,11 @@ pub const REPO_URL: &str = "OI_REPO_URL";
 pub const REPO_AUTH: &str = "OI_REPO_AUTH";
 /// The base branch.
 pub const BRANCH: &str = "OI_BRANCH";
+/// The branch the session's work is checked out from and pushed to, when it is not
+/// `oi/<session>` (`crate::provider::CreateSandbox::work_branch`: a pull request's head branch);
+/// absent otherwise. The supervisor refuses to boot when it is not a plain branch name
+/// (`crate::provider::check_work_branch`) or does not exist on the remote.
+pub const WORK_BRANCH: &str = "OI_WORK_BRANCH";
 /// The checkout directory (absolute; writable).
 pub const WORKSPACE: &str = "OI_WORKSPACE";
 /// The supervisor's own state: the agent's directories, logs, a warm-pool claim (absolute).
@@ -76,6 +81,7 @@ pub const PROVIDER_SET: &[&str] = &[
     REPO_URL,
     REPO_AUTH,
     BRANCH,
+    WORK_BRANCH,
     WORKSPACE,
     STATE_DIR,
     BOOT_MODE,

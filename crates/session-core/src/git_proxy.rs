@@ -84,8 +84,14 @@ pub struct RefUpdate {
 }
 
 impl RefUpdate {
-    fn deletes(&self) -> bool {
+    /// Whether the update deletes its ref (the new id is all zeros).
+    pub fn deletes(&self) -> bool {
         self.new.bytes().all(|b| b == b'0')
+    }
+
+    /// Whether the update creates its ref (the old id is all zeros).
+    pub fn creates(&self) -> bool {
+        self.old.bytes().all(|b| b == b'0')
     }
 }
 

@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod model_proxy;
 pub mod network;
 pub mod paging;
+pub mod pr_head_push;
 pub mod queue;
 pub mod rate_limit;
 pub mod repo_url;

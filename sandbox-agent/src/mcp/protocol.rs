@@ -7,7 +7,7 @@ use oi_protocol::origin::OriginPost;
 use oi_protocol::source_control::CreatePullRequest;
 use serde_json::{json, Value};
 
-use super::{pull_request, slack_notify};
+use super::{pull_request, reply_comment, slack_notify, submit_review};
 
 /// The protocol versions this server speaks, newest first. `initialize` answers with the
 /// client's version when it is one of these, else with the newest.
@@ -30,7 +30,8 @@ pub enum Decision {
     Nothing,
     /// Open the pull request, then reply under `id` with [`tool_result`].
     CreatePullRequest { id: Value, request: CreatePullRequest },
-    /// Post to the session's origin, then reply under `id` with [`tool_result`].
+    /// Post to the session's origin (the post names its tool, which words the answer), then
+    /// reply under `id` with [`tool_result`].
     PostToOrigin { id: Value, post: OriginPost },
 }
 
@@ -77,12 +78,20 @@ pub fn decide(line: &str) -> Decision {
     match method {
         "initialize" => Decision::Reply(result(id, initialize_result(&params))),
         "ping" => Decision::Reply(result(id, json!({}))),
-        "tools/list" => {
-            Decision::Reply(result(id, json!({"tools": [pull_request::definition(), slack_notify::definition()]})))
-        }
+        "tools/list" => Decision::Reply(result(id, json!({"tools": tool_definitions()}))),
         "tools/call" => tools_call(id, &params),
         _ => Decision::Reply(error(id, METHOD_NOT_FOUND, &format!("no method {method:?}"))),
     }
+}
+
+/// The entries of `tools/list`.
+pub fn tool_definitions() -> Vec<Value> {
+    vec![
+        pull_request::definition(),
+        slack_notify::definition(),
+        submit_review::definition(),
+        reply_comment::definition(),
+    ]
 }
 
 fn initialize_result(params: &Value) -> Value {
@@ -99,11 +108,14 @@ fn tools_call(id: Value, params: &Value) -> Decision {
     let name = params.get("name").and_then(Value::as_str).unwrap_or("");
     let args = params.get("arguments").unwrap_or(&Value::Null);
     // Bad arguments are a tool error, not a protocol error, so the model sees why and can retry.
+    let to_origin = |post| Decision::PostToOrigin { id: id.clone(), post };
     let decided = match name {
         pull_request::NAME => {
             pull_request::arguments(args).map(|request| Decision::CreatePullRequest { id: id.clone(), request })
         }
-        slack_notify::NAME => slack_notify::arguments(args).map(|post| Decision::PostToOrigin { id: id.clone(), post }),
+        slack_notify::NAME => slack_notify::arguments(args).map(to_origin),
+        submit_review::NAME => submit_review::arguments(args).map(to_origin),
+        reply_comment::NAME => reply_comment::arguments(args).map(to_origin),
         _ => return Decision::Reply(error(id, INVALID_PARAMS, &format!("no tool {name:?}"))),
     };
     decided.unwrap_or_else(|message| Decision::Reply(result(id, tool_result(&message, true))))
@@ -152,11 +164,21 @@ mod tests {
         assert_eq!(reply(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#), json!({"jsonrpc":"2.0","id":1,"result":{}}));
         let r = reply(r#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}"#);
         let tools = r["result"]["tools"].as_array().unwrap();
-        assert_eq!(tools.len(), 2);
-        assert_eq!(tools[0]["name"], "create_pull_request");
-        assert_eq!(tools[0]["inputSchema"]["required"], json!(["summary"]));
-        assert_eq!(tools[1]["name"], "slack_notify");
-        assert_eq!(tools[1]["inputSchema"]["required"], json!(["text"]));
+        let listed: Vec<(&str, &Value)> =
+            tools.iter().map(|t| (t["name"].as_str().unwrap(), &t["inputSchema"]["required"])).collect();
+        assert_eq!(
+            listed,
+            [
+                ("create_pull_request", &json!(["summary"])),
+                ("slack_notify", &json!(["text"])),
+                ("submit_review", &json!(["summary", "event"])),
+                ("reply_comment", &json!(["body"])),
+            ]
+        );
+        for tool in tools {
+            assert!(tool["description"].as_str().is_some_and(|d| d.len() > 80), "{tool}");
+            assert_eq!(tool["inputSchema"]["type"], "object", "{tool}");
+        }
     }
 
     #[test]
@@ -179,6 +201,29 @@ mod tests {
         assert_eq!(d, Decision::PostToOrigin { id: json!(6), post: OriginPost::SlackNotify { text: "hi".into() } });
         let r = reply(r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slack_notify"}}"#);
         assert_eq!(r["result"]["isError"], true);
+    }
+
+    #[test]
+    fn tools_call_becomes_a_review_or_a_reply() {
+        let d = decide(
+            r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"submit_review","arguments":{"summary":"Two nits.","event":"COMMENT","comments":[{"path":"a.rs","line":3,"body":"nit"}]}}}"#,
+        );
+        let Decision::PostToOrigin { id, post: OriginPost::SubmitReview(review) } = d else { panic!("{d:?}") };
+        assert_eq!((id, review.summary.as_str(), review.comments.len()), (json!(8), "Two nits.", 1));
+        let d = decide(
+            r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"reply_comment","arguments":{"body":"Done."}}}"#,
+        );
+        let reply_post = OriginPost::ReplyComment(oi_protocol::review::ReplyComment { body: "Done.".into() });
+        assert_eq!(d, Decision::PostToOrigin { id: json!(9), post: reply_post });
+        // Bad arguments are told to the model as a failed call, with the reason.
+        let r = reply(
+            r#"{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"submit_review","arguments":{"summary":"x","event":"LGTM"}}}"#,
+        );
+        assert_eq!((r["id"].as_i64(), &r["result"]["isError"]), (Some(10), &json!(true)));
+        assert!(r["result"]["content"][0]["text"].as_str().unwrap().contains("`event` must be one of"), "{r}");
+        let r = reply(r#"{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"reply_comment"}}"#);
+        assert_eq!(r["result"]["isError"], true);
+        assert!(r["result"]["content"][0]["text"].as_str().unwrap().contains("`body` is required"), "{r}");
     }
 
     #[test]

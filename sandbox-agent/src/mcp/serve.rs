@@ -7,7 +7,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use super::protocol::{self, Decision};
-use super::{pull_request, slack_notify};
+use super::{origin, pull_request};
 
 /// Serves `input` until it closes, answering on `output`; tool calls go through the egress at
 /// `egress_url`. Calls still in flight when the input closes are finished first.
@@ -48,7 +48,7 @@ where
             Decision::PostToOrigin { id, post } => {
                 let (client, egress_url, replies) = (client.clone(), egress_url.clone(), replies.clone());
                 calls.spawn(async move {
-                    let (text, is_error) = slack_notify::call(&client, &egress_url, &post).await;
+                    let (text, is_error) = origin::call(&client, &egress_url, &post).await;
                     let _ = replies.send(protocol::result(id, protocol::tool_result(&text, is_error)));
                 });
             }

@@ -1,8 +1,7 @@
-//! The `slack_notify` tool: a message in the Slack thread the session was started from. The
-//! call posts `oi_protocol::origin::OriginPost::SlackNotify` to the supervisor's egress
-//! (`POST {OI_EGRESS_URL}/tools/origin`), which adds the sandbox token and forwards it to the
-//! session's `/sandbox/origin` route. The control plane decides whether it is taken (a Slack
-//! session whose settings let the agent post, within limits) and says why not.
+//! The `slack_notify` tool: a message in the Slack thread the session was started from, posted
+//! as `oi_protocol::origin::OriginPost::SlackNotify` through the egress ([`super::origin`]).
+//! The control plane decides whether it is taken (a Slack session whose settings let the agent
+//! post, within limits) and says why not.
 
 use std::time::Duration;
 
@@ -10,13 +9,15 @@ use oi_protocol::origin::{OriginPost, MAX_AGENT_POST_CHARS};
 use serde_json::{json, Value};
 
 use super::answers::failure;
-use crate::egress::Egress;
 
 /// The tool's name (OpenCode offers it as `openinspect_slack_notify`).
 pub const NAME: &str = "slack_notify";
 
 /// How long one call may take (the control plane only keeps the post; Slack gets it after).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How a failure is told.
+pub const FAILED: &str = "Could not post in the Slack thread";
 
 /// The entry of `tools/list`.
 pub fn definition() -> Value {
@@ -52,23 +53,7 @@ pub fn outcome(status: u16, body: &str) -> (String, bool) {
     if (200..300).contains(&status) {
         return ("Posted in the Slack thread.".into(), false);
     }
-    (failure("Could not post in the Slack thread", status, body), true)
-}
-
-/// Posts through the egress at `egress_url` and says how it went.
-pub async fn call(client: &reqwest::Client, egress_url: &str, post: &OriginPost) -> (String, bool) {
-    let sent = client.post(Egress::origin_url(egress_url)).json(post).timeout(CALL_TIMEOUT).send().await;
-    let res = match sent {
-        Ok(res) => res,
-        Err(e) => {
-            return (format!("Could not post in the Slack thread: the sandbox's egress did not answer: {e}"), true)
-        }
-    };
-    let status = res.status().as_u16();
-    match res.text().await {
-        Ok(body) => outcome(status, &body),
-        Err(e) => (format!("Could not post in the Slack thread: its answer ({status}) broke off: {e}"), true),
-    }
+    (failure(FAILED, status, body), true)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub fn summary() -> SessionSummary {
         id: "ses_1".into(),
         repo: "/srv/git/app.git".into(),
         branch: "main".into(),
+        work_branch: None,
         model: "scripted/test-model".into(),
         title: None,
         status: SessionStatus::Idle,

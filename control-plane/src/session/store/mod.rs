@@ -65,7 +65,7 @@ pub struct Meta {
 const META_COLUMNS: &str =
     "session_id, repo, branch, model, title, status, archived, created_by, private, created_at, \
                             updated_at, last_seq, sandbox_status, sandbox_id, sandbox_token_hash, \
-                            bridge_acked_through, bridge_connection, origin";
+                            bridge_acked_through, bridge_connection, origin, work_branch";
 
 impl Meta {
     fn from_row(r: &Row) -> Result<Self> {
@@ -75,6 +75,7 @@ impl Meta {
                 id: r.text(0)?,
                 repo: r.text(1)?,
                 branch: r.text(2)?,
+                work_branch: r.opt_text(18)?,
                 model: r.text(3)?,
                 title: r.opt_text(4)?,
                 status: SessionStatus::parse(&status).ok_or_else(|| store_error(format!("bad status {status:?}")))?,
@@ -169,8 +170,8 @@ impl<S: SqlExec> Store<S> {
     pub fn insert_meta(&self, s: &SessionSummary) -> Result<()> {
         self.run(
             "INSERT INTO meta (id, session_id, repo, branch, model, title, status, archived, created_by,
-                               created_at, updated_at, private, origin)
-             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               created_at, updated_at, private, origin, work_branch)
+             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 s.id.as_str().into(),
                 s.repo.as_str().into(),
@@ -184,6 +185,7 @@ impl<S: SqlExec> Store<S> {
                 s.updated_at.into(),
                 s.private.into(),
                 json(&s.origin)?.into(),
+                s.work_branch.clone().into(),
             ],
         )?;
         *self.meta.borrow_mut() = None;

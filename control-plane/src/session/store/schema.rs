@@ -6,6 +6,8 @@ pub const ADDED_COLUMNS: &[&str] = &[
     "ALTER TABLE meta ADD COLUMN private INTEGER NOT NULL DEFAULT 0",
     // The session's origin as protocol JSON (`SessionOrigin`); none: the web page.
     "ALTER TABLE meta ADD COLUMN origin TEXT",
+    // Where the work is pushed when it is not `oi/<session>` (a pull request's head branch).
+    "ALTER TABLE meta ADD COLUMN work_branch TEXT",
 ];
 
 pub const SCHEMA: &[&str] = &[

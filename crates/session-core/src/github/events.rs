@@ -105,13 +105,13 @@ struct Action {
 }
 
 #[derive(Deserialize)]
-struct Repo {
-    full_name: String,
+pub(super) struct Repo {
+    pub(super) full_name: String,
 }
 
 #[derive(Deserialize)]
-struct InstallationId {
-    id: u64,
+pub(super) struct InstallationId {
+    pub(super) id: u64,
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,8 @@
 //!
 //! - [`webhook`]: the `X-Hub-Signature-256` check (HMAC-SHA256, constant time).
 //! - [`events`]: the webhook events the product uses, typed ([`events::parse_event`]).
+//! - [`review_events`]: the deliveries that may ask the App to review or answer on a pull
+//!   request ([`review_events::parse_review_event`]).
 //! - [`app_jwt`]: the GitHub App's RS256 JWT, made from its PEM key at a time the caller passes.
 //! - [`tokens`]: when a cached installation token must be replaced, and its `expires_at`.
 //! - [`attribution`]: commit authors' noreply emails, `Co-authored-by` trailers, commit messages.
@@ -16,6 +18,7 @@ pub mod events;
 pub mod evidence;
 pub mod pr_body;
 pub mod pr_state;
+pub mod review_events;
 pub mod tokens;
 pub mod webhook;
 

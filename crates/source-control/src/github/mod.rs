@@ -2,6 +2,7 @@
 //! before they expire), which read repositories and carry git; pull requests are opened with
 //! the prompting user's own OAuth token when there is one, else by the App.
 
+mod app_calls;
 mod pulls;
 pub mod rest;
 

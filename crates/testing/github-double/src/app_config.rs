@@ -10,8 +10,12 @@ use crate::config::DoubleConfig;
 
 /// Bot user ids are this plus the App id (GitHub's are unrelated numbers; any stable id will do).
 const BOT_USER_ID_BASE: u64 = 41_000_000;
-/// The permission levels, weakest first.
+/// The permission levels of an installation, weakest first.
 const LEVELS: &[&str] = &["read", "write", "admin"];
+/// A person's roles on a repository, weakest first: GitHub's base roles, as
+/// `repos/get-collaborator-permission-level` (`tests/fixtures/github/openapi-subset.json`) names
+/// them in its description.
+pub(crate) const ROLES: &[&str] = &["none", "read", "triage", "write", "maintain", "admin"];
 
 /// A GitHub App: its id (the JWT's `iss`), slug (its bot is `<slug>[bot]`) and the public half
 /// of its private key, which verifies the App's JWTs.
@@ -109,8 +113,8 @@ pub struct RepoConfig {
     pub description: Option<String>,
     /// The bare git repository behind it: branches, commits and git smart HTTP come from here.
     pub git_dir: Option<PathBuf>,
-    /// Each user's own access (login, lower-case → `none`, `read`, `write` or `admin`); a user
-    /// not named has `write`.
+    /// Each user's own role (login, lower-case → `none`, `read`, `triage`, `write`, `maintain` or
+    /// `admin`); a user not named has `write`.
     pub user_access: BTreeMap<String, String>,
 }
 
@@ -131,10 +135,13 @@ impl RepoConfig {
         }
     }
 
-    /// Sets `login`'s own access: `none` (the repository is hidden from them, 404), `read`,
-    /// `write` or `admin`.
+    /// Sets `login`'s own role: `none` (the repository is hidden from them, 404), `read`,
+    /// `triage`, `write`, `maintain` or `admin`.
+    ///
+    /// # Panics
+    /// On any other role.
     pub fn user_access(mut self, login: &str, level: &str) -> Self {
-        assert!(level == "none" || LEVELS.contains(&level), "unknown access level {level:?}");
+        assert!(ROLES.contains(&level), "unknown access level {level:?}");
         self.user_access.insert(login.to_ascii_lowercase(), level.to_string());
         self
     }
@@ -146,10 +153,15 @@ impl RepoConfig {
 
     /// `permissions` of a `full-repository` as `login` sees it.
     pub fn permissions_of(&self, login: &str) -> serde_json::Value {
-        let level = Some(self.access_of(login));
-        let (read, write, admin) =
-            (level_allows(level, "read"), level_allows(level, "write"), level_allows(level, "admin"));
-        serde_json::json!({ "admin": admin, "maintain": admin, "push": write, "triage": write, "pull": read })
+        let role = self.access_of(login);
+        let has = |needed: &str| role_allows(role, needed);
+        serde_json::json!({
+            "admin": has("admin"),
+            "maintain": has("maintain"),
+            "push": has("write"),
+            "triage": has("triage"),
+            "pull": has("read")
+        })
     }
 
     pub fn id(mut self, id: u64) -> Self {
@@ -198,6 +210,12 @@ fn stable_repo_id(owner: &str, name: &str) -> u64 {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     100_000_000 + hash % 1_000_000_000
+}
+
+/// Whether `role` is at least `needed` in [`ROLES`].
+pub(crate) fn role_allows(role: &str, needed: &str) -> bool {
+    let rank = |r: &str| ROLES.iter().position(|x| *x == r);
+    matches!((rank(role), rank(needed)), (Some(have), Some(need)) if have >= need)
 }
 
 /// Whether `level` is at least `needed` (`read` < `write` < `admin`).
@@ -279,6 +297,9 @@ mod tests {
         assert!(level_allows(Some("write"), "write"));
         assert!(!level_allows(Some("read"), "write"));
         assert!(!level_allows(None, "read"));
+        assert!(role_allows("maintain", "triage"));
+        assert!(!role_allows("triage", "write"));
+        assert!(!role_allows("none", "read"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use serde_json::Value;
 
 use crate::app::state::PullSnapshot;
-use crate::app_config::RepoConfig;
+use crate::app_config::{RepoConfig, ROLES};
 use crate::server::GithubDouble;
 use crate::webhooks::{payloads, Delivery};
 
@@ -95,9 +95,13 @@ impl GithubDouble {
         Ok(())
     }
 
-    /// Sets a user's own access to `owner/name`: `none`, `read`, `write` or `admin`.
+    /// Sets a user's own role on `owner/name`: `none`, `read`, `triage`, `write`, `maintain` or
+    /// `admin` (what `GET /repos/{owner}/{repo}/collaborators/{username}/permission` answers).
     pub fn set_user_access(&self, owner_repo: &str, login: &str, level: &str) -> Result<()> {
         let Some((owner, name)) = owner_repo.split_once('/') else { bail!("{owner_repo:?} is not owner/name") };
+        if !ROLES.contains(&level) {
+            bail!("unknown role {level:?} (one of {ROLES:?})");
+        }
         let mut inner = self.shared.lock();
         let Some(repo) = inner.config.installations.iter_mut().flat_map(|i| &mut i.repos).find(|r| r.is(owner, name))
         else {

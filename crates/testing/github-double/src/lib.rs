@@ -55,6 +55,13 @@
 //! | `POST /repos/{owner}/{repo}/pulls` | `{title, head, base, body?, draft?, maintainer_can_modify?}` → 201 `pull-request` (author: the user, or `<slug>[bot]` for installation tokens) and `pull_request` `opened`. 422 `validation-error` when an open pull request has the same head and base (`A pull request already exists for acme:oi/ses_1.`), the head or base branch is not in the git directory (`{"field":"head","code":"invalid"}`), there are no commits between them, `title` is missing (`missing_field`), or `head`/`base` are missing. Installation tokens need `pull_requests: write` (else 403). |
 //! | `GET /repos/{owner}/{repo}/pulls/{pull_number}` | `pull-request`; 404 unknown. Open pull requests show the branches' current tips. |
 //! | `PATCH /repos/{owner}/{repo}/pulls/{pull_number}` | `title`, `body`, `state` (`open`\|`closed`), `base`, `maintainer_can_modify` → `pull-request`; delivers `edited` (with `changes`), `closed` or `reopened` |
+//! | `GET /repos/{owner}/{repo}/pulls/{pull_number}/files` | `[diff-entry]` of `git diff base...head` in the git directory (`filename`, `status`, `additions`, `deletions`, `changes`, `patch`, `previous_filename`, blob `sha`), paginated; 404 unknown |
+//! | `POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews` | `{commit_id?, body?, event?, comments?: [{path, body, line, side?, start_line?, start_side?}]}` → 200 `pull-request-review` by the caller (`<slug>[bot]` for installation tokens); `event` `COMMENT`/`REQUEST_CHANGES`/`APPROVE` → `COMMENTED`/`CHANGES_REQUESTED`/`APPROVED`, none → `PENDING` (no `submitted_at`); `commit_id` defaults to the head. Each comment becomes a review comment. 422 `validation-error-simple` (`Unprocessable Entity`, nothing stored): a comment's line or path not in the diff (`Pull request review thread line must be part of the diff …`), a range across hunks, approving or requesting changes on one's own pull request (`Can not approve your own pull request`), `COMMENT`/`REQUEST_CHANGES` without body or comments, a second pending review. Delivers `pull_request_review` `submitted` and `pull_request_review_comment` `created` |
+//! | `POST /repos/{owner}/{repo}/pulls/{pull_number}/comments` | `{body, commit_id, path, line, side?, start_line?, start_side?}` or `{body, in_reply_to}` → 201 `pull-request-review-comment` (with `diff_hunk`, `position`); 422 `validation-error` off the diff |
+//! | `POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies` | `{body}` → 201 `pull-request-review-comment` in the thread (`in_reply_to_id`); 404 when the pull request has no such comment |
+//! | `POST /repos/{owner}/{repo}/issues/{issue_number}/comments` | `{body}` on a pull request or issue → 201 `issue-comment`; 404 otherwise; installation tokens need `issues: write` (`pull_requests: write` will do on a pull request). Delivers `issue_comment` `created` |
+//! | `POST /repos/{owner}/{repo}/issues/{issue_number}/reactions`, `…/issues/comments/{comment_id}/reactions`, `…/pulls/comments/{comment_id}/reactions` | `{content}` → 201 `reaction`, or 200 with the existing one when the caller already reacted so; 422 for another content; 404 unknown target |
+//! | `GET /repos/{owner}/{repo}/collaborators/{username}/permission` | `repository-collaborator-permission`: the user's role ([`GithubDouble::set_user_access`]: `admin`, `maintain`, `write` (default), `triage`, `read`, `none`) as `role_name`, and the legacy `permission` (`maintain` → `write`, `triage` → `read`); 404 for an unknown login |
 //! | `GET /repos/{owner}/{repo}/commits/{ref}/check-runs` | `{total_count, check_runs: [check-run]}` set with [`GithubDouble::set_check_run`]; `ref` is a sha, branch or tag; `check_name`, `status` filters; paginated |
 //! | `GET /{owner}/{repo}.git/info/refs?service=…`, `POST …/git-upload-pack`, `POST …/git-receive-pack` | git smart HTTP by `git http-backend` on the git directory (`.git` optional). HTTP Basic, the password a live installation token of the repository's installation (pushes need `contents: write`) or a user token; public repositories may be fetched anonymously. Else 401 `WWW-Authenticate: Basic realm="GitHub"`. A push delivers `pull_request` `synchronize` for the open pull requests whose head moved. |
 //! | anything else | 404 `{"message":"Not Found",…}` |
@@ -86,10 +93,17 @@
 //! | `pull_request` `opened` / `edited` / `closed` / `reopened` | `POST`/`PATCH` on pull requests |
 //! | `pull_request` `closed` with `merged: true` | [`GithubDouble::merge_pull`] (which also commits the merge to the base branch) |
 //! | `pull_request` `synchronize` | a push through the git endpoint moves an open pull request's head ([`GithubDouble::notice_push`] for pushes straight to the directory) |
+//! | `pull_request` `opened` / `ready_for_review` / `review_requested` | [`GithubDouble::open_pull`] (as any user, or as a draft), [`GithubDouble::mark_ready_for_review`], [`GithubDouble::request_app_review`] (`requested_reviewer`: the App's bot) |
+//! | `issue_comment` `created` | [`GithubDouble::comment_on_issue`] (on a pull request: `issue.pull_request` set), and the App's own comments |
+//! | `pull_request_review` `submitted`, `pull_request_review_comment` `created` | [`GithubDouble::comment_on_diff`], and the App's own reviews and comments |
 //! | `check_run` `created` / `completed`, `check_suite` `completed` | [`GithubDouble::set_check_run`] |
 //! | `installation` `created` | [`GithubDouble::send_installation_created`] |
 //! | `installation_repositories` `added` | [`GithubDouble::add_installation_repo`], [`GithubDouble::send_installation_repositories_added`] |
 //! | anything | [`GithubDouble::send_webhook`] |
+//! | the same delivery again | [`GithubDouble::redeliver`] (same `X-GitHub-Delivery`, body and signature) |
+//!
+//! What was said is read back with [`GithubDouble::reviews`], [`GithubDouble::review_comments`],
+//! [`GithubDouble::issue_comments`] and [`GithubDouble::reactions`].
 //!
 //! Every request is recorded ([`GithubDouble::requests`]). Tests that run `git` against the
 //! double must not block the runtime it serves on: use a multi-threaded runtime and
@@ -99,7 +113,9 @@ mod app;
 mod app_config;
 mod config;
 mod controls;
+mod discussion_controls;
 mod git;
+mod git_diff;
 mod git_http;
 mod ids;
 mod oauth;
@@ -111,9 +127,13 @@ mod state;
 mod time;
 mod webhooks;
 
+pub use app::discussion::{
+    ReactionTarget, RecordedIssueComment, RecordedReaction, RecordedReview, RecordedReviewComment, Writer,
+};
 pub use app::state::PullSnapshot;
 pub use app_config::{AppConfig, InstallationConfig, RepoConfig};
 pub use config::{DoubleConfig, EmailConfig, UserConfig, DEFAULT_CODE_TTL, DEFAULT_USER_TOKEN_LIFETIME};
+pub use discussion_controls::{DiffComment, OpenPull};
 pub use record::RecordedRequest;
 pub use scopes::Scopes;
 pub use server::GithubDouble;

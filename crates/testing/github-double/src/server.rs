@@ -184,6 +184,18 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/repos/{owner}/{repo}/branches", get(rest::repos::list_branches))
         .route("/repos/{owner}/{repo}/pulls", get(rest::pulls::list).post(rest::pulls::create))
         .route("/repos/{owner}/{repo}/pulls/{pull_number}", get(rest::pulls::get).patch(rest::pulls::update))
+        .route("/repos/{owner}/{repo}/pulls/{pull_number}/files", get(rest::reviews::list_files))
+        .route("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", post(rest::reviews::create_review))
+        .route("/repos/{owner}/{repo}/pulls/{pull_number}/comments", post(rest::comments::create_review_comment))
+        .route(
+            "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+            post(rest::comments::create_reply),
+        )
+        .route("/repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions", post(rest::reactions::for_review_comment))
+        .route("/repos/{owner}/{repo}/issues/{issue_number}/comments", post(rest::comments::create_issue_comment))
+        .route("/repos/{owner}/{repo}/issues/{issue_number}/reactions", post(rest::reactions::for_issue))
+        .route("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", post(rest::reactions::for_issue_comment))
+        .route("/repos/{owner}/{repo}/collaborators/{username}/permission", get(rest::collaborators::permission))
         .route("/repos/{owner}/{repo}/commits/{ref}/check-runs", get(rest::repos::list_check_runs))
         .route("/{owner}/{repo}/info/refs", get(git_http::info_refs))
         .route("/{owner}/{repo}/git-upload-pack", post(git_http::upload_pack))

@@ -82,6 +82,29 @@ impl BareRepo {
         git(&self.path(), &["show", &format!("{branch}:{path}")])
     }
 
+    /// A new branch `branch` off `from` with one commit writing `files` (someone's pull request
+    /// head); its commit id.
+    pub fn branch_with(&self, branch: &str, from: &str, files: &[(&str, &str)]) -> Result<String> {
+        let work = self.dir.path().join(format!("work-{}", branch.replace('/', "-")));
+        git(
+            self.dir.path(),
+            &["clone", "--quiet", "--branch", from, self.path().to_str().unwrap(), work.to_str().unwrap()],
+        )?;
+        git(&work, &["checkout", "--quiet", "-b", branch])?;
+        for (path, content) in files {
+            let p = work.join(path);
+            std::fs::create_dir_all(p.parent().unwrap())?;
+            std::fs::write(p, content)?;
+        }
+        git(&work, &["add", "-A"])?;
+        git(
+            &work,
+            &["-c", "user.name=Octo Cat", "-c", "user.email=octocat@example.com", "commit", "--quiet", "-m", branch],
+        )?;
+        git(&work, &["push", "--quiet", "origin", branch])?;
+        self.rev(branch)
+    }
+
     pub fn rev(&self, reference: &str) -> Result<String> {
         Ok(git(&self.path(), &["rev-parse", reference])?.trim().to_string())
     }

@@ -12,6 +12,8 @@ use oi_github_double::{AppConfig, DoubleConfig, GithubDouble, InstallationConfig
 pub const APP_KEY: &str = include_str!("../../../session-core/tests/fixtures/github/test-app-key.pem");
 pub const APP_PUBLIC_KEY: &str = include_str!("../../../session-core/tests/fixtures/github/test-app-key.pub.pem");
 pub const APP_ID: u64 = 5;
+/// The App's slug: it is mentioned as `@open-inspect`, and its bot is `open-inspect[bot]`.
+pub const APP_SLUG: &str = "open-inspect";
 pub const INSTALLATION: u64 = 31;
 pub const WEBHOOK_SECRET: &str = "whsec-open-inspect-tests";
 /// The installed repository.
@@ -19,7 +21,7 @@ pub const REPO: &str = "acme/widgets";
 
 /// `config` plus the App, installed (as `acme`) on `acme/widgets` backed by `git_dir`.
 pub fn with_app(config: DoubleConfig, git_dir: &Path) -> DoubleConfig {
-    config.app(AppConfig::new(APP_ID, "open-inspect", APP_PUBLIC_KEY)).installation(
+    config.app(AppConfig::new(APP_ID, APP_SLUG, APP_PUBLIC_KEY)).installation(
         InstallationConfig::new(INSTALLATION, "acme")
             .repo(RepoConfig::new("acme", "widgets").default_branch("main").private(true).git_dir(git_dir)),
     )
@@ -32,6 +34,7 @@ pub fn control_plane_vars(github_url: &str) -> Vec<(String, String)> {
         ("GITHUB_APP_ID", APP_ID.to_string()),
         ("GITHUB_APP_PRIVATE_KEY", APP_KEY.trim().replace('\n', "\\n")),
         ("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET.to_string()),
+        ("GITHUB_APP_SLUG", APP_SLUG.to_string()),
         ("GITHUB_API_BASE", github_url.to_string()),
         ("GITHUB_WEB_BASE", github_url.to_string()),
     ]

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::state::{Author, Pull};
 use crate::app_config::RepoConfig;
+use crate::rest::discussion_json::Shown;
 use crate::rest::{pull_json, repo_json};
 use crate::state::{now_epoch, Inner, Shared};
 use crate::{git, ids, webhooks};
@@ -30,6 +31,11 @@ pub(crate) fn author_json(inner: &mut Inner, base_url: &str, author: &Author) ->
     }
 }
 
+/// How `author` shows in a comment or review on `repo`: `simple-user` and association.
+pub(crate) fn shown(inner: &mut Inner, base_url: &str, repo: &RepoConfig, author: &Author) -> Shown {
+    Shown { user: author_json(inner, base_url, author), association: association(inner, repo, author) }
+}
+
 /// How the author is associated with the repository (`author-association`).
 fn association(inner: &Inner, repo: &RepoConfig, author: &Author) -> &'static str {
     let Author::User(login) = author else { return "NONE" };
@@ -42,6 +48,15 @@ fn association(inner: &Inner, repo: &RepoConfig, author: &Author) -> &'static st
     } else {
         "COLLABORATOR"
     }
+}
+
+/// How many issue comments and review comments `pull` has.
+fn comment_counts(inner: &Inner, pull: &Pull) -> (u64, u64) {
+    let talk = &inner.app.discussion;
+    let comments = talk.issue_comments.iter().filter(|c| c.repo_id == pull.repo_id && c.issue_number == pull.number);
+    let review_comments =
+        talk.review_comments.iter().filter(|c| c.repo_id == pull.repo_id && c.pull_number == pull.number);
+    (comments.count() as u64, review_comments.count() as u64)
 }
 
 /// `pull-request` (`full`) or `pull-request-simple` for `pull`.
@@ -70,6 +85,8 @@ pub(crate) fn render(
         head_sha,
         base_sha,
         stats,
+        requested_reviewers: pull.requested_reviewers.iter().map(|r| author_json(&mut inner, base_url, r)).collect(),
+        comment_counts: comment_counts(&inner, pull),
     };
     if full {
         pull_json::pull_request(&cx, pull)
@@ -93,6 +110,50 @@ pub(crate) fn open_pulls_at(
             (head == sha).then(|| pull_json::pull_request_minimal(base_url, repo, pull, &head))
         })
         .collect()
+}
+
+/// What a new pull request is made of.
+pub(crate) struct NewPull {
+    pub title: String,
+    pub body: Option<String>,
+    pub draft: bool,
+    pub author: Author,
+    pub head_ref: String,
+    pub head_sha: String,
+    pub base_ref: String,
+    pub base_sha: String,
+    pub maintainer_can_modify: bool,
+}
+
+/// Stores a new open pull request with the repository's next number, and returns it.
+pub(crate) fn insert(shared: &Shared, repo_id: u64, new: NewPull) -> Pull {
+    let mut inner = shared.lock();
+    let now = now_epoch();
+    let pull = Pull {
+        repo_id,
+        number: inner.app.next_number(repo_id),
+        id: inner.app.new_pull_id(),
+        title: new.title,
+        body: new.body,
+        open: true,
+        draft: new.draft,
+        merged: false,
+        author: new.author,
+        merged_by: None,
+        head_ref: new.head_ref,
+        head_sha: new.head_sha,
+        base_ref: new.base_ref,
+        base_sha: new.base_sha,
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        merged_at: None,
+        merge_commit_sha: None,
+        maintainer_can_modify: new.maintainer_can_modify,
+        requested_reviewers: Vec::new(),
+    };
+    inner.app.pulls.push(pull.clone());
+    pull
 }
 
 /// Delivers `pull_request` `action` for `pull` as it is now, sent by `sender`, with `extra`

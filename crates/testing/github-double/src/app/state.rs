@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::discussion::{Discussion, Writer};
 use crate::ids;
 use crate::rest::InstallationAccess;
 use crate::state::{now_epoch, Inner};
@@ -55,6 +56,8 @@ pub(crate) struct Pull {
     pub merged_at: Option<u64>,
     pub merge_commit_sha: Option<String>,
     pub maintainer_can_modify: bool,
+    /// Who was asked for a review (`requested_reviewers`).
+    pub requested_reviewers: Vec<Author>,
 }
 
 /// A check run the test set with [`GithubDouble::set_check_run`](crate::GithubDouble::set_check_run).
@@ -100,6 +103,8 @@ pub(crate) struct AppState {
     pub minted: usize,
     pub pulls: Vec<Pull>,
     pub check_runs: Vec<CheckRun>,
+    /// Issues, reviews, comments and reactions.
+    pub discussion: Discussion,
     /// `(repo id, head sha, suite id)`.
     suites: Vec<(u64, String, u64)>,
     counter: u64,
@@ -129,9 +134,11 @@ impl AppState {
         id
     }
 
-    /// The number the next pull request of the repository gets.
+    /// The number the next pull request or issue of the repository gets (they share numbers).
     pub fn next_number(&self, repo_id: u64) -> u64 {
-        self.pulls.iter().filter(|p| p.repo_id == repo_id).map(|p| p.number).max().unwrap_or(0) + 1
+        let pulls = self.pulls.iter().filter(|p| p.repo_id == repo_id).map(|p| p.number);
+        let issues = self.discussion.issues.iter().filter(|i| i.repo_id == repo_id).map(|i| i.number);
+        pulls.chain(issues).max().unwrap_or(0) + 1
     }
 
     pub fn pull(&self, repo_id: u64, number: u64) -> Option<&Pull> {
@@ -179,6 +186,11 @@ impl Inner {
             Author::User(login) => login.clone(),
             Author::Bot => self.config.app.as_ref().map(|a| a.bot_login()).unwrap_or_else(|| "app[bot]".into()),
         }
+    }
+
+    /// The [`Writer`] an author shows as.
+    pub fn writer(&self, author: &Author) -> Writer {
+        Writer { login: self.author_login(author), by_app: *author == Author::Bot }
     }
 
     pub fn snapshot(&self, pull: &Pull) -> PullSnapshot {

@@ -1,13 +1,19 @@
 //! GitHub's REST API (`api.github.com`) as far as the double serves it: authentication, the
 //! headers every answer carries, errors and pagination. Endpoint groups live in submodules:
-//! [`user`], [`repos`] (repositories, branches, check runs), [`pulls`]; the JSON they answer with
-//! is built in [`json`], [`repo_json`] and [`pull_json`].
+//! [`user`], [`repos`] (repositories, branches, check runs), [`pulls`], [`reviews`] (files and
+//! reviews), [`comments`], [`reactions`], [`collaborators`]; the JSON they answer with is built in
+//! [`json`], [`repo_json`], [`pull_json`] and [`discussion_json`].
 
+pub(crate) mod collaborators;
+pub(crate) mod comments;
+pub(crate) mod discussion_json;
 pub(crate) mod json;
 pub(crate) mod pull_json;
 pub(crate) mod pulls;
+pub(crate) mod reactions;
 pub(crate) mod repo_json;
 pub(crate) mod repos;
+pub(crate) mod reviews;
 pub(crate) mod user;
 
 use std::collections::BTreeMap;

@@ -41,6 +41,10 @@ pub(crate) struct PullContext<'a> {
     pub base_sha: String,
     /// `(commits, additions, deletions, changed_files)`.
     pub stats: (u64, u64, u64, u64),
+    /// The `simple-user`s asked for a review.
+    pub requested_reviewers: Vec<Value>,
+    /// How many issue comments and review comments it has.
+    pub comment_counts: (u64, u64),
 }
 
 /// `pull-request`: the answer of `GET`/`POST`/`PATCH` on one pull request, and the webhooks'
@@ -93,7 +97,7 @@ pub(crate) fn pull_request(cx: &PullContext, pull: &Pull) -> Value {
         "merge_commit_sha": pull.merge_commit_sha,
         "assignee": null,
         "assignees": [],
-        "requested_reviewers": [],
+        "requested_reviewers": cx.requested_reviewers,
         "requested_teams": []
     }));
     let rest = json!({
@@ -117,8 +121,8 @@ pub(crate) fn pull_request(cx: &PullContext, pull: &Pull) -> Value {
         "rebaseable": if pull.open { json!(true) } else { Value::Null },
         "mergeable_state": if pull.open { "clean" } else { "unknown" },
         "merged_by": cx.merged_by,
-        "comments": 0,
-        "review_comments": 0,
+        "comments": cx.comment_counts.0,
+        "review_comments": cx.comment_counts.1,
         "maintainer_can_modify": pull.maintainer_can_modify,
         "commits": commits,
         "additions": additions,

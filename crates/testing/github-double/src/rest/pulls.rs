@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::repos::{caller_and_repo, tips};
 use super::Caller;
-use crate::app::pulls::{announce, freeze_shas, render};
+use crate::app::pulls::{announce, freeze_shas, insert, render, NewPull};
 use crate::app::state::{Author, Pull};
 use crate::app_config::RepoConfig;
 use crate::git;
@@ -89,19 +89,20 @@ pub(crate) async fn get(
 }
 
 /// Who the caller acts as on a pull request.
-fn author_of(caller: &Caller) -> Author {
+pub(crate) fn author_of(caller: &Caller) -> Author {
     caller.user().map_or(Author::Bot, |u| Author::User(u.login.clone()))
 }
 
 /// The JSON object of a request body, or the 400 GitHub answers.
-fn body_object(caller: &Caller, body: &Bytes, docs: &str) -> Result<Map<String, Value>, Box<Response>> {
+pub(crate) fn body_object(caller: &Caller, body: &Bytes, docs: &str) -> Result<Map<String, Value>, Box<Response>> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(Box::new(caller.error(StatusCode::BAD_REQUEST, "Problems parsing JSON", docs))),
     }
 }
 
-fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
+/// A non-empty string field of a request body.
+pub(crate) fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
     map.get(key).and_then(Value::as_str).map(str::to_string).filter(|s| !s.is_empty())
 }
 
@@ -179,34 +180,18 @@ pub(crate) async fn create(
         return caller.validation_failed(errors, CREATE_DOCS);
     }
     let author = author_of(&caller);
-    let pull = {
-        let mut inner = shared.lock();
-        let now = now_epoch();
-        let pull = Pull {
-            repo_id: repo.id,
-            number: inner.app.next_number(repo.id),
-            id: inner.app.new_pull_id(),
-            title,
-            body: text(&map, "body"),
-            open: true,
-            draft: map.get("draft").and_then(Value::as_bool).unwrap_or(false),
-            merged: false,
-            author: author.clone(),
-            merged_by: None,
-            head_ref: head,
-            head_sha,
-            base_ref: base,
-            base_sha,
-            created_at: now,
-            updated_at: now,
-            closed_at: None,
-            merged_at: None,
-            merge_commit_sha: None,
-            maintainer_can_modify: map.get("maintainer_can_modify").and_then(Value::as_bool).unwrap_or(false),
-        };
-        inner.app.pulls.push(pull.clone());
-        pull
+    let new = NewPull {
+        title,
+        body: text(&map, "body"),
+        draft: map.get("draft").and_then(Value::as_bool).unwrap_or(false),
+        author: author.clone(),
+        head_ref: head,
+        head_sha,
+        base_ref: base,
+        base_sha,
+        maintainer_can_modify: map.get("maintainer_can_modify").and_then(Value::as_bool).unwrap_or(false),
     };
+    let pull = insert(&shared, repo.id, new);
     let answer = render(&shared, &repo, &pull, &tips(&repo), true);
     announce(&shared, &repo, &pull, "opened", &author, json!({}));
     let mut response = caller.json(StatusCode::CREATED, &answer, None);

@@ -3,6 +3,7 @@
 //! Deliveries go out one at a time, in order, from a background task; every one is recorded
 //! ([`Delivery`]) with the status the receiver answered.
 
+pub(crate) mod discussion_payloads;
 pub(crate) mod payloads;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -39,6 +40,8 @@ pub struct Delivery {
     pub finished: bool,
     /// The body sent.
     pub payload: Value,
+    /// What the receiver answered (its body), once it has.
+    pub response_body: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -112,6 +115,7 @@ impl Outbox {
             error: None,
             finished: false,
             payload,
+            response_body: None,
         };
         let index = {
             let mut deliveries = lock(&self.log.deliveries);
@@ -119,6 +123,23 @@ impl Outbox {
             deliveries.len() - 1
         };
         let _ = self.queue.send(Job { index, hook, target_id, body });
+    }
+
+    /// Sends delivery `id` again, as GitHub's "Redeliver" does: the same event, body and
+    /// `X-GitHub-Delivery`, recorded as a new attempt. Returns false when there is no such
+    /// delivery or no webhook.
+    pub fn redeliver(&self, id: &str, target_id: u64) -> bool {
+        let Some(hook) = lock(&self.log.hook).clone() else { return false };
+        let index = {
+            let mut deliveries = lock(&self.log.deliveries);
+            let Some(original) = deliveries.iter().find(|d| d.id == id).cloned() else { return false };
+            deliveries.push(Delivery { status: None, error: None, finished: false, response_body: None, ..original });
+            deliveries.len() - 1
+        };
+        let payload = lock(&self.log.deliveries)[index].payload.clone();
+        let body = serde_json::to_vec(&payload).expect("JSON values serialize");
+        let _ = self.queue.send(Job { index, hook, target_id, body });
+        true
     }
 
     pub fn deliveries(&self) -> Vec<Delivery> {
@@ -151,7 +172,7 @@ impl Worker {
                 let delivery = &deliveries[job.index];
                 (delivery.event.clone(), delivery.id.clone())
             };
-            let result = client
+            let result = match client
                 .post(&job.hook.url)
                 .header("content-type", "application/json")
                 .header("user-agent", USER_AGENT)
@@ -163,12 +184,22 @@ impl Worker {
                 .header("x-hub-signature-256", signature(&job.hook.secret, &job.body))
                 .body(job.body)
                 .send()
-                .await;
+                .await
+            {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    Ok((status, response.text().await.unwrap_or_default()))
+                }
+                Err(error) => Err(error),
+            };
             {
                 let mut deliveries = lock(&self.log.deliveries);
                 let delivery = &mut deliveries[job.index];
                 match result {
-                    Ok(response) => delivery.status = Some(response.status().as_u16()),
+                    Ok((status, body)) => {
+                        delivery.status = Some(status);
+                        delivery.response_body = Some(body);
+                    }
                     Err(error) => delivery.error = Some(error.to_string()),
                 }
                 delivery.finished = true;

@@ -15,12 +15,13 @@ use crate::rest::repo_json;
 use crate::state::{Inner, Shared};
 
 const PULL_REQUEST: &str = include_str!("../../payloads/pull_request.opened.json");
+const PULL_REQUEST_REVIEW_REQUESTED: &str = include_str!("../../payloads/pull_request.review_requested.json");
 const CHECK_RUN: &str = include_str!("../../payloads/check_run.completed.json");
 const CHECK_SUITE: &str = include_str!("../../payloads/check_suite.completed.json");
 const INSTALLATION: &str = include_str!("../../payloads/installation.created.json");
 const INSTALLATION_REPOSITORIES: &str = include_str!("../../payloads/installation_repositories.added.json");
 
-fn template(text: &str) -> Map<String, Value> {
+pub(super) fn template(text: &str) -> Map<String, Value> {
     match serde_json::from_str(text) {
         Ok(Value::Object(map)) => map,
         _ => panic!("github-double: a payload template is not a JSON object"),
@@ -28,7 +29,7 @@ fn template(text: &str) -> Map<String, Value> {
 }
 
 /// `template` with each of `ours`' fields put in (the example's other fields stay).
-fn overlay(template: &Value, ours: Value) -> Value {
+pub(super) fn overlay(template: &Value, ours: Value) -> Value {
     let mut merged = template.as_object().cloned().unwrap_or_default();
     if let Value::Object(ours) = ours {
         merged.extend(ours);
@@ -37,20 +38,22 @@ fn overlay(template: &Value, ours: Value) -> Value {
 }
 
 /// `{"id", "node_id"}` of an installation, as repository deliveries carry it.
-fn installation_ref(id: u64) -> Value {
+pub(super) fn installation_ref(id: u64) -> Value {
     json!({ "id": id, "node_id": node_id("IntegrationInstallation", id) })
 }
 
-fn app_id(inner: &Inner) -> u64 {
+pub(super) fn app_id(inner: &Inner) -> u64 {
     inner.config.app.as_ref().map_or(0, |a| a.id)
 }
 
 /// The id of the installation that has `repo`.
-fn installation_of(inner: &Inner, repo: &RepoConfig) -> Option<u64> {
+pub(super) fn installation_of(inner: &Inner, repo: &RepoConfig) -> Option<u64> {
     inner.config.find_repo(&repo.owner, &repo.name).map(|(i, _)| i.id)
 }
 
-/// `pull_request` `action`: `pull_request` is the REST `pull-request` object.
+/// `pull_request` `action`: `pull_request` is the REST `pull-request` object. `review_requested`
+/// is built on its own example (it has `requested_reviewer` and `organization`), every other
+/// action on `opened`'s.
 pub(crate) fn pull_request(
     shared: &Shared,
     repo: &RepoConfig,
@@ -61,12 +64,16 @@ pub(crate) fn pull_request(
     extra: Value,
 ) {
     let base = shared.base_url.as_str();
-    let mut payload = template(PULL_REQUEST);
-    let (repository, sender, installation, target) = {
+    let example = if action == "review_requested" { PULL_REQUEST_REVIEW_REQUESTED } else { PULL_REQUEST };
+    let mut payload = template(example);
+    let (repository, sender, installation, target, organization) = {
         let mut inner = shared.lock();
         let repository = repo_json::repository_for(&mut inner, base, repo);
-        (repository, author_json(&mut inner, base, sender), installation_of(&inner, repo), app_id(&inner))
+        let organization = organization_of(&mut inner, base, repo);
+        let sender = author_json(&mut inner, base, sender);
+        (repository, sender, installation_of(&inner, repo), app_id(&inner), organization)
     };
+    set_organization(&mut payload, organization);
     payload.insert("action".into(), json!(action));
     payload.insert("number".into(), json!(number));
     let pull_template = payload["pull_request"].clone();
@@ -82,6 +89,27 @@ pub(crate) fn pull_request(
         payload.extend(extra);
     }
     shared.webhooks.send("pull_request", Value::Object(payload), target);
+}
+
+/// `organization-simple` of the repository's owner when it is an organization (not a user).
+pub(super) fn organization_of(inner: &mut Inner, base: &str, repo: &RepoConfig) -> Option<Value> {
+    if inner.config.find_user(&repo.owner).is_some() {
+        return None;
+    }
+    let id = inner.org_id(&repo.owner);
+    Some(crate::rest::json::organization(base, &repo.owner, id))
+}
+
+/// Puts the owner's organization in a payload whose example has one (and takes the example's
+/// out when the owner is a user).
+pub(super) fn set_organization(payload: &mut Map<String, Value>, organization: Option<Value>) {
+    if !payload.contains_key("organization") {
+        return;
+    }
+    match organization {
+        Some(organization) => payload.insert("organization".into(), organization),
+        None => payload.remove("organization"),
+    };
 }
 
 /// `check_run` (`object` is the run) or `check_suite` (`object` is the suite) `action`, sent

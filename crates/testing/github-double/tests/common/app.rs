@@ -98,6 +98,29 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// Pushes branch `name`: `main` with `files` written (`Some(text)`) or removed (`None`), in
+    /// one commit. Returns the branch's sha.
+    pub fn branch(&self, name: &str, files: &[(&str, Option<&str>)]) -> String {
+        let work = self.dir.path().join("work");
+        git(&work, &["checkout", "-B", name, "main"]);
+        for (path, text) in files {
+            let file = work.join(path);
+            match text {
+                Some(text) => {
+                    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+                    std::fs::write(&file, text).unwrap();
+                }
+                None => std::fs::remove_file(&file).unwrap(),
+            }
+        }
+        git(&work, &["add", "-A"]);
+        git(&work, &["commit", "-m", &format!("Work on {name}")]);
+        git(&work, &["push", "--force", self.bare.to_str().unwrap(), name]);
+        git(&work, &["rev-parse", "HEAD"])
+    }
+}
+
 /// The common users, the App, installation 42 on `acme` with the private `acme/widgets`, and
 /// installation 43 on `hubot` with `hubot/tools` (which `hubot` may only read and `newbie` may
 /// not see).
