@@ -29,7 +29,8 @@ pub fn needs(name: IntegrationName) -> (bool, &'static [&'static str]) {
         IntegrationName::Slack => (true, &["signing_secret", "bot_token"]),
         // The review bot: the App's own credentials are the Worker's (GITHUB_APP_*).
         IntegrationName::Github => (true, &[]),
-        IntegrationName::Linear => (false, &["webhook_secret", "api_key"]),
+        // The app's OAuth token is kept by its installation (`crate::linear::oauth`), not typed in.
+        IntegrationName::Linear => (true, &["webhook_secret"]),
     }
 }
 
