@@ -14,6 +14,8 @@
 //! - [`origin_posts`]: whether the agent's post to its session's origin is taken.
 //! - [`people`]: which person here a vendor's user acts as (an admin's link, or one verified
 //!   email).
+//! - [`repo_routing`]: configured repositories named in a request, and the classifier that picks
+//!   one when nothing names it (shared by Slack and Linear).
 //! - [`slack`]: the Slack integration: signatures, events, repository routing, Block Kit
 //!   messages, interactions, settings and thread follow-ups.
 
@@ -23,6 +25,7 @@ pub mod inbound;
 pub mod origin_posts;
 pub mod payload;
 pub mod people;
+pub mod repo_routing;
 pub mod runs;
 pub mod schedule;
 pub mod sentry;
