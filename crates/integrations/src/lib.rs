@@ -21,6 +21,7 @@
 
 pub mod automation_rules;
 pub mod callbacks;
+mod config_fields;
 pub mod inbound;
 pub mod origin_posts;
 pub mod payload;
@@ -41,6 +42,19 @@ pub fn cut_chars(text: &str, max: usize) -> &str {
         Some((at, _)) => &text[..at],
         None => text,
     }
+}
+
+/// `text` cut to at most `max` characters; a cut one ends with "…".
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut cut = cut_chars(text, max.saturating_sub(1)).to_string();
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]
