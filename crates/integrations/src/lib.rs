@@ -14,6 +14,8 @@
 //! - [`origin_posts`]: whether the agent's post to its session's origin is taken.
 //! - [`people`]: which person here a vendor's user acts as (an admin's link, or one verified
 //!   email).
+//! - [`linear`]: the Linear integration: signatures, agent session events, repository and model
+//!   routing, agent activities and plan, workflow states and GraphQL operations.
 //! - [`repo_routing`]: configured repositories named in a request, and the classifier that picks
 //!   one when nothing names it (shared by Slack and Linear).
 //! - [`slack`]: the Slack integration: signatures, events, repository routing, Block Kit
@@ -23,6 +25,7 @@ pub mod automation_rules;
 pub mod callbacks;
 mod config_fields;
 pub mod inbound;
+pub mod linear;
 pub mod origin_posts;
 pub mod payload;
 pub mod people;
