@@ -48,7 +48,9 @@ impl Receiver {
         let name = self.source();
         let off = |why: String| Refusal { code: ErrorCode::Misconfigured, reason: why };
         if !settings::enabled(env, self.integration).await? {
-            return Err(self.refuse(env, off(format!("the {name} integration is off (Settings → Integrations)"))).await);
+            return Err(self
+                .refuse(env, off(format!("the {name} integration is off (Settings → Integrations)")))
+                .await);
         }
         if let Err(r) = inbound::check_declared_length(header(req, "content-length").as_deref(), self.body_limit) {
             return Err(self.refuse(env, r).await);

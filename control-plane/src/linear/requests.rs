@@ -7,16 +7,17 @@
 //! session's, a prompt carries the Linear activity's id as its `client_request_id`, and an
 //! agent session keeps its first session.
 
-use oi_integrations::linear::activities;
+use oi_integrations::linear::activities::{self, ActivityContent};
 use oi_integrations::linear::events::{SessionCreated, SessionPrompted};
-use oi_integrations::linear::graphql;
 use oi_integrations::linear::issue::{parse_issue_response, IssueDetails};
+use oi_integrations::linear::operations as graphql;
+use oi_integrations::linear::plan::{PlanPhase, PlanStep};
 use oi_integrations::linear::routing::{route, Route};
 use oi_protocol::integrations::IntegrationName;
 use oi_protocol::origin::{OriginKind, SessionOrigin};
 use oi_protocol::rest::{CreateSessionRequest, PromptRequest};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use worker::{Env, Method};
 
@@ -51,9 +52,27 @@ impl From<LinearCallError> for JobError {
 }
 
 /// Posts an activity (its `content`) on the agent session.
-pub async fn post_activity(env: &Env, agent_session_id: &str, content: Value) -> Result<(), JobError> {
-    call(env, graphql::AGENT_ACTIVITY_CREATE, &graphql::agent_activity_create(agent_session_id, content)).await?;
+pub async fn post_activity(env: &Env, agent_session_id: &str, content: ActivityContent) -> Result<(), JobError> {
+    let variables = graphql::activity_create_variables(agent_session_id, &content, false);
+    call(env, graphql::AGENT_ACTIVITY_CREATE, &variables).await?;
     Ok(())
+}
+
+/// Moves the agent session's plan (and keeps the session's link on it).
+pub async fn update_plan(
+    env: &Env,
+    agent_session_id: &str,
+    phase: PlanPhase,
+    url: Option<&str>,
+) -> Result<(), JobError> {
+    call(env, graphql::AGENT_SESSION_UPDATE, &graphql::session_update_variables(agent_session_id, phase, url)).await?;
+    Ok(())
+}
+
+/// The issue, as routing and the state move need it.
+pub async fn issue(env: &Env, issue_id: &str) -> Result<IssueDetails, JobError> {
+    let data = call(env, graphql::ISSUE_QUERY, &graphql::issue_query_variables(issue_id)).await?;
+    parse_issue_response(&json!({ "data": data })).map_err(JobError::GiveUp)
 }
 
 /// The session of an agent session.
@@ -85,7 +104,8 @@ async fn config(env: &Env) -> Result<oi_integrations::linear::settings::LinearCo
 async fn created_session(env: &Env, created: &SessionCreated) -> Result<(), JobError> {
     let id = &created.agent_session_id;
     // Linear shows an agent that says nothing for 10 seconds as unresponsive: say something first.
-    post_activity(env, id, activities::thought(activities::FIRST_THOUGHT)).await?;
+    let identifier = created.issue.as_ref().map(|i| i.identifier.as_str());
+    post_activity(env, id, activities::initial_thought(identifier)).await?;
     let request = serde_json::to_string(created).map_err(|e| JobError::GiveUp(e.to_string()))?;
     let issue_id = created.issue.as_ref().map(|i| i.id.as_str());
     store::remember(env, id, issue_id, &request, ids::now_ms()).await?;
@@ -93,12 +113,11 @@ async fn created_session(env: &Env, created: &SessionCreated) -> Result<(), JobE
         return Ok(());
     }
     let Some(issue_id) = issue_id else {
-        let error = activities::error("I can only work on an issue: this agent session has none.");
-        return post_activity(env, id, error).await;
+        return post_activity(env, id, activities::not_an_issue_error()).await;
     };
-    let data = call(env, graphql::ISSUE_QUERY, &graphql::issue_variables(issue_id)).await?;
-    let issue = parse_issue_response(&json!({ "data": data })).map_err(JobError::GiveUp)?;
+    let issue = issue(env, issue_id).await?;
     let config = config(env).await?;
+    update_plan(env, id, PlanPhase::At(PlanStep::ChooseRepository), None).await?;
     match route(&issue, &config) {
         Route::Chosen { repo, branch, .. } => start(env, created, &issue, &repo, branch).await,
         Route::Classify { candidates } if config.classifier_model.is_some() => {
@@ -110,10 +129,7 @@ async fn created_session(env: &Env, created: &SessionCreated) -> Result<(), JobE
             }
         }
         Route::Classify { candidates } | Route::Ask { candidates } => ask(env, id, &candidates).await,
-        Route::NoRepos => {
-            let error = activities::error("No repositories are configured for Linear yet (Settings → Integrations → Linear).");
-            post_activity(env, id, error).await
-        }
+        Route::NoRepos => post_activity(env, id, activities::no_repos_error()).await,
     }
 }
 
@@ -132,7 +148,8 @@ async fn person_of(
     match crate::integrations::people::acting_person(env, IntegrationName::Linear, user.vendor_user()).await? {
         Ok(user) => Ok(Some(crate::slack::act_as::caller_of(env, user).await)),
         Err(why) => {
-            post_activity(env, agent_session_id, activities::error(&format!("I can't work for you yet: {why}."))).await?;
+            post_activity(env, agent_session_id, activities::error(&format!("I can't work for you yet: {why}.")))
+                .await?;
             Ok(None)
         }
     }
@@ -159,7 +176,10 @@ async fn start(
         let body = CreateSessionRequest {
             repo: repo.to_string(),
             branch,
-            model: oi_integrations::linear::routing::model_from_labels(&issue.labels).model(),
+            model: match oi_integrations::linear::routing::model_from_labels(&issue.labels) {
+                oi_integrations::linear::routing::LabelModel::Chosen(model) => Some(model),
+                _ => None,
+            },
             title: Some(format!("{} {}", issue.identifier, issue.title.chars().take(70).collect::<String>())),
             private: None,
         };
@@ -180,9 +200,8 @@ async fn start(
     }
     store::set_session(env, agent_session, &session).await?;
     let url = crate::slack::session_url(env, &session);
-    call(env, graphql::AGENT_SESSION_UPDATE, &graphql::session_update(agent_session, &url, &activities::plan(activities::Phase::Working)))
-        .await?;
-    let text = activities::first_prompt(issue, created.prompt_context.as_deref());
+    update_plan(env, agent_session, PlanPhase::At(PlanStep::Work), Some(&url)).await?;
+    let text = oi_integrations::linear::prompts::first_prompt(created);
     send_prompt(env, &caller, &session, agent_session, &text, &format!("linear-{agent_session}")).await
 }
 
@@ -213,12 +232,12 @@ async fn prompt(env: &Env, prompted: &SessionPrompted) -> Result<(), JobError> {
     if let (None, Some(candidates)) = (&row.session_id, &row.candidates) {
         // The answer to "which repository?".
         let candidates: Vec<String> = serde_json::from_str(candidates).unwrap_or_default();
-        let created: SessionCreated = serde_json::from_str(&row.request).map_err(|e| JobError::GiveUp(e.to_string()))?;
+        let created: SessionCreated =
+            serde_json::from_str(&row.request).map_err(|e| JobError::GiveUp(e.to_string()))?;
         return match oi_integrations::linear::routing::parse_repo_answer(&prompted.body, &candidates) {
             Some(repo) => {
                 let issue_id = created.issue.as_ref().map(|i| i.id.clone()).unwrap_or_default();
-                let data = call(env, graphql::ISSUE_QUERY, &graphql::issue_variables(&issue_id)).await?;
-                let issue = parse_issue_response(&json!({ "data": data })).map_err(JobError::GiveUp)?;
+                let issue = issue(env, &issue_id).await?;
                 start(env, &created, &issue, &repo, config(env).await?.default_branch).await
             }
             None => ask(env, agent_session, &candidates).await,
@@ -226,5 +245,6 @@ async fn prompt(env: &Env, prompted: &SessionPrompted) -> Result<(), JobError> {
     }
     let Some(session) = row.session_id else { return Ok(()) };
     let Some(caller) = person(env, prompted).await? else { return Ok(()) };
-    send_prompt(env, &caller, &session, agent_session, &prompted.body, &format!("linear-{}", prompted.activity_id)).await
+    let text = oi_integrations::linear::prompts::follow_up_prompt(&prompted.body);
+    send_prompt(env, &caller, &session, agent_session, &text, &format!("linear-{}", prompted.activity_id)).await
 }

@@ -33,7 +33,13 @@ pub struct LinearSession {
 const COLUMNS: &str = "agent_session_id, session_id, issue_id, request, candidates, actions_posted, state_moved";
 
 /// Keeps a new agent session's request (nothing when it is known already).
-pub async fn remember(env: &Env, agent_session_id: &str, issue_id: Option<&str>, request: &str, now: i64) -> Result<()> {
+pub async fn remember(
+    env: &Env,
+    agent_session_id: &str,
+    issue_id: Option<&str>,
+    request: &str,
+    now: i64,
+) -> Result<()> {
     db(env)?
         .prepare(
             "INSERT INTO linear_sessions (agent_session_id, issue_id, request, created_at) VALUES (?1, ?2, ?3, ?4)

@@ -38,7 +38,7 @@ pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
     };
     let (key, job) = match delivery {
         LinearDelivery::Ignored { reason } => return json_response(200, &json!({ "ok": true, "ignored": reason })),
-        LinearDelivery::SessionCreated(created) => (created.dedupe_key.clone(), LinearJob::Created(Box::new(created))),
+        LinearDelivery::SessionCreated(created) => (created.dedupe_key.clone(), LinearJob::Created(created)),
         LinearDelivery::Prompted(prompted) => (prompted.dedupe_key.clone(), LinearJob::Prompted(Box::new(prompted))),
         LinearDelivery::StopRequested(stop) => (stop.dedupe_key.clone(), LinearJob::Stop(Box::new(stop))),
     };
