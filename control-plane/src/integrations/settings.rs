@@ -318,8 +318,16 @@ mod tests {
                 IntegrationName::Linear,
                 update(Some(true), &[]),
                 set(&[]),
-                Err("the linear integration is not in this version yet"),
+                Err("enabled: set webhook_secret before turning linear on"),
             ),
+            // The app's OAuth token comes from its installation, never from an admin's form.
+            (
+                IntegrationName::Linear,
+                update(None, &[("oauth_token", "lin_oauth_x")]),
+                set(&[]),
+                Err("secrets: linear has no credential \"oauth_token\"; it takes webhook_secret"),
+            ),
+            (IntegrationName::Github, update(Some(true), &[]), set(&[]), Ok(())),
             (
                 IntegrationName::Slack,
                 update(Some(true), &[("signing_secret", "s")]),
