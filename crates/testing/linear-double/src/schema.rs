@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::Schema;
+use serde_json::Value;
 
 /// The contract's SDL excerpt, byte for byte.
 pub const CONTRACT_SDL: &str = include_str!("../contract/schema-subset.graphql");
@@ -132,6 +133,50 @@ pub(crate) fn enum_values(enum_name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// How `value` departs from the SDL object type `type_name` (a webhook payload type, say):
+/// keys that are not fields, non-null fields missing or null, and the same for nested objects
+/// and lists of objects. Scalars are not checked beyond null-ness; union-typed fields are
+/// skipped. Empty when it conforms.
+pub fn payload_problems(value: &Value, type_name: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    check_object(value, type_name, type_name, &mut problems);
+    problems
+}
+
+fn check_object(value: &Value, type_name: &str, path: &str, problems: &mut Vec<String>) {
+    let schema = &linear_schema().schema;
+    let (Some(object), Some(map)) = (schema.get_object(type_name), value.as_object()) else {
+        problems.push(format!("{path}: expected a {type_name} object, got {value}"));
+        return;
+    };
+    for key in map.keys() {
+        if !object.fields.contains_key(key.as_str()) {
+            problems.push(format!("{path}.{key}: not a field of {type_name}"));
+        }
+    }
+    for (name, field) in &object.fields {
+        let here = format!("{path}.{name}");
+        match map.get(name.as_str()) {
+            None | Some(Value::Null) if field.ty.is_non_null() => problems.push(format!("{here}: required, missing")),
+            None | Some(Value::Null) => {}
+            Some(child) => {
+                let inner = field.ty.inner_named_type().as_str();
+                if schema.get_object(inner).is_none() {
+                    continue;
+                }
+                match child {
+                    Value::Array(items) if field.ty.is_list() => {
+                        for (i, item) in items.iter().enumerate() {
+                            check_object(item, inner, &format!("{here}[{i}]"), problems);
+                        }
+                    }
+                    _ => check_object(child, inner, &here, problems),
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +207,16 @@ mod tests {
         assert!(field("parameter").required);
         assert_eq!(field("parameter").type_name, "String");
         assert!(!field("result").required);
+    }
+
+    #[test]
+    fn payload_problems_follow_the_type() {
+        let ok = serde_json::json!({"id": "t", "key": "ENG", "name": "Engineering"});
+        assert!(payload_problems(&ok, "TeamChildWebhookPayload").is_empty());
+        let bad = serde_json::json!({"id": "t", "key": null, "colour": "red"});
+        let problems = payload_problems(&bad, "TeamChildWebhookPayload");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("colour: not a field")));
+        assert!(problems.iter().any(|p| p.contains("key: required")));
     }
 }

@@ -49,7 +49,8 @@ pub(crate) fn check_content(content: &Value) -> Result<String, String> {
         if key.ends_with("Data") {
             return Err(format!("content.{key} is [Internal] in {type_name}; send the markdown field"));
         }
-        if field.type_name == "String" && !value.is_string() && !(value.is_null() && !field.required) {
+        let optional_null = value.is_null() && !field.required;
+        if field.type_name == "String" && !value.is_string() && !optional_null {
             return Err(format!("content.{key} must be a string"));
         }
     }

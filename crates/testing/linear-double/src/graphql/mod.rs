@@ -190,7 +190,9 @@ fn execute(
     let mut errors = Vec::new();
     let mut status = 200;
     for error in &response.errors {
-        let linear = match known.iter().position(|k| k.message == error.message) {
+        // The executor writes a resolver's error as `resolver error: <message>`.
+        let linear = match known.iter().position(|k| error.message.strip_prefix("resolver error: ") == Some(&k.message))
+        {
             Some(i) => known.remove(i),
             None => LinearError::new(LinearErrorType::InternalError, error.message.clone()),
         };

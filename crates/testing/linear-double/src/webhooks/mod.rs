@@ -12,6 +12,7 @@ mod payloads;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
 use crate::ids::uuid;
@@ -167,17 +168,22 @@ impl Outgoing {
 /// Posts one delivery and reports how the receiver answered.
 pub(crate) async fn deliver(outgoing: Outgoing) -> Delivery {
     let http = reqwest::Client::builder().timeout(DELIVERY_TIMEOUT).build().expect("a reqwest client");
-    let mut request = http
-        .post(&outgoing.url)
-        .header("content-type", "application/json; charset=utf-8")
-        .header("user-agent", "Linear-Webhook")
-        .header("linear-delivery", &outgoing.delivery_id)
-        .header("linear-event", &outgoing.event)
-        .header("linear-signature", &outgoing.signature)
-        .body(outgoing.body.clone());
+    let mut headers = HeaderMap::new();
+    let mut set = |name: &str, value: &str| {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::from_str(value)) {
+            headers.insert(name, value);
+        }
+    };
+    set("content-type", "application/json; charset=utf-8");
+    set("user-agent", "Linear-Webhook");
+    set("linear-delivery", &outgoing.delivery_id);
+    set("linear-event", &outgoing.event);
+    set("linear-signature", &outgoing.signature);
+    // Extra headers replace the ones above (a forged `Linear-Event`, …).
     for (name, value) in &outgoing.extra_headers {
-        request = request.header(name, value);
+        set(name, value);
     }
+    let request = http.post(&outgoing.url).headers(headers).body(outgoing.body.clone());
     let started = Instant::now();
     let (status, response_body, error) = match request.send().await {
         Ok(response) => {
