@@ -47,6 +47,15 @@ impl LinearDouble {
         self.shared.lock().config.webhook_secret = secret.into();
     }
 
+    /// Sets a session's status as Linear would on its own (`stale` after 30 minutes without an
+    /// activity, contract "Agent timing rules"). Answers whether the session exists.
+    pub fn set_session_status(&self, session_id: &str, status: &str) -> bool {
+        let mut inner = self.shared.lock();
+        let Some(index) = inner.session_index(session_id) else { return false };
+        inner.sessions[index].status = status.to_string();
+        true
+    }
+
     /// Shifts the clock `webhookTimestamp` is read from by `ms` (negative: the past). Linear's
     /// SDK rejects payloads more than 60 s off (contract "Inbound webhooks", Tolerance).
     pub fn set_clock_skew(&self, ms: i64) {

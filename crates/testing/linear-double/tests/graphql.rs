@@ -55,6 +55,8 @@ async fn answers_product_style_queries() {
     let operations = linear.operations();
     assert_eq!(operations[0].operation_name.as_deref(), Some("Issue"));
     assert_eq!(operations[0].operation_type, "query");
+    assert_eq!(operations[0].variable("id"), Some(&json!("ENG-123")));
+    assert!(operations[0].errors().is_empty());
     assert_eq!(operations[1].root_fields, ["issue", "viewer"]);
     linear.assert_no_violations();
 }
@@ -68,6 +70,7 @@ async fn an_unknown_issue_is_an_invalid_input_error() {
     assert_eq!(reply.body["errors"][0]["message"], "Entity not found: Issue");
     assert_eq!(reply.body["errors"][0]["path"], json!(["issue"]));
     assert_eq!(reply.error_type(), Some("invalid input"));
+    assert_eq!(linear.operations()[0].errors().len(), 1);
     // Looking something up that is gone is not a contract violation.
     linear.assert_no_violations();
 }
@@ -148,6 +151,12 @@ async fn authentication_answers_401_in_linears_shape() {
     let wrong = post(&linear, Some("Bearer lin_oauth_not-a-token"), query, json!({})).await;
     assert_eq!((wrong.status, wrong.error_type()), (401, Some("authentication error")));
     linear.assert_no_violations();
+    // An invalid document is a violation even when the token is refused.
+    let invalid = post(&linear, Some("Bearer lin_oauth_not-a-token"), "query { viewer { nope } }", json!({})).await;
+    assert_eq!(invalid.status, 401);
+    let violations = linear.violations();
+    assert!(violations.iter().any(|v| v == "viewer: type `User` does not have a field `nope`"), "{violations:?}");
+    linear.clear_violations();
 
     // A personal API key goes without a prefix and acts as its owner.
     let key = post(&linear, Some(API_KEY), query, json!({})).await;

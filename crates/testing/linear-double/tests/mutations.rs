@@ -73,10 +73,15 @@ async fn refuses_ephemeral_responses_and_misshapen_content() {
         assert!(reply.body["errors"][0]["message"].as_str().unwrap().contains(expected), "{}", reply.body);
         assert!(linear.violations().iter().any(|v| v.contains(expected)), "{:?}", linear.violations());
     }
-    let unknown = activity(&linear, "no-such-session", json!({"type": "thought", "body": "x"}), false).await;
-    assert_eq!(unknown.body["errors"][0]["message"], "Entity not found: AgentSession");
     assert!(linear.activities(&session).is_empty());
     assert_eq!(linear.session(&session).unwrap().status, "pending");
+    // A stale session recovers with the next activity.
+    assert!(linear.set_session_status(&session, "stale"));
+    activity(&linear, &session, json!({"type": "thought", "body": "Back"}), false).await;
+    assert_eq!(linear.session(&session).unwrap().status, "active");
+    let unknown = activity(&linear, "no-such-session", json!({"type": "thought", "body": "x"}), false).await;
+    assert_eq!(unknown.body["errors"][0]["message"], "Entity not found: AgentSession");
+    assert_eq!(linear.activities(&session).len(), 1);
 }
 
 #[tokio::test]

@@ -107,16 +107,28 @@ fn answer(inner: &mut Inner, verb: &str, headers: &HeaderMap, body: &[u8], recor
 
     let schema = &linear_schema().schema;
     let document = ExecutableDocument::parse_and_validate(schema, query, "operation.graphql");
-    let operation = document.as_ref().ok().and_then(|d| d.operations.get(operation_name).ok());
-    if let Some(operation) = operation {
+    // What was sent, as far as it parses (an invalid document still names its operation).
+    let parsed: &ExecutableDocument = match &document {
+        Ok(valid) => valid,
+        Err(invalid) => &invalid.partial,
+    };
+    if let Ok(operation) = parsed.operations.get(operation_name) {
         record.operation_name = operation.name.as_ref().map(|n| n.to_string()).or(operation_name.map(str::to_string));
         record.operation_type = operation.operation_type.to_string();
         record.root_fields = root_fields(&operation.selection_set);
     }
-    let complexity = match (&document, operation) {
-        (Ok(document), Some(operation)) => count_fields(document, &operation.selection_set),
+    let complexity = match (&document, parsed.operations.get(operation_name)) {
+        (Ok(document), Ok(operation)) => count_fields(document, &operation.selection_set),
         _ => 1,
     };
+    // Validation problems are violations whatever the token: the product sent them.
+    let invalid: Vec<LinearError> = match &document {
+        Ok(_) => Vec::new(),
+        Err(invalid) => {
+            invalid.errors.iter().map(|d| graphql_error(crate::schema::explain(d.error.to_string()))).collect()
+        }
+    };
+    record.violations.extend(invalid.iter().map(|e| e.message.clone()));
     let (rate_headers, limited) = inner.rate_limits.charge(complexity);
     if limited {
         let error = LinearError::new(LinearErrorType::Ratelimited, "Rate limit exceeded")
@@ -134,12 +146,7 @@ fn answer(inner: &mut Inner, verb: &str, headers: &HeaderMap, body: &[u8], recor
     record.viewer_id = Some(viewer.clone());
     let document = match document {
         Ok(document) => document,
-        Err(invalid) => {
-            let errors: Vec<LinearError> =
-                invalid.errors.iter().map(|d| graphql_error(crate::schema::explain(d.error.to_string()))).collect();
-            record.violations.extend(errors.iter().map(|e| e.message.clone()));
-            return Answer { status: 400, body: errors_body(&errors), headers: rate_headers };
-        }
+        Err(_) => return Answer { status: 400, body: errors_body(&invalid), headers: rate_headers },
     };
     let operation = match document.operations.get(operation_name) {
         Ok(operation) => operation,
