@@ -226,7 +226,10 @@ pub async fn put(mut req: Request, env: &Env, name: IntegrationName) -> Outcome<
         (IntegrationName::Github, Some(config)) => {
             oi_integrations::github_review::settings::parse_config(config).map(drop)
         }
-        _ => Ok(()),
+        (IntegrationName::Linear, Some(config)) => {
+            oi_integrations::linear::settings::parse_config_with(config, crate::auth::local::local_mode(env)).map(drop)
+        }
+        (IntegrationName::Sentry, _) | (_, None) => Ok(()),
     };
     checked.map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("config: {e}")))?;
     let keys =

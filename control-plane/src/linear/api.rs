@@ -98,7 +98,8 @@ async fn send(env: &Env, token: &str, query: &str, variables: &Value) -> Result<
 pub async fn call(env: &Env, query: &str, variables: &Value) -> Result<Value, LinearCallError> {
     let mut renewed = false;
     loop {
-        let token = super::oauth::token(env, renewed).await.map_err(LinearCallError::Unavailable)?;
+        // No token (the app not installed, its refresh refused) will not fix itself by waiting.
+        let token = super::oauth::token(env, renewed).await.map_err(LinearCallError::Refused)?;
         let (status, reset, body) = send(env, &token, query, variables).await.map_err(LinearCallError::Unavailable)?;
         match read_answer(status, reset, &body, crate::ids::now_ms()) {
             Answer::Data(data) => return Ok(data),

@@ -67,7 +67,7 @@ fn the_variables_use_the_contracts_inputs() {
         update["input"]["externalUrls"],
         json!([{"label": "Open Inspect session", "url": "https://oi.test/sessions/ses_1"}])
     );
-    assert_eq!(update["input"]["plan"][2]["status"], json!("inProgress"));
+    assert_eq!(update["input"]["plan"]["steps"][2]["status"], json!("inProgress"));
     assert!(keys(&update["input"]).is_subset(&fields("input", "AgentSessionUpdateInput")));
     assert!(keys(&update["input"]["externalUrls"][0]).is_subset(&fields("input", "AgentSessionExternalUrlInput")));
     assert_eq!(

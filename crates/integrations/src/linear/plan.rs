@@ -82,13 +82,15 @@ pub fn statuses(phase: PlanPhase) -> [(PlanStep, PlanStatus); 4] {
     })
 }
 
-/// The `plan` value for `agentSessionUpdate` in `phase`.
+/// The `plan` value for `agentSessionUpdate` in `phase`: `{"steps": [{content, status}]}`.
+/// The contract's SDL types the input `plan: JSONObject`, so the steps are an object's field,
+/// not a bare list.
 pub fn plan(phase: PlanPhase) -> Value {
     let steps: Vec<Value> = statuses(phase)
         .iter()
         .map(|(step, status)| json!({"content": step.content(), "status": status.as_str()}))
         .collect();
-    Value::Array(steps)
+    json!({ "steps": steps })
 }
 
 #[cfg(test)]
@@ -118,9 +120,11 @@ mod tests {
     #[test]
     fn the_wire_shape() {
         let plan = plan(PlanPhase::At(ChooseRepository));
-        assert_eq!(plan[0], json!({"content": "Analyse the issue", "status": "completed"}));
-        assert_eq!(plan[1], json!({"content": "Choose the repository", "status": "inProgress"}));
-        assert_eq!(plan[3], json!({"content": "Open a pull request", "status": "pending"}));
-        assert_eq!(plan.as_array().map(Vec::len), Some(4));
+        assert!(plan.is_object(), "the SDL's plan is a JSONObject: {plan}");
+        let steps = &plan["steps"];
+        assert_eq!(steps[0], json!({"content": "Analyse the issue", "status": "completed"}));
+        assert_eq!(steps[1], json!({"content": "Choose the repository", "status": "inProgress"}));
+        assert_eq!(steps[3], json!({"content": "Open a pull request", "status": "pending"}));
+        assert_eq!(steps.as_array().map(Vec::len), Some(4));
     }
 }

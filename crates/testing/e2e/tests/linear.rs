@@ -32,6 +32,7 @@ async fn linear_stack(linear: &LinearDouble, config: serde_json::Value) -> Resul
     ]))
     .await?;
     let api = stack.cp.api();
+    linear.add_redirect_uri(format!("{}/api/integrations/linear/callback", stack.cp.base_url()));
     let settings = json!({"enabled": true, "secrets": {"webhook_secret": SECRET}, "config": config});
     let on = api.raw("PUT", "/api/integrations/linear", Some(&settings.to_string())).await?;
     ensure!(on.status == 200, "turning Linear on: {} {}", on.status, on.body);
@@ -56,14 +57,24 @@ fn double(issue: IssueConfig) -> LinearConfig {
         .issue(issue)
 }
 
-async fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> Result<T> {
+/// Waits until `probe` finds something; on timeout, says what the stack and Linear saw.
+async fn wait_for<T>(
+    what: &str,
+    (stack, linear, session): (&Stack, &LinearDouble, &str),
+    mut probe: impl FnMut() -> Option<T>,
+) -> Result<T> {
     let started = Instant::now();
     loop {
         if let Some(found) = probe() {
             return Ok(found);
         }
         if started.elapsed() > Duration::from_secs(150) {
-            bail!("{what} never happened");
+            bail!(
+                "{what} never happened\nactivities: {:#?}\nviolations: {:#?}\n{}",
+                linear.activities(session),
+                linear.violations(),
+                diagnostics(stack)
+            );
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -91,7 +102,10 @@ async fn a_delegated_issue_becomes_a_session_linear_follows() -> Result<()> {
     // A thought first, then the work; the answer as a response with the session's link.
     let first = linear.wait_for_activities(&session, 1, Duration::from_secs(10)).await?;
     assert_eq!(first[0].kind(), "thought", "{first:?}");
-    wait_for("the response", || said(&linear, &session, "response", "Fixed the login redirect").then_some(())).await?;
+    wait_for("the response", (&stack, &linear, &session), || {
+        said(&linear, &session, "response", "Fixed the login redirect").then_some(())
+    })
+    .await?;
     let response = linear.activities(&session).into_iter().find(|a| a.kind() == "response").unwrap();
     assert!(response.body().unwrap_or_default().contains("/sessions/ses_l"), "{response:?}");
     let ours = linear.session(&session).expect("the agent session");
@@ -104,8 +118,11 @@ async fn a_delegated_issue_becomes_a_session_linear_follows() -> Result<()> {
     // A follow-up in the same agent session: the same session continues.
     stack.model.push_all([Turn::text("Also added a regression note.")]);
     linear.send_prompt(&session, &Prompt::new("user-ada", "please also add a note")).await?;
-    wait_for("the second response", || said(&linear, &session, "response", "regression note").then_some(())).await?;
-    let sessions = stack.cp.api().list_sessions("origin=linear").await?.sessions;
+    wait_for("the second response", (&stack, &linear, &session), || {
+        said(&linear, &session, "response", "regression note").then_some(())
+    })
+    .await?;
+    let sessions = stack.cp.api().list_sessions("?origin=linear").await?.sessions;
     assert_eq!(sessions.len(), 1, "{sessions:?}");
     linear.assert_no_violations();
     Ok(())
@@ -119,7 +136,7 @@ async fn an_issue_matching_no_rule_asks_which_repository_and_stop_stops() -> Res
     let linear = LinearDouble::start(double(IssueConfig::new("ENG-2", "Tidy up"))).await?;
     let stack = linear_stack(&linear, json!({"repos": repos})).await?;
     let (session, _) = linear.send_session_created(&SessionCreated::delegated("ENG-2", "user-ada")).await?;
-    wait_for("the elicitation", || {
+    wait_for("the elicitation", (&stack, &linear, &session), || {
         linear.activities(&session).into_iter().find(|a| a.kind() == "elicitation").map(|_| ())
     })
     .await?;
@@ -129,14 +146,15 @@ async fn an_issue_matching_no_rule_asks_which_repository_and_stop_stops() -> Res
         Turn::text("unreachable"),
     ]);
     linear.send_prompt(&session, &Prompt::new("user-ada", "2")).await?;
-    wait_for("the work", || {
+    wait_for("the work", (&stack, &linear, &session), || {
         stack.model.requests().iter().any(|r| r.body.to_string().contains("Tidy up")).then_some(())
     })
     .await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     linear.send_prompt(&session, &Prompt::new("user-ada", "Stop, please").stop()).await?;
-    wait_for("the stop", || said(&linear, &session, "error", "stopped").then_some(())).await?;
-    let listed = stack.cp.api().list_sessions("origin=linear").await?.sessions;
+    wait_for("the stop", (&stack, &linear, &session), || said(&linear, &session, "error", "stopped").then_some(()))
+        .await?;
+    let listed = stack.cp.api().list_sessions("?origin=linear").await?.sessions;
     assert_eq!(listed[0].repo, repos[1], "{listed:?}");
     linear.assert_no_violations();
     Ok(())

@@ -47,6 +47,11 @@ impl LinearDouble {
         self.shared.lock().config.webhook_secret = secret.into();
     }
 
+    /// Registers one more callback URL of the OAuth app (the product's, once its port is known).
+    pub fn add_redirect_uri(&self, uri: impl Into<String>) {
+        self.shared.lock().config.oauth.redirect_uris.push(uri.into());
+    }
+
     /// Sets a session's status as Linear would on its own (`stale` after 30 minutes without an
     /// activity, contract "Agent timing rules"). Answers whether the session exists.
     pub fn set_session_status(&self, session_id: &str, status: &str) -> bool {
