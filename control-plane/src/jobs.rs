@@ -25,6 +25,8 @@ pub enum Work {
     Slack { slack: Box<crate::slack::requests::SlackJob> },
     /// A review or mention for the GitHub review bot (`crate::github_review::requests`).
     GithubReview { trigger: Box<oi_integrations::github_review::triggers::Trigger> },
+    /// A Linear agent session's delivery (`crate::linear::requests`).
+    Linear { linear: Box<crate::linear::requests::LinearJob> },
 }
 
 /// A job: the work and how many times it was tried before. On the queue it is one JSON
@@ -82,6 +84,7 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) -> worker::Result<(
             Work::Notice { notice } => crate::integrations::notices::deliver(env, notice).await,
             Work::Slack { slack } => crate::slack::requests::run(env, slack).await,
             Work::GithubReview { trigger } => crate::github_review::requests::run(env, trigger).await,
+            Work::Linear { linear } => crate::linear::requests::run(env, linear).await,
         };
         match outcome {
             Ok(()) => message.ack(),

@@ -28,6 +28,7 @@ pub mod images;
 pub mod index_store;
 pub mod integrations;
 pub mod jobs;
+pub mod linear;
 pub mod pools;
 pub mod provider_client;
 pub mod rate_limiter;

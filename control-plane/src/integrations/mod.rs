@@ -7,6 +7,7 @@
 //! - [`sentry`]: Sentry's deliveries, which start automation runs.
 //! - [`notices`]: telling an origin what its session did (from the `JOBS` queue).
 //! - [`people`]: which person of this deployment a vendor's user acts as (links, emails).
+//! - [`receiver`]: what every vendor's delivery route does before it reads a payload.
 //!
 //! Verification, limits and parsing are pure, in `oi-integrations`; a session's origin and
 //! acting person are set where it starts (`crate::api::sessions::start`).
@@ -14,6 +15,7 @@
 pub mod deliveries;
 pub mod notices;
 pub mod people;
+pub mod receiver;
 pub mod sentry;
 pub mod settings;
 
@@ -55,13 +57,17 @@ pub async fn route(req: Request, env: &Env, rest: &[&str]) -> Outcome<Response> 
         (["sentry", "webhook"], Method::Post) => sentry::receive(req, env).await,
         (["slack", "events"], Method::Post) => crate::slack::events::receive(req, env).await,
         (["slack", "interactions"], Method::Post) => crate::slack::events::interact(req, env).await,
+        (["linear", "webhook"], Method::Post) => crate::linear::webhook::receive(req, env).await,
+        (["linear", "install"], Method::Get) => crate::linear::oauth::install(&req, env).await,
+        (["linear", "callback"], Method::Get) => crate::linear::oauth::callback(&req, env).await,
         (
             []
             | [_]
             | [_, "deliveries" | "links"]
             | [_, "links", _]
             | ["sentry", "webhook"]
-            | ["slack", "events" | "interactions"],
+            | ["slack", "events" | "interactions"]
+            | ["linear", "install" | "callback" | "webhook"],
             method,
         ) => Err(method_not_allowed(method.as_ref(), &path)),
         _ => Err(crate::http::not_found(&format!("{} {path}", req.method().as_ref()))),

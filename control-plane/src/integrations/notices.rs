@@ -1,5 +1,5 @@
 //! Delivering a session's notices to its origin (a `Notice` job from the `JOBS` queue), by
-//! the origin's kind: automations, Slack and the GitHub review bot; Linear adds its own here.
+//! the origin's kind: automations, Slack, the GitHub review bot and Linear.
 
 use oi_protocol::automations::RunStatus;
 use oi_protocol::origin::{OriginKind, OriginNotice};
@@ -12,6 +12,7 @@ pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
         OriginKind::Automation => crate::automations::notices::deliver(env, notice).await,
         OriginKind::Slack => crate::slack::notices::deliver(env, notice).await,
         OriginKind::Github => crate::github_review::notices::deliver(env, notice).await,
+        OriginKind::Linear => crate::linear::notices::deliver(env, notice).await,
         // Nothing to tell yet (and web or API sessions keep no notices).
         _ => Ok(()),
     }

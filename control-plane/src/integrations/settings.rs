@@ -29,7 +29,8 @@ pub fn needs(name: IntegrationName) -> (bool, &'static [&'static str]) {
         IntegrationName::Slack => (true, &["signing_secret", "bot_token"]),
         // The review bot: the App's own credentials are the Worker's (GITHUB_APP_*).
         IntegrationName::Github => (true, &[]),
-        IntegrationName::Linear => (false, &["webhook_secret", "api_key"]),
+        // The app's OAuth token is kept by its installation (`crate::linear::oauth`), not typed in.
+        IntegrationName::Linear => (true, &["webhook_secret"]),
     }
 }
 
@@ -94,6 +95,30 @@ pub async fn config(env: &Env, name: IntegrationName) -> worker::Result<serde_js
 /// Whether the integration is on (off until an admin turns it on).
 pub async fn enabled(env: &Env, name: IntegrationName) -> worker::Result<bool> {
     Ok(settings_row(env, name).await?.is_some_and(|r| r.enabled != 0))
+}
+
+/// Seals and keeps one of the integration's credentials that the control plane itself obtains
+/// (an OAuth token from an installation), not one an admin types in.
+pub async fn keep_secret(env: &Env, name: IntegrationName, secret: &str, value: &str) -> worker::Result<()> {
+    let keys = crate::secrets::keys::key_ring(env).map_err(|e| worker::Error::RustError(e.message))?;
+    let sealed = keys.seal_bound(&binding(name, secret), value, crate::secrets::keys::new_nonce());
+    env.d1("DB")?
+        .prepare(
+            "INSERT INTO integration_secrets (integration, name, key_id, nonce, ciphertext, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (integration, name) DO UPDATE SET key_id = ?3, nonce = ?4, ciphertext = ?5, updated_at = ?6",
+        )
+        .bind(&[
+            name.as_str().into(),
+            secret.into(),
+            sealed.key_id.as_str().into(),
+            sealed.nonce.as_str().into(),
+            sealed.ciphertext.as_str().into(),
+            (ids::now_ms() as f64).into(),
+        ])?
+        .run()
+        .await?;
+    Ok(())
 }
 
 /// One of the integration's credentials, opened; `None` when it is not set.
@@ -201,7 +226,10 @@ pub async fn put(mut req: Request, env: &Env, name: IntegrationName) -> Outcome<
         (IntegrationName::Github, Some(config)) => {
             oi_integrations::github_review::settings::parse_config(config).map(drop)
         }
-        _ => Ok(()),
+        (IntegrationName::Linear, Some(config)) => {
+            oi_integrations::linear::settings::parse_config_with(config, crate::auth::local::local_mode(env)).map(drop)
+        }
+        (IntegrationName::Sentry, _) | (_, None) => Ok(()),
     };
     checked.map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("config: {e}")))?;
     let keys =
@@ -293,8 +321,16 @@ mod tests {
                 IntegrationName::Linear,
                 update(Some(true), &[]),
                 set(&[]),
-                Err("the linear integration is not in this version yet"),
+                Err("enabled: set webhook_secret before turning linear on"),
             ),
+            // The app's OAuth token comes from its installation, never from an admin's form.
+            (
+                IntegrationName::Linear,
+                update(None, &[("oauth_token", "lin_oauth_x")]),
+                set(&[]),
+                Err("secrets: linear has no credential \"oauth_token\"; it takes webhook_secret"),
+            ),
+            (IntegrationName::Github, update(Some(true), &[]), set(&[]), Ok(())),
             (
                 IntegrationName::Slack,
                 update(Some(true), &[("signing_secret", "s")]),

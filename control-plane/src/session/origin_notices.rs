@@ -43,7 +43,7 @@ pub fn observe<S: SqlExec>(turn: &mut Turn<S>, body: &EventBody) -> Result<()> {
         return Ok(());
     }
     let working = matches!(body, EventBody::ToolCall(_));
-    if working && origin.kind != OriginKind::Slack {
+    if working && !matches!(origin.kind, OriginKind::Slack | OriginKind::Linear) {
         return Ok(());
     }
     let Some((key, event)) = news(turn, body)? else { return Ok(()) };

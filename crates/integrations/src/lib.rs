@@ -16,16 +16,23 @@
 //!   email).
 //! - [`github_review`]: the GitHub App reviews pull requests and answers @mentions on them:
 //!   triggers, who may ask, prompts, reviews and replies.
+//! - [`linear`]: the Linear integration: signatures, agent session events, repository and model
+//!   routing, agent activities and plan, workflow states and GraphQL operations.
+//! - [`repo_routing`]: configured repositories named in a request, and the classifier that picks
+//!   one when nothing names it (shared by Slack and Linear).
 //! - [`slack`]: the Slack integration: signatures, events, repository routing, Block Kit
 //!   messages, interactions, settings and thread follow-ups.
 
 pub mod automation_rules;
 pub mod callbacks;
+mod config_fields;
 pub mod github_review;
 pub mod inbound;
+pub mod linear;
 pub mod origin_posts;
 pub mod payload;
 pub mod people;
+pub mod repo_routing;
 pub mod runs;
 pub mod schedule;
 pub mod sentry;
@@ -41,6 +48,19 @@ pub fn cut_chars(text: &str, max: usize) -> &str {
         Some((at, _)) => &text[..at],
         None => text,
     }
+}
+
+/// `text` cut to at most `max` characters; a cut one ends with "…".
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut cut = cut_chars(text, max.saturating_sub(1)).to_string();
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]

@@ -118,7 +118,8 @@ pub enum NoticeEvent {
     /// A prompt failed or was stopped.
     PromptFailed { prompt_id: String, reason: String },
     /// A prompt is working: its last few tool actions (at most one such notice every 15
-    /// seconds; sent to Slack threads, where the status message shows them).
+    /// seconds; sent to Slack threads, where the status message shows them, and Linear agent
+    /// sessions, as `action` activities).
     PromptWorking { prompt_id: String, recent_actions: Vec<String> },
     /// The session's pull request was opened.
     PullRequestOpened { url: String, number: u64 },

@@ -38,18 +38,7 @@ pub const MAX_ANSWER_CHARS: usize = 12_000;
 pub const MAX_RECENT_ACTIONS: usize = 5;
 pub const MAX_ACTION_LINE_CHARS: usize = 200;
 
-/// `text` cut to at most `max` characters; a cut one ends with "…".
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut cut = crate::cut_chars(text, max.saturating_sub(1)).to_string();
-    cut.push('…');
-    cut
-}
+pub use crate::truncate;
 
 /// Escapes text for mrkdwn (`&`, `<`, `>`), so it cannot mention or link anyone.
 pub fn escape(text: &str) -> String {

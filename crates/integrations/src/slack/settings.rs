@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use oi_session_core::repo_url::parse_repo;
 use oi_session_core::validation::{validate_branch_name, validate_model};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::config_fields::{check_repos, configured_repo, field, refuse_unknown, too_many, trimmed};
 
 use super::messages::{MAX_OPTIONS, MAX_REPO_CHARS};
 use super::routing::{KeywordRule, RoutingConfig};
@@ -76,22 +76,6 @@ impl SlackConfig {
     }
 }
 
-/// A field's value (absent or null: its default), its type errors naming it.
-fn field<T: DeserializeOwned + Default>(config: &Map<String, Value>, name: &str) -> Result<T, String> {
-    match config.get(name) {
-        None | Some(Value::Null) => Ok(T::default()),
-        Some(value) => serde_json::from_value(value.clone()).map_err(|e| format!("{name}: {e}")),
-    }
-}
-
-fn too_many(name: &str, n: usize, max: usize) -> Result<(), String> {
-    if n > max {
-        Err(format!("{name}: {n} entries; at most {max}"))
-    } else {
-        Ok(())
-    }
-}
-
 /// Checks the integration's `config` object for a deployment not in local mode
 /// ([`parse_config_with`]).
 pub fn parse_config(config: &Map<String, Value>) -> Result<SlackConfig, String> {
@@ -102,19 +86,9 @@ pub fn parse_config(config: &Map<String, Value>) -> Result<SlackConfig, String> 
 /// machine, as for sessions. The result is trimmed, and aliases, keyword rules and channel
 /// defaults name repositories as `repos` spells them.
 pub fn parse_config_with(config: &Map<String, Value>, local_mode: bool) -> Result<SlackConfig, String> {
-    let unknown: Vec<String> =
-        config.keys().filter(|k| !FIELDS.contains(&k.as_str())).map(|k| format!("`{k}`")).collect();
-    if !unknown.is_empty() {
-        return Err(format!("unknown settings {}; the known ones are {}", unknown.join(", "), FIELDS.join(", ")));
-    }
-    let repos = check_repos(field(config, "repos")?, local_mode)?;
-    let target = |name: &str, repo: &str| -> Result<String, String> {
-        repos
-            .iter()
-            .find(|r| r.eq_ignore_ascii_case(repo.trim()))
-            .cloned()
-            .ok_or_else(|| format!("{name}: {:?} is not one of the configured `repos`", repo.trim()))
-    };
+    refuse_unknown(config, FIELDS)?;
+    let repos = check_repos(field(config, "repos")?, local_mode, MAX_REPOS, MAX_REPO_CHARS)?;
+    let target = |name: &str, repo: &str| configured_repo(&repos, name, repo);
 
     let raw_aliases: BTreeMap<String, String> = field(config, "aliases")?;
     too_many("aliases", raw_aliases.len(), MAX_ALIASES)?;
@@ -182,33 +156,6 @@ pub fn parse_config_with(config: &Map<String, Value>, local_mode: bool) -> Resul
         agent_may_post: field(config, "agent_may_post")?,
         bot_user_id,
     })
-}
-
-fn trimmed(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
-fn check_repos(raw: Vec<String>, local_mode: bool) -> Result<Vec<String>, String> {
-    too_many("repos", raw.len(), MAX_REPOS)?;
-    let mut repos: Vec<String> = Vec::new();
-    for (i, repo) in raw.iter().enumerate() {
-        let repo = repo.trim();
-        if repo.is_empty() {
-            return Err(format!("repos[{i}]: must not be empty"));
-        }
-        if repo.chars().count() > MAX_REPO_CHARS {
-            return Err(format!("repos[{i}]: longer than {MAX_REPO_CHARS} characters"));
-        }
-        if repo.chars().any(char::is_control) {
-            return Err(format!("repos[{i}]: must not contain control characters"));
-        }
-        parse_repo(repo, local_mode).map_err(|e| format!("repos[{i}]: {}", e.message))?;
-        if repos.iter().any(|r| r.eq_ignore_ascii_case(repo)) {
-            return Err(format!("repos[{i}]: {repo:?} is listed twice"));
-        }
-        repos.push(repo.to_string());
-    }
-    Ok(repos)
 }
 
 /// A Slack id: one of these letters, then 2 to 29 uppercase letters or digits.

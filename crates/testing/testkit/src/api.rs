@@ -27,6 +27,16 @@ impl ApiResponse {
     }
 }
 
+/// One step of a browser's way through redirects ([`Api::hop`]).
+#[derive(Debug, Clone)]
+pub struct Hop {
+    pub status: u16,
+    pub location: Option<String>,
+    /// `name=value` of each cookie set.
+    pub cookies: Vec<String>,
+    pub body: String,
+}
+
 #[derive(Clone)]
 pub struct Api {
     base: String,
@@ -78,6 +88,29 @@ impl Api {
         }
         let res = req.send().await?;
         Ok(ApiResponse { status: res.status().as_u16(), body: res.text().await? })
+    }
+
+    /// One `GET` a browser would make, without following a redirect: the status, the
+    /// `Location` and the cookies set (`name=value`), with this API's credential and `cookie`.
+    pub async fn hop(&self, url: &str, cookie: Option<&str>) -> Result<Hop> {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        let url = if url.starts_with('/') { format!("{}{url}", self.base) } else { url.to_string() };
+        let mut req = client.get(url);
+        if let Some(token) = &self.bearer {
+            req = req.bearer_auth(token);
+        }
+        if let Some(cookie) = cookie {
+            req = req.header("cookie", cookie);
+        }
+        let res = req.send().await?;
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let cookies = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+            .collect();
+        Ok(Hop { status: res.status().as_u16(), location, cookies, body: res.text().await? })
     }
 
     /// A request with exact body bytes and extra headers (signed deliveries); never fails on a

@@ -18,7 +18,7 @@ pub mod signing;
 mod stack;
 mod tcp_proxy;
 
-pub use api::{Api, ApiResponse};
+pub use api::{Api, ApiResponse, Hop};
 pub use bridge_socket::BridgeSocket;
 pub use client_socket::{mint_ws_token, ClientEndpoint, ClientSocket};
 pub use control_plane::{repo_root, ControlPlane, ControlPlaneOptions};
