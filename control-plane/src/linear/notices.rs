@@ -1,6 +1,6 @@
 //! What a Linear agent session is told about its session: the agent's main steps as `action`
 //! activities (bounded), the issue moved to its team's first started state when the work
-//! starts, the pull request, then a `response` with the answer and the links, or an `error`
+//! starts, the pull request (also a comment on the issue), then a `response` with the answer and the links, or an `error`
 //! with the reason; the plan kept current.
 
 use oi_integrations::linear::activities;
@@ -40,6 +40,10 @@ pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
         }
         NoticeEvent::PullRequestOpened { url: pr, number } => {
             update_plan(env, agent_session, PlanPhase::Finished { pull_request: true }, Some(&url)).await?;
+            if let Some(issue_id) = &row.issue_id {
+                let body = activities::pull_request_comment(*number, pr, &url);
+                call(env, graphql::COMMENT_CREATE, &graphql::comment_create_variables(issue_id, &body, None)).await?;
+            }
             post_activity(
                 env,
                 agent_session,

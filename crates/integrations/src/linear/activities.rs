@@ -158,6 +158,16 @@ pub fn response(summary: &str, pull_request_url: Option<&str>, session_url: &str
     ActivityContent::body("response", &with_links(summary, &links))
 }
 
+/// The comment that attaches the session's pull request to its issue (the contract has no
+/// attachment mutation: a comment with the link is what every member of the issue sees).
+pub fn pull_request_comment(number: u64, url: &str, session_url: &str) -> String {
+    format!(
+        "Opened by the agent: {} — {}",
+        link(&format!("pull request #{number}"), url),
+        link("the session in Open Inspect", session_url)
+    )
+}
+
 /// An `error` with the reason and, when there is one, the session page.
 pub fn failure(reason: &str, session_url: Option<&str>) -> ActivityContent {
     let links: Vec<String> = session_url.map(|url| link("Open the session in Open Inspect", url)).into_iter().collect();

@@ -108,3 +108,12 @@ fn the_elicitation_numbers_the_candidates() {
     assert!(!text.contains(&format!("acme/r{}`", MAX_LISTED_REPOS + 1)), "{text}");
     assert!(text.ends_with("…and 5 more, by name."), "{text}");
 }
+
+#[test]
+fn the_pull_request_comment_links_the_pull_request_and_the_session() {
+    let comment = pull_request_comment(7, " https://github.test/acme/api/pull/7 ", "https://oi.test/sessions/ses_l1");
+    assert_eq!(
+        comment,
+        "Opened by the agent: [pull request #7](https://github.test/acme/api/pull/7) — [the session in Open Inspect](https://oi.test/sessions/ses_l1)"
+    );
+}

@@ -1,9 +1,10 @@
 //! Linear through the whole local stack, with the Linear double for Linear: an admin installs
 //! the app (OAuth, `actor=app`); delegating an issue starts a session on the team's repository
 //! that pushes a branch, and Linear shows a thought within its deadline, the plan, the link,
-//! the issue moved to started, and the response; a follow-up prompt continues the same
-//! session; an issue matching no rule gets an elicitation and starts after the answer; stop
-//! stops.
+//! the agent's steps, the issue moved to started, and the response; a follow-up prompt
+//! continues the same session; an issue matching no rule gets an elicitation and starts after
+//! the answer; stop stops; on a repository behind GitHub, the agent's pull request is opened on
+//! the GitHub double, linked in the response and attached to the issue.
 
 mod common;
 
@@ -11,26 +12,36 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Result};
 use common::*;
+use oi_github_double::{DoubleConfig, GithubDouble};
 use oi_linear_double::{
     IssueConfig, LinearConfig, LinearDouble, Prompt, SessionCreated, TeamConfig, UserConfig, DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
 };
 use oi_scripted_model::Turn;
-use oi_testkit::{BareRepo, Stack};
+use oi_testkit::{github_app, BareRepo, Stack};
 use serde_json::json;
 
 const SECRET: &str = "lin-wh-secret-e2e";
 
-/// A stack with Linear installed and on; `config` is the integration's settings.
-async fn linear_stack(linear: &LinearDouble, config: serde_json::Value) -> Result<Stack> {
+/// A stack with Linear installed and on; `config` is the integration's settings; `extra`
+/// more control-plane variables (a GitHub App's).
+async fn linear_stack_with(
+    linear: &LinearDouble,
+    config: serde_json::Value,
+    extra: Vec<(String, String)>,
+) -> Result<Stack> {
     let url = linear.url();
-    let stack = Stack::start_with(vars(&[
-        ("LINEAR_API_BASE", &url),
-        ("LINEAR_OAUTH_BASE", &url),
+    let mut all: Vec<(String, String)> = [
+        ("LINEAR_API_BASE", url.as_str()),
+        ("LINEAR_OAUTH_BASE", url.as_str()),
         ("LINEAR_CLIENT_ID", DEFAULT_CLIENT_ID),
         ("LINEAR_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
-    ]))
-    .await?;
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    all.extend(extra);
+    let stack = Stack::start_with(oi_testkit::StackOptions { vars: all }).await?;
     let api = stack.cp.api();
     linear.add_redirect_uri(format!("{}/api/integrations/linear/callback", stack.cp.base_url()));
     let settings = json!({"enabled": true, "secrets": {"webhook_secret": SECRET}, "config": config});
@@ -48,6 +59,10 @@ async fn linear_stack(linear: &LinearDouble, config: serde_json::Value) -> Resul
     linear.set_webhook_url(format!("{}/api/integrations/linear/webhook", stack.cp.base_url()));
     linear.set_webhook_secret(SECRET);
     Ok(stack)
+}
+
+async fn linear_stack(linear: &LinearDouble, config: serde_json::Value) -> Result<Stack> {
+    linear_stack_with(linear, config, vec![]).await
 }
 
 fn double(issue: IssueConfig) -> LinearConfig {
@@ -108,6 +123,10 @@ async fn a_delegated_issue_becomes_a_session_linear_follows() -> Result<()> {
     .await?;
     let response = linear.activities(&session).into_iter().find(|a| a.kind() == "response").unwrap();
     assert!(response.body().unwrap_or_default().contains("/sessions/ses_l"), "{response:?}");
+    wait_for("an action", (&stack, &linear, &session), || {
+        linear.activities(&session).iter().any(|a| a.kind() == "action").then_some(())
+    })
+    .await?;
     let ours = linear.session(&session).expect("the agent session");
     assert!(ours.external_urls.iter().any(|u| u.url.contains("/sessions/ses_l")), "{ours:?}");
     assert!(ours.plan.is_some(), "{ours:?}");
@@ -156,6 +175,37 @@ async fn an_issue_matching_no_rule_asks_which_repository_and_stop_stops() -> Res
         .await?;
     let listed = stack.cp.api().list_sessions("?origin=linear").await?.sessions;
     assert_eq!(listed[0].repo, repos[1], "{listed:?}");
+    linear.assert_no_violations();
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_agents_pull_request_is_linked_in_linear_and_attached_to_the_issue() -> Result<()> {
+    let repo = BareRepo::with_files(&[("README.md", "# widgets\n")])?;
+    let github =
+        GithubDouble::start(github_app::with_app(DoubleConfig::new("Iv1.e2e", "unused"), &repo.path())).await?;
+    let linear = LinearDouble::start(double(IssueConfig::new("ENG-3", "Document the widgets"))).await?;
+    let config = json!({"repos": [github_app::REPO], "team_repos": {"ENG": github_app::REPO}});
+    let stack = linear_stack_with(&linear, config, github_app::control_plane_vars(&github.url)).await?;
+    github_app::connect(&github, &stack.cp.base_url()).await?;
+    stack.model.push_all([
+        Turn::tool_call("write", json!({"filePath": "docs.txt", "content": "widgets\n"})),
+        Turn::tool_call("openinspect_create_pull_request", json!({"summary": "Documents the widgets."})),
+        Turn::text("Documented the widgets."),
+    ]);
+    let (session, _) = linear.send_session_created(&SessionCreated::delegated("ENG-3", "user-ada")).await?;
+    wait_for("the response", (&stack, &linear, &session), || {
+        said(&linear, &session, "response", "Documented the widgets").then_some(())
+    })
+    .await?;
+    let pulls = github.pulls(github_app::REPO);
+    assert_eq!(pulls.len(), 1, "the agent's pull request, on GitHub");
+    let number = format!("/pull/{}", pulls[0].number);
+    assert!(said(&linear, &session, "response", &number), "the response links it: {:#?}", linear.activities(&session));
+    wait_for("the issue's comment", (&stack, &linear, &session), || {
+        linear.comments("ENG-3").iter().any(|c| c.body.contains(&number)).then_some(())
+    })
+    .await?;
     linear.assert_no_violations();
     Ok(())
 }
