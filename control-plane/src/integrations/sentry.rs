@@ -9,63 +9,38 @@
 //! takes its project; a new event on an issue that already has a run becomes a follow-up
 //! prompt in that run's session.
 
-use oi_integrations::inbound::{self, Refusal, SENTRY_BODY_LIMIT, SENTRY_DELIVERIES_PER_MINUTE};
+use oi_integrations::inbound::{self, SENTRY_BODY_LIMIT, SENTRY_DELIVERIES_PER_MINUTE};
 use oi_integrations::sentry::{self as rules, SentryDelivery};
 use oi_integrations::signature::verify_sentry;
 use oi_protocol::automations::{DeliveryAccepted, DeliveryOutcome, Trigger, TriggerKind};
 use oi_protocol::integrations::IntegrationName;
-use oi_protocol::{ApiError, ErrorCode};
-use oi_session_core::rate_limit::Limit;
 use worker::{Env, Request, Response};
 
-use super::{deliveries, settings};
+use super::deliveries;
+use super::receiver::{header, Receiver};
 use crate::automations::runs::{self, NewRun};
 use crate::automations::{run_store, store};
-use crate::http::{json_response, Failure, Outcome};
-use crate::{ids, rate_limiter};
+use crate::http::{json_response, Outcome};
+use crate::ids;
 
 const SOURCE: &str = "sentry";
-
-async fn refuse(env: &Env, refusal: Refusal) -> Failure {
-    if let Err(e) = deliveries::refused(env, SOURCE, refusal.status(), &refusal.reason).await {
-        worker::console_error!("logging a refused delivery: {e}");
-    }
-    ApiError::new(refusal.code, refusal.reason).into()
-}
-
-fn header(req: &Request, name: &str) -> Option<String> {
-    req.headers().get(name).ok().flatten()
-}
+const RECEIVER: Receiver = Receiver {
+    integration: IntegrationName::Sentry,
+    body_limit: SENTRY_BODY_LIMIT,
+    deliveries_per_minute: SENTRY_DELIVERIES_PER_MINUTE,
+};
 
 pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
-    let off = |why: &str| Refusal { code: ErrorCode::Misconfigured, reason: why.to_string() };
-    if !settings::enabled(env, IntegrationName::Sentry).await? {
-        return Err(refuse(env, off("the Sentry integration is off (Settings → Integrations)")).await);
-    }
-    if let Err(r) = inbound::check_declared_length(header(&req, "content-length").as_deref(), SENTRY_BODY_LIMIT) {
-        return Err(refuse(env, r).await);
-    }
-    let body = match crate::http::read_body(&mut req, SENTRY_BODY_LIMIT).await {
-        Ok(body) => body,
-        Err(Failure::Api(e)) => return Err(refuse(env, Refusal { code: e.code, reason: e.message }).await),
-        Err(other) => return Err(other),
-    };
-    let keys = crate::secrets::keys::key_ring(env)?;
-    let Some(client_secret) = settings::secret(env, IntegrationName::Sentry, "client_secret", &keys).await? else {
-        return Err(refuse(env, off("the Sentry integration has no client_secret")).await);
-    };
+    let (body, client_secret) = RECEIVER.body_and_secret(&mut req, env, "client_secret").await?;
     if let Err(r) = verify_sentry(&client_secret, &body, header(&req, "sentry-hook-signature").as_deref()) {
-        return Err(refuse(env, r).await);
+        return Err(RECEIVER.refuse(env, r).await);
     }
-    let limit = Limit { max: SENTRY_DELIVERIES_PER_MINUTE, window_ms: 60_000 };
-    if let Err(e) = rate_limiter::check(env, "deliveries:sentry", limit, "Sentry deliveries").await {
-        return Err(refuse(env, Refusal { code: e.code, reason: e.message }).await);
-    }
+    RECEIVER.rate_limit(env).await?;
     let delivery = match inbound::parse_json_object(&body)
         .and_then(|json| rules::parse(header(&req, "sentry-hook-resource").as_deref(), &json))
     {
         Ok(delivery) => delivery,
-        Err(r) => return Err(refuse(env, r).await),
+        Err(r) => return Err(RECEIVER.refuse(env, r).await),
     };
     let delivery_key = inbound::delivery_key(header(&req, "request-id").as_deref());
     let Some(claim) = deliveries::claim(env, SOURCE, delivery_key.as_deref()).await? else {
