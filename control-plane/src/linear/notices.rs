@@ -18,7 +18,7 @@ use crate::jobs::JobError;
 pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
     let Some(row) = store::of_session(env, &notice.session_id).await? else { return Ok(()) };
     let agent_session = &row.agent_session_id;
-    let url = crate::slack::session_url(env, &notice.session_id);
+    let url = crate::config::session_page_url(env, &notice.session_id);
     match &notice.event {
         NoticeEvent::PromptWorking { recent_actions, .. } => {
             move_issue_once(env, &row).await?;

@@ -199,7 +199,7 @@ async fn start(
         }
     }
     store::set_session(env, agent_session, &session).await?;
-    let url = crate::slack::session_url(env, &session);
+    let url = crate::config::session_page_url(env, &session);
     update_plan(env, agent_session, PlanPhase::At(PlanStep::Work), Some(&url)).await?;
     let text = oi_integrations::linear::prompts::first_prompt(created);
     send_prompt(env, &caller, &session, agent_session, &text, &format!("linear-{agent_session}")).await

@@ -86,11 +86,7 @@ impl SessionObject {
             Some(s) => Some(s.clone()),
             None => self.store.last_agent_text()?,
         };
-        let session_url = format!(
-            "{}/sessions/{}",
-            crate::auth::settings::public_url(&self.env).unwrap_or_else(|| crate::config::control_plane_url(&self.env)),
-            summary.id
-        );
+        let session_url = crate::config::session_page_url(&self.env, &summary.id);
         let mut evidence = vec![format!(
             "Commit {}: {} file(s) changed, +{} −{}",
             commit.sha.as_deref().map(|s| &s[..s.len().min(12)]).unwrap_or("?"),

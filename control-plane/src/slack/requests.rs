@@ -20,7 +20,7 @@ use worker::{Env, Method};
 use super::act_as::{person, session_route};
 use super::refusals::told;
 use super::web_api::{SlackApi, SlackCallError};
-use super::{config_of, session_url, store};
+use super::{config_of, store};
 use crate::auth::Caller;
 use crate::http::Failure;
 use crate::jobs::JobError;
@@ -221,7 +221,7 @@ async fn start(
         }
     }
     let session = store::claim_thread(env, r.channel, &thread, &id, ids::now_ms()).await?;
-    let url = session_url(env, &session);
+    let url = crate::config::session_page_url(env, &session);
     let model = crate::config::default_model(env);
     let reason = why.describe();
     let started = Started { repo, branch: &branch, model: &model, session_url: &url, reason: &reason };
@@ -295,7 +295,7 @@ async fn follow_up(
     let text = strip_mentions(text, config_of(env).await?.bot_user_id.as_deref());
     prompt(env, api, caller, &t.session_id, &t.channel, &t.thread_ts, &text, ts).await?;
     if let Some(status) = &t.status_ts {
-        let url = session_url(env, &t.session_id);
+        let url = crate::config::session_page_url(env, &t.session_id);
         let mut update = messages::status_message(&url, &t.session_id, &Progress::Booting);
         update["channel"] = json!(t.channel);
         update["ts"] = json!(status);
