@@ -88,6 +88,7 @@ fn prompt(message_id: &str, text: &str) -> BridgeCommand {
         author: User { id: "u1".into(), name: "Ada".into(), email: "ada@acme.test".into(), login: None },
         model: "scripted/test-model".into(),
         attribution: None,
+        attachments: Vec::new(),
     })
 }
 

@@ -111,6 +111,7 @@ fn prompt_command<S: SqlExec>(store: &Store<S>, meta: &Meta, prompt: &Prompt) ->
         author: prompt.author.clone(),
         model: prompt.model.clone().unwrap_or_else(|| meta.summary.model.clone()),
         attribution: Some(Box::new(attribution(store, &prompt.author)?)),
+        attachments: Vec::new(),
     }))
 }
 
@@ -136,6 +137,7 @@ pub fn dispatch_next<S: SqlExec>(turn: &mut Turn<S>) -> Result<()> {
         message_id: prompt.message_id.clone(),
         author: prompt.author.clone(),
         text: prompt.text.clone(),
+        attachments: Vec::new(),
     }))?;
     turn.set_sandbox_status(&meta, SandboxStatus::Running, None)?;
     broadcast_queue(turn)
@@ -203,6 +205,7 @@ pub fn fail_waiting<S: SqlExec>(turn: &mut Turn<S>, message_id: &str, error: &st
         message_id: prompt.message_id.clone(),
         author: prompt.author.clone(),
         text: prompt.text.clone(),
+        attachments: Vec::new(),
     }))?;
     turn.record(EventBody::PromptFinished(PromptFinished {
         message_id: message_id.to_string(),

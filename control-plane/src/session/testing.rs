@@ -53,7 +53,7 @@ pub fn ready_session() -> Store<MemorySql> {
 }
 
 pub fn prompt(text: &str, request: &str) -> PromptRequest {
-    PromptRequest { text: text.into(), client_request_id: request.into(), model: None }
+    PromptRequest { text: text.into(), client_request_id: request.into(), model: None, attachments: Vec::new() }
 }
 
 pub fn turn(store: &Store<MemorySql>, now: Millis, bridge_connected: bool) -> Turn<'_, MemorySql> {

@@ -192,6 +192,7 @@ impl Api {
             text: text.to_string(),
             client_request_id: format!("req-{}-{n}", std::process::id()),
             model: None,
+            attachments: Vec::new(),
         }
     }
 }

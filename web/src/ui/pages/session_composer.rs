@@ -57,7 +57,7 @@ pub fn Composer(store: SessionStore) -> impl IntoView {
         sending.set(true);
         error.set(None);
         spawn_local(async move {
-            let req = PromptRequest { text: prompt, client_request_id, model: None };
+            let req = PromptRequest { text: prompt, client_request_id, model: None, attachments: Vec::new() };
             match api::prompt(&id, &req).await {
                 Ok(_) => {
                     ids.update_value(RequestIds::accepted);
