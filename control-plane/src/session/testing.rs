@@ -78,6 +78,7 @@ pub fn describe(effects: &[Effect]) -> Vec<String> {
             Effect::RefreshPullRequest { message_id } => format!("refresh_pr {message_id}"),
             Effect::TerminateSandbox { sandbox_id } => format!("terminate {sandbox_id}"),
             Effect::NoticesWaiting => "notices".into(),
+            Effect::DeleteMedia { keys } => format!("delete_media {}", keys.join(" ")),
         })
         .collect()
 }

@@ -92,7 +92,18 @@ pub fn admit(upload: Upload<'_>, usage: MediaUsage) -> Result<Admitted, ApiError
             ));
         }
     }
-    match upload.kind {
+    admit_counts(upload.kind, size, usage)?;
+    let (width, height) = match dimensions(upload.bytes) {
+        Some((w, h)) if content_type.is_image() => (Some(w), Some(h)),
+        _ => (None, None),
+    };
+    Ok(Admitted { content_type, width, height })
+}
+
+/// Whether one more piece of `kind` and `size` bytes fits in a session that holds `usage`
+/// (checked again when the piece is kept, against the usage at that moment).
+pub fn admit_counts(kind: MediaKind, size: u64, usage: MediaUsage) -> Result<(), ApiError> {
+    match kind {
         MediaKind::Screenshot if usage.screenshots >= MAX_SCREENSHOTS_PER_SESSION => {
             return Err(refuse(
                 ErrorCode::QuotaExceeded,
@@ -113,11 +124,7 @@ pub fn admit(upload: Upload<'_>, usage: MediaUsage) -> Result<Admitted, ApiError
             format!("the session's media would pass {} MiB", MAX_SESSION_MEDIA_BYTES >> 20),
         ));
     }
-    let (width, height) = match dimensions(upload.bytes) {
-        Some((w, h)) if content_type.is_image() => (Some(w), Some(h)),
-        _ => (None, None),
-    };
-    Ok(Admitted { content_type, width, height })
+    Ok(())
 }
 
 /// `Content-Type`s that say nothing about the file (what a client sends when it does not know).
