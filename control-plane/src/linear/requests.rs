@@ -215,7 +215,12 @@ async fn send_prompt(
 ) -> Result<(), JobError> {
     let call = Internal::Prompt {
         author: caller.user.clone(),
-        request: PromptRequest { text: text.to_string(), client_request_id: request_id.to_string(), model: None, attachments: Vec::new() },
+        request: PromptRequest {
+            text: text.to_string(),
+            client_request_id: request_id.to_string(),
+            model: None,
+            attachments: Vec::new(),
+        },
     };
     if let Err(refused) = SessionStub::new(env, session)?.call_api(&call).await? {
         let error = activities::error(&format!("I could not take that prompt: {}", refused.message));

@@ -92,10 +92,8 @@ impl SessionObject {
             source_url,
             evidence,
         };
-        let metadata = worker::HttpMetadata {
-            content_type: Some(info.content_type.mime().to_string()),
-            ..Default::default()
-        };
+        let metadata =
+            worker::HttpMetadata { content_type: Some(info.content_type.mime().to_string()), ..Default::default() };
         bucket(&self.env)?.put(r2_key(&session_id, &info.media_id), bytes).http_metadata(metadata).execute().await?;
         self.run(|turn| media::keep(turn, info.clone()))?;
         Ok(info)
@@ -142,7 +140,12 @@ impl SessionObject {
     }
 
     /// `GET /shared-media/:id?key=`: an evidence piece, for whoever holds its link.
-    pub(super) async fn read_shared_media(&self, req: &Request, url: &worker::Url, media_id: &str) -> Outcome<Response> {
+    pub(super) async fn read_shared_media(
+        &self,
+        req: &Request,
+        url: &worker::Url,
+        media_id: &str,
+    ) -> Outcome<Response> {
         let session_id = self.meta()?.summary.id;
         let given = crate::http::query_param(url, "key").unwrap_or_default();
         let secret = config::secret(&self.env, "SECRETS_KEY").unwrap_or_default();

@@ -152,7 +152,11 @@ mod tests {
             ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/pull-request", Ok(PullRequest)),
             ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/origin", Ok(Origin)),
             ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c16/sandbox/origin", Err("own session")),
-            ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/media?kind=screenshot&name=a.png", Ok(MediaUpload)),
+            (
+                "POST",
+                "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/media?kind=screenshot&name=a.png",
+                Ok(MediaUpload),
+            ),
             ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/media/med_1", Ok(MediaRead)),
             ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c16/sandbox/media/med_1", Err("own session")),
             ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/media/med_1", Err("POST is not")),
@@ -209,17 +213,15 @@ mod tests {
 
     #[test]
     fn the_paths_built_are_the_paths_admitted() {
-        for (route, rest) in
-            [
-                (Bridge, ""),
-                (Model, "scripted/chat/completions"),
-                (Git, "info/refs"),
-                (PullRequest, ""),
-                (Origin, ""),
-                (MediaUpload, ""),
-                (MediaRead, "med_1"),
-            ]
-        {
+        for (route, rest) in [
+            (Bridge, ""),
+            (Model, "scripted/chat/completions"),
+            (Git, "info/refs"),
+            (PullRequest, ""),
+            (Origin, ""),
+            (MediaUpload, ""),
+            (MediaRead, "med_1"),
+        ] {
             let path = route.path(OWN, rest);
             assert_eq!(admit(route.methods()[0], &path, OWN), Ok(route), "{path}");
             assert_eq!(route.upgrades(), route == Bridge);

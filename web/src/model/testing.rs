@@ -45,7 +45,12 @@ pub fn event(seq: u64, body: EventBody) -> SessionEvent {
 pub fn user_message(seq: u64, message_id: &str, author: &str, text: &str) -> SessionEvent {
     event(
         seq,
-        EventBody::UserMessage(UserMessage { message_id: message_id.into(), author: user(author), text: text.into(), attachments: Vec::new() }),
+        EventBody::UserMessage(UserMessage {
+            message_id: message_id.into(),
+            author: user(author),
+            text: text.into(),
+            attachments: Vec::new(),
+        }),
     )
 }
 

@@ -123,7 +123,8 @@ impl<S: SqlExec> Store<S> {
 
     /// The prompt running now, if one runs.
     pub fn running_prompt(&self) -> Result<Option<String>> {
-        let rows = self.rows("SELECT message_id FROM prompts WHERE status IN ('processing', 'stopping') LIMIT 1", vec![])?;
+        let rows =
+            self.rows("SELECT message_id FROM prompts WHERE status IN ('processing', 'stopping') LIMIT 1", vec![])?;
         rows.first().map(|r| r.text(0)).transpose()
     }
 

@@ -154,7 +154,9 @@ fn quoted_prompts_mention_nobody() {
         "ask @\u{2060}octocat about #\u{2060}12, mail a@b.c"
     );
     let prompts = [("ada".to_string(), "ping @grace".to_string())];
-    let body = PrBody { summary: None, prompts: &prompts, session_url: "u", evidence: &[], screenshots: &[], asked_by: None }.render();
+    let body =
+        PrBody { summary: None, prompts: &prompts, session_url: "u", evidence: &[], screenshots: &[], asked_by: None }
+            .render();
     assert!(body.contains("> ping @\u{2060}grace"), "{body}");
 }
 

@@ -80,8 +80,7 @@ pub fn admit(upload: Upload<'_>, usage: MediaUsage) -> Result<Admitted, ApiError
         ));
     }
     let wanted = if upload.kind == MediaKind::Video { "a WebM or MP4 video" } else { "a PNG, JPEG, WebP or GIF image" };
-    let Some(content_type) = sniff(upload.bytes).filter(|t| t.is_video() == (upload.kind == MediaKind::Video))
-    else {
+    let Some(content_type) = sniff(upload.bytes).filter(|t| t.is_video() == (upload.kind == MediaKind::Video)) else {
         return Err(refuse(ErrorCode::UnsupportedMediaType, format!("the bytes are not {wanted}")));
     };
     if let Some(declared) = upload.declared.map(str::trim).filter(|d| !d.is_empty() && !is_generic(d)) {

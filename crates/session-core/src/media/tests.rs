@@ -96,14 +96,70 @@ fn uploads_are_admitted_by_kind_type_and_limits() {
         ("video", MediaKind::Video, Some("video/webm"), webm(), empty, Ok(MediaType::Webm)),
         ("empty body", MediaKind::Attachment, None, Vec::new(), empty, Err((ErrorCode::InvalidRequest, "empty"))),
         ("too big", MediaKind::Attachment, None, big_png, empty, Err((ErrorCode::PayloadTooLarge, "at most 10 MiB"))),
-        ("not an image", MediaKind::Attachment, None, b"GET / HTTP".to_vec(), empty, Err((ErrorCode::UnsupportedMediaType, "not a PNG"))),
-        ("video as attachment", MediaKind::Attachment, None, mp4(), empty, Err((ErrorCode::UnsupportedMediaType, "not a PNG"))),
-        ("image as video", MediaKind::Video, None, png(1, 1), empty, Err((ErrorCode::UnsupportedMediaType, "WebM or MP4"))),
-        ("declared lies", MediaKind::Attachment, Some("image/jpeg"), png(4, 4), empty, Err((ErrorCode::UnsupportedMediaType, "bytes are image/png"))),
-        ("svg declared", MediaKind::Attachment, Some("image/svg+xml"), png(4, 4), empty, Err((ErrorCode::UnsupportedMediaType, "image/svg+xml"))),
-        ("screenshot quota", MediaKind::Screenshot, None, png(4, 4), full_of_screenshots, Err((ErrorCode::QuotaExceeded, "100 screenshots"))),
-        ("attachment ignores screenshot quota", MediaKind::Attachment, None, png(4, 4), full_of_screenshots, Ok(MediaType::Png)),
-        ("session total", MediaKind::Attachment, None, png(4, 4), nearly_full, Err((ErrorCode::PayloadTooLarge, "500 MiB"))),
+        (
+            "not an image",
+            MediaKind::Attachment,
+            None,
+            b"GET / HTTP".to_vec(),
+            empty,
+            Err((ErrorCode::UnsupportedMediaType, "not a PNG")),
+        ),
+        (
+            "video as attachment",
+            MediaKind::Attachment,
+            None,
+            mp4(),
+            empty,
+            Err((ErrorCode::UnsupportedMediaType, "not a PNG")),
+        ),
+        (
+            "image as video",
+            MediaKind::Video,
+            None,
+            png(1, 1),
+            empty,
+            Err((ErrorCode::UnsupportedMediaType, "WebM or MP4")),
+        ),
+        (
+            "declared lies",
+            MediaKind::Attachment,
+            Some("image/jpeg"),
+            png(4, 4),
+            empty,
+            Err((ErrorCode::UnsupportedMediaType, "bytes are image/png")),
+        ),
+        (
+            "svg declared",
+            MediaKind::Attachment,
+            Some("image/svg+xml"),
+            png(4, 4),
+            empty,
+            Err((ErrorCode::UnsupportedMediaType, "image/svg+xml")),
+        ),
+        (
+            "screenshot quota",
+            MediaKind::Screenshot,
+            None,
+            png(4, 4),
+            full_of_screenshots,
+            Err((ErrorCode::QuotaExceeded, "100 screenshots")),
+        ),
+        (
+            "attachment ignores screenshot quota",
+            MediaKind::Attachment,
+            None,
+            png(4, 4),
+            full_of_screenshots,
+            Ok(MediaType::Png),
+        ),
+        (
+            "session total",
+            MediaKind::Attachment,
+            None,
+            png(4, 4),
+            nearly_full,
+            Err((ErrorCode::PayloadTooLarge, "500 MiB")),
+        ),
     ];
     for (name, kind, declared, bytes, usage, want) in cases {
         let got = admit(Upload { kind, declared, bytes: &bytes }, usage);
@@ -120,7 +176,8 @@ fn uploads_are_admitted_by_kind_type_and_limits() {
 
 #[test]
 fn an_admitted_image_carries_its_size_and_a_video_none() {
-    let a = admit(Upload { kind: MediaKind::Screenshot, declared: None, bytes: &png(1280, 800) }, MediaUsage::default());
+    let a =
+        admit(Upload { kind: MediaKind::Screenshot, declared: None, bytes: &png(1280, 800) }, MediaUsage::default());
     assert_eq!(a.unwrap(), Admitted { content_type: MediaType::Png, width: Some(1280), height: Some(800) });
     let v = admit(Upload { kind: MediaKind::Video, declared: None, bytes: &mp4() }, MediaUsage::default());
     assert_eq!(v.unwrap(), Admitted { content_type: MediaType::Mp4, width: None, height: None });

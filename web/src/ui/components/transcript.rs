@@ -104,6 +104,7 @@ fn TurnFooter(turn: Memo<Option<Turn>>) -> impl IntoView {
                 message_id: t.message_id.clone(),
                 author: None,
                 prompt: None,
+                attachments: Vec::new(),
                 parts: Vec::new(),
                 tokens: t.tokens,
                 cost: t.cost,
