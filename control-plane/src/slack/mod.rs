@@ -13,7 +13,6 @@
 //! - [`web_api`]: Slack's Web API with the bot token; [`store`]: threads and waiting requests.
 
 pub mod act_as;
-pub mod classifier;
 pub mod events;
 pub mod notices;
 pub mod refusals;

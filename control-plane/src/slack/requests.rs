@@ -17,12 +17,13 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use worker::{Env, Method};
 
-use super::act_as::{person, session_route};
+use super::act_as::person;
 use super::refusals::told;
 use super::web_api::{SlackApi, SlackCallError};
 use super::{config_of, store};
 use crate::auth::Caller;
 use crate::http::Failure;
+use crate::integrations::act_as::session_route;
 use crate::jobs::JobError;
 use crate::{ids, index_store};
 
@@ -144,7 +145,7 @@ async fn message(
         Route::Classify { candidates } if config.classifier_model.is_some() => {
             let model = config.classifier_model.as_deref().unwrap_or_default();
             let text = strip_mentions(text, config.bot_user_id.as_deref());
-            match super::classifier::classify(env, model, &text, &candidates).await {
+            match crate::integrations::classifier::classify(env, model, &text, &candidates).await {
                 Some(repo) => start(env, api, &caller, &request, &repo, None, RouteReason::Classifier).await,
                 None => ask(env, api, &request, user, &candidates).await,
             }
