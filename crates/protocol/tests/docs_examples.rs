@@ -95,7 +95,8 @@ fn round_trips_by_name(kind: &str, name: &str, json: &str) -> bool {
             PutIntegrationLink => oi_protocol::integrations::PutIntegrationLink,
             IntegrationLinkList => oi_protocol::integrations::IntegrationLinkList,
             MediaInfo => oi_protocol::media::MediaInfo,
-            AgentUpload => oi_protocol::media::AgentUpload
+            AgentUpload => oi_protocol::media::AgentUpload,
+            WebhookAck => oi_protocol::source_control::WebhookAck
     )
 }
 
@@ -176,6 +177,7 @@ fn every_example_round_trips_and_every_type_has_one() {
         "IntegrationLinkList",
         "MediaInfo",
         "AgentUpload",
+        "WebhookAck",
     ] {
         assert!(names.contains(rest), "docs/protocol.md has no {rest} example");
     }
