@@ -3,9 +3,12 @@
 //! `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}`, the model proxy), and
 //! so does the workspace's git remote (`/git/{rest}` → `…/api/sessions/{session}/git/{rest}`,
 //! the git endpoint), and the agent's own tools (`POST /tools/pull-request` →
-//! `…/api/sessions/{session}/sandbox/pull-request`, called by `sandbox-agent mcp-tools`, see
-//! [`crate::mcp`]). Each request goes on with the sandbox's own session-scoped token, which
-//! only this process holds, streaming the body both ways without buffering.
+//! `…/api/sessions/{session}/sandbox/pull-request`, `POST /tools/origin` → `…/sandbox/origin`,
+//! `POST /tools/media?…` → `…/sandbox/media?…`, called by `sandbox-agent mcp-tools`, see
+//! [`crate::mcp`]), and a prompt's attached images (`GET /media/{media_id}` →
+//! `…/sandbox/media/{media_id}`, read by the supervisor). Each request goes on with the
+//! sandbox's own session-scoped token, which only this process holds, streaming the body both
+//! ways without buffering.
 //!
 //! The target (control plane, session, token) is shared state: a warm-pool claim changes it
 //! while the server (and OpenCode) keep running.
@@ -49,19 +52,28 @@ impl ProxyTarget {
 }
 
 /// A request path: under `/model/` (a provider and the rest) or `/git/` (the rest), both
-/// still percent-encoded, or a tool's: `/tools/pull-request`, `/tools/origin`.
+/// still percent-encoded, a tool's (`/tools/pull-request`, `/tools/origin`, `/tools/media`), or
+/// an attached image's (`/media/{media_id}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EgressPath<'a> {
     Model { provider: &'a str, rest: &'a str },
     Git { rest: &'a str },
     PullRequest,
     Origin,
+    /// The screenshot tool's upload.
+    MediaUpload,
+    /// A prompt's attached image, read by the supervisor.
+    MediaRead { media_id: &'a str },
 }
 
 impl EgressPath<'_> {
-    /// A tool's path: only `POST` is forwarded.
-    fn is_tool(self) -> bool {
-        matches!(self, EgressPath::PullRequest | EgressPath::Origin)
+    /// The one method a tool's or a media path takes; the model and git take any.
+    fn only_method(self) -> Option<axum::http::Method> {
+        match self {
+            EgressPath::PullRequest | EgressPath::Origin | EgressPath::MediaUpload => Some(axum::http::Method::POST),
+            EgressPath::MediaRead { .. } => Some(axum::http::Method::GET),
+            EgressPath::Model { .. } | EgressPath::Git { .. } => None,
+        }
     }
 }
 
@@ -70,6 +82,15 @@ pub const PULL_REQUEST_PATH: &str = "/tools/pull-request";
 /// The path of the tools that post to the session's origin (`slack_notify`, `submit_review`,
 /// `reply_comment`).
 pub const ORIGIN_PATH: &str = "/tools/origin";
+/// Where the screenshot tool uploads (the query is `oi_protocol::media::AgentUpload`).
+pub const MEDIA_UPLOAD_PATH: &str = "/tools/media";
+/// The prefix of an attached image's path: `/media/{media_id}`.
+pub const MEDIA_READ_PREFIX: &str = "/media/";
+
+/// Whether `id` can be a media id: one path segment of ASCII letters, digits, `_` and `-`.
+pub fn is_media_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 100 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathError {
@@ -86,6 +107,10 @@ pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
         Some(EgressPath::PullRequest)
     } else if path == ORIGIN_PATH {
         Some(EgressPath::Origin)
+    } else if path == MEDIA_UPLOAD_PATH {
+        Some(EgressPath::MediaUpload)
+    } else if let Some(media_id) = path.strip_prefix(MEDIA_READ_PREFIX) {
+        is_media_id(media_id).then_some(EgressPath::MediaRead { media_id })
     } else if let Some(git) = path.strip_prefix("/git/") {
         (!git.is_empty()).then_some(EgressPath::Git { rest: git })
     } else {
@@ -103,7 +128,8 @@ pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
 }
 
 /// `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}[?{query}]`,
-/// `…/git/{rest}[?{query}]`, `…/sandbox/pull-request` or `…/sandbox/origin` (with the query).
+/// `…/git/{rest}[?{query}]`, `…/sandbox/pull-request`, `…/sandbox/origin`, `…/sandbox/media`
+/// or `…/sandbox/media/{media_id}` (with the query).
 /// The paths are the session's sandbox routes as `oi_protocol::sandbox_routes` writes them
 /// (the routes the network gateway admits).
 pub fn upstream_url(target: &ProxyTarget, path: EgressPath<'_>, query: Option<&str>) -> String {
@@ -114,6 +140,8 @@ pub fn upstream_url(target: &ProxyTarget, path: EgressPath<'_>, query: Option<&s
         EgressPath::Git { rest } => SandboxRoute::Git.path(&target.session_id, rest),
         EgressPath::PullRequest => SandboxRoute::PullRequest.path(&target.session_id, ""),
         EgressPath::Origin => SandboxRoute::Origin.path(&target.session_id, ""),
+        EgressPath::MediaUpload => SandboxRoute::MediaUpload.path(&target.session_id, ""),
+        EgressPath::MediaRead { media_id } => SandboxRoute::MediaRead.path(&target.session_id, media_id),
     };
     let mut url = format!("{}{route}", target.control_plane_url.trim_end_matches('/'));
     if let Some(query) = query.filter(|q| !q.is_empty()) {
@@ -281,6 +309,16 @@ impl Egress {
     pub fn origin_url(base_url: &str) -> String {
         format!("{}{ORIGIN_PATH}", base_url.trim_end_matches('/'))
     }
+
+    /// `{base_url}/tools/media`: where the screenshot tool uploads (with its query).
+    pub fn media_upload_url(base_url: &str) -> String {
+        format!("{}{MEDIA_UPLOAD_PATH}", base_url.trim_end_matches('/'))
+    }
+
+    /// `{base_url}/media/{media_id}`: where the supervisor reads a prompt's attached image.
+    pub fn media_read_url(base_url: &str, media_id: &str) -> String {
+        format!("{}{MEDIA_READ_PREFIX}{media_id}", base_url.trim_end_matches('/'))
+    }
 }
 
 /// Asks the supervisor to push the running prompt's work and waits (at most [`PUSH_WAIT`]).
@@ -303,7 +341,7 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
                 PathError::NotFound => (
                     StatusCode::NOT_FOUND,
                     "not_found",
-                    "no such endpoint (only /model/…, /git/…, /tools/pull-request and /tools/origin)",
+                    "no such endpoint (only /model/…, /git/…, /tools/pull-request, /tools/origin, /tools/media and /media/…)",
                 ),
                 PathError::BadPath => (StatusCode::BAD_REQUEST, "bad_path", "dot segments are not allowed"),
             };
@@ -311,9 +349,13 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
             return error_response(status, code, message);
         }
     };
-    if path.is_tool() && method != axum::http::Method::POST {
+    if let Some(only) = path.only_method().filter(|only| *only != method) {
         tracing::info!(%method, status = 405, "egress: refused {}", parts.uri.path());
-        return error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "tools take only POST");
+        return error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            &format!("{} takes only {only}", parts.uri.path()),
+        );
     }
     if path == EgressPath::PullRequest {
         push_first(&shared).await;
@@ -386,6 +428,28 @@ mod tests {
         assert_eq!(origin, EgressPath::Origin);
         assert_eq!(upstream_url(&target(), origin, None), "http://127.0.0.1:8787/api/sessions/ses_1/sandbox/origin");
         assert_eq!(Egress::origin_url("http://127.0.0.1:9"), "http://127.0.0.1:9/tools/origin");
+    }
+
+    #[test]
+    fn media_paths_go_to_the_sandbox_media_routes() {
+        let cases: &[(&str, Option<&str>, Result<&str, PathError>)] = &[
+            ("/tools/media", Some("kind=screenshot&name=a.png"), Ok("/sandbox/media?kind=screenshot&name=a.png")),
+            ("/media/med_01AB-c", None, Ok("/sandbox/media/med_01AB-c")),
+            ("/media/", None, Err(PathError::NotFound)),
+            ("/media/med_1/x", None, Err(PathError::NotFound)),
+            ("/media/med%2F1", None, Err(PathError::NotFound)),
+            ("/media/..", None, Err(PathError::NotFound)),
+            ("/tools/media/x", None, Err(PathError::NotFound)),
+        ];
+        for (path, query, want) in cases {
+            let got = parse_path(path).map(|p| upstream_url(&target(), p, *query));
+            let want = want.map(|rest| format!("http://127.0.0.1:8787/api/sessions/ses_1{rest}"));
+            assert_eq!(got, want, "{path}");
+        }
+        assert_eq!(parse_path("/tools/media").unwrap().only_method(), Some(axum::http::Method::POST));
+        assert_eq!(parse_path("/media/med_1").unwrap().only_method(), Some(axum::http::Method::GET));
+        assert_eq!(Egress::media_read_url("http://127.0.0.1:9/", "med_1"), "http://127.0.0.1:9/media/med_1");
+        assert_eq!(Egress::media_upload_url("http://127.0.0.1:9"), "http://127.0.0.1:9/tools/media");
     }
 
     #[test]
