@@ -93,8 +93,7 @@ async fn a_full_page_is_as_tall_as_the_document() {
 async fn a_selector_captures_just_its_element() {
     let _one = ONE_CHROMIUM_AT_A_TIME.lock().await;
     let pages = pages().await;
-    let shot =
-        shoot(format!("{}/element", pages.url), Viewport::DEFAULT, Area::Element("#box".into())).await.unwrap();
+    let shot = shoot(format!("{}/element", pages.url), Viewport::DEFAULT, Area::Element("#box".into())).await.unwrap();
     assert_eq!((shot.width, shot.height), (300, 150));
     // The element is below the fold: every pixel is its red, none the page's white.
     assert!(pixels(&shot.png).iter().all(|p| *p == [255, 0, 0]), "the clip is the element's box");

@@ -41,7 +41,10 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Incoming {
     /// The answer to command `id`: its result, or the error's message.
-    Answer { id: u64, result: Result<Value, String> },
+    Answer {
+        id: u64,
+        result: Result<Value, String>,
+    },
     Event(Event),
 }
 
@@ -90,9 +93,11 @@ impl Drop for Cdp {
 impl Cdp {
     /// Connects to the browser's DevTools endpoint `ws_url`.
     pub async fn connect(ws_url: &str) -> Result<Self> {
-        let mut config = WebSocketConfig::default();
-        config.max_message_size = Some(MAX_MESSAGE_BYTES);
-        config.max_frame_size = Some(MAX_MESSAGE_BYTES);
+        let config = WebSocketConfig {
+            max_message_size: Some(MAX_MESSAGE_BYTES),
+            max_frame_size: Some(MAX_MESSAGE_BYTES),
+            ..WebSocketConfig::default()
+        };
         let (socket, _) = tokio_tungstenite::connect_async_with_config(ws_url, Some(config), false)
             .await
             .with_context(|| format!("connect to Chromium's DevTools at {ws_url}"))?;
@@ -124,7 +129,13 @@ impl Cdp {
 
     /// Sends `method` (to the page of `session_id`, or the browser) and waits at most
     /// `within` for its result.
-    pub async fn call(&mut self, method: &str, params: Value, session_id: Option<&str>, within: Duration) -> Result<Value> {
+    pub async fn call(
+        &mut self,
+        method: &str,
+        params: Value,
+        session_id: Option<&str>,
+        within: Duration,
+    ) -> Result<Value> {
         let id = self.next_id;
         self.next_id += 1;
         let (answer_tx, answer) = oneshot::channel();
@@ -169,7 +180,10 @@ mod tests {
     #[test]
     fn messages_are_answers_or_events() {
         let cases: &[(&str, Option<Incoming>)] = &[
-            (r#"{"id":3,"result":{"frameId":"F"}}"#, Some(Incoming::Answer { id: 3, result: Ok(json!({"frameId": "F"})) })),
+            (
+                r#"{"id":3,"result":{"frameId":"F"}}"#,
+                Some(Incoming::Answer { id: 3, result: Ok(json!({"frameId": "F"})) }),
+            ),
             (r#"{"id":4,"result":{},"sessionId":"S"}"#, Some(Incoming::Answer { id: 4, result: Ok(json!({})) })),
             (
                 r#"{"id":5,"error":{"code":-32000,"message":"No node with given id found"}}"#,
@@ -185,7 +199,11 @@ mod tests {
             ),
             (
                 r#"{"method":"Target.targetCreated","params":{}}"#,
-                Some(Incoming::Event(Event { method: "Target.targetCreated".into(), params: json!({}), session_id: None })),
+                Some(Incoming::Event(Event {
+                    method: "Target.targetCreated".into(),
+                    params: json!({}),
+                    session_id: None,
+                })),
             ),
             ("not json", None),
             (r#"{"params":{}}"#, None),

@@ -169,8 +169,14 @@ mod tests {
     #[test]
     fn the_devtools_line() {
         let cases = [
-            ("DevTools listening on ws://127.0.0.1:36111/devtools/browser/ab-12", Some("ws://127.0.0.1:36111/devtools/browser/ab-12")),
-            ("DevTools listening on ws://127.0.0.1:1/devtools/browser/x\r", Some("ws://127.0.0.1:1/devtools/browser/x")),
+            (
+                "DevTools listening on ws://127.0.0.1:36111/devtools/browser/ab-12",
+                Some("ws://127.0.0.1:36111/devtools/browser/ab-12"),
+            ),
+            (
+                "DevTools listening on ws://127.0.0.1:1/devtools/browser/x\r",
+                Some("ws://127.0.0.1:1/devtools/browser/x"),
+            ),
             ("[1:2:ERROR:bus.cc(407)] Failed to connect to the bus", None),
             ("DevTools listening on http://x", None),
         ];

@@ -26,8 +26,9 @@ use url::Url;
 pub const MIN_VIEWPORT: u32 = 200;
 /// The widest or tallest viewport, in pixels.
 pub const MAX_VIEWPORT: u32 = 3840;
-/// How long one screenshot may take, Chromium's start and stop included.
-pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(45);
+/// How long one screenshot may take, Chromium's start included (stopping it takes at most 5 s
+/// more): with the upload, within OpenCode's 60 s limit for a tool call.
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(40);
 
 /// The browser window's size, in CSS pixels (one device pixel each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,14 +94,18 @@ pub async fn capture(chromium_bin: &Path, shot: &Shot) -> Result<Capture, String
     let url = check_url(&shot.url)?;
     Viewport::new(shot.viewport.width.into(), shot.viewport.height.into())?;
     let shot = &Shot { url: url.to_string(), ..shot.clone() };
-    let browser = chromium::Chromium::launch(chromium_bin).await.map_err(|e| format!("{e:#}"))?;
+    let mut launched = None;
     let taken = tokio::time::timeout(TOTAL_TIMEOUT, async {
+        let browser = chromium::Chromium::launch(chromium_bin).await.map_err(|e| format!("{e:#}"))?;
+        let browser = launched.insert(browser);
         let mut cdp = cdp::Cdp::connect(&browser.devtools_url).await.map_err(|e| format!("{e:#}"))?;
         page::shoot(&mut cdp, shot).await
     })
     .await
     .unwrap_or_else(|_| Err(format!("the screenshot took longer than {} s", TOTAL_TIMEOUT.as_secs())));
-    browser.stop().await;
+    if let Some(browser) = launched {
+        browser.stop().await;
+    }
     let png = taken?;
     let (width, height) = png::dimensions(&png).ok_or("Chromium's image is not a PNG")?;
     Ok(Capture { png, width, height })
@@ -110,9 +115,12 @@ pub async fn capture(chromium_bin: &Path, shot: &Shot) -> Result<Capture, String
 mod tests {
     use super::*;
 
+    /// Width, height, and the viewport or the start of the refusal.
+    type Case = (u64, u64, Result<(u32, u32), &'static str>);
+
     #[test]
     fn viewports_within_bounds() {
-        let cases: &[(u64, u64, Result<(u32, u32), &str>)] = &[
+        let cases: &[Case] = &[
             (1280, 800, Ok((1280, 800))),
             (200, 3840, Ok((200, 3840))),
             (199, 800, Err("`width` must be between 200 and 3840 pixels (got 199)")),

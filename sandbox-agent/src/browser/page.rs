@@ -53,7 +53,8 @@ pub fn element_box(answer: &Value, selector: &str) -> Result<Rect, String> {
     if value.is_null() {
         return Err(format!("no element on the page matches the selector {selector:?}"));
     }
-    let number = |name: &str| value[name].as_f64().ok_or_else(|| format!("the page answered no {name} for {selector:?}"));
+    let number =
+        |name: &str| value[name].as_f64().ok_or_else(|| format!("the page answered no {name} for {selector:?}"));
     let rect = Rect { x: number("x")?, y: number("y")?, width: number("width")?, height: number("height")? };
     if rect.width < 1.0 || rect.height < 1.0 {
         return Err(format!("the element {selector:?} matches has no size (it is hidden or empty)"));
@@ -73,7 +74,8 @@ pub fn clip(rect: Rect, max_width: u32) -> Value {
 /// The full page's clip: the viewport's width, the document's height (`cssContentSize` of
 /// `Page.getLayoutMetrics`), at least the viewport's and at most [`MAX_CAPTURE_HEIGHT`].
 pub fn full_page_clip(viewport: Viewport, content_height: f64) -> Value {
-    let height = content_height.ceil().clamp(f64::from(viewport.height), f64::from(MAX_CAPTURE_HEIGHT.max(viewport.height)));
+    let height =
+        content_height.ceil().clamp(f64::from(viewport.height), f64::from(MAX_CAPTURE_HEIGHT.max(viewport.height)));
     json!({"x": 0, "y": 0, "width": viewport.width, "height": height, "scale": 1})
 }
 
@@ -129,9 +131,9 @@ pub async fn shoot(cdp: &mut Cdp, shot: &Shot) -> Result<Vec<u8>, String> {
     }
     let loader = navigated["loaderId"].as_str().map(str::to_string);
     let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-    cdp.wait_for(left, |e| is_load(e, &session, loader.as_deref())).await.map_err(|_| {
-        format!("{} did not finish loading within {} s", shot.url, NAVIGATION_TIMEOUT.as_secs())
-    })?;
+    cdp.wait_for(left, |e| is_load(e, &session, loader.as_deref()))
+        .await
+        .map_err(|_| format!("{} did not finish loading within {} s", shot.url, NAVIGATION_TIMEOUT.as_secs()))?;
     // Web fonts, when the page has any (best effort).
     let fonts = json!({"expression": "document.fonts.ready.then(() => true)", "awaitPromise": true});
     let _ = cdp.call("Runtime.evaluate", fonts, s, CALL_TIMEOUT).await;
@@ -203,7 +205,10 @@ mod tests {
     fn clips_are_whole_pixels_within_the_limits() {
         let rect = |x, y, width, height| Rect { x, y, width, height };
         let cases = [
-            (rect(8.0, 1500.0, 300.0, 150.0), json!({"x": 8.0, "y": 1500.0, "width": 300.0, "height": 150.0, "scale": 1})),
+            (
+                rect(8.0, 1500.0, 300.0, 150.0),
+                json!({"x": 8.0, "y": 1500.0, "width": 300.0, "height": 150.0, "scale": 1}),
+            ),
             (rect(8.5, 10.25, 300.0, 150.0), json!({"x": 8.0, "y": 10.0, "width": 301.0, "height": 151.0, "scale": 1})),
             (rect(-5.0, 0.0, 10.0, 20000.0), json!({"x": 0.0, "y": 0.0, "width": 5.0, "height": 8192.0, "scale": 1})),
             (rect(0.0, 0.0, 9000.0, 10.0), json!({"x": 0.0, "y": 0.0, "width": 3840.0, "height": 10.0, "scale": 1})),

@@ -27,11 +27,14 @@ mod tests {
         bytes
     }
 
+    /// Bytes, and the size they say.
+    type Case = (Vec<u8>, Option<(u32, u32)>);
+
     #[test]
     fn reads_the_size_from_the_header() {
         let mut not_ihdr = header(1, 1);
         not_ihdr[12..16].copy_from_slice(b"IDAT");
-        let cases: &[(Vec<u8>, Option<(u32, u32)>)] = &[
+        let cases: &[Case] = &[
             (header(1280, 800), Some((1280, 800))),
             (header(1, 70_000), Some((1, 70_000))),
             (header(1280, 800)[..23].to_vec(), None),

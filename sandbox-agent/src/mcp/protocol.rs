@@ -120,9 +120,7 @@ fn tools_call(id: Value, params: &Value) -> Decision {
         slack_notify::NAME => slack_notify::arguments(args).map(to_origin),
         submit_review::NAME => submit_review::arguments(args).map(to_origin),
         reply_comment::NAME => reply_comment::arguments(args).map(to_origin),
-        screenshot::NAME => {
-            screenshot::arguments(args).map(|request| Decision::Screenshot { id: id.clone(), request })
-        }
+        screenshot::NAME => screenshot::arguments(args).map(|request| Decision::Screenshot { id: id.clone(), request }),
         _ => return Decision::Reply(error(id, INVALID_PARAMS, &format!("no tool {name:?}"))),
     };
     decided.unwrap_or_else(|message| Decision::Reply(result(id, tool_result(&message, true))))

@@ -18,8 +18,9 @@ use crate::egress::Egress;
 /// The tool's name (OpenCode offers it as `openinspect_screenshot`).
 pub const NAME: &str = "screenshot";
 
-/// How long the upload may take (the screenshot itself is bounded by
-/// [`browser::TOTAL_TIMEOUT`]; together they stay within OpenCode's limit for a tool call).
+/// How long the upload may take. With the screenshot ([`browser::TOTAL_TIMEOUT`], then at most
+/// 5 s to stop Chromium) it stays within OpenCode's limit for one tool call
+/// ([`TOOL_SERVER_TIMEOUT_MS`](crate::opencode::config::TOOL_SERVER_TIMEOUT_MS)).
 pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(12);
 
 /// A screenshot the agent asked for: what to take, and how to store it.
@@ -187,6 +188,11 @@ pub async fn call(
         Err(e) => (format!("Could not save the screenshot: its answer ({status}) broke off: {e}"), true),
     }
 }
+
+const _: () = assert!(
+    (browser::TOTAL_TIMEOUT.as_secs() + 5 + UPLOAD_TIMEOUT.as_secs()) * 1000
+        < crate::opencode::config::TOOL_SERVER_TIMEOUT_MS
+);
 
 #[cfg(test)]
 #[path = "screenshot_tests.rs"]

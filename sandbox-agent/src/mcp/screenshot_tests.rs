@@ -141,5 +141,8 @@ async fn a_file_url_is_refused_before_chromium_starts() {
     let (text, failed) =
         call(&reqwest::Client::new(), "http://127.0.0.1:9", Path::new("/nonexistent/chromium"), &request).await;
     assert!(failed);
-    assert_eq!(text, "Could not take the screenshot: `url` must be an http:// or https:// URL (got \"file:///etc/hostname\")");
+    assert_eq!(
+        text,
+        "Could not take the screenshot: `url` must be an http:// or https:// URL (got \"file:///etc/hostname\")"
+    );
 }

@@ -55,7 +55,10 @@ pub fn check_size(size: u64) -> Result<(), String> {
 
 /// One line naming an attachment that could not be read, and why.
 pub fn unread_notice(info: &MediaInfo, why: &str) -> String {
-    format!("The attached image {:?} ({}) could not be read, so the prompt runs without it: {why}", info.name, info.media_id)
+    format!(
+        "The attached image {:?} ({}) could not be read, so the prompt runs without it: {why}",
+        info.name, info.media_id
+    )
 }
 
 /// Reads one attachment through the egress at `egress_url`.
@@ -89,7 +92,11 @@ pub async fn read(client: &reqwest::Client, egress_url: &str, info: &MediaInfo) 
 }
 
 /// Reads every attachment: the file parts of those read, and a notice for each that was not.
-pub async fn read_all(client: &reqwest::Client, egress_url: &str, attachments: &[MediaInfo]) -> (Vec<Value>, Vec<String>) {
+pub async fn read_all(
+    client: &reqwest::Client,
+    egress_url: &str,
+    attachments: &[MediaInfo],
+) -> (Vec<Value>, Vec<String>) {
     let mut parts = Vec::new();
     let mut notices = Vec::new();
     for info in attachments {

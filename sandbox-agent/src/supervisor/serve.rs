@@ -24,8 +24,8 @@ use crate::config::Config;
 use crate::egress::PushRequest;
 use crate::endpoints::Endpoints;
 use crate::git::{self, Checkout};
-use crate::opencode::{attachments, ids};
 use crate::opencode::process::{restart_delay, MAX_RESTARTS};
+use crate::opencode::{attachments, ids};
 use crate::translate::{Output, RunEnded, Translator};
 
 /// Everything the loop needs, from the boot that started OpenCode.

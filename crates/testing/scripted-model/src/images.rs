@@ -104,11 +104,15 @@ mod tests {
     use serde_json::json;
 
     /// A 1×1 PNG.
-    const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const PNG: &str =
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+    /// What follows `data:`, and the type and size it holds or the start of the refusal.
+    type Case<'a> = (&'a str, Result<(&'a str, usize), &'a str>);
 
     #[test]
     fn data_urls() {
-        let cases: &[(&str, Result<(&str, usize), &str>)] = &[
+        let cases: &[Case] = &[
             (&format!("image/png;base64,{PNG}"), Ok(("image/png", 70))),
             ("IMAGE/JPEG;base64,/9j/", Ok(("image/jpeg", 3))),
             ("image/webp;base64,UklGRg==", Ok(("image/webp", 4))),
@@ -122,7 +126,9 @@ mod tests {
         for (data, want) in cases {
             let got = decode_data_url(data);
             match (got, want) {
-                (Ok((mime, n)), Ok((want_mime, want_n))) => assert_eq!((mime.as_str(), n), (*want_mime, *want_n), "{data}"),
+                (Ok((mime, n)), Ok((want_mime, want_n))) => {
+                    assert_eq!((mime.as_str(), n), (*want_mime, *want_n), "{data}")
+                }
                 (Err(e), Err(part)) => assert!(e.contains(part), "{data}: {e}"),
                 (got, want) => panic!("{data}: got {got:?}, want {want:?}"),
             }
@@ -173,8 +179,14 @@ mod tests {
         let cases = [
             (json!({"type": "image_url", "image_url": "https://x.test/a.png"}), "messages[0].content[0].image_url"),
             (json!({"type": "image_url", "image_url": {}}), "messages[0].content[0].image_url.url"),
-            (json!({"type": "image_url", "image_url": {"url": "ftp://x/a.png"}}), "messages[0].content[0].image_url.url"),
-            (json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,%%"}}), "messages[0].content[0].image_url.url"),
+            (
+                json!({"type": "image_url", "image_url": {"url": "ftp://x/a.png"}}),
+                "messages[0].content[0].image_url.url",
+            ),
+            (
+                json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,%%"}}),
+                "messages[0].content[0].image_url.url",
+            ),
         ];
         for (part, param) in cases {
             let e = images_in(&[json!({"role": "user", "content": [part]})]).unwrap_err();
