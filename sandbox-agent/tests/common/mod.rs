@@ -1,10 +1,12 @@
 //! A fake control plane for running the real `sandbox-agent` binary: the bridge socket of one
 //! session (welcomes, acknowledges and hands over every event; sends the test's commands), the
-//! model proxy (on to the scripted model) and the git endpoint (`git http-backend` on a bare
-//! repository). Every HTTP request must carry the session's sandbox token. It listens on
-//! 127.0.0.1 and stops when dropped.
+//! model proxy (on to the scripted model), the git endpoint (`git http-backend` on a bare
+//! repository) and the media the test stores (`GET /sandbox/media/:media_id`). Every HTTP
+//! request must carry the session's sandbox token. It listens on 127.0.0.1 and stops when
+//! dropped.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,18 +67,23 @@ pub enum ToBridge {
     Close(u16),
 }
 
+/// Stored media: id → (content type, bytes).
+type Media = Arc<std::sync::Mutex<HashMap<String, (String, Vec<u8>)>>>;
+
 #[derive(Clone)]
 struct Http {
     session: String,
     token: String,
     model_url: String,
     repo: PathBuf,
+    media: Media,
 }
 
 pub struct ControlPlane {
     pub url: String,
     events: mpsc::UnboundedReceiver<AgentEvent>,
     to_bridge: mpsc::UnboundedSender<ToBridge>,
+    media: Media,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -91,7 +98,8 @@ impl Drop for ControlPlane {
 impl ControlPlane {
     /// Serves `session`, whose sandbox token is `token`.
     pub async fn start(session: &str, token: &str, model_url: String, repo: PathBuf) -> Self {
-        let http = Http { session: session.into(), token: token.into(), model_url, repo };
+        let media = Media::default();
+        let http = Http { session: session.into(), token: token.into(), model_url, repo, media: media.clone() };
         let backend = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let backend_addr = backend.local_addr().unwrap();
         let app = Router::new().fallback(route).with_state(http);
@@ -118,7 +126,12 @@ impl ControlPlane {
                 });
             }
         });
-        Self { url, events, to_bridge, tasks: vec![serve, accept] }
+        Self { url, events, to_bridge, media, tasks: vec![serve, accept] }
+    }
+
+    /// Stores `bytes` as `media_id`, served at `GET /sandbox/media/{media_id}` as `content_type`.
+    pub fn store_media(&self, media_id: &str, content_type: &str, bytes: Vec<u8>) {
+        self.media.lock().unwrap().insert(media_id.into(), (content_type.into(), bytes));
     }
 
     pub fn send(&self, command: BridgeCommand) {
@@ -246,6 +259,19 @@ async fn route(State(http): State<Http>, request: Request) -> Response {
     let Some(rest) = parts.uri.path().strip_prefix(&base) else {
         return Response::builder().status(404).body(Body::empty()).unwrap();
     };
+    if let Some(media_id) = rest.strip_prefix("sandbox/media/").filter(|_| parts.method == "GET") {
+        let stored = http.media.lock().unwrap().get(media_id).cloned();
+        return match stored {
+            Some((content_type, bytes)) => {
+                Response::builder().header("content-type", content_type).body(Body::from(bytes)).unwrap()
+            }
+            None => Response::builder()
+                .status(404)
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"error":{"code":"not_found","message":"no such media"}}"#))
+                .unwrap(),
+        };
+    }
     if let Some(rest) = rest.strip_prefix("git/") {
         let query = parts.uri.query().unwrap_or_default();
         return git_http_backend(&http.repo, parts.method.as_str(), rest, query, &parts.headers, body).await;
