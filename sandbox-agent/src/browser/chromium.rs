@@ -16,20 +16,26 @@ use tokio::process::{Child, Command};
 
 use oi_protocol::supervisor_env::CHROMIUM_BIN;
 
-/// The binary when [`CHROMIUM_BIN`] is not set: Debian's `chromium`, on `PATH`.
+/// The binary when [`CHROMIUM_BIN`] is not set and Debian's real binary is not there:
+/// `chromium`, on `PATH`.
 pub const DEFAULT_BIN: &str = "chromium";
+/// Debian's Chromium itself. `/usr/bin/chromium` is a shell wrapper that reads
+/// `/etc/chromium.d/`, which a sandbox (bubblewrap binds `/usr`, not `/etc`) does not have.
+pub const DEBIAN_BIN: &str = "/usr/lib/chromium/chromium";
 
 /// How long Chromium may take to start listening.
 pub const LAUNCH_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// The binary to start: [`CHROMIUM_BIN`] when set (and not blank), else [`DEFAULT_BIN`].
-pub fn binary(configured: Option<&str>) -> PathBuf {
-    PathBuf::from(configured.map(str::trim).filter(|b| !b.is_empty()).unwrap_or(DEFAULT_BIN))
+/// The binary to start: [`CHROMIUM_BIN`] when set (and not blank), else [`DEBIAN_BIN`] when
+/// `debian_present`, else [`DEFAULT_BIN`].
+pub fn binary(configured: Option<&str>, debian_present: bool) -> PathBuf {
+    let fallback = if debian_present { DEBIAN_BIN } else { DEFAULT_BIN };
+    PathBuf::from(configured.map(str::trim).filter(|b| !b.is_empty()).unwrap_or(fallback))
 }
 
 /// The binary this process's environment names.
 pub fn binary_from_env() -> PathBuf {
-    binary(std::env::var(CHROMIUM_BIN).ok().as_deref())
+    binary(std::env::var(CHROMIUM_BIN).ok().as_deref(), Path::new(DEBIAN_BIN).is_file())
 }
 
 /// Chromium's command line: headless, no Chromium sandbox, no GPU, DevTools on a port it picks,
@@ -144,15 +150,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_binary_is_configured_or_chromium() {
+    fn the_binary_is_configured_or_debians_or_chromium() {
         let cases = [
-            (None, "chromium"),
-            (Some(""), "chromium"),
-            (Some("  "), "chromium"),
-            (Some("/opt/chrome/chrome"), "/opt/chrome/chrome"),
+            (None, false, "chromium"),
+            (Some(""), false, "chromium"),
+            (Some("  "), false, "chromium"),
+            (None, true, DEBIAN_BIN),
+            (Some(" "), true, DEBIAN_BIN),
+            (Some("/opt/chrome/chrome"), false, "/opt/chrome/chrome"),
+            (Some("/opt/chrome/chrome"), true, "/opt/chrome/chrome"),
         ];
-        for (configured, want) in cases {
-            assert_eq!(binary(configured), PathBuf::from(want), "{configured:?}");
+        for (configured, debian, want) in cases {
+            assert_eq!(binary(configured, debian), PathBuf::from(want), "{configured:?} {debian}");
         }
     }
 
