@@ -186,7 +186,9 @@ fn an_admitted_image_carries_its_size_and_a_video_none() {
 #[test]
 fn labels_are_checked() {
     let long = "x".repeat(201);
-    let cases: &[(&str, Option<&str>, Option<&str>, Option<&str>)] = &[
+    /// name, caption, source URL, a word of the refusal (none: accepted)
+    type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let cases: &[Case] = &[
         ("a.png", Some("The home page"), Some("http://127.0.0.1:3000/"), None),
         ("", None, None, Some("`name` must be a file name")),
         ("  ", None, None, Some("`name` must be a file name")),
@@ -232,7 +234,9 @@ fn a_prompt_carries_only_this_sessions_attachments() {
         stored("med_s", MediaKind::Screenshot),
     ];
     let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let cases: &[(&[&str], Result<&[&str], &str>)] = &[
+    /// ids asked, the ids carried or a word of the refusal
+    type Case<'a> = (&'a [&'a str], Result<&'a [&'a str], &'a str>);
+    let cases: &[Case] = &[
         (&[], Ok(&[])),
         (&["med_b", "med_a"], Ok(&["med_b", "med_a"])),
         (&["med_a", "med_a"], Err("named twice")),
