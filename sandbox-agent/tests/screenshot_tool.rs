@@ -6,8 +6,10 @@
 //! media id, or, when the control plane refuses, its message. Every server listens on
 //! 127.0.0.1 and stops when the test ends.
 
+mod common;
+
+use common::prompt_with_tools;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,11 +19,8 @@ use axum::extract::{Request, State};
 use axum::response::{Html, Response};
 use axum::routing::get;
 use axum::Router;
-use oi_protocol::agent::{AgentConfig, ModelApi, ModelProvider};
 use oi_sandbox_agent::browser::png;
 use oi_sandbox_agent::egress::{Egress, ProxyTarget};
-use oi_sandbox_agent::opencode::config::{OpencodeDirs, SupervisorLinks};
-use oi_sandbox_agent::opencode::process;
 use oi_scripted_model::{ScriptedModel, Turn};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -30,17 +29,6 @@ const SESSION: &str = "ses_shot";
 /// The page: a heading of a known size.
 const PAGE: &str = r#"<h1 id="title" style="width:240px;height:60px;margin:20px">Settings</h1>"#;
 const TOKEN: &str = "sandbox-token-only-the-supervisor-holds";
-
-/// The pinned OpenCode that scripts/setup installs.
-fn opencode_bin() -> PathBuf {
-    if let Ok(bin) = std::env::var("OI_OPENCODE_BIN") {
-        return bin.into();
-    }
-    let cache = std::env::var("OI_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/open-inspect"));
-    cache.join("opencode-1.18.33/node_modules/opencode-linux-x64/bin/opencode")
-}
 
 /// One upload as the control plane saw it.
 #[derive(Debug)]
@@ -124,15 +112,8 @@ async fn serve(app: Router) -> Server {
     Server { url, task }
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = std::process::Command::new("git").args(args).current_dir(dir).status().unwrap().success();
-    assert!(ok, "git {args:?}");
-}
-
 #[tokio::test]
 async fn the_model_takes_a_screenshot_and_it_is_uploaded_through_the_egress() {
-    let opencode = opencode_bin();
-    assert!(opencode.exists(), "OpenCode is missing at {} (scripts/setup installs it)", opencode.display());
     let app = serve(Router::new().route("/", get(|| async { Html(PAGE) }))).await;
     let model = ScriptedModel::start("127.0.0.1:0").await.unwrap();
     let page = format!("{}/", app.url);
@@ -156,51 +137,15 @@ async fn the_model_takes_a_screenshot_and_it_is_uploaded_through_the_egress() {
         ProxyTarget { control_plane_url: cp.url.clone(), session_id: SESSION.into(), sandbox_token: TOKEN.into() };
     let egress = Egress::start(target).await.unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let workspace = dir.path().join("workspace");
-    std::fs::create_dir(&workspace).unwrap();
-    git(&workspace, &["init", "-q"]);
-    let agent = AgentConfig {
-        model: "scripted/test-model".into(),
-        providers: vec![ModelProvider {
-            id: "scripted".into(),
-            api: ModelApi::OpenaiCompatible,
-            base_url: "http://unused.invalid/v1".into(),
-            api_key: None,
-            test_model: true,
-            models: vec![],
-        }],
-    };
-    let log = dir.path().join("opencode.log");
-    let links = SupervisorLinks {
-        egress_url: egress.base_url(),
-        tools_bin: Some(Path::new(env!("CARGO_BIN_EXE_sandbox-agent"))),
-    };
-    let dirs = OpencodeDirs::under(&dir.path().join("state"));
-    let mut opencode = process::start(&opencode, &workspace, &agent, &dirs, "pw", &log, links).await.unwrap();
-
-    // One synchronous prompt: it returns when the run (two tool calls, then the text) is done.
-    let http = reqwest::Client::new();
-    let session: Value = http
-        .post(format!("{}/session", opencode.url))
-        .basic_auth("opencode", Some("pw"))
-        .json(&json!({"title": "screenshot tool"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let answer = http
-        .post(format!("{}/session/{}/message", opencode.url, session["id"].as_str().unwrap()))
-        .basic_auth("opencode", Some("pw"))
-        .json(&json!({"parts": [{"type": "text", "text": "Take screenshots of the home page."}]}))
-        .timeout(Duration::from_secs(120))
-        .send()
-        .await;
-    opencode.stop(Duration::from_secs(5)).await;
-    let log = std::fs::read_to_string(&log).unwrap_or_default();
-    assert_eq!(answer.unwrap().status(), 200, "OpenCode's log:\n{log}");
+    let run = prompt_with_tools(
+        egress.base_url(),
+        "screenshot tool",
+        "Take screenshots of the home page.",
+        Duration::from_secs(120),
+    )
+    .await;
+    let log = run.log;
+    assert_eq!(run.status, Some(200), "OpenCode's log:\n{log}");
 
     // The first upload: the viewport's PNG, with the sandbox token and the tool's query.
     let first = seen.try_recv().unwrap_or_else(|_| panic!("no upload; OpenCode's log:\n{log}"));

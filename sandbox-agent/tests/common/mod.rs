@@ -35,6 +35,70 @@ pub fn opencode_bin() -> PathBuf {
     cache.join("opencode-1.18.33/node_modules/opencode-linux-x64/bin/opencode")
 }
 
+/// What one synchronous prompt to OpenCode did: the answer's status (none when it never
+/// answered) and OpenCode's log.
+pub struct ToolPrompt {
+    pub status: Option<u16>,
+    pub log: String,
+}
+
+/// Starts the pinned OpenCode in a fresh git workspace (one empty commit) with the scripted
+/// model as its model and the supervisor's tool server behind `egress_url`, sends one
+/// synchronous prompt `text` (it returns when the whole run is done, at most `within`), and
+/// stops OpenCode.
+pub async fn prompt_with_tools(egress_url: &str, title: &str, text: &str, within: Duration) -> ToolPrompt {
+    use oi_protocol::agent::{AgentConfig, ModelApi, ModelProvider};
+    use oi_sandbox_agent::opencode::config::{OpencodeDirs, SupervisorLinks};
+    use oi_sandbox_agent::opencode::process;
+    use serde_json::{json, Value};
+
+    let opencode = opencode_bin();
+    assert!(opencode.exists(), "OpenCode is missing at {} (scripts/setup installs it)", opencode.display());
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("workspace");
+    std::fs::create_dir(&workspace).unwrap();
+    git(&workspace, &["init", "-q"]);
+    git(&workspace, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "init"]);
+    let agent = AgentConfig {
+        model: "scripted/test-model".into(),
+        providers: vec![ModelProvider {
+            id: "scripted".into(),
+            api: ModelApi::OpenaiCompatible,
+            base_url: "http://unused.invalid/v1".into(),
+            api_key: None,
+            test_model: true,
+            models: vec![],
+        }],
+    };
+    let log = dir.path().join("opencode.log");
+    let links = SupervisorLinks { egress_url, tools_bin: Some(Path::new(env!("CARGO_BIN_EXE_sandbox-agent"))) };
+    let dirs = OpencodeDirs::under(&dir.path().join("state"));
+    let mut opencode = process::start(&opencode, &workspace, &agent, &dirs, "pw", &log, links).await.unwrap();
+    let http = reqwest::Client::new();
+    let session: Value = http
+        .post(format!("{}/session", opencode.url))
+        .basic_auth("opencode", Some("pw"))
+        .json(&json!({"title": title}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let answer = http
+        .post(format!("{}/session/{}/message", opencode.url, session["id"].as_str().unwrap()))
+        .basic_auth("opencode", Some("pw"))
+        .json(&json!({"parts": [{"type": "text", "text": text}]}))
+        .timeout(within)
+        .send()
+        .await;
+    opencode.stop(Duration::from_secs(5)).await;
+    ToolPrompt {
+        status: answer.ok().map(|a| a.status().as_u16()),
+        log: std::fs::read_to_string(&log).unwrap_or_default(),
+    }
+}
+
 /// Runs git in `dir`; panics with its output when it fails; returns stdout.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = std::process::Command::new("git").args(args).current_dir(dir).output().unwrap();
