@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use common::{bare_repo, opencode_bin, ControlPlane};
-use oi_protocol::agent::{AgentConfig, ModelApi, ModelProvider};
 use oi_protocol::bridge::{AgentEvent, BridgeCommand, PromptCommand};
 use oi_protocol::events::{NoticeLevel, PromptOutcome};
 use oi_protocol::media::{MediaInfo, MediaKind, MediaType};
@@ -53,17 +52,7 @@ fn environment(dir: &Path, control_plane: &str) -> BTreeMap<String, String> {
     let path = |p: &Path| p.to_str().unwrap().to_string();
     let opencode = opencode_bin();
     assert!(opencode.exists(), "OpenCode is missing at {} (scripts/setup installs it)", opencode.display());
-    let agent = AgentConfig {
-        model: "scripted/test-model".into(),
-        providers: vec![ModelProvider {
-            id: "scripted".into(),
-            api: ModelApi::OpenaiCompatible,
-            base_url: "http://unused.invalid/v1".into(),
-            api_key: None,
-            test_model: true,
-            models: vec![],
-        }],
-    };
+    let agent = common::scripted_agent();
     BTreeMap::from([
         ("PATH".to_string(), std::env::var("PATH").unwrap_or_default()),
         ("HOME".to_string(), path(&dir.join("home"))),

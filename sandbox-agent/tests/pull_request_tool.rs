@@ -10,7 +10,6 @@ mod common;
 use common::prompt_with_tools;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
@@ -51,18 +50,7 @@ async fn control_plane(State(cp): State<ControlPlane>, request: Request) -> Resp
             .unwrap();
     }
     let rest = path.strip_prefix(&format!("/api/sessions/{SESSION}/model/scripted/")).expect("a model request");
-    let upstream = reqwest::Client::new()
-        .post(format!("{}/{rest}", cp.model_url))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let mut response = Response::builder().status(upstream.status().as_u16());
-    if let Some(ct) = upstream.headers().get("content-type") {
-        response = response.header("content-type", ct.as_bytes());
-    }
-    response.body(Body::from_stream(upstream.bytes_stream())).unwrap()
+    common::to_model(&cp.model_url, rest, body).await
 }
 
 #[tokio::test]

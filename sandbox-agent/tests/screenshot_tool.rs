@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::response::{Html, Response};
 use axum::routing::get;
@@ -75,18 +75,7 @@ async fn control_plane(State(cp): State<ControlPlane>, request: Request) -> Resp
     }
     let rest =
         parts.uri.path().strip_prefix(&format!("/api/sessions/{SESSION}/model/scripted/")).expect("a model request");
-    let upstream = reqwest::Client::new()
-        .post(format!("{}/{rest}", cp.model_url))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let mut response = Response::builder().status(upstream.status().as_u16());
-    if let Some(ct) = upstream.headers().get("content-type") {
-        response = response.header("content-type", ct.as_bytes());
-    }
-    response.body(Body::from_stream(upstream.bytes_stream())).unwrap()
+    common::to_model(&cp.model_url, rest, body).await
 }
 
 fn json_response(status: u16, body: Value) -> Response {

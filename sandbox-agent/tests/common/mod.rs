@@ -35,6 +35,39 @@ pub fn opencode_bin() -> PathBuf {
     cache.join("opencode-1.18.33/node_modules/opencode-linux-x64/bin/opencode")
 }
 
+/// OpenCode's agent configuration for the scripted model (reached through the egress).
+pub fn scripted_agent() -> oi_protocol::agent::AgentConfig {
+    use oi_protocol::agent::{AgentConfig, ModelApi, ModelProvider};
+    AgentConfig {
+        model: "scripted/test-model".into(),
+        providers: vec![ModelProvider {
+            id: "scripted".into(),
+            api: ModelApi::OpenaiCompatible,
+            base_url: "http://unused.invalid/v1".into(),
+            api_key: None,
+            test_model: true,
+            models: vec![],
+        }],
+    }
+}
+
+/// The model proxy of a fake control plane: `rest` (under `…/model/scripted/`) and `body`
+/// forwarded to the scripted model at `model_url`, its answer streamed back.
+pub async fn to_model(model_url: &str, rest: &str, body: Bytes) -> Response {
+    let upstream = reqwest::Client::new()
+        .post(format!("{}/{rest}", model_url))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let mut response = Response::builder().status(upstream.status().as_u16());
+    if let Some(ct) = upstream.headers().get("content-type") {
+        response = response.header("content-type", ct.as_bytes());
+    }
+    response.body(Body::from_stream(upstream.bytes_stream())).unwrap()
+}
+
 /// What one synchronous prompt to OpenCode did: the answer's status (none when it never
 /// answered) and OpenCode's log.
 pub struct ToolPrompt {
@@ -47,7 +80,6 @@ pub struct ToolPrompt {
 /// synchronous prompt `text` (it returns when the whole run is done, at most `within`), and
 /// stops OpenCode.
 pub async fn prompt_with_tools(egress_url: &str, title: &str, text: &str, within: Duration) -> ToolPrompt {
-    use oi_protocol::agent::{AgentConfig, ModelApi, ModelProvider};
     use oi_sandbox_agent::opencode::config::{OpencodeDirs, SupervisorLinks};
     use oi_sandbox_agent::opencode::process;
     use serde_json::{json, Value};
@@ -59,17 +91,7 @@ pub async fn prompt_with_tools(egress_url: &str, title: &str, text: &str, within
     std::fs::create_dir(&workspace).unwrap();
     git(&workspace, &["init", "-q"]);
     git(&workspace, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "init"]);
-    let agent = AgentConfig {
-        model: "scripted/test-model".into(),
-        providers: vec![ModelProvider {
-            id: "scripted".into(),
-            api: ModelApi::OpenaiCompatible,
-            base_url: "http://unused.invalid/v1".into(),
-            api_key: None,
-            test_model: true,
-            models: vec![],
-        }],
-    };
+    let agent = scripted_agent();
     let log = dir.path().join("opencode.log");
     let links = SupervisorLinks { egress_url, tools_bin: Some(Path::new(env!("CARGO_BIN_EXE_sandbox-agent"))) };
     let dirs = OpencodeDirs::under(&dir.path().join("state"));
@@ -343,18 +365,7 @@ async fn route(State(http): State<Http>, request: Request) -> Response {
     let Some(rest) = rest.strip_prefix("model/scripted/") else {
         return Response::builder().status(404).body(Body::empty()).unwrap();
     };
-    let upstream = reqwest::Client::new()
-        .post(format!("{}/{rest}", http.model_url))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let mut response = Response::builder().status(upstream.status().as_u16());
-    if let Some(ct) = upstream.headers().get("content-type") {
-        response = response.header("content-type", ct.as_bytes());
-    }
-    response.body(Body::from_stream(upstream.bytes_stream())).unwrap()
+    to_model(&http.model_url, rest, body).await
 }
 
 /// `git http-backend` as a CGI program, on the whole request and the whole response.
