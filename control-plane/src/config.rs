@@ -24,6 +24,13 @@ pub fn control_plane_url(env: &Env) -> String {
     var(env, "CONTROL_PLANE_URL").unwrap_or_else(|| "http://127.0.0.1:8787".to_string())
 }
 
+/// A session's page, for links from outside (a pull request body, Slack, GitHub, Linear): on
+/// the public URL when one is set, else on the control plane's.
+pub fn session_page_url(env: &Env, session_id: &str) -> String {
+    let base = crate::auth::settings::public_url(env).unwrap_or_else(|| control_plane_url(env));
+    format!("{}/sessions/{session_id}", base.trim_end_matches('/'))
+}
+
 /// The sandbox provider's URL and signing key, when one is configured.
 pub fn sandbox_provider(env: &Env) -> Option<(String, String)> {
     Some((var(env, "SANDBOX_PROVIDER_URL")?, secret(env, "SANDBOX_PROVIDER_KEY")?))

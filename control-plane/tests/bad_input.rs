@@ -151,8 +151,12 @@ async fn socket_errors_name_the_problem_and_the_socket_goes_on() -> anyhow::Resu
     client.send_raw(r#"{"no_type":true}"#).await?;
     assert_eq!(client.wait_error().await?.code, ErrorCode::InvalidRequest);
 
-    let long =
-        ClientMessage::Prompt { text: "w".repeat(MAX_PROMPT_CHARS + 1), client_request_id: "big".into(), model: None };
+    let long = ClientMessage::Prompt {
+        text: "w".repeat(MAX_PROMPT_CHARS + 1),
+        client_request_id: "big".into(),
+        model: None,
+        attachments: Vec::new(),
+    };
     client.send(&long).await?;
     let refused = client
         .recv_until(|m| match m {
@@ -164,7 +168,14 @@ async fn socket_errors_name_the_problem_and_the_socket_goes_on() -> anyhow::Resu
 
     client.send(&ClientMessage::Ping).await?;
     client.recv_until(|m| matches!(m, ServerMessage::Pong).then_some(())).await?;
-    client.send(&ClientMessage::Prompt { text: "fine".into(), client_request_id: "ok".into(), model: None }).await?;
+    client
+        .send(&ClientMessage::Prompt {
+            text: "fine".into(),
+            client_request_id: "ok".into(),
+            model: None,
+            attachments: Vec::new(),
+        })
+        .await?;
     client
         .recv_until(|m| {
             matches!(m, ServerMessage::PromptAccepted { client_request_id, .. } if client_request_id == "ok")

@@ -20,9 +20,19 @@ async fn limits_and_idempotency_and_dispatch_in_order() -> anyhow::Result<()> {
     let id = session(&api).await?;
 
     // Exactly the limit passes; one more character does not.
-    let max = PromptRequest { text: "x".repeat(MAX_PROMPT_CHARS), client_request_id: "max".into(), model: None };
+    let max = PromptRequest {
+        text: "x".repeat(MAX_PROMPT_CHARS),
+        client_request_id: "max".into(),
+        model: None,
+        attachments: Vec::new(),
+    };
     assert_eq!(api.prompt(&id, &max).await?.position, 0);
-    let over = PromptRequest { text: "x".repeat(MAX_PROMPT_CHARS + 1), client_request_id: "over".into(), model: None };
+    let over = PromptRequest {
+        text: "x".repeat(MAX_PROMPT_CHARS + 1),
+        client_request_id: "over".into(),
+        model: None,
+        attachments: Vec::new(),
+    };
     let res = api.raw("POST", &format!("/api/sessions/{id}/prompts"), Some(&serde_json::to_string(&over)?)).await?;
     assert_eq!(res.status, 413);
     assert_eq!(res.error()?.error.code, ErrorCode::PromptTooLong);
@@ -33,20 +43,38 @@ async fn limits_and_idempotency_and_dispatch_in_order() -> anyhow::Result<()> {
         let a = api
             .prompt(
                 &id,
-                &PromptRequest { text: format!("prompt {i}"), client_request_id: format!("r{i}"), model: None },
+                &PromptRequest {
+                    text: format!("prompt {i}"),
+                    client_request_id: format!("r{i}"),
+                    model: None,
+                    attachments: Vec::new(),
+                },
             )
             .await?;
         assert_eq!(a.position, i as u32);
         accepted.push(a.message_id);
     }
-    let full = PromptRequest { text: "one too many".into(), client_request_id: "r-full".into(), model: None };
+    let full = PromptRequest {
+        text: "one too many".into(),
+        client_request_id: "r-full".into(),
+        model: None,
+        attachments: Vec::new(),
+    };
     let res = api.raw("POST", &format!("/api/sessions/{id}/prompts"), Some(&serde_json::to_string(&full)?)).await?;
     assert_eq!(res.status, 429);
     assert_eq!(res.error()?.error.code, ErrorCode::QueueFull);
 
     // A retry of an accepted request answers the same, even with the queue full.
     let retry = api
-        .prompt(&id, &PromptRequest { text: "prompt 3".into(), client_request_id: "r3".into(), model: None })
+        .prompt(
+            &id,
+            &PromptRequest {
+                text: "prompt 3".into(),
+                client_request_id: "r3".into(),
+                model: None,
+                attachments: Vec::new(),
+            },
+        )
         .await?;
     assert!(retry.duplicate);
     assert_eq!((retry.message_id.as_str(), retry.position), (accepted[2].as_str(), 3));
@@ -125,7 +153,14 @@ async fn stop_without_a_sandbox_and_cancel_over_the_socket() -> anyhow::Result<(
     let (mut client, _) = ClientSocket::join(&cp.client_endpoint(), &id, None).await?;
 
     assert_eq!(api.stop(&id).await?.message_id, None, "nothing running");
-    client.send(&ClientMessage::Prompt { text: "first".into(), client_request_id: "c1".into(), model: None }).await?;
+    client
+        .send(&ClientMessage::Prompt {
+            text: "first".into(),
+            client_request_id: "c1".into(),
+            model: None,
+            attachments: Vec::new(),
+        })
+        .await?;
     let first = client
         .recv_until(|m| match m {
             ServerMessage::PromptAccepted { message_id, client_request_id, .. } if client_request_id == "c1" => {

@@ -3,9 +3,12 @@
 //! `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}`, the model proxy), and
 //! so does the workspace's git remote (`/git/{rest}` → `…/api/sessions/{session}/git/{rest}`,
 //! the git endpoint), and the agent's own tools (`POST /tools/pull-request` →
-//! `…/api/sessions/{session}/sandbox/pull-request`, called by `sandbox-agent mcp-tools`, see
-//! [`crate::mcp`]). Each request goes on with the sandbox's own session-scoped token, which
-//! only this process holds, streaming the body both ways without buffering.
+//! `…/api/sessions/{session}/sandbox/pull-request`, `POST /tools/origin` → `…/sandbox/origin`,
+//! `POST /tools/media?…` → `…/sandbox/media?…`, called by `sandbox-agent mcp-tools`, see
+//! [`crate::mcp`]), and a prompt's attached images (`GET /media/{media_id}` →
+//! `…/sandbox/media/{media_id}`, read by the supervisor). Each request goes on with the
+//! sandbox's own session-scoped token, which only this process holds, streaming the body both
+//! ways without buffering.
 //!
 //! The target (control plane, session, token) is shared state: a warm-pool claim changes it
 //! while the server (and OpenCode) keep running.
@@ -49,19 +52,35 @@ impl ProxyTarget {
 }
 
 /// A request path: under `/model/` (a provider and the rest) or `/git/` (the rest), both
-/// still percent-encoded, or a tool's: `/tools/pull-request`, `/tools/origin`.
+/// still percent-encoded, a tool's (`/tools/pull-request`, `/tools/origin`, `/tools/media`), or
+/// an attached image's (`/media/{media_id}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EgressPath<'a> {
-    Model { provider: &'a str, rest: &'a str },
-    Git { rest: &'a str },
+    Model {
+        provider: &'a str,
+        rest: &'a str,
+    },
+    Git {
+        rest: &'a str,
+    },
     PullRequest,
     Origin,
+    /// The screenshot tool's upload.
+    MediaUpload,
+    /// A prompt's attached image, read by the supervisor.
+    MediaRead {
+        media_id: &'a str,
+    },
 }
 
 impl EgressPath<'_> {
-    /// A tool's path: only `POST` is forwarded.
-    fn is_tool(self) -> bool {
-        matches!(self, EgressPath::PullRequest | EgressPath::Origin)
+    /// The one method a tool's or a media path takes; the model and git take any.
+    fn only_method(self) -> Option<axum::http::Method> {
+        match self {
+            EgressPath::PullRequest | EgressPath::Origin | EgressPath::MediaUpload => Some(axum::http::Method::POST),
+            EgressPath::MediaRead { .. } => Some(axum::http::Method::GET),
+            EgressPath::Model { .. } | EgressPath::Git { .. } => None,
+        }
     }
 }
 
@@ -70,6 +89,15 @@ pub const PULL_REQUEST_PATH: &str = "/tools/pull-request";
 /// The path of the tools that post to the session's origin (`slack_notify`, `submit_review`,
 /// `reply_comment`).
 pub const ORIGIN_PATH: &str = "/tools/origin";
+/// Where the screenshot tool uploads (the query is `oi_protocol::media::AgentUpload`).
+pub const MEDIA_UPLOAD_PATH: &str = "/tools/media";
+/// The prefix of an attached image's path: `/media/{media_id}`.
+pub const MEDIA_READ_PREFIX: &str = "/media/";
+
+/// Whether `id` can be a media id: one path segment of ASCII letters, digits, `_` and `-`.
+pub fn is_media_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 100 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathError {
@@ -86,6 +114,10 @@ pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
         Some(EgressPath::PullRequest)
     } else if path == ORIGIN_PATH {
         Some(EgressPath::Origin)
+    } else if path == MEDIA_UPLOAD_PATH {
+        Some(EgressPath::MediaUpload)
+    } else if let Some(media_id) = path.strip_prefix(MEDIA_READ_PREFIX) {
+        is_media_id(media_id).then_some(EgressPath::MediaRead { media_id })
     } else if let Some(git) = path.strip_prefix("/git/") {
         (!git.is_empty()).then_some(EgressPath::Git { rest: git })
     } else {
@@ -103,7 +135,8 @@ pub fn parse_path(path: &str) -> Result<EgressPath<'_>, PathError> {
 }
 
 /// `{control_plane_url}/api/sessions/{session}/model/{provider}/{rest}[?{query}]`,
-/// `…/git/{rest}[?{query}]`, `…/sandbox/pull-request` or `…/sandbox/origin` (with the query).
+/// `…/git/{rest}[?{query}]`, `…/sandbox/pull-request`, `…/sandbox/origin`, `…/sandbox/media`
+/// or `…/sandbox/media/{media_id}` (with the query).
 /// The paths are the session's sandbox routes as `oi_protocol::sandbox_routes` writes them
 /// (the routes the network gateway admits).
 pub fn upstream_url(target: &ProxyTarget, path: EgressPath<'_>, query: Option<&str>) -> String {
@@ -114,6 +147,8 @@ pub fn upstream_url(target: &ProxyTarget, path: EgressPath<'_>, query: Option<&s
         EgressPath::Git { rest } => SandboxRoute::Git.path(&target.session_id, rest),
         EgressPath::PullRequest => SandboxRoute::PullRequest.path(&target.session_id, ""),
         EgressPath::Origin => SandboxRoute::Origin.path(&target.session_id, ""),
+        EgressPath::MediaUpload => SandboxRoute::MediaUpload.path(&target.session_id, ""),
+        EgressPath::MediaRead { media_id } => SandboxRoute::MediaRead.path(&target.session_id, media_id),
     };
     let mut url = format!("{}{route}", target.control_plane_url.trim_end_matches('/'));
     if let Some(query) = query.filter(|q| !q.is_empty()) {
@@ -281,6 +316,16 @@ impl Egress {
     pub fn origin_url(base_url: &str) -> String {
         format!("{}{ORIGIN_PATH}", base_url.trim_end_matches('/'))
     }
+
+    /// `{base_url}/tools/media`: where the screenshot tool uploads (with its query).
+    pub fn media_upload_url(base_url: &str) -> String {
+        format!("{}{MEDIA_UPLOAD_PATH}", base_url.trim_end_matches('/'))
+    }
+
+    /// `{base_url}/media/{media_id}`: where the supervisor reads a prompt's attached image.
+    pub fn media_read_url(base_url: &str, media_id: &str) -> String {
+        format!("{}{MEDIA_READ_PREFIX}{media_id}", base_url.trim_end_matches('/'))
+    }
 }
 
 /// Asks the supervisor to push the running prompt's work and waits (at most [`PUSH_WAIT`]).
@@ -303,7 +348,7 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
                 PathError::NotFound => (
                     StatusCode::NOT_FOUND,
                     "not_found",
-                    "no such endpoint (only /model/…, /git/…, /tools/pull-request and /tools/origin)",
+                    "no such endpoint (only /model/…, /git/…, /tools/pull-request, /tools/origin, /tools/media and /media/…)",
                 ),
                 PathError::BadPath => (StatusCode::BAD_REQUEST, "bad_path", "dot segments are not allowed"),
             };
@@ -311,9 +356,13 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
             return error_response(status, code, message);
         }
     };
-    if path.is_tool() && method != axum::http::Method::POST {
+    if let Some(only) = path.only_method().filter(|only| *only != method) {
         tracing::info!(%method, status = 405, "egress: refused {}", parts.uri.path());
-        return error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "tools take only POST");
+        return error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            &format!("{} takes only {only}", parts.uri.path()),
+        );
     }
     if path == EgressPath::PullRequest {
         push_first(&shared).await;
@@ -347,128 +396,5 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn target() -> ProxyTarget {
-        ProxyTarget {
-            control_plane_url: "http://127.0.0.1:8787".into(),
-            session_id: "ses_1".into(),
-            sandbox_token: "tok".into(),
-        }
-    }
-
-    #[test]
-    fn builds_the_upstream_url() {
-        let p = parse_path("/model/anthropic/messages").unwrap();
-        assert_eq!(p, EgressPath::Model { provider: "anthropic", rest: "messages" });
-        assert_eq!(
-            upstream_url(&target(), p, None),
-            "http://127.0.0.1:8787/api/sessions/ses_1/model/anthropic/messages"
-        );
-        let p = parse_path("/model/openai/chat/completions").unwrap();
-        assert_eq!(
-            upstream_url(&target(), p, Some("a=1&b=%2F")),
-            "http://127.0.0.1:8787/api/sessions/ses_1/model/openai/chat/completions?a=1&b=%2F"
-        );
-        assert!(!upstream_url(&target(), p, Some("")).contains('?'));
-        let git = parse_path("/git/info/refs").unwrap();
-        assert_eq!(git, EgressPath::Git { rest: "info/refs" });
-        assert_eq!(
-            upstream_url(&target(), git, Some("service=git-upload-pack")),
-            "http://127.0.0.1:8787/api/sessions/ses_1/git/info/refs?service=git-upload-pack"
-        );
-        let pr = parse_path("/tools/pull-request").unwrap();
-        assert_eq!(pr, EgressPath::PullRequest);
-        assert_eq!(upstream_url(&target(), pr, None), "http://127.0.0.1:8787/api/sessions/ses_1/sandbox/pull-request");
-        assert_eq!(Egress::pull_request_url("http://127.0.0.1:9/"), "http://127.0.0.1:9/tools/pull-request");
-        let origin = parse_path("/tools/origin").unwrap();
-        assert_eq!(origin, EgressPath::Origin);
-        assert_eq!(upstream_url(&target(), origin, None), "http://127.0.0.1:8787/api/sessions/ses_1/sandbox/origin");
-        assert_eq!(Egress::origin_url("http://127.0.0.1:9"), "http://127.0.0.1:9/tools/origin");
-    }
-
-    #[test]
-    fn refuses_paths_outside_the_model_route() {
-        for path in
-            ["/", "/v1/chat/completions", "/model/", "/model/openai", "/model/openai/", "/model//x", "/git/", "/git"]
-        {
-            assert_eq!(parse_path(path), Err(PathError::NotFound), "{path}");
-        }
-        for path in [
-            "/tools",
-            "/tools/",
-            "/tools/pull-request/",
-            "/tools/pull-request/x",
-            "/tools/x",
-            "/pull-request",
-            "/tools/origin/x",
-        ] {
-            assert_eq!(parse_path(path), Err(PathError::NotFound), "{path}");
-        }
-        for path in [
-            "/model/openai/../../x",
-            "/model/../sandbox/x",
-            "/model/openai/%2e%2E/x",
-            "/model/openai/.%2e",
-            "/model/openai/./x",
-            "/model/openai/..\\..\\x",
-            "/model/openai/a%5cb",
-            "/git/../model/x",
-        ] {
-            assert_eq!(parse_path(path), Err(PathError::BadPath), "{path}");
-        }
-        assert!(parse_path("/model/openai/v1/files/a..b").is_ok(), "dots inside a segment are fine");
-    }
-
-    #[test]
-    fn request_headers_carry_the_sandbox_token_and_no_credentials() {
-        let mut h = HeaderMap::new();
-        for (k, v) in [
-            ("authorization", "Bearer sk-real"),
-            ("x-api-key", "sk-ant"),
-            ("api-key", "azure"),
-            ("host", "127.0.0.1:1"),
-            ("content-length", "12"),
-            ("cookie", "a=b"),
-            ("connection", "keep-alive, x-private"),
-            ("x-private", "1"),
-            ("keep-alive", "timeout=5"),
-            ("proxy-authorization", "Basic x"),
-            ("transfer-encoding", "chunked"),
-            ("te", "trailers"),
-            ("upgrade", "h2c"),
-            ("content-type", "application/json"),
-            ("accept", "text/event-stream"),
-            ("anthropic-version", "2023-06-01"),
-            ("x-stainless-lang", "js"),
-        ] {
-            h.append(HeaderName::from_static(k), HeaderValue::from_static(v));
-        }
-        let out = request_headers(&h, "tok");
-        let mut names: Vec<&str> = out.keys().map(HeaderName::as_str).collect();
-        names.sort();
-        assert_eq!(names, ["accept", "anthropic-version", "authorization", "content-type", "x-stainless-lang"]);
-        assert_eq!(out[header::AUTHORIZATION], "Bearer tok");
-        assert_eq!(out.get_all(header::AUTHORIZATION).iter().count(), 1);
-    }
-
-    #[test]
-    fn response_headers_drop_hop_by_hop_only() {
-        let mut h = HeaderMap::new();
-        for (k, v) in [
-            ("content-type", "text/event-stream"),
-            ("cache-control", "no-cache"),
-            ("x-request-id", "r1"),
-            ("content-length", "99"),
-            ("transfer-encoding", "chunked"),
-            ("connection", "close"),
-        ] {
-            h.append(HeaderName::from_static(k), HeaderValue::from_static(v));
-        }
-        let out = response_headers(&h);
-        let mut names: Vec<&str> = out.keys().map(HeaderName::as_str).collect();
-        names.sort();
-        assert_eq!(names, ["cache-control", "content-type", "x-request-id"]);
-    }
-}
+#[path = "egress_tests.rs"]
+mod tests;

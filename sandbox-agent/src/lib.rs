@@ -5,16 +5,18 @@
 //! does), [`outbox`] (exactly-once numbering), [`translate`] (OpenCode events → agent events),
 //! [`supervisor::prompts`] (what each prompt and stop command does), [`opencode::config`].
 //! I/O: [`endpoints`] (the URLs a boot reaches, through the isolated network's forwarders),
-//! [`git`], [`scripts`], [`opencode`] (process and HTTP client), [`egress`] (the sandbox's
-//! loopback endpoint for models, git and the agent's tools: forwards to the control plane with
-//! the sandbox token), [`mcp`] (the agent's own tools, an MCP server OpenCode starts as
-//! `sandbox-agent mcp-tools`), [`bridge`] (the WebSocket), [`supervisor`] (the boot paths and
-//! the prompt loop tying them together).
+//! [`git`], [`scripts`], [`opencode`] (process, HTTP client, a prompt's attached images),
+//! [`egress`] (the sandbox's loopback endpoint for models, git, attached images and the agent's
+//! tools: forwards to the control plane with the sandbox token), [`mcp`] (the agent's own tools,
+//! an MCP server OpenCode starts as `sandbox-agent mcp-tools`), [`browser`] (headless Chromium
+//! over the DevTools protocol, for the `screenshot` tool), [`bridge`] (the WebSocket),
+//! [`supervisor`] (the boot paths and the prompt loop tying them together).
 
 pub mod agent;
 pub mod boot;
 pub mod boot_plan;
 pub mod bridge;
+pub mod browser;
 pub mod config;
 pub mod diff;
 pub mod egress;

@@ -5,35 +5,22 @@
 //! state go back to the model as the tool's result. Every server listens on 127.0.0.1 and
 //! stops when the test ends.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::prompt_with_tools;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
-use oi_protocol::agent::{AgentConfig, ModelApi, ModelProvider};
 use oi_protocol::source_control::CreatePullRequest;
 use oi_sandbox_agent::egress::{Egress, ProxyTarget};
-use oi_sandbox_agent::opencode::config::{OpencodeDirs, SupervisorLinks};
-use oi_sandbox_agent::opencode::process;
 use oi_scripted_model::{ScriptedModel, Turn};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 const SESSION: &str = "ses_tool";
 const TOKEN: &str = "sandbox-token-only-the-supervisor-holds";
-
-/// The pinned OpenCode that scripts/setup installs.
-fn opencode_bin() -> PathBuf {
-    if let Ok(bin) = std::env::var("OI_OPENCODE_BIN") {
-        return bin.into();
-    }
-    let cache = std::env::var("OI_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/open-inspect"));
-    cache.join("opencode-1.18.33/node_modules/opencode-linux-x64/bin/opencode")
-}
 
 #[derive(Clone)]
 struct ControlPlane {
@@ -63,29 +50,11 @@ async fn control_plane(State(cp): State<ControlPlane>, request: Request) -> Resp
             .unwrap();
     }
     let rest = path.strip_prefix(&format!("/api/sessions/{SESSION}/model/scripted/")).expect("a model request");
-    let upstream = reqwest::Client::new()
-        .post(format!("{}/{rest}", cp.model_url))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let mut response = Response::builder().status(upstream.status().as_u16());
-    if let Some(ct) = upstream.headers().get("content-type") {
-        response = response.header("content-type", ct.as_bytes());
-    }
-    response.body(Body::from_stream(upstream.bytes_stream())).unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = std::process::Command::new("git").args(args).current_dir(dir).status().unwrap().success();
-    assert!(ok, "git {args:?}");
+    common::to_model(&cp.model_url, rest, body).await
 }
 
 #[tokio::test]
 async fn the_model_opens_a_pull_request_through_the_egress() {
-    let opencode = opencode_bin();
-    assert!(opencode.exists(), "OpenCode is missing at {} (scripts/setup installs it)", opencode.display());
     let model = ScriptedModel::start("127.0.0.1:0").await.unwrap();
     let arguments =
         json!({"title": "Add a greeting", "summary": "Adds `hello.txt`.\n\nAsked for in the session.", "draft": true});
@@ -102,53 +71,12 @@ async fn the_model_opens_a_pull_request_through_the_egress() {
     let target = ProxyTarget { control_plane_url: cp_url, session_id: SESSION.into(), sandbox_token: TOKEN.into() };
     let egress = Egress::start(target).await.unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let workspace = dir.path().join("workspace");
-    std::fs::create_dir(&workspace).unwrap();
-    git(&workspace, &["init", "-q"]);
-    git(&workspace, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "init"]);
-    let agent = AgentConfig {
-        model: "scripted/test-model".into(),
-        providers: vec![ModelProvider {
-            id: "scripted".into(),
-            api: ModelApi::OpenaiCompatible,
-            base_url: "http://unused.invalid/v1".into(),
-            api_key: None,
-            test_model: true,
-            models: vec![],
-        }],
-    };
-    let log = dir.path().join("opencode.log");
-    let links = SupervisorLinks {
-        egress_url: egress.base_url(),
-        tools_bin: Some(Path::new(env!("CARGO_BIN_EXE_sandbox-agent"))),
-    };
-    let dirs = OpencodeDirs::under(&dir.path().join("state"));
-    let mut opencode = process::start(&opencode, &workspace, &agent, &dirs, "pw", &log, links).await.unwrap();
-
-    // One synchronous prompt: it returns when the run (tool call, then the final text) is done.
-    let http = reqwest::Client::new();
-    let session: Value = http
-        .post(format!("{}/session", opencode.url))
-        .basic_auth("opencode", Some("pw"))
-        .json(&json!({"title": "pull request tool"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let answer = http
-        .post(format!("{}/session/{}/message", opencode.url, session["id"].as_str().unwrap()))
-        .basic_auth("opencode", Some("pw"))
-        .json(&json!({"parts": [{"type": "text", "text": "Open a pull request."}]}))
-        .timeout(Duration::from_secs(90))
-        .send()
-        .await;
-    opencode.stop(Duration::from_secs(5)).await;
+    let run =
+        prompt_with_tools(egress.base_url(), "pull request tool", "Open a pull request.", Duration::from_secs(90))
+            .await;
     cp.abort();
-    let log = std::fs::read_to_string(&log).unwrap_or_default();
-    assert_eq!(answer.unwrap().status(), 200, "OpenCode's log:\n{log}");
+    let log = run.log;
+    assert_eq!(run.status, Some(200), "OpenCode's log:\n{log}");
 
     // The tool's request reached the control plane with the sandbox token and the arguments.
     let (auth, body) = seen.try_recv().unwrap_or_else(|_| panic!("no pull-request request; OpenCode's log:\n{log}"));

@@ -13,7 +13,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::{bare_repo, git, opencode_bin, ControlPlane};
-use oi_protocol::agent::{AgentConfig, ModelApi, ModelProvider};
+use oi_protocol::agent::AgentConfig;
 use oi_protocol::bridge::{AgentEvent, BridgeCommand, PromptCommand};
 use oi_protocol::events::{LogSource, PromptOutcome};
 use oi_protocol::provider::ClaimSandbox;
@@ -26,17 +26,7 @@ use tokio::process::{Child, Command};
 const WAIT: Duration = Duration::from_secs(90);
 
 fn agent() -> AgentConfig {
-    AgentConfig {
-        model: "scripted/test-model".into(),
-        providers: vec![ModelProvider {
-            id: "scripted".into(),
-            api: ModelApi::OpenaiCompatible,
-            base_url: "http://unused.invalid/v1".into(),
-            api_key: None,
-            test_model: true,
-            models: vec![],
-        }],
-    }
+    common::scripted_agent()
 }
 
 /// The provider's environment for a sandbox under `dir`.
@@ -88,6 +78,7 @@ fn prompt(message_id: &str, text: &str) -> BridgeCommand {
         author: User { id: "u1".into(), name: "Ada".into(), email: "ada@acme.test".into(), login: None },
         model: "scripted/test-model".into(),
         attribution: None,
+        attachments: Vec::new(),
     })
 }
 

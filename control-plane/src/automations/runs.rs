@@ -189,7 +189,12 @@ pub async fn start(env: &Env, run_id: &str, _attempt: u32) -> Result<(), JobErro
     };
     let call = Internal::Prompt {
         author: a.owner.clone(),
-        request: PromptRequest { text: stored.prompt.clone(), client_request_id: run_id.to_string(), model: None },
+        request: PromptRequest {
+            text: stored.prompt.clone(),
+            client_request_id: run_id.to_string(),
+            model: None,
+            attachments: Vec::new(),
+        },
     };
     match SessionStub::new(env, &session_id)?.call_api(&call).await? {
         Ok(mut response) => {

@@ -3,7 +3,7 @@
 //! delivery id seen before is acknowledged and ignored. Installations keep the repository list
 //! current; pull request and check deliveries go to the session the branch belongs to.
 
-use oi_protocol::source_control::Repository;
+use oi_protocol::source_control::{Repository, WebhookAck};
 use oi_protocol::{ApiError, ErrorCode};
 use oi_session_core::github::events::{CheckCompleted, InstallationAction, PullRequestEvent, RepositoriesAction};
 use oi_session_core::github::pr_state::session_of_branch;
@@ -18,14 +18,6 @@ use crate::session::internal::{Internal, SessionStub};
 
 /// GitHub's own cap on a delivery.
 const MAX_DELIVERY_BYTES: usize = 25 * 1024 * 1024;
-
-#[derive(Serialize)]
-struct Acknowledged {
-    ok: bool,
-    /// What was done with it (`installation`, `session`, `ignored`, `replay`,
-    /// `review_queued`, `review_ignored: <why>`, ...).
-    handled: String,
-}
 
 fn named_repos(names: &[String]) -> Vec<Repository> {
     names
@@ -52,7 +44,7 @@ pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
     // comes with a new id (the same body signs the same).
     let keys = [format!("id:{delivery}"), format!("sig:{}", signature.unwrap_or_default())];
     if store::delivery_seen(env, &keys).await? {
-        return json_response(200, &Acknowledged { ok: true, handled: "replay".into() });
+        return json_response(200, &WebhookAck { ok: true, handled: "replay".into(), review: None });
     }
     let event = parse_event(&event_name, &body).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e))?;
     // The review bot reads the same deliveries (a pull request opened, a comment mentioning
@@ -94,17 +86,8 @@ pub async fn receive(mut req: Request, env: &Env) -> Outcome<Response> {
         }
         WebhookEvent::Ignored { .. } => "ignored",
     };
-    // What the review bot did says more than `ignored`, and a queued review more than anything.
-    let handled = match review {
-        Some(review)
-            if review == crate::github_review::deliveries::QUEUED || matches!(handled, "ignored" | "no_session") =>
-        {
-            review
-        }
-        _ => handled.to_string(),
-    };
     store::delivery_handled(env, &keys).await?;
-    json_response(200, &Acknowledged { ok: true, handled })
+    json_response(200, &WebhookAck { ok: true, handled: handled.to_string(), review })
 }
 
 /// What a delivery tells a session about its pull request: the parsed event, as it is.

@@ -22,7 +22,7 @@ pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
     let Some(repo) = repo_ref(env, &github, &row.repo).await? else {
         return Err(JobError::GiveUp(format!("the App is not installed on {}", row.repo)));
     };
-    let url = crate::slack::session_url(env, &notice.session_id);
+    let url = crate::config::session_page_url(env, &notice.session_id);
     let target = ReplyTarget::of(&row.request);
     let body = completion_body(&completion, &url, target, &row.request.requested_by);
     post_comment(&github, &repo, target, &body).await.map_err(host_error)?;

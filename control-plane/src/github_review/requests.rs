@@ -121,8 +121,10 @@ pub async fn run(env: &Env, trigger: &Trigger) -> Result<(), JobError> {
             (text, format!("gh-comment-{comment_id}"))
         }
     };
-    let call =
-        Internal::Prompt { author: user, request: PromptRequest { text, client_request_id: request_id, model: None } };
+    let call = Internal::Prompt {
+        author: user,
+        request: PromptRequest { text, client_request_id: request_id, model: None, attachments: Vec::new() },
+    };
     match SessionStub::new(env, &session)?.call_api(&call).await? {
         Ok(_) => Ok(()),
         Err(refused) => {

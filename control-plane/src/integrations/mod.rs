@@ -8,10 +8,14 @@
 //! - [`notices`]: telling an origin what its session did (from the `JOBS` queue).
 //! - [`people`]: which person of this deployment a vendor's user acts as (links, emails).
 //! - [`receiver`]: what every vendor's delivery route does before it reads a payload.
+//! - [`act_as`]: a mapped person's requests to a session, through the session's own routes.
+//! - [`classifier`]: a small model choosing a request's repository among the configured ones.
 //!
 //! Verification, limits and parsing are pure, in `oi-integrations`; a session's origin and
 //! acting person are set where it starts (`crate::api::sessions::start`).
 
+pub mod act_as;
+pub mod classifier;
 pub mod deliveries;
 pub mod notices;
 pub mod people;

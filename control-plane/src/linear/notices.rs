@@ -18,12 +18,12 @@ use crate::jobs::JobError;
 pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
     let Some(row) = store::of_session(env, &notice.session_id).await? else { return Ok(()) };
     let agent_session = &row.agent_session_id;
-    let url = crate::slack::session_url(env, &notice.session_id);
+    let url = crate::config::session_page_url(env, &notice.session_id);
     match &notice.event {
-        NoticeEvent::PromptWorking { recent_actions, .. } => {
+        NoticeEvent::PromptWorking { prompt_id, recent_actions } => {
             move_issue_once(env, &row).await?;
             let Some(last) = recent_actions.last() else { return Ok(()) };
-            if activities::may_post_action(store::count_action(env, agent_session).await? as usize) {
+            if activities::may_post_action(store::count_action(env, agent_session, prompt_id).await? as usize) {
                 post_activity(env, agent_session, activities::action("Working", last, None)).await?;
             }
             Ok(())

@@ -89,7 +89,7 @@ pub async fn run(env: &Env, job: &LinearJob) -> Result<(), JobError> {
             let Some(row) = store::get(env, &stop.agent_session_id).await? else { return Ok(()) };
             let Some(session) = row.session_id else { return Ok(()) };
             let Some(caller) = person(env, stop).await? else { return Ok(()) };
-            crate::slack::act_as::session_route(env, &caller, &session, Method::Post, "stop", None).await?;
+            crate::integrations::act_as::session_route(env, &caller, &session, Method::Post, "stop", None).await?;
             Ok(())
         }
     }
@@ -123,7 +123,7 @@ async fn created_session(env: &Env, created: &SessionCreated) -> Result<(), JobE
         Route::Classify { candidates } if config.classifier_model.is_some() => {
             let model = config.classifier_model.clone().unwrap_or_default();
             let text = format!("{}\n\n{}", issue.title, issue.description.clone().unwrap_or_default());
-            match crate::slack::classifier::classify(env, &model, &text, &candidates).await {
+            match crate::integrations::classifier::classify(env, &model, &text, &candidates).await {
                 Some(repo) => start(env, created, &issue, &repo, config.default_branch.clone()).await,
                 None => ask(env, id, &candidates).await,
             }
@@ -146,7 +146,7 @@ async fn person_of(
     user: &oi_integrations::linear::events::LinearUser,
 ) -> Result<Option<Caller>, JobError> {
     match crate::integrations::people::acting_person(env, IntegrationName::Linear, user.vendor_user()).await? {
-        Ok(user) => Ok(Some(crate::slack::act_as::caller_of(env, user).await)),
+        Ok(user) => Ok(Some(crate::integrations::act_as::caller_of(env, user).await)),
         Err(why) => {
             post_activity(env, agent_session_id, activities::error(&format!("I can't work for you yet: {why}.")))
                 .await?;
@@ -199,7 +199,7 @@ async fn start(
         }
     }
     store::set_session(env, agent_session, &session).await?;
-    let url = crate::slack::session_url(env, &session);
+    let url = crate::config::session_page_url(env, &session);
     update_plan(env, agent_session, PlanPhase::At(PlanStep::Work), Some(&url)).await?;
     let text = oi_integrations::linear::prompts::first_prompt(created);
     send_prompt(env, &caller, &session, agent_session, &text, &format!("linear-{agent_session}")).await
@@ -215,7 +215,12 @@ async fn send_prompt(
 ) -> Result<(), JobError> {
     let call = Internal::Prompt {
         author: caller.user.clone(),
-        request: PromptRequest { text: text.to_string(), client_request_id: request_id.to_string(), model: None },
+        request: PromptRequest {
+            text: text.to_string(),
+            client_request_id: request_id.to_string(),
+            model: None,
+            attachments: Vec::new(),
+        },
     };
     if let Err(refused) = SessionStub::new(env, session)?.call_api(&call).await? {
         let error = activities::error(&format!("I could not take that prompt: {}", refused.message));

@@ -87,14 +87,18 @@ pub async fn set_candidates(env: &Env, agent_session_id: &str, candidates: &[Str
     Ok(())
 }
 
-/// Counts one more `action` activity; the count before it.
-pub async fn count_action(env: &Env, agent_session_id: &str) -> Result<u32> {
+/// Counts one more `action` activity of the prompt `prompt_id`; the prompt's count before it
+/// (a new prompt starts again at 0).
+pub async fn count_action(env: &Env, agent_session_id: &str, prompt_id: &str) -> Result<u32> {
     let before: Option<f64> = db(env)?
         .prepare(
-            "UPDATE linear_sessions SET actions_posted = actions_posted + 1 WHERE agent_session_id = ?1
+            "UPDATE linear_sessions
+             SET actions_posted = CASE WHEN actions_prompt IS ?2 THEN actions_posted + 1 ELSE 1 END,
+                 actions_prompt = ?2
+             WHERE agent_session_id = ?1
              RETURNING actions_posted - 1 AS before",
         )
-        .bind(&[agent_session_id.into()])?
+        .bind(&[agent_session_id.into(), prompt_id.into()])?
         .first(Some("before"))
         .await?;
     Ok(before.unwrap_or(0.0) as u32)

@@ -115,8 +115,8 @@ impl SessionObject {
         let Some(attachment) = self.sockets.borrow().client(ws).cloned() else { return Ok(()) };
         match message {
             ClientMessage::Subscribe { after_seq } => self.subscribe(ws, attachment, after_seq.unwrap_or(0)),
-            ClientMessage::Prompt { text, client_request_id, model } => {
-                let req = PromptRequest { text, client_request_id: client_request_id.clone(), model };
+            ClientMessage::Prompt { text, client_request_id, model, attachments } => {
+                let req = PromptRequest { text, client_request_id: client_request_id.clone(), model, attachments };
                 match self.run(|turn| prompt_queue::enqueue(turn, &attachment.user, &req)) {
                     Ok(accepted) => self.send_to(
                         ws,

@@ -36,6 +36,8 @@ pub enum Effect {
     TerminateSandbox { sandbox_id: String },
     /// Notices for the session's origin were kept: send them to the queue.
     NoticesWaiting,
+    /// Delete these keys' bytes from the `MEDIA` bucket, in the background.
+    DeleteMedia { keys: Vec<String> },
 }
 
 /// One synchronous turn of the Durable Object: the store, the time, what the sockets say, and

@@ -38,6 +38,7 @@ impl SessionObject {
                 let (user, _role) = self.redeem_ws_token(token.as_deref())?;
                 self.accept_client(user)
             }
+            Credential::MediaLink => self.read_shared_media(&req, &url, last_segment(&path)).await,
             Credential::Person => {
                 let user = forwarded_user(&req)?;
                 let role = forwarded_role(&req);
@@ -82,6 +83,14 @@ impl SessionObject {
                 self.open_pull_request(req, requester).await
             }
             SessionRoute::SandboxOrigin => self.post_to_origin(req).await,
+            SessionRoute::SandboxMediaUpload => {
+                let url = req.url()?;
+                self.upload_artifact(req, &url).await
+            }
+            SessionRoute::SandboxMediaRead => {
+                self.check_sandbox_token(&req)?;
+                self.read_media(&req, last_segment(path)).await
+            }
             other => unreachable!("{other:?} takes a person"),
         }
     }
@@ -126,6 +135,8 @@ impl SessionObject {
                 None => Err(ApiError::new(ErrorCode::NotFound, "this session has no pull request yet").into()),
             },
             (SessionRoute::PullRequest, _) => self.open_pull_request(req, user).await,
+            (SessionRoute::Attachments, _) => self.upload_attachment(req, url).await,
+            (SessionRoute::Media, _) => self.read_media(&req, last_segment(url.path())).await,
             (other, _) => unreachable!("{other:?} does not take a person"),
         }
     }
@@ -188,6 +199,7 @@ impl SessionObject {
         if let Some(sandbox_id) = self.meta()?.sandbox_id {
             self.terminate_sandbox(sandbox_id);
         }
+        self.delete_media(self.all_media_keys()?);
         for ws in self.state.get_websockets() {
             let bridge = self.state.get_tags(&ws).iter().any(|t| t == super::sockets::BRIDGE_TAG);
             let code = if bridge { oi_protocol::bridge::CLOSE_SESSION_DELETED } else { CLOSE_SESSION_DELETED };
@@ -208,9 +220,11 @@ impl SessionObject {
 fn session_action(route: SessionRoute, method: &Method) -> Action {
     match (route, method) {
         (SessionRoute::Root, Method::Delete) => Action::DeleteSession,
-        (SessionRoute::Root | SessionRoute::Events | SessionRoute::Usage, _) => Action::ViewSession,
+        (SessionRoute::Root | SessionRoute::Events | SessionRoute::Usage | SessionRoute::Media, _) => {
+            Action::ViewSession
+        }
         (SessionRoute::PullRequest, &Method::Get) => Action::ViewSession,
-        (SessionRoute::Prompts | SessionRoute::PullRequest, _) => Action::PromptSession,
+        (SessionRoute::Prompts | SessionRoute::PullRequest | SessionRoute::Attachments, _) => Action::PromptSession,
         (SessionRoute::Stop, _) => Action::StopSession,
         (SessionRoute::Archive | SessionRoute::Unarchive, _) => Action::ArchiveSession,
         (SessionRoute::ClientSocket | SessionRoute::WsToken, _) => Action::JoinSession,
@@ -221,10 +235,18 @@ fn session_action(route: SessionRoute, method: &Method) -> Action {
             | SessionRoute::ModelProxy
             | SessionRoute::Git
             | SessionRoute::SandboxPullRequest
-            | SessionRoute::SandboxOrigin,
+            | SessionRoute::SandboxOrigin
+            | SessionRoute::SandboxMediaUpload
+            | SessionRoute::SandboxMediaRead
+            | SessionRoute::SharedMedia,
             _,
         ) => Action::DeleteSession,
     }
+}
+
+/// The last segment of a path: the media id of the media routes.
+fn last_segment(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or_default()
 }
 
 fn require_upgrade(req: &Request) -> Outcome<()> {

@@ -21,6 +21,8 @@ mod handlers;
 pub mod inbound;
 pub mod internal;
 pub mod lifecycle;
+pub mod media;
+mod media_routes;
 mod model_proxy;
 pub mod origin_notices;
 mod origin_posts;
@@ -279,6 +281,7 @@ impl SessionObject {
                     self.reschedule_wanted.set(true);
                     self.send_notices();
                 }
+                Effect::DeleteMedia { keys } => self.delete_media(keys),
                 Effect::Recorded(_) | Effect::Broadcast(_) | Effect::ToBridge(_) => unreachable!("applied above"),
             }
         }

@@ -8,7 +8,7 @@
 //! settings were read, so concurrent posts cannot pass the per-session limit together; a
 //! refused post keeps nothing.
 
-use oi_integrations::origin_posts::{check, PostContext};
+use oi_integrations::origin_posts::{check_slack_post, PostContext};
 use oi_protocol::origin::{OriginKind, OriginPost, OriginPostAccepted};
 use oi_protocol::{ApiError, ErrorCode};
 use worker::{Request, Response};
@@ -37,7 +37,7 @@ impl SessionObject {
                 ))
             }
         };
-        match &post {
+        let text = match &post {
             OriginPost::SubmitReview(args) => {
                 on_github("review to submit")?;
                 let posted = crate::github_review::posts::submit_review(&self.env, &meta.summary.id, args).await?;
@@ -48,8 +48,8 @@ impl SessionObject {
                 let posted = crate::github_review::posts::reply_comment(&self.env, &meta.summary.id, args).await?;
                 return json_response(201, &posted);
             }
-            OriginPost::SlackNotify { .. } => {}
-        }
+            OriginPost::SlackNotify { text } => text,
+        };
         let integration_allows = match origin.kind {
             OriginKind::Slack => crate::slack::agent_may_post(&self.env).await?,
             _ => false,
@@ -59,7 +59,7 @@ impl SessionObject {
             let prefix = format!("{}{POST_KEY}", notice_prefix(&session_id));
             let posts_so_far = turn.store.notices_starting(&prefix)?;
             let context = PostContext { origin: origin.kind, integration_allows, posts_so_far };
-            let event = check(&post, context).map_err(|refusal| refusal.to_api_error())?;
+            let event = check_slack_post(text, context).map_err(|refusal| refusal.to_api_error())?;
             Ok(keep(turn, session_id, origin, &format!("{POST_KEY}{}", posts_so_far + 1), event)?)
         })?;
         json_response(202, &OriginPostAccepted { notice_id: Some(notice_id), url: None, note: None })

@@ -14,6 +14,7 @@ use oi_protocol::source_control::CommitAttribution;
 use oi_protocol::{ApiError, ErrorCode, PromptStatus, QueuedPrompt, SandboxStatus, User};
 use oi_session_core::admission::{admit, Admission, PriorRequest};
 use oi_session_core::compaction;
+use oi_session_core::media::prompt_attachments;
 use oi_session_core::queue::{self, decide_stop, next_to_dispatch, StopDecision};
 use oi_session_core::validation::{validate_model, validate_prompt};
 use worker::Result;
@@ -77,6 +78,7 @@ pub fn enqueue<S: SqlExec>(turn: &mut Turn<S>, author: &User, req: &PromptReques
     match admit(prior.as_ref(), &req.text, queue::waiting_count(&entries), meta.summary.archived)? {
         Admission::Duplicate { message_id, position } => Ok(PromptAccepted { message_id, position, duplicate: true }),
         Admission::Accept => {
+            let attachments = prompt_attachments(&req.attachments, &turn.store.unbound_attachments()?)?;
             let prompt = Prompt {
                 message_id: turn.new_id("msg"),
                 client_request_id: req.client_request_id.clone(),
@@ -88,6 +90,8 @@ pub fn enqueue<S: SqlExec>(turn: &mut Turn<S>, author: &User, req: &PromptReques
             };
             let position = queue::position_of_new(&entries);
             turn.store.insert_prompt(&prompt)?;
+            let ids: Vec<String> = attachments.into_iter().map(|m| m.media_id).collect();
+            turn.store.bind_attachments(&prompt.message_id, &ids)?;
             broadcast_queue(turn)?;
             refresh_status(turn, true)?;
             dispatch_next(turn)?;
@@ -111,6 +115,7 @@ fn prompt_command<S: SqlExec>(store: &Store<S>, meta: &Meta, prompt: &Prompt) ->
         author: prompt.author.clone(),
         model: prompt.model.clone().unwrap_or_else(|| meta.summary.model.clone()),
         attribution: Some(Box::new(attribution(store, &prompt.author)?)),
+        attachments: store.attachments_of(&prompt.message_id)?,
     }))
 }
 
@@ -136,6 +141,7 @@ pub fn dispatch_next<S: SqlExec>(turn: &mut Turn<S>) -> Result<()> {
         message_id: prompt.message_id.clone(),
         author: prompt.author.clone(),
         text: prompt.text.clone(),
+        attachments: turn.store.attachments_of(&prompt.message_id)?,
     }))?;
     turn.set_sandbox_status(&meta, SandboxStatus::Running, None)?;
     broadcast_queue(turn)
@@ -203,6 +209,7 @@ pub fn fail_waiting<S: SqlExec>(turn: &mut Turn<S>, message_id: &str, error: &st
         message_id: prompt.message_id.clone(),
         author: prompt.author.clone(),
         text: prompt.text.clone(),
+        attachments: turn.store.attachments_of(&prompt.message_id)?,
     }))?;
     turn.record(EventBody::PromptFinished(PromptFinished {
         message_id: message_id.to_string(),

@@ -86,11 +86,7 @@ impl SessionObject {
             Some(s) => Some(s.clone()),
             None => self.store.last_agent_text()?,
         };
-        let session_url = format!(
-            "{}/sessions/{}",
-            crate::auth::settings::public_url(&self.env).unwrap_or_else(|| crate::config::control_plane_url(&self.env)),
-            summary.id
-        );
+        let session_url = crate::config::session_page_url(&self.env, &summary.id);
         let mut evidence = vec![format!(
             "Commit {}: {} file(s) changed, +{} −{}",
             commit.sha.as_deref().map(|s| &s[..s.len().min(12)]).unwrap_or("?"),
@@ -99,6 +95,15 @@ impl SessionObject {
             commit.deletions
         )];
         evidence.extend(check_runs(&self.store.shell_calls()?));
+        let screenshots: Vec<(String, String)> = self
+            .store
+            .evidence_screenshots()?
+            .into_iter()
+            .filter_map(|m| {
+                let link = super::media_routes::shared_link(&self.env, &summary.id, &m.media_id)?;
+                Some((m.caption.unwrap_or(m.name), link))
+            })
+            .collect();
         let asked_by = requester.login.clone().unwrap_or_else(|| requester.name.clone());
         let body = |asked_by: Option<&str>| {
             PrBody {
@@ -106,6 +111,7 @@ impl SessionObject {
                 prompts: &prompts,
                 session_url: &session_url,
                 evidence: &evidence,
+                screenshots: &screenshots,
                 asked_by,
             }
             .render()

@@ -19,6 +19,9 @@ pub enum Credential {
     /// A client WebSocket: a single-use token from `POST /ws-token` in `?token=`, checked by
     /// the Durable Object (it names the person it was minted for).
     WsToken,
+    /// A link's key for one evidence piece of media (`?key=`, checked by the Durable Object):
+    /// what a pull request's image shows to its readers.
+    MediaLink,
 }
 
 /// A per-session route.
@@ -57,6 +60,16 @@ pub enum SessionRoute {
     Git,
     /// `GET|POST /pull-request`: the session's pull request, for a person.
     PullRequest,
+    /// `POST /attachments?name=`: a person's image for a prompt (the body is its bytes).
+    Attachments,
+    /// `GET /media/:media_id`: a piece of the session's media.
+    Media,
+    /// `POST /sandbox/media?kind=&name=…`: the agent's screenshot or video.
+    SandboxMediaUpload,
+    /// `GET /sandbox/media/:media_id`: the sandbox reads a prompt's attached image.
+    SandboxMediaRead,
+    /// `GET /shared-media/:media_id?key=`: an evidence piece, by its link.
+    SharedMedia,
 }
 
 impl SessionRoute {
@@ -67,8 +80,11 @@ impl SessionRoute {
             | SessionRoute::ModelProxy
             | SessionRoute::Git
             | SessionRoute::SandboxPullRequest
-            | SessionRoute::SandboxOrigin => Credential::SandboxToken,
+            | SessionRoute::SandboxOrigin
+            | SessionRoute::SandboxMediaUpload
+            | SessionRoute::SandboxMediaRead => Credential::SandboxToken,
             SessionRoute::ClientSocket => Credential::WsToken,
+            SessionRoute::SharedMedia => Credential::MediaLink,
             SessionRoute::Root
             | SessionRoute::Prompts
             | SessionRoute::Stop
@@ -78,7 +94,9 @@ impl SessionRoute {
             | SessionRoute::WsToken
             | SessionRoute::AttachSandbox
             | SessionRoute::Usage
-            | SessionRoute::PullRequest => Credential::Person,
+            | SessionRoute::PullRequest
+            | SessionRoute::Attachments
+            | SessionRoute::Media => Credential::Person,
         }
     }
 
@@ -100,6 +118,11 @@ impl SessionRoute {
             ["usage"] => SessionRoute::Usage,
             ["git", path @ ..] if !path.is_empty() => SessionRoute::Git,
             ["pull-request"] => SessionRoute::PullRequest,
+            ["attachments"] => SessionRoute::Attachments,
+            ["media", id] if !id.is_empty() => SessionRoute::Media,
+            ["sandbox", "media"] => SessionRoute::SandboxMediaUpload,
+            ["sandbox", "media", id] if !id.is_empty() => SessionRoute::SandboxMediaRead,
+            ["shared-media", id] if !id.is_empty() => SessionRoute::SharedMedia,
             _ => return None,
         })
     }
@@ -107,9 +130,13 @@ impl SessionRoute {
     pub fn methods(self) -> &'static [Method] {
         match self {
             SessionRoute::Root => &[Method::Get, Method::Delete],
-            SessionRoute::Events | SessionRoute::ClientSocket | SessionRoute::BridgeSocket | SessionRoute::Usage => {
-                &[Method::Get]
-            }
+            SessionRoute::Events
+            | SessionRoute::ClientSocket
+            | SessionRoute::BridgeSocket
+            | SessionRoute::Usage
+            | SessionRoute::Media
+            | SessionRoute::SandboxMediaRead
+            | SessionRoute::SharedMedia => &[Method::Get],
             SessionRoute::ModelProxy | SessionRoute::Git | SessionRoute::PullRequest => &[Method::Get, Method::Post],
             SessionRoute::Prompts
             | SessionRoute::Stop
@@ -118,7 +145,9 @@ impl SessionRoute {
             | SessionRoute::WsToken
             | SessionRoute::AttachSandbox
             | SessionRoute::SandboxPullRequest
-            | SessionRoute::SandboxOrigin => &[Method::Post],
+            | SessionRoute::SandboxOrigin
+            | SessionRoute::Attachments
+            | SessionRoute::SandboxMediaUpload => &[Method::Post],
         }
     }
 }
@@ -166,13 +195,18 @@ mod tests {
             ("sandbox/origin", Credential::SandboxToken),
             ("model/anthropic/v1/messages", Credential::SandboxToken),
             ("git/info/refs", Credential::SandboxToken),
+            ("attachments", Credential::Person),
+            ("media/med_1", Credential::Person),
+            ("sandbox/media", Credential::SandboxToken),
+            ("sandbox/media/med_1", Credential::SandboxToken),
+            ("shared-media/med_1", Credential::MediaLink),
         ];
         for (rest, want) in cases {
             let segments: Vec<&str> = rest.split('/').collect();
             let route = SessionRoute::parse(&segments).unwrap_or_else(|| panic!("{rest:?} is a route"));
             assert_eq!(route.credential(), *want, "{rest:?}");
         }
-        for rest in ["model/anthropic", "git", "nope", "sandbox/other", "sandbox/attach/x"] {
+        for rest in ["model/anthropic", "git", "nope", "sandbox/other", "sandbox/attach/x", "media", "media/a/b"] {
             let segments: Vec<&str> = rest.split('/').collect();
             assert_eq!(SessionRoute::parse(&segments), None, "{rest:?}");
         }
@@ -206,6 +240,11 @@ mod sandbox_reach_tests {
             "usage",
             "git/info/refs",
             "pull-request",
+            "attachments",
+            "media/med_1",
+            "sandbox/media",
+            "sandbox/media/med_1",
+            "shared-media/med_1",
         ];
         for rest in paths {
             let segments: Vec<&str> = rest.split('/').collect();

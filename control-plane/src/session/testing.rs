@@ -53,7 +53,7 @@ pub fn ready_session() -> Store<MemorySql> {
 }
 
 pub fn prompt(text: &str, request: &str) -> PromptRequest {
-    PromptRequest { text: text.into(), client_request_id: request.into(), model: None }
+    PromptRequest { text: text.into(), client_request_id: request.into(), model: None, attachments: Vec::new() }
 }
 
 pub fn turn(store: &Store<MemorySql>, now: Millis, bridge_connected: bool) -> Turn<'_, MemorySql> {
@@ -78,6 +78,7 @@ pub fn describe(effects: &[Effect]) -> Vec<String> {
             Effect::RefreshPullRequest { message_id } => format!("refresh_pr {message_id}"),
             Effect::TerminateSandbox { sandbox_id } => format!("terminate {sandbox_id}"),
             Effect::NoticesWaiting => "notices".into(),
+            Effect::DeleteMedia { keys } => format!("delete_media {}", keys.join(" ")),
         })
         .collect()
 }

@@ -13,7 +13,6 @@
 //! - [`web_api`]: Slack's Web API with the bot token; [`store`]: threads and waiting requests.
 
 pub mod act_as;
-pub mod classifier;
 pub mod events;
 pub mod notices;
 pub mod refusals;
@@ -42,10 +41,4 @@ pub async fn agent_may_post(env: &Env) -> worker::Result<bool> {
     }
     let config = crate::integrations::settings::config(env, IntegrationName::Slack).await?;
     Ok(parse_config(&config).is_ok_and(|c| c.agent_may_post))
-}
-
-/// The session's page, for links in Slack.
-pub fn session_url(env: &Env, session_id: &str) -> String {
-    let base = crate::auth::settings::public_url(env).unwrap_or_else(|| crate::config::control_plane_url(env));
-    format!("{}/sessions/{session_id}", base.trim_end_matches('/'))
 }

@@ -8,8 +8,8 @@ use serde_json::json;
 use worker::Env;
 
 use super::refusals::told;
+use super::store;
 use super::web_api::SlackApi;
-use super::{session_url, store};
 use crate::jobs::JobError;
 
 pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
@@ -26,7 +26,7 @@ pub async fn deliver(env: &Env, notice: &OriginNotice) -> Result<(), JobError> {
         return Err(JobError::Retry("the thread has no status message yet".into()));
     };
     let api = SlackApi::from_env(env).await?.map_err(JobError::GiveUp)?;
-    let url = session_url(env, &notice.session_id);
+    let url = crate::config::session_page_url(env, &notice.session_id);
     let answer;
     let progress = match &notice.event {
         NoticeEvent::PromptFinished { summary, branch, files_changed, pull_request_url, prompt_id } => {

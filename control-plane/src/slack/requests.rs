@@ -17,12 +17,13 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use worker::{Env, Method};
 
-use super::act_as::{person, session_route};
+use super::act_as::person;
 use super::refusals::told;
 use super::web_api::{SlackApi, SlackCallError};
-use super::{config_of, session_url, store};
+use super::{config_of, store};
 use crate::auth::Caller;
 use crate::http::Failure;
+use crate::integrations::act_as::session_route;
 use crate::jobs::JobError;
 use crate::{ids, index_store};
 
@@ -144,7 +145,7 @@ async fn message(
         Route::Classify { candidates } if config.classifier_model.is_some() => {
             let model = config.classifier_model.as_deref().unwrap_or_default();
             let text = strip_mentions(text, config.bot_user_id.as_deref());
-            match super::classifier::classify(env, model, &text, &candidates).await {
+            match crate::integrations::classifier::classify(env, model, &text, &candidates).await {
                 Some(repo) => start(env, api, &caller, &request, &repo, None, RouteReason::Classifier).await,
                 None => ask(env, api, &request, user, &candidates).await,
             }
@@ -221,7 +222,7 @@ async fn start(
         }
     }
     let session = store::claim_thread(env, r.channel, &thread, &id, ids::now_ms()).await?;
-    let url = session_url(env, &session);
+    let url = crate::config::session_page_url(env, &session);
     let model = crate::config::default_model(env);
     let reason = why.describe();
     let started = Started { repo, branch: &branch, model: &model, session_url: &url, reason: &reason };
@@ -295,7 +296,7 @@ async fn follow_up(
     let text = strip_mentions(text, config_of(env).await?.bot_user_id.as_deref());
     prompt(env, api, caller, &t.session_id, &t.channel, &t.thread_ts, &text, ts).await?;
     if let Some(status) = &t.status_ts {
-        let url = session_url(env, &t.session_id);
+        let url = crate::config::session_page_url(env, &t.session_id);
         let mut update = messages::status_message(&url, &t.session_id, &Progress::Booting);
         update["channel"] = json!(t.channel);
         update["ts"] = json!(status);

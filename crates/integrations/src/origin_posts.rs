@@ -1,12 +1,13 @@
-//! Whether the agent's post to where its session was started ([`OriginPost`], from a tool in
-//! the sandbox) is taken, and the notice that carries it.
+//! Whether the agent's post to a Slack thread (its `slack_notify` tool, an
+//! `OriginPost::SlackNotify`) is taken, and the notice that carries it. Reviews and replies on
+//! a pull request are posted at once by the control plane, not kept, so they do not come here.
 //!
 //! Invariant: a post is taken only from a session of the post's origin kind, only when that
 //! integration lets the agent post, at most [`MAX_AGENT_POSTS`] times per session, with text
 //! that is not blank and at most [`MAX_AGENT_POST_CHARS`] characters; anything else is refused
 //! with the reason, and nothing is kept.
 
-use oi_protocol::origin::{NoticeEvent, OriginKind, OriginPost, MAX_AGENT_POSTS, MAX_AGENT_POST_CHARS};
+use oi_protocol::origin::{NoticeEvent, OriginKind, MAX_AGENT_POSTS, MAX_AGENT_POST_CHARS};
 use oi_protocol::ErrorCode;
 
 use crate::inbound::Refusal;
@@ -22,15 +23,9 @@ pub struct PostContext {
     pub posts_so_far: usize,
 }
 
-/// The notice a post becomes, or why it is refused.
-pub fn check(post: &OriginPost, context: PostContext) -> Result<NoticeEvent, Refusal> {
-    let (kind, text) = match post {
-        OriginPost::SlackNotify { text } => (OriginKind::Slack, text),
-        // Posted at once by the control plane, not kept for later.
-        OriginPost::SubmitReview(_) | OriginPost::ReplyComment(_) => {
-            return Err(Refusal::new(ErrorCode::Conflict, "a review or a reply is posted at once, not kept"))
-        }
-    };
+/// The notice a Slack post of `text` becomes, or why it is refused.
+pub fn check_slack_post(text: &str, context: PostContext) -> Result<NoticeEvent, Refusal> {
+    let kind = OriginKind::Slack;
     if context.origin != kind {
         return Err(Refusal::new(ErrorCode::Conflict, format!("this session was not started from {}", place(kind))));
     }
@@ -71,8 +66,8 @@ fn place(kind: OriginKind) -> &'static str {
 mod tests {
     use super::*;
 
-    fn slack(text: &str) -> OriginPost {
-        OriginPost::SlackNotify { text: text.into() }
+    fn slack(text: &str) -> String {
+        text.to_string()
     }
 
     #[test]
@@ -80,7 +75,7 @@ mod tests {
         let ok = PostContext { origin: OriginKind::Slack, integration_allows: true, posts_so_far: 0 };
         let long = "x".repeat(MAX_AGENT_POST_CHARS + 1);
         let longest = "é".repeat(MAX_AGENT_POST_CHARS);
-        let cases: Vec<(&str, OriginPost, PostContext, Result<&str, ErrorCode>)> = vec![
+        let cases: Vec<(&str, String, PostContext, Result<&str, ErrorCode>)> = vec![
             ("a post in a Slack session", slack("  Halfway there.\n"), ok, Ok("Halfway there.")),
             ("the longest post, in characters", slack(&longest), ok, Ok(&longest)),
             ("a web session", slack("hi"), PostContext { origin: OriginKind::Web, ..ok }, Err(ErrorCode::Conflict)),
@@ -102,7 +97,7 @@ mod tests {
             ),
         ];
         for (name, post, context, want) in cases {
-            match (check(&post, context), want) {
+            match (check_slack_post(&post, context), want) {
                 (Ok(NoticeEvent::AgentPosted { text }), Ok(expected)) => assert_eq!(text, expected, "{name}"),
                 (Err(refusal), Err(code)) => {
                     assert_eq!(refusal.code, code, "{name}: {refusal}");
@@ -116,11 +111,11 @@ mod tests {
     #[test]
     fn refusals_name_the_problem() {
         let ok = PostContext { origin: OriginKind::Slack, integration_allows: true, posts_so_far: 0 };
-        let off = check(&slack("hi"), PostContext { integration_allows: false, ..ok }).unwrap_err();
+        let off = check_slack_post(&slack("hi"), PostContext { integration_allows: false, ..ok }).unwrap_err();
         assert!(off.reason.contains("Settings → Integrations"), "{off}");
-        let web = check(&slack("hi"), PostContext { origin: OriginKind::Web, ..ok }).unwrap_err();
+        let web = check_slack_post(&slack("hi"), PostContext { origin: OriginKind::Web, ..ok }).unwrap_err();
         assert!(web.reason.contains("Slack thread"), "{web}");
-        let long = check(&slack(&"x".repeat(3_001)), ok).unwrap_err();
+        let long = check_slack_post(&slack(&"x".repeat(3_001)), ok).unwrap_err();
         assert!(long.reason.contains("3001 characters"), "{long}");
     }
 }

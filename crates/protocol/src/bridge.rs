@@ -141,6 +141,10 @@ pub struct PromptCommand {
     /// The commit's author and co-authors (absent: `author` as is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution: Option<Box<CommitAttribution>>,
+    /// Images attached to the prompt; the supervisor reads each from its sandbox route
+    /// `GET /api/sessions/:id/sandbox/media/:media_id` and hands it to the model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::media::MediaInfo>,
 }
 
 impl BridgeCommand {

@@ -24,6 +24,9 @@ pub enum ClientMessage {
         client_request_id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         model: Option<String>,
+        /// Attached images, by `media_id` (as in `PromptRequest`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
     },
     /// Cancel a prompt that has not started.
     CancelPrompt { message_id: String },

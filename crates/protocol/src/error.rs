@@ -38,6 +38,11 @@ pub enum ErrorCode {
     Conflict,
     /// The request body is larger than the endpoint accepts.
     PayloadTooLarge,
+    /// The body's bytes are not of a type the endpoint accepts (media: what the bytes show,
+    /// whatever `Content-Type` says).
+    UnsupportedMediaType,
+    /// The `Range` asked for lies outside the piece.
+    RangeNotSatisfiable,
     /// Too many requests of this kind from this caller; retry later.
     RateLimited,
     /// A budget is used up (a person's sessions or prompts in a window, a session's model
@@ -68,6 +73,8 @@ impl ErrorCode {
             | ErrorCode::PromptNotCancellable
             | ErrorCode::Conflict => 409,
             ErrorCode::PromptTooLong | ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::RangeNotSatisfiable => 416,
             ErrorCode::QueueFull | ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
             ErrorCode::Misconfigured => 503,
             ErrorCode::UpstreamUnavailable => 502,
@@ -94,6 +101,8 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::Conflict => "conflict",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::RangeNotSatisfiable => "range_not_satisfiable",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::Misconfigured => "misconfigured",

@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::media::{Artifact, MediaInfo};
 use crate::session::{SandboxStatus, User};
 use crate::source_control::PullRequest;
 
@@ -47,6 +48,8 @@ pub enum EventBody {
     Commit(Commit),
     /// The session's pull request was opened, updated, or changed state or checks.
     PullRequest(PullRequest),
+    /// The agent made a screenshot or a video.
+    Artifact(Artifact),
 }
 
 impl EventBody {
@@ -66,6 +69,7 @@ impl EventBody {
         "notice",
         "commit",
         "pull_request",
+        "artifact",
     ];
 
     /// The `type` tag, as it appears on the wire.
@@ -86,6 +90,7 @@ impl EventBody {
             EventBody::Notice(_) => "notice",
             EventBody::Commit(_) => "commit",
             EventBody::PullRequest(_) => "pull_request",
+            EventBody::Artifact(_) => "artifact",
         }
     }
 
@@ -101,6 +106,7 @@ impl EventBody {
             EventBody::AgentError(e) => e.message_id.as_deref(),
             EventBody::PromptFinished(e) => Some(&e.message_id),
             EventBody::Commit(e) => Some(&e.message_id),
+            EventBody::Artifact(e) => e.message_id.as_deref(),
             _ => None,
         }
     }
@@ -132,6 +138,9 @@ pub struct UserMessage {
     pub message_id: String,
     pub author: User,
     pub text: String,
+    /// Images attached to the prompt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<MediaInfo>,
 }
 
 /// A piece of streamed assistant text, to be appended to its part.

@@ -30,6 +30,7 @@ pub mod error;
 pub mod events;
 pub mod integrations;
 pub mod limits;
+pub mod media;
 pub mod origin;
 pub mod provider;
 pub mod rest;

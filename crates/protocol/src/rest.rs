@@ -68,6 +68,10 @@ pub struct PromptRequest {
     /// Overrides the session's model for this prompt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// Images uploaded with `POST /api/sessions/:id/attachments`, by `media_id`, at most
+    /// [`crate::media::MAX_ATTACHMENTS_PER_PROMPT`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 /// `POST /api/sessions/:id/prompts` → 202.

@@ -13,6 +13,8 @@
 //! | `/api/sessions/<id>/git/<path…>` (the git endpoint) | `GET`, `POST` |
 //! | `/api/sessions/<id>/sandbox/pull-request` (the agent's pull-request tool) | `POST` |
 //! | `/api/sessions/<id>/sandbox/origin` (the agent's posts to where the session started) | `POST` |
+//! | `/api/sessions/<id>/sandbox/media` (the agent's screenshots and videos) | `POST` |
+//! | `/api/sessions/<id>/sandbox/media/<media_id>` (a prompt's attached images) | `GET` |
 //!
 //! Invariant: a request target is admitted only when it is exactly one of these routes of the
 //! given session, with a method the route takes, and every segment of its path is one a URL
@@ -37,15 +39,19 @@ pub enum SandboxRoute {
     PullRequest,
     /// `POST /sandbox/origin`: the agent's posts to its session's origin (`OriginPost`).
     Origin,
+    /// `POST /sandbox/media`: the agent uploads a screenshot or a video (`media::AgentUpload`).
+    MediaUpload,
+    /// `GET /sandbox/media/<media_id>`: the supervisor reads a prompt's attached image.
+    MediaRead,
 }
 
 impl SandboxRoute {
     /// The methods the route takes.
     pub fn methods(self) -> &'static [&'static str] {
         match self {
-            SandboxRoute::Bridge => &["GET"],
+            SandboxRoute::Bridge | SandboxRoute::MediaRead => &["GET"],
             SandboxRoute::Model | SandboxRoute::Git => &["GET", "POST"],
-            SandboxRoute::PullRequest | SandboxRoute::Origin => &["POST"],
+            SandboxRoute::PullRequest | SandboxRoute::Origin | SandboxRoute::MediaUpload => &["POST"],
         }
     }
 
@@ -55,7 +61,7 @@ impl SandboxRoute {
     }
 
     /// `/api/sessions/<session_id>/…` for this route; `rest` is the path under `model/` or
-    /// `git/` (ignored for the other routes).
+    /// `git/`, or the media id of [`SandboxRoute::MediaRead`] (ignored for the other routes).
     pub fn path(self, session_id: &str, rest: &str) -> String {
         let base = format!("/api/sessions/{session_id}");
         match self {
@@ -64,6 +70,8 @@ impl SandboxRoute {
             SandboxRoute::Git => format!("{base}/git/{rest}"),
             SandboxRoute::PullRequest => format!("{base}/sandbox/pull-request"),
             SandboxRoute::Origin => format!("{base}/sandbox/origin"),
+            SandboxRoute::MediaUpload => format!("{base}/sandbox/media"),
+            SandboxRoute::MediaRead => format!("{base}/sandbox/media/{rest}"),
         }
     }
 
@@ -72,6 +80,8 @@ impl SandboxRoute {
             ["sandbox"] => SandboxRoute::Bridge,
             ["sandbox", "pull-request"] => SandboxRoute::PullRequest,
             ["sandbox", "origin"] => SandboxRoute::Origin,
+            ["sandbox", "media"] => SandboxRoute::MediaUpload,
+            ["sandbox", "media", _media_id] => SandboxRoute::MediaRead,
             ["model", _provider, _path, ..] => SandboxRoute::Model,
             ["git", _path, ..] => SandboxRoute::Git,
             _ => return None,
@@ -121,7 +131,7 @@ pub fn admit(method: &str, target: &str, session_id: &str) -> Result<SandboxRout
         return Err("only this sandbox's own session is reachable on the control plane".into());
     }
     let route = SandboxRoute::of(rest)
-        .ok_or("only the session's sandbox routes (bridge, model, git, pull request, origin) are reachable")?;
+        .ok_or("only the session's sandbox routes (bridge, model, git, pull request, origin, media) are reachable")?;
     if !route.methods().contains(&method) {
         return Err(format!("{method} is not allowed on this sandbox route"));
     }
@@ -142,6 +152,17 @@ mod tests {
             ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/pull-request", Ok(PullRequest)),
             ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/origin", Ok(Origin)),
             ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c16/sandbox/origin", Err("own session")),
+            (
+                "POST",
+                "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/media?kind=screenshot&name=a.png",
+                Ok(MediaUpload),
+            ),
+            ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/media/med_1", Ok(MediaRead)),
+            ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c16/sandbox/media/med_1", Err("own session")),
+            ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/media/med_1", Err("POST is not")),
+            ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/media", Err("GET is not")),
+            ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/media/med_1", Err("sandbox routes")),
+            ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/media/med_1/x", Err("sandbox routes")),
             ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/sandbox/origin", Err("GET is not")),
             ("POST", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/model/openai/chat/completions", Ok(Model)),
             ("GET", "/api/sessions/ses_01a2097d6e327c0f7f1a16ec7c15/model/anthropic/models", Ok(Model)),
@@ -192,9 +213,15 @@ mod tests {
 
     #[test]
     fn the_paths_built_are_the_paths_admitted() {
-        for (route, rest) in
-            [(Bridge, ""), (Model, "scripted/chat/completions"), (Git, "info/refs"), (PullRequest, ""), (Origin, "")]
-        {
+        for (route, rest) in [
+            (Bridge, ""),
+            (Model, "scripted/chat/completions"),
+            (Git, "info/refs"),
+            (PullRequest, ""),
+            (Origin, ""),
+            (MediaUpload, ""),
+            (MediaRead, "med_1"),
+        ] {
             let path = route.path(OWN, rest);
             assert_eq!(admit(route.methods()[0], &path, OWN), Ok(route), "{path}");
             assert_eq!(route.upgrades(), route == Bridge);

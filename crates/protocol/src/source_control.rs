@@ -136,3 +136,17 @@ pub struct CommitAttribution {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trailers: Vec<String>,
 }
+
+/// `POST /api/github/webhook` → 200: what was done with a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookAck {
+    pub ok: bool,
+    /// What it changed here: `installation`, `installation_repositories`, `session` (a pull
+    /// request's or check's news for its session), `no_session`, `ignored`, or `replay` (seen
+    /// before; nothing done).
+    pub handled: String,
+    /// What the review bot did with it, when it is an event the bot reads: `review_queued`, or
+    /// `review_ignored: <why>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
+}

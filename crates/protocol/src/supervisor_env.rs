@@ -68,6 +68,11 @@ pub const START_TIMEOUT_SECONDS: &str = "START_TIMEOUT_SECONDS";
 /// (`sandbox-agent mcp-tools`) that OpenCode starts.
 pub const EGRESS_URL: &str = "OI_EGRESS_URL";
 
+/// The headless Chromium the agent's `screenshot` tool starts (default: `chromium` on `PATH`).
+/// The tool server inherits it, through OpenCode, from the supervisor's own environment (where a
+/// sandbox image or a test may set it); the supervisor hands it on unchanged.
+pub const CHROMIUM_BIN: &str = "OI_CHROMIUM_BIN";
+
 /// The value of [`REPO_AUTH`] that means "send the sandbox token to this remote".
 pub const REPO_AUTH_SANDBOX_TOKEN: &str = "sandbox_token";
 
@@ -97,7 +102,7 @@ pub const PROVIDER_SET: &[&str] = &[
 pub const FROM_REQUEST: &[&str] = &[HEARTBEAT_MS, SECRET_NAMES, SETUP_TIMEOUT_SECONDS, START_TIMEOUT_SECONDS];
 
 /// Set by the supervisor for the processes it starts.
-pub const SUPERVISOR_SET: &[&str] = &[EGRESS_URL];
+pub const SUPERVISOR_SET: &[&str] = &[EGRESS_URL, CHROMIUM_BIN];
 
 /// The project's own prefixes: no secret name starts with one (whatever its case).
 pub const PROJECT_PREFIXES: &[&str] = &["OI_", "OPENINSPECT_"];

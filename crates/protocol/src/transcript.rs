@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::events::{Commit, EventBody, PromptOutcome, SessionEvent, TokenUsage, ToolStatus};
+use crate::media::MediaInfo;
 use crate::session::User;
 
 /// The conversation so far.
@@ -27,6 +28,9 @@ pub struct Turn {
     pub message_id: String,
     pub author: Option<User>,
     pub prompt: Option<String>,
+    /// Images the person attached to the prompt.
+    #[serde(default)]
+    pub attachments: Vec<MediaInfo>,
     pub parts: Vec<Part>,
     pub tokens: TokenUsage,
     pub cost: f64,
@@ -55,13 +59,37 @@ pub enum Part {
         error: Option<String>,
         title: Option<String>,
     },
+    /// A screenshot or video the agent made (an `artifact` event); its `part_id` is the
+    /// media's id.
+    Artifact {
+        part_id: String,
+        media: MediaInfo,
+    },
 }
 
 impl Part {
     pub fn part_id(&self) -> &str {
         match self {
-            Part::Text { part_id, .. } | Part::Tool { part_id, .. } => part_id,
+            Part::Text { part_id, .. } | Part::Tool { part_id, .. } | Part::Artifact { part_id, .. } => part_id,
         }
+    }
+}
+
+impl Transcript {
+    /// Every piece of media in the conversation, in order: each prompt's attachments, then
+    /// the artifacts among its parts; then artifacts made outside any prompt.
+    pub fn media(&self) -> Vec<&MediaInfo> {
+        let in_turns = self.turns.iter().flat_map(|t| {
+            t.attachments.iter().chain(t.parts.iter().filter_map(|p| match p {
+                Part::Artifact { media, .. } => Some(media),
+                _ => None,
+            }))
+        });
+        let outside = self.activity.iter().filter_map(|e| match e {
+            EventBody::Artifact(a) => Some(&a.media),
+            _ => None,
+        });
+        in_turns.chain(outside).collect()
     }
 }
 
@@ -123,6 +151,7 @@ impl TranscriptBuilder {
                 let turn = self.turn(&m.message_id, seq);
                 turn.turn.author = Some(m.author.clone());
                 turn.turn.prompt = Some(m.text.clone());
+                turn.turn.attachments.clone_from(&m.attachments);
             }
             EventBody::TextDelta(d) => {
                 let turn = self.turn(&d.message_id, seq);
@@ -180,6 +209,16 @@ impl TranscriptBuilder {
                 turn.outcome_error.clone_from(&p.error);
             }
             EventBody::Commit(c) => self.turn(&c.message_id, seq).turn.commits.push(c.clone()),
+            EventBody::Artifact(a) => match &a.message_id {
+                Some(id) => {
+                    let turn = self.turn(id, seq);
+                    if turn.part_mut(&a.media.media_id).is_none() {
+                        let part = Part::Artifact { part_id: a.media.media_id.clone(), media: a.media.clone() };
+                        turn.insert_part(seq, part);
+                    }
+                }
+                None => self.activity.push(event.body.clone()),
+            },
             EventBody::SessionCreated(_)
             | EventBody::SandboxStatus(_)
             | EventBody::Archived(_)
@@ -212,6 +251,7 @@ impl TranscriptBuilder {
                         message_id: message_id.to_string(),
                         author: None,
                         prompt: None,
+                        attachments: Vec::new(),
                         parts: Vec::new(),
                         tokens: TokenUsage::default(),
                         cost: 0.0,

@@ -93,7 +93,10 @@ fn round_trips_by_name(kind: &str, name: &str, json: &str) -> bool {
             OriginPost => oi_protocol::origin::OriginPost,
             OriginPostAccepted => oi_protocol::origin::OriginPostAccepted,
             PutIntegrationLink => oi_protocol::integrations::PutIntegrationLink,
-            IntegrationLinkList => oi_protocol::integrations::IntegrationLinkList
+            IntegrationLinkList => oi_protocol::integrations::IntegrationLinkList,
+            MediaInfo => oi_protocol::media::MediaInfo,
+            AgentUpload => oi_protocol::media::AgentUpload,
+            WebhookAck => oi_protocol::source_control::WebhookAck
     )
 }
 
@@ -172,6 +175,9 @@ fn every_example_round_trips_and_every_type_has_one() {
         "OriginPostAccepted",
         "PutIntegrationLink",
         "IntegrationLinkList",
+        "MediaInfo",
+        "AgentUpload",
+        "WebhookAck",
     ] {
         assert!(names.contains(rest), "docs/protocol.md has no {rest} example");
     }

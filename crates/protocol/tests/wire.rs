@@ -24,6 +24,8 @@ fn error_codes_have_one_name_and_a_status() {
         ErrorCode::Forbidden,
         ErrorCode::Conflict,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::RangeNotSatisfiable,
         ErrorCode::RateLimited,
         ErrorCode::Misconfigured,
         ErrorCode::Internal,

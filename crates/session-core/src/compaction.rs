@@ -131,7 +131,15 @@ mod tests {
     fn log() -> Vec<SessionEvent> {
         let m = "msg_1";
         vec![
-            ev(1, EventBody::UserMessage(UserMessage { message_id: m.into(), author: user(), text: "go".into() })),
+            ev(
+                1,
+                EventBody::UserMessage(UserMessage {
+                    message_id: m.into(),
+                    author: user(),
+                    text: "go".into(),
+                    attachments: Vec::new(),
+                }),
+            ),
             ev(2, delta(m, "A", "Let me ")),
             ev(3, delta(m, "A", "look.")),
             ev(4, tool(m, "B", ToolStatus::Pending)),

@@ -10,6 +10,7 @@ pub mod git_proxy;
 pub mod github;
 pub mod images;
 pub mod lifecycle;
+pub mod media;
 pub mod model_proxy;
 pub mod network;
 pub mod paging;

@@ -7,6 +7,7 @@ use oi_protocol::origin::OriginPost;
 use oi_protocol::source_control::CreatePullRequest;
 use serde_json::{json, Value};
 
+use super::screenshot::{self, ScreenshotRequest};
 use super::{pull_request, reply_comment, slack_notify, submit_review};
 
 /// The protocol versions this server speaks, newest first. `initialize` answers with the
@@ -33,6 +34,8 @@ pub enum Decision {
     /// Post to the session's origin (the post names its tool, which words the answer), then
     /// reply under `id` with [`tool_result`].
     PostToOrigin { id: Value, post: OriginPost },
+    /// Take the screenshot and upload it, then reply under `id` with [`tool_result`].
+    Screenshot { id: Value, request: ScreenshotRequest },
 }
 
 /// A successful response.
@@ -91,6 +94,7 @@ pub fn tool_definitions() -> Vec<Value> {
         slack_notify::definition(),
         submit_review::definition(),
         reply_comment::definition(),
+        screenshot::definition(),
     ]
 }
 
@@ -116,6 +120,7 @@ fn tools_call(id: Value, params: &Value) -> Decision {
         slack_notify::NAME => slack_notify::arguments(args).map(to_origin),
         submit_review::NAME => submit_review::arguments(args).map(to_origin),
         reply_comment::NAME => reply_comment::arguments(args).map(to_origin),
+        screenshot::NAME => screenshot::arguments(args).map(|request| Decision::Screenshot { id: id.clone(), request }),
         _ => return Decision::Reply(error(id, INVALID_PARAMS, &format!("no tool {name:?}"))),
     };
     decided.unwrap_or_else(|message| Decision::Reply(result(id, tool_result(&message, true))))
@@ -173,6 +178,7 @@ mod tests {
                 ("slack_notify", &json!(["text"])),
                 ("submit_review", &json!(["summary", "event"])),
                 ("reply_comment", &json!(["body"])),
+                ("screenshot", &json!(["url"])),
             ]
         );
         for tool in tools {
@@ -224,6 +230,20 @@ mod tests {
         let r = reply(r#"{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"reply_comment"}}"#);
         assert_eq!(r["result"]["isError"], true);
         assert!(r["result"]["content"][0]["text"].as_str().unwrap().contains("`body` is required"), "{r}");
+    }
+
+    #[test]
+    fn tools_call_becomes_a_screenshot_or_a_tool_error() {
+        let d = decide(
+            r#"{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"screenshot","arguments":{"url":"http://localhost:3000","full_page":true}}}"#,
+        );
+        let Decision::Screenshot { id, request } = d else { panic!("{d:?}") };
+        assert_eq!((id, request.shot.area), (json!(12), crate::browser::Area::FullPage));
+        let r = reply(
+            r#"{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"screenshot","arguments":{"url":"file:///etc/passwd"}}}"#,
+        );
+        assert_eq!(r["result"]["isError"], true);
+        assert!(r["result"]["content"][0]["text"].as_str().unwrap().contains("http:// or https://"), "{r}");
     }
 
     #[test]

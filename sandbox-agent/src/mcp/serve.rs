@@ -7,7 +7,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use super::protocol::{self, Decision};
-use super::{origin, pull_request};
+use super::{origin, pull_request, screenshot};
 
 /// Serves `input` until it closes, answering on `output`; tool calls go through the egress at
 /// `egress_url`. Calls still in flight when the input closes are finished first.
@@ -49,6 +49,14 @@ where
                 let (client, egress_url, replies) = (client.clone(), egress_url.clone(), replies.clone());
                 calls.spawn(async move {
                     let (text, is_error) = origin::call(&client, &egress_url, &post).await;
+                    let _ = replies.send(protocol::result(id, protocol::tool_result(&text, is_error)));
+                });
+            }
+            Decision::Screenshot { id, request } => {
+                let (client, egress_url, replies) = (client.clone(), egress_url.clone(), replies.clone());
+                calls.spawn(async move {
+                    let chromium = crate::browser::chromium::binary_from_env();
+                    let (text, is_error) = screenshot::call(&client, &egress_url, &chromium, &request).await;
                     let _ = replies.send(protocol::result(id, protocol::tool_result(&text, is_error)));
                 });
             }

@@ -80,10 +80,12 @@ impl OpencodeClient {
     }
 
     /// `POST /session/:id/prompt_async` (204 at once; progress arrives on the event stream).
-    pub async fn prompt(&self, session: &str, message_id: &str, text: &str, model: &str) -> Result<()> {
+    /// `parts` are the prompt's text and its attached images
+    /// ([`prompt_parts`](super::attachments::prompt_parts)).
+    pub async fn prompt(&self, session: &str, message_id: &str, parts: Vec<Value>, model: &str) -> Result<()> {
         let (provider, model) = model.split_once('/').unwrap_or(("", model));
         let body = json!({
-            "parts": [{"type": "text", "text": text}],
+            "parts": parts,
             "messageID": message_id,
             "model": {"providerID": provider, "modelID": model},
         });

@@ -35,6 +35,19 @@ pub struct SupervisorLinks<'a> {
     pub tools_bin: Option<&'a Path>,
 }
 
+/// What OpenCode is told of each declared model: it calls tools, takes images as input (so a
+/// prompt's attached images reach it; without `attachment` and image `modalities` OpenCode
+/// replaces them with an error text), and its limits.
+pub fn model_json(name: &str) -> Value {
+    json!({
+        "name": name,
+        "tool_call": true,
+        "attachment": true,
+        "modalities": {"input": ["text", "image"], "output": ["text"]},
+        "limit": {"context": 128000, "output": 8192},
+    })
+}
+
 /// OpenCode's config: every provider declared, the session's model, unattended permissions,
 /// and the supervisor's tool server.
 ///
@@ -54,10 +67,7 @@ pub fn config_json(agent: &AgentConfig, links: SupervisorLinks<'_>) -> Value {
         let session_model = agent.model.split_once('/').filter(|(provider, _)| *provider == p.id).map(|(_, m)| m);
         let mut models = Map::new();
         for model in p.models.iter().map(String::as_str).chain(session_model) {
-            models.insert(
-                model.to_string(),
-                json!({"name": model, "tool_call": true, "limit": {"context": 128000, "output": 8192}}),
-            );
+            models.insert(model.to_string(), model_json(model));
         }
         let base_url =
             if p.id == warmup::PROVIDER_ID { p.base_url.clone() } else { Egress::provider_url(egress_url, &p.id) };
@@ -207,6 +217,11 @@ mod tests {
         assert_eq!(scripted["models"]["test-model"]["tool_call"], true);
         assert_eq!(c["provider"]["anthropic"]["npm"], "@ai-sdk/anthropic");
         assert_eq!(c["provider"]["anthropic"]["models"]["claude-haiku-4-5"]["tool_call"], true, "listed models");
+        for (provider, model) in [("scripted", "test-model"), ("anthropic", "claude-haiku-4-5")] {
+            let declared = &c["provider"][provider]["models"][model];
+            assert_eq!(declared["attachment"], true, "{provider}/{model} takes attachments");
+            assert_eq!(declared["modalities"], json!({"input": ["text", "image"], "output": ["text"]}));
+        }
         assert!(c["provider"]["anthropic"]["models"].get("test-model").is_none());
         assert_eq!(c["permission"]["question"], "deny");
         assert_eq!(c["permission"]["*"], "allow");

@@ -1,5 +1,7 @@
-//! OpenCode: its configuration, its process, its HTTP API and its id format.
+//! OpenCode: its configuration, its process, its HTTP API and its id format, and a prompt's
+//! attached images ([`attachments`]).
 
+pub mod attachments;
 pub mod client;
 pub mod config;
 pub mod ids;

@@ -101,6 +101,7 @@ mod tests {
             author: User { id: "u".into(), name: "Ada".into(), email: "ada@x.test".into(), login: None },
             model: "m".into(),
             attribution: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -1,8 +1,9 @@
 //! The prompt loop of a sandbox with a session: report ready, then run the control plane's
 //! prompts until it ends the sandbox. It takes the bridge's commands ([`prompts`](super::prompts)
-//! decides what each does), OpenCode's event frames (translated and sent on), the pull-request
-//! tool's requests to push the running prompt's work first, and OpenCode's exits (restarted with
-//! backoff, at most [`MAX_RESTARTS`] times).
+//! decides what each does; a prompt's attached images are read through the egress and handed to
+//! OpenCode with its text, see [`attachments`]), OpenCode's event frames (translated and sent
+//! on), the pull-request tool's requests to push the running prompt's work first, and OpenCode's
+//! exits (restarted with backoff, at most [`MAX_RESTARTS`] times).
 //!
 //! Invariant: one prompt runs at a time, and its work is committed and pushed before it is
 //! reported finished.
@@ -23,8 +24,8 @@ use crate::config::Config;
 use crate::egress::PushRequest;
 use crate::endpoints::Endpoints;
 use crate::git::{self, Checkout};
-use crate::opencode::ids;
 use crate::opencode::process::{restart_delay, MAX_RESTARTS};
+use crate::opencode::{attachments, ids};
 use crate::translate::{Output, RunEnded, Translator};
 
 /// Everything the loop needs, from the boot that started OpenCode.
@@ -36,12 +37,14 @@ pub struct Booted {
     pub frames: mpsc::UnboundedReceiver<Value>,
     /// The pull-request tool's requests to push the running prompt's work first.
     pub push_requests: mpsc::UnboundedReceiver<PushRequest>,
+    /// The egress (`http://127.0.0.1:{port}`), through which a prompt's attachments are read.
+    pub egress_url: String,
 }
 
 /// Reports the sandbox ready and runs prompts until the control plane ends it; returns the
 /// process exit code.
 pub async fn serve(booted: Booted) -> i32 {
-    let Booted { config, endpoints, bridge, agent, frames, push_requests } = booted;
+    let Booted { config, endpoints, bridge, agent, frames, push_requests, egress_url } = booted;
     log(&bridge, LogSource::Agent, format!("OpenCode {} ready ({})", agent.version, agent.startup));
     bridge.send(AgentEvent::Ready);
     let translator = Translator::new(agent.session_id.clone());
@@ -52,6 +55,8 @@ pub async fn serve(booted: Booted) -> i32 {
         agent,
         frames,
         push_requests,
+        egress_url,
+        http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client"),
         pushed_early: None,
         translator,
         current: None,
@@ -68,6 +73,9 @@ struct Run {
     agent: Agent,
     frames: mpsc::UnboundedReceiver<Value>,
     push_requests: mpsc::UnboundedReceiver<PushRequest>,
+    egress_url: String,
+    /// For reading a prompt's attachments through the egress.
+    http: reqwest::Client,
     /// The running prompt whose work the pull-request tool already had pushed.
     pushed_early: Option<String>,
     translator: Translator,
@@ -158,9 +166,16 @@ impl Run {
     }
 
     async fn start(&mut self, prompt: Prompt) {
+        // The attached images first: one that cannot be read is left out, and the session told.
+        let (files, unread) = attachments::read_all(&self.http, &self.egress_url, &prompt.attachments).await;
+        for message in unread {
+            tracing::warn!("{message}");
+            notice(&self.bridge, NoticeLevel::Warning, message);
+        }
         let opencode_id = ids::message_id(now_ms());
         self.translator.start(&prompt.message_id, &opencode_id);
-        let sent = self.agent.client.prompt(&self.agent.session_id, &opencode_id, &prompt.text, &prompt.model).await;
+        let parts = attachments::prompt_parts(&prompt.text, files);
+        let sent = self.agent.client.prompt(&self.agent.session_id, &opencode_id, parts, &prompt.model).await;
         self.current = Some(prompt);
         if let Err(e) = sent {
             if let Some(end) = self.translator.abandon(format!("OpenCode refused the prompt: {e:#}")) {

@@ -64,5 +64,6 @@ pub async fn run(config: Config, network: Option<&Network>, refusals: Refusals) 
         (Ok(()), Err(e)) => return fail(&bridge, format!("OpenCode did not start: {e:#}")).await,
     };
     let push_requests = egress.push_requests();
-    serve(Booted { config, endpoints, bridge, agent, frames, push_requests }).await
+    let egress_url = egress.base_url().to_string();
+    serve(Booted { config, endpoints, bridge, agent, frames, push_requests, egress_url }).await
 }

@@ -95,7 +95,8 @@ pub async fn run(config: Config, network: Option<&Network>, refusals: Refusals) 
         }
     }
     let push_requests = egress.push_requests();
-    serve(Booted { config: claimed, endpoints, bridge, agent, frames, push_requests }).await
+    let egress_url = egress.base_url().to_string();
+    serve(Booted { config: claimed, endpoints, bridge, agent, frames, push_requests, egress_url }).await
 }
 
 /// The session a claim names, and its control plane as this sandbox reaches it (the claim

@@ -1,10 +1,12 @@
 //! A fake control plane for running the real `sandbox-agent` binary: the bridge socket of one
 //! session (welcomes, acknowledges and hands over every event; sends the test's commands), the
-//! model proxy (on to the scripted model) and the git endpoint (`git http-backend` on a bare
-//! repository). Every HTTP request must carry the session's sandbox token. It listens on
-//! 127.0.0.1 and stops when dropped.
+//! model proxy (on to the scripted model), the git endpoint (`git http-backend` on a bare
+//! repository) and the media the test stores (`GET /sandbox/media/:media_id`). Every HTTP
+//! request must carry the session's sandbox token. It listens on 127.0.0.1 and stops when
+//! dropped.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +33,92 @@ pub fn opencode_bin() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/open-inspect"));
     cache.join("opencode-1.18.33/node_modules/opencode-linux-x64/bin/opencode")
+}
+
+/// OpenCode's agent configuration for the scripted model (reached through the egress).
+pub fn scripted_agent() -> oi_protocol::agent::AgentConfig {
+    use oi_protocol::agent::{AgentConfig, ModelApi, ModelProvider};
+    AgentConfig {
+        model: "scripted/test-model".into(),
+        providers: vec![ModelProvider {
+            id: "scripted".into(),
+            api: ModelApi::OpenaiCompatible,
+            base_url: "http://unused.invalid/v1".into(),
+            api_key: None,
+            test_model: true,
+            models: vec![],
+        }],
+    }
+}
+
+/// The model proxy of a fake control plane: `rest` (under `…/model/scripted/`) and `body`
+/// forwarded to the scripted model at `model_url`, its answer streamed back.
+pub async fn to_model(model_url: &str, rest: &str, body: Bytes) -> Response {
+    let upstream = reqwest::Client::new()
+        .post(format!("{}/{rest}", model_url))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let mut response = Response::builder().status(upstream.status().as_u16());
+    if let Some(ct) = upstream.headers().get("content-type") {
+        response = response.header("content-type", ct.as_bytes());
+    }
+    response.body(Body::from_stream(upstream.bytes_stream())).unwrap()
+}
+
+/// What one synchronous prompt to OpenCode did: the answer's status (none when it never
+/// answered) and OpenCode's log.
+pub struct ToolPrompt {
+    pub status: Option<u16>,
+    pub log: String,
+}
+
+/// Starts the pinned OpenCode in a fresh git workspace (one empty commit) with the scripted
+/// model as its model and the supervisor's tool server behind `egress_url`, sends one
+/// synchronous prompt `text` (it returns when the whole run is done, at most `within`), and
+/// stops OpenCode.
+pub async fn prompt_with_tools(egress_url: &str, title: &str, text: &str, within: Duration) -> ToolPrompt {
+    use oi_sandbox_agent::opencode::config::{OpencodeDirs, SupervisorLinks};
+    use oi_sandbox_agent::opencode::process;
+    use serde_json::{json, Value};
+
+    let opencode = opencode_bin();
+    assert!(opencode.exists(), "OpenCode is missing at {} (scripts/setup installs it)", opencode.display());
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("workspace");
+    std::fs::create_dir(&workspace).unwrap();
+    git(&workspace, &["init", "-q"]);
+    git(&workspace, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "init"]);
+    let agent = scripted_agent();
+    let log = dir.path().join("opencode.log");
+    let links = SupervisorLinks { egress_url, tools_bin: Some(Path::new(env!("CARGO_BIN_EXE_sandbox-agent"))) };
+    let dirs = OpencodeDirs::under(&dir.path().join("state"));
+    let mut opencode = process::start(&opencode, &workspace, &agent, &dirs, "pw", &log, links).await.unwrap();
+    let http = reqwest::Client::new();
+    let session: Value = http
+        .post(format!("{}/session", opencode.url))
+        .basic_auth("opencode", Some("pw"))
+        .json(&json!({"title": title}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let answer = http
+        .post(format!("{}/session/{}/message", opencode.url, session["id"].as_str().unwrap()))
+        .basic_auth("opencode", Some("pw"))
+        .json(&json!({"parts": [{"type": "text", "text": text}]}))
+        .timeout(within)
+        .send()
+        .await;
+    opencode.stop(Duration::from_secs(5)).await;
+    ToolPrompt {
+        status: answer.ok().map(|a| a.status().as_u16()),
+        log: std::fs::read_to_string(&log).unwrap_or_default(),
+    }
 }
 
 /// Runs git in `dir`; panics with its output when it fails; returns stdout.
@@ -65,18 +153,23 @@ pub enum ToBridge {
     Close(u16),
 }
 
+/// Stored media: id → (content type, bytes).
+type Media = Arc<std::sync::Mutex<HashMap<String, (String, Vec<u8>)>>>;
+
 #[derive(Clone)]
 struct Http {
     session: String,
     token: String,
     model_url: String,
     repo: PathBuf,
+    media: Media,
 }
 
 pub struct ControlPlane {
     pub url: String,
     events: mpsc::UnboundedReceiver<AgentEvent>,
     to_bridge: mpsc::UnboundedSender<ToBridge>,
+    media: Media,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -91,7 +184,8 @@ impl Drop for ControlPlane {
 impl ControlPlane {
     /// Serves `session`, whose sandbox token is `token`.
     pub async fn start(session: &str, token: &str, model_url: String, repo: PathBuf) -> Self {
-        let http = Http { session: session.into(), token: token.into(), model_url, repo };
+        let media = Media::default();
+        let http = Http { session: session.into(), token: token.into(), model_url, repo, media: media.clone() };
         let backend = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let backend_addr = backend.local_addr().unwrap();
         let app = Router::new().fallback(route).with_state(http);
@@ -118,7 +212,12 @@ impl ControlPlane {
                 });
             }
         });
-        Self { url, events, to_bridge, tasks: vec![serve, accept] }
+        Self { url, events, to_bridge, media, tasks: vec![serve, accept] }
+    }
+
+    /// Stores `bytes` as `media_id`, served at `GET /sandbox/media/{media_id}` as `content_type`.
+    pub fn store_media(&self, media_id: &str, content_type: &str, bytes: Vec<u8>) {
+        self.media.lock().unwrap().insert(media_id.into(), (content_type.into(), bytes));
     }
 
     pub fn send(&self, command: BridgeCommand) {
@@ -246,6 +345,19 @@ async fn route(State(http): State<Http>, request: Request) -> Response {
     let Some(rest) = parts.uri.path().strip_prefix(&base) else {
         return Response::builder().status(404).body(Body::empty()).unwrap();
     };
+    if let Some(media_id) = rest.strip_prefix("sandbox/media/").filter(|_| parts.method == "GET") {
+        let stored = http.media.lock().unwrap().get(media_id).cloned();
+        return match stored {
+            Some((content_type, bytes)) => {
+                Response::builder().header("content-type", content_type).body(Body::from(bytes)).unwrap()
+            }
+            None => Response::builder()
+                .status(404)
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"error":{"code":"not_found","message":"no such media"}}"#))
+                .unwrap(),
+        };
+    }
     if let Some(rest) = rest.strip_prefix("git/") {
         let query = parts.uri.query().unwrap_or_default();
         return git_http_backend(&http.repo, parts.method.as_str(), rest, query, &parts.headers, body).await;
@@ -253,18 +365,7 @@ async fn route(State(http): State<Http>, request: Request) -> Response {
     let Some(rest) = rest.strip_prefix("model/scripted/") else {
         return Response::builder().status(404).body(Body::empty()).unwrap();
     };
-    let upstream = reqwest::Client::new()
-        .post(format!("{}/{rest}", http.model_url))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let mut response = Response::builder().status(upstream.status().as_u16());
-    if let Some(ct) = upstream.headers().get("content-type") {
-        response = response.header("content-type", ct.as_bytes());
-    }
-    response.body(Body::from_stream(upstream.bytes_stream())).unwrap()
+    to_model(&http.model_url, rest, body).await
 }
 
 /// `git http-backend` as a CGI program, on the whole request and the whole response.

@@ -2,6 +2,7 @@
 //!
 //! The browser code (`crate::ui`) fetches and renders; everything it decides goes through here.
 
+pub mod attachments;
 pub mod auth;
 pub mod automation_form;
 pub mod automations;
@@ -13,6 +14,7 @@ pub mod format;
 pub mod integrations;
 pub mod load;
 pub mod markdown;
+pub mod media;
 pub mod new_session_form;
 pub mod origin;
 pub mod pull_request;

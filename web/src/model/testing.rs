@@ -2,6 +2,7 @@
 
 use oi_protocol::automations::{Automation, Trigger};
 use oi_protocol::events::{EventBody, TextDelta, UserMessage};
+use oi_protocol::media::{Artifact, MediaInfo, MediaKind, MediaType};
 use oi_protocol::session::SandboxState;
 use oi_protocol::{SessionEvent, SessionState, SessionStatus, SessionSummary, User};
 
@@ -45,8 +46,49 @@ pub fn event(seq: u64, body: EventBody) -> SessionEvent {
 pub fn user_message(seq: u64, message_id: &str, author: &str, text: &str) -> SessionEvent {
     event(
         seq,
-        EventBody::UserMessage(UserMessage { message_id: message_id.into(), author: user(author), text: text.into() }),
+        EventBody::UserMessage(UserMessage {
+            message_id: message_id.into(),
+            author: user(author),
+            text: text.into(),
+            attachments: Vec::new(),
+        }),
     )
+}
+
+/// A prompt with images attached.
+pub fn user_message_with(seq: u64, message_id: &str, text: &str, attachments: Vec<MediaInfo>) -> SessionEvent {
+    event(
+        seq,
+        EventBody::UserMessage(UserMessage {
+            message_id: message_id.into(),
+            author: user("ada"),
+            text: text.into(),
+            attachments,
+        }),
+    )
+}
+
+/// A piece of media of session `ses_1`: a 1280×800 PNG of 47 KiB, or a WebM video.
+pub fn media(media_id: &str, kind: MediaKind) -> MediaInfo {
+    let video = kind == MediaKind::Video;
+    MediaInfo {
+        media_id: media_id.into(),
+        kind,
+        name: format!("{media_id}.{}", if video { "webm" } else { "png" }),
+        content_type: if video { MediaType::Webm } else { MediaType::Png },
+        size: 47 * 1024,
+        width: Some(1280),
+        height: Some(800),
+        url: format!("/api/sessions/ses_1/media/{media_id}"),
+        caption: None,
+        source_url: None,
+        evidence: false,
+    }
+}
+
+/// The agent made `media` while prompt `message_id` ran (or outside any prompt).
+pub fn artifact(seq: u64, message_id: Option<&str>, media: MediaInfo) -> SessionEvent {
+    event(seq, EventBody::Artifact(Artifact { message_id: message_id.map(Into::into), media }))
 }
 
 /// A delta of part `prt_a` of prompt `msg_1`.

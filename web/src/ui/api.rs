@@ -7,6 +7,7 @@ use oi_protocol::automations::{
     Automation, AutomationList, AutomationRun, AutomationWithSecret, CreateAutomation, RunList, UpdateAutomation,
 };
 use oi_protocol::integrations::{DeliveryList, Integration, IntegrationList, IntegrationName, UpdateIntegration};
+use oi_protocol::media::MediaInfo;
 use oi_protocol::rest::{
     ChooseLocalUser, CreateSessionRequest, Me, ModelList, PromptAccepted, PromptRequest, SessionList, StopAccepted,
     WsTokenGrant,
@@ -18,9 +19,10 @@ use oi_protocol::source_control::{BranchList, CreatePullRequest, PullRequest, Re
 use oi_protocol::{ApiError, ErrorCode, SessionState, SessionSummary};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use web_sys::Blob;
 
 use crate::model::query::ListFilter;
-use crate::model::{auth, automations, errors, integrations, pull_request, repo_picker, secrets};
+use crate::model::{attachments, auth, automations, errors, integrations, pull_request, repo_picker, secrets};
 
 /// Sends the request; a 2xx answer's body, or the error of any other answer.
 async fn exchange(builder: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
@@ -29,6 +31,22 @@ async fn exchange(builder: RequestBuilder, body: Option<String>) -> Result<Strin
         None => builder.build(),
     }
     .map_err(|e| errors::unreachable(&e.to_string()))?;
+    answer(request).await
+}
+
+/// Sends `bytes` as the raw body, with their own type as `Content-Type`; a 2xx answer's body
+/// read as `T`, or the error of any other answer.
+async fn send_raw<T: DeserializeOwned>(builder: RequestBuilder, bytes: &Blob) -> Result<T, ApiError> {
+    let request = builder
+        .header("content-type", &bytes.type_())
+        .body(bytes.clone())
+        .map_err(|e| errors::unreachable(&e.to_string()))?;
+    let text = answer(request).await?;
+    serde_json::from_str(&text).map_err(|e| errors::unexpected(&e.to_string()))
+}
+
+/// A 2xx answer's body, or the error of any other answer.
+async fn answer(request: Request) -> Result<String, ApiError> {
     let response = request.send().await.map_err(|e| errors::unreachable(&e.to_string()))?;
     let status = response.status();
     let text = response.text().await.map_err(|e| errors::unreachable(&e.to_string()))?;
@@ -94,6 +112,13 @@ pub async fn session(id: &str) -> Result<SessionState, ApiError> {
 
 pub async fn prompt(id: &str, req: &PromptRequest) -> Result<PromptAccepted, ApiError> {
     post(&format!("/api/sessions/{id}/prompts"), Some(req)).await
+}
+
+/// Uploads an image to attach to the session's next prompt (the file's bytes as the body, its
+/// type as `Content-Type`): 201 with the stored attachment, or the server's refusal (413 too
+/// large, 415 not an image it takes, …).
+pub async fn upload_attachment(session_id: &str, name: &str, image: &Blob) -> Result<MediaInfo, ApiError> {
+    send_raw(Request::post(&attachments::upload_path(session_id, name)), image).await
 }
 
 /// A single-use token for the session's WebSocket.

@@ -7,6 +7,7 @@
 
 mod events;
 mod lifecycle;
+mod media;
 #[cfg(test)]
 pub mod memory;
 mod notices;
@@ -25,6 +26,7 @@ use serde::Serialize;
 use worker::Result;
 
 pub use lifecycle::LifecycleRow;
+pub use media::{r2_key, MediaRow};
 pub use prompts::Prompt;
 use sql::store_error;
 pub use sql::{Row, SqlExec, SqlValue};

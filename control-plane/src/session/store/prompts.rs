@@ -121,6 +121,13 @@ impl<S: SqlExec> Store<S> {
         rows.iter().map(|r| Ok((from_json(&r.text(0)?)?, r.text(1)?))).collect()
     }
 
+    /// The prompt running now, if one runs.
+    pub fn running_prompt(&self) -> Result<Option<String>> {
+        let rows =
+            self.rows("SELECT message_id FROM prompts WHERE status IN ('processing', 'stopping') LIMIT 1", vec![])?;
+        rows.first().map(|r| r.text(0)).transpose()
+    }
+
     /// The author of the prompt running now, else of the latest one sent.
     pub fn current_prompter(&self) -> Result<Option<User>> {
         let rows = self.rows(

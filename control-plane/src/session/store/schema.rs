@@ -94,6 +94,16 @@ pub const SCHEMA: &[&str] = &[
         json TEXT NOT NULL,
         sent INTEGER NOT NULL DEFAULT 0
     )",
+    // The session's media (store/media.rs); the bytes are in R2.
+    "CREATE TABLE IF NOT EXISTS media (
+        media_id   TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        json       TEXT NOT NULL,
+        message_id TEXT,
+        position   INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    )",
     // Model tokens used through the model proxy, per `provider/model`.
     "CREATE TABLE IF NOT EXISTS model_usage (
         model         TEXT PRIMARY KEY,

@@ -2,8 +2,8 @@
 //! body `{"query", "variables"}`), and their `variables`.
 //!
 //! Invariant: every mutation, argument and input field used here is in the contract's excerpt
-//! (shared/contracts/linear/schema-subset.graphql; a test checks them against the copy in
-//! tests/fixtures/linear). The one exception is what [`ISSUE_QUERY`] selects inside `state`,
+//! (shared/contracts/linear/schema-subset.graphql; a test checks them against the Linear
+//! double's copy, crates/testing/linear-double/contract). The one exception is what [`ISSUE_QUERY`] selects inside `state`,
 //! `team`, `project` and `labels`: the excerpt leaves out WorkflowState, Team, Project and the
 //! connection types, so those fields (`WorkflowState.type/position`, `Team.key/states`,
 //! `Project.name`, `*Connection.nodes`) follow Linear's full schema (linear/linear

@@ -4,7 +4,7 @@ use super::super::activities::{action, response, thought};
 use super::super::plan::PlanStep;
 use super::*;
 
-const SDL: &str = include_str!("../../tests/fixtures/linear/schema-subset.graphql");
+const SDL: &str = include_str!("../../../testing/linear-double/contract/schema-subset.graphql");
 
 /// The field names of `kind name { … }` in the excerpt (descriptions and arguments skipped).
 fn fields(kind: &str, name: &str) -> BTreeSet<String> {

@@ -18,6 +18,11 @@ pub const MAX_EVIDENCE_ITEM_CHARS: usize = 2_000;
 /// The evidence list stops (with a count of what is left out) before this length.
 pub const MAX_EVIDENCE_CHARS: usize = 16_000;
 
+/// Screenshots shown in the body, at most.
+pub const MAX_SCREENSHOTS: usize = 10;
+/// A screenshot's caption is cut at this length.
+pub const MAX_SCREENSHOT_CAPTION_CHARS: usize = 200;
+
 /// What goes in the body.
 #[derive(Debug, Clone, Copy)]
 pub struct PrBody<'a> {
@@ -28,6 +33,9 @@ pub struct PrBody<'a> {
     pub session_url: &'a str,
     /// One item per piece of verification evidence (a command and its result, a test run).
     pub evidence: &'a [String],
+    /// Screenshots the agent offered as evidence: `(caption, image URL)`, shown as images
+    /// (at most [`MAX_SCREENSHOTS`]).
+    pub screenshots: &'a [(String, String)],
     /// The GitHub login of the person who asked, set when the pull request is opened with the
     /// App's identity instead of theirs.
     pub asked_by: Option<&'a str>,
@@ -137,6 +145,29 @@ fn evidence_section(evidence: &[String]) -> String {
     format!("## Verification\n\n{list}\n")
 }
 
+/// The screenshots as markdown images; the caption as plain alt text (no brackets, no line
+/// breaks) and the URL in angle brackets, so neither can end the image early.
+fn screenshots_section(screenshots: &[(String, String)]) -> String {
+    if screenshots.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("## Screenshots\n\n");
+    for (caption, url) in screenshots.iter().take(MAX_SCREENSHOTS) {
+        let alt: String = cut(caption.trim(), MAX_SCREENSHOT_CAPTION_CHARS)
+            .0
+            .chars()
+            .map(|c| if matches!(c, '[' | ']' | '\\' | '<' | '>') || c.is_control() { ' ' } else { c })
+            .collect();
+        let url: String = url.chars().filter(|c| !matches!(c, '<' | '>' | ' ') && !c.is_control()).collect();
+        out.push_str(&format!("![{alt}](<{url}>)\n\n"));
+    }
+    if screenshots.len() > MAX_SCREENSHOTS {
+        let more = plural(screenshots.len() - MAX_SCREENSHOTS, "more screenshot is", "more screenshots are");
+        out.push_str(&format!("_{more} in the session._\n\n"));
+    }
+    out
+}
+
 impl PrBody<'_> {
     /// The markdown, at most [`MAX_BODY_CHARS`] characters.
     pub fn render(&self) -> String {
@@ -147,8 +178,9 @@ impl PrBody<'_> {
         head.push_str(&summary_section(self.summary));
         head.push_str("## Prompts\n\n");
         let tail = format!(
-            "{}---\n\n[Open the session in Open Inspect]({})",
+            "{}{}---\n\n[Open the session in Open Inspect]({})",
             evidence_section(self.evidence),
+            screenshots_section(self.screenshots),
             self.session_url
         );
 

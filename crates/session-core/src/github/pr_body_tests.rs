@@ -7,7 +7,7 @@ fn prompts(items: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn body<'a>(prompts: &'a [(String, String)], evidence: &'a [String]) -> PrBody<'a> {
-    PrBody { summary: Some("Fixed the parser."), prompts, session_url: URL, evidence, asked_by: None }
+    PrBody { summary: Some("Fixed the parser."), prompts, session_url: URL, evidence, screenshots: &[], asked_by: None }
 }
 
 #[test]
@@ -154,6 +154,29 @@ fn quoted_prompts_mention_nobody() {
         "ask @\u{2060}octocat about #\u{2060}12, mail a@b.c"
     );
     let prompts = [("ada".to_string(), "ping @grace".to_string())];
-    let body = PrBody { summary: None, prompts: &prompts, session_url: "u", evidence: &[], asked_by: None }.render();
+    let body =
+        PrBody { summary: None, prompts: &prompts, session_url: "u", evidence: &[], screenshots: &[], asked_by: None }
+            .render();
     assert!(body.contains("> ping @\u{2060}grace"), "{body}");
+}
+
+#[test]
+fn evidence_screenshots_are_images_whose_caption_and_url_cannot_break_out() {
+    let shots = vec![
+        ("The home page".to_string(), "https://oi.example.com/api/sessions/s/shared-media/m1?key=ab".to_string()),
+        ("A ](javascript:x) [caption\nwith a break".to_string(), "https://oi.example.com/x> <y".to_string()),
+    ];
+    let text = PrBody { screenshots: &shots, ..body(&[], &[]) }.render();
+    assert!(
+        text.contains(
+            "## Screenshots\n\n![The home page](<https://oi.example.com/api/sessions/s/shared-media/m1?key=ab>)\n\n\
+             ![A  (javascript:x)  caption with a break](<https://oi.example.com/xy>)\n\n---"
+        ),
+        "{text}"
+    );
+    let many: Vec<(String, String)> = (0..12).map(|i| (format!("shot {i}"), format!("https://x/{i}"))).collect();
+    let text = PrBody { screenshots: &many, ..body(&[], &[]) }.render();
+    assert_eq!(text.matches("![shot").count(), MAX_SCREENSHOTS);
+    assert!(text.contains("_2 more screenshots are in the session._"), "{text}");
+    assert!(!PrBody { screenshots: &[], ..body(&[], &[]) }.render().contains("## Screenshots"));
 }

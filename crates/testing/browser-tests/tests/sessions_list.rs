@@ -71,7 +71,12 @@ async fn the_list_filters_archives_and_updates_live() -> anyhow::Result<()> {
     let api = ui.stack.cp.api();
     api.prompt(
         &theirs.id,
-        &PromptRequest { text: "Clean up".into(), client_request_id: "list-test-1".into(), model: None },
+        &PromptRequest {
+            text: "Clean up".into(),
+            client_request_id: "list-test-1".into(),
+            model: None,
+            attachments: Vec::new(),
+        },
     )
     .await?;
     let status = format!("{} [data-testid=\"session-status\"]", row(&theirs.id));

@@ -59,7 +59,7 @@
 //! | `POST /_script` | body `{"turns":[…]}`: appends; answers `{"appended", "remaining"}` |
 //! | `GET /_script` | `{"turns":[…]}`: the turns left |
 //! | `DELETE /_script` | clears the queue; answers `{"cleared"}` |
-//! | `GET /_requests` | every accepted chat request: `[{"seq", "consumed_turn", "reply", "body"}]` |
+//! | `GET /_requests` | every accepted chat request: `[{"seq", "consumed_turn", "reply", "images", "body"}]` (`images`: see below) |
 //! | `DELETE /_requests` | forgets them; answers `{"cleared"}` |
 //! | `GET /_stats` | `{"active_streams", "chunks_sent", "chat_requests", "streams_cancelled"}` |
 //! | `GET /health` | `{"status":"ok"}` |
@@ -91,6 +91,7 @@ pub mod completion;
 pub mod default_reply;
 pub mod errors;
 mod ids;
+pub mod images;
 pub mod plan;
 pub mod request;
 pub mod script;
@@ -100,6 +101,7 @@ pub mod state;
 pub mod stream;
 
 pub use errors::ApiError;
+pub use images::ReceivedImage;
 pub use script::{Script, ToolCallSpec, Turn};
 pub use serve::{Options, ScriptedModel, ScriptedModelHandle, DEFAULT_MODEL};
 pub use server::SYSTEM_FINGERPRINT;

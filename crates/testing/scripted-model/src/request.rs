@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::errors::ApiError;
+use crate::images::{images_in, ReceivedImage};
 
 /// The parts of a chat request this server acts on. The full body is kept separately for
 /// `GET /_requests`.
@@ -13,6 +14,8 @@ pub struct ChatRequest {
     pub tools: Vec<Value>,
     pub stream: bool,
     pub include_usage: bool,
+    /// The `image_url` parts of the messages' content arrays, in order.
+    pub images: Vec<ReceivedImage>,
 }
 
 /// Parses a body; a malformed one gives a 400 worded like OpenAI's answers.
@@ -56,6 +59,7 @@ pub fn parse_chat_request(body: &[u8]) -> Result<(ChatRequest, Value), ApiError>
             return Err(invalid_type(&format!("messages[{i}]"), "an object with a string 'role'"));
         }
     }
+    let images = images_in(&messages)?;
     let tools = match obj.get("tools") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(t)) => t.clone(),
@@ -68,10 +72,10 @@ pub fn parse_chat_request(body: &[u8]) -> Result<(ChatRequest, Value), ApiError>
     };
     let include_usage =
         obj.get("stream_options").and_then(|o| o.get("include_usage")).and_then(Value::as_bool).unwrap_or(false);
-    Ok((ChatRequest { model, messages, tools, stream, include_usage }, value))
+    Ok((ChatRequest { model, messages, tools, stream, include_usage, images }, value))
 }
 
-fn invalid_type(param: &str, expected: &str) -> ApiError {
+pub(crate) fn invalid_type(param: &str, expected: &str) -> ApiError {
     ApiError::invalid_request(
         format!("Invalid type for '{param}': expected {expected}."),
         Some(param),

@@ -86,12 +86,13 @@ async fn chat(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Respo
         }
     };
     let (consumed, source, turn) = choose_turn(&shared, &req);
-    let seq = shared.record(consumed, source, raw);
+    let seq = shared.record(consumed, source, req.images.clone(), raw);
     tracing::info!(
         seq,
         model = %req.model,
         stream = req.stream,
         tools = req.tools.len(),
+        images = req.images.len(),
         source = ?source,
         turn_index = ?consumed,
         turn = %turn.summary(),

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ids::make_id;
+use crate::images::ReceivedImage;
 use crate::script::{ScriptQueue, Turn};
 
 /// Where the answer to a recorded request came from.
@@ -30,6 +31,9 @@ pub struct RecordedRequest {
     /// The index of the script turn this request consumed, or `None`.
     pub consumed_turn: Option<usize>,
     pub reply: ReplySource,
+    /// The `image_url` parts of its messages, in order (see the crate's docs, "Images").
+    #[serde(default)]
+    pub images: Vec<ReceivedImage>,
     /// The request body exactly as received (parsed JSON).
     pub body: Value,
 }
@@ -149,10 +153,16 @@ impl Shared {
         lock(&self.script).remaining()
     }
 
-    /// Records an accepted request; returns its `seq`.
-    pub fn record(&self, consumed_turn: Option<usize>, reply: ReplySource, body: Value) -> u64 {
+    /// Records an accepted request with the images it carries; returns its `seq`.
+    pub fn record(
+        &self,
+        consumed_turn: Option<usize>,
+        reply: ReplySource,
+        images: Vec<ReceivedImage>,
+        body: Value,
+    ) -> u64 {
         let seq = self.chat_requests.fetch_add(1, Ordering::SeqCst) + 1;
-        lock(&self.requests).push(RecordedRequest { seq, consumed_turn, reply, body });
+        lock(&self.requests).push(RecordedRequest { seq, consumed_turn, reply, images, body });
         seq
     }
 
@@ -189,8 +199,8 @@ mod tests {
     fn records_requests_in_order() {
         let s = Shared::new(vec!["m".into()], vec![Turn::text("a")]);
         assert_eq!(s.pop().map(|(i, _)| i), Some(0));
-        assert_eq!(s.record(Some(0), ReplySource::Script, json!({"n": 1})), 1);
-        assert_eq!(s.record(None, ReplySource::Title, json!({"n": 2})), 2);
+        assert_eq!(s.record(Some(0), ReplySource::Script, Vec::new(), json!({"n": 1})), 1);
+        assert_eq!(s.record(None, ReplySource::Title, Vec::new(), json!({"n": 2})), 2);
         let r = s.requests();
         assert_eq!((r[0].consumed_turn, r[1].reply), (Some(0), ReplySource::Title));
         assert_eq!(serde_json::to_value(&r[1]).unwrap()["reply"], "title");

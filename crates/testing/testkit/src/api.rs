@@ -73,9 +73,8 @@ impl Api {
         &self.base
     }
 
-    /// Any request with a raw body; never fails on a non-2xx status.
-    pub async fn raw(&self, method: &str, path: &str, body: Option<&str>) -> Result<ApiResponse> {
-        let method = reqwest::Method::from_bytes(method.as_bytes())?;
+    /// A request to `path` with this API's credentials.
+    pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(cookie) = &self.cookie {
             req = req.header("cookie", cookie);
@@ -83,6 +82,13 @@ impl Api {
         if let Some(token) = &self.bearer {
             req = req.bearer_auth(token);
         }
+        req
+    }
+
+    /// Any request with a raw body; never fails on a non-2xx status.
+    pub async fn raw(&self, method: &str, path: &str, body: Option<&str>) -> Result<ApiResponse> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())?;
+        let mut req = self.request(method, path);
         if let Some(body) = body {
             req = req.header("content-type", "application/json").body(body.to_string());
         }
@@ -192,6 +198,7 @@ impl Api {
             text: text.to_string(),
             client_request_id: format!("req-{}-{n}", std::process::id()),
             model: None,
+            attachments: Vec::new(),
         }
     }
 }

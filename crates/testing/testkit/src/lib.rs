@@ -12,6 +12,7 @@ mod client_socket;
 mod control_plane;
 mod git_fixture;
 pub mod github_app;
+pub mod media;
 mod process;
 pub mod sentry_sender;
 pub mod signing;

@@ -3,7 +3,9 @@
 pub mod commit;
 pub mod diff;
 pub mod feedback;
+pub mod lightbox;
 pub mod me;
+pub mod media;
 pub mod origin;
 pub mod participants;
 pub mod prompt_box;

@@ -19,6 +19,9 @@ pub fn PromptBox(
     #[prop(into)] placeholder: String,
     #[prop(optional, into)] disabled: Signal<bool>,
     #[prop(default = 4)] rows: u32,
+    /// Shown right under the box (the prompt's attached images).
+    #[prop(optional, into)]
+    under_box: Option<ViewFn>,
     /// The form's buttons, shown on the line under the box.
     #[prop(optional)]
     children: Option<Children>,
@@ -50,6 +53,7 @@ pub fn PromptBox(
                 }
                 on:keydown=on_keydown
             ></textarea>
+            {under_box.map(|v| v.run())}
             <div class="prompt-foot">
                 <p class="field-help" id="prompt-help">
                     <span>"Enter sends · Shift+Enter adds a line"</span>

@@ -1,5 +1,6 @@
-//! The conversation: each prompt with its author, the agent's streamed text (markdown), its tool
-//! calls, how the prompt ended and what it committed.
+//! The conversation: each prompt with its author and attached images, the agent's streamed text
+//! (markdown), its tool calls and artifacts (screenshots, videos), how the prompt ended and what
+//! it committed.
 //!
 //! Turns and parts are keyed by id and read their own slice of the transcript through a memo,
 //! so a streaming delta re-renders one text part, not the page.
@@ -9,6 +10,7 @@ use oi_protocol::transcript::{Part, Turn};
 
 use super::commit::CommitCard;
 use super::feedback::Empty;
+use super::media::{ArtifactView, MediaViewer, PromptAttachments};
 use super::tool_call::ToolCallView;
 use crate::model::format;
 use crate::model::markdown;
@@ -16,7 +18,7 @@ use crate::model::tool::tool_view;
 use crate::ui::session_store::SessionStore;
 
 #[component]
-pub fn TranscriptView(store: SessionStore) -> impl IntoView {
+pub fn TranscriptView(store: SessionStore, viewer: MediaViewer) -> impl IntoView {
     let ids =
         Memo::new(move |_| store.transcript.with(|t| t.turns.iter().map(|t| t.message_id.clone()).collect::<Vec<_>>()));
     view! {
@@ -28,7 +30,7 @@ pub fn TranscriptView(store: SessionStore) -> impl IntoView {
             }>
                 <ol class="turns">
                     <For each=move || ids.get() key=|id| id.clone() let:id>
-                        <TurnView store id/>
+                        <TurnView store viewer id/>
                     </For>
                 </ol>
             </Show>
@@ -37,7 +39,7 @@ pub fn TranscriptView(store: SessionStore) -> impl IntoView {
 }
 
 #[component]
-fn TurnView(store: SessionStore, id: String) -> impl IntoView {
+fn TurnView(store: SessionStore, viewer: MediaViewer, id: String) -> impl IntoView {
     let turn: Memo<Option<Turn>> =
         Memo::new(move |_| store.transcript.with(|t| t.turns.iter().find(|x| x.message_id == id).cloned()));
     let part_ids = Memo::new(move |_| {
@@ -45,8 +47,12 @@ fn TurnView(store: SessionStore, id: String) -> impl IntoView {
             t.as_ref().map(|t| t.parts.iter().map(|p| p.part_id().to_string()).collect::<Vec<_>>()).unwrap_or_default()
         })
     });
+    // The prompt's own memo, so streaming parts do not re-render it (nor reload its images).
+    let head = Memo::new(move |_| {
+        turn.with(|t| t.as_ref().map(|t| (t.author.clone(), t.prompt.clone(), t.attachments.clone())))
+    });
     let header = move || {
-        turn.with(|t| t.as_ref().map(|t| (t.author.clone(), t.prompt.clone()))).map(|(author, prompt)| {
+        head.get().map(|(author, prompt, attachments)| {
             let name = author.map(|a| a.name).unwrap_or_else(|| "Someone".to_string());
             view! {
                 <div class="prompt-bubble">
@@ -55,6 +61,7 @@ fn TurnView(store: SessionStore, id: String) -> impl IntoView {
                         <span data-testid="turn-author">{name}</span>
                     </p>
                     <p class="turn-prompt" data-testid="turn-prompt">{prompt.unwrap_or_default()}</p>
+                    <PromptAttachments viewer attachments/>
                 </div>
             }
         })
@@ -64,7 +71,7 @@ fn TurnView(store: SessionStore, id: String) -> impl IntoView {
             {header}
             <div class="turn-parts">
                 <For each=move || part_ids.get() key=|id| id.clone() let:part_id>
-                    <PartView store turn part_id/>
+                    <PartView store viewer turn part_id/>
                 </For>
             </div>
             <TurnFooter turn/>
@@ -73,10 +80,14 @@ fn TurnView(store: SessionStore, id: String) -> impl IntoView {
 }
 
 #[component]
-fn PartView(store: SessionStore, turn: Memo<Option<Turn>>, part_id: String) -> impl IntoView {
+fn PartView(store: SessionStore, viewer: MediaViewer, turn: Memo<Option<Turn>>, part_id: String) -> impl IntoView {
     let part = Memo::new(move |_| {
         turn.with(|t| t.as_ref().and_then(|t| t.parts.iter().find(|p| p.part_id() == part_id).cloned()))
     });
+    // An artifact does not change once made.
+    if let Some(Part::Artifact { media, .. }) = part.get_untracked() {
+        return view! { <ArtifactView viewer media/> }.into_any();
+    }
     let is_text = part.with_untracked(|p| matches!(p, Some(Part::Text { .. })));
     if is_text {
         let html = move || {
@@ -104,6 +115,7 @@ fn TurnFooter(turn: Memo<Option<Turn>>) -> impl IntoView {
                 message_id: t.message_id.clone(),
                 author: None,
                 prompt: None,
+                attachments: Vec::new(),
                 parts: Vec::new(),
                 tokens: t.tokens,
                 cost: t.cost,

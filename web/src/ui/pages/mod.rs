@@ -5,6 +5,7 @@ mod new_session;
 mod new_session_repo;
 mod not_found;
 mod session;
+mod session_attachments;
 mod session_composer;
 mod session_side;
 mod sessions;

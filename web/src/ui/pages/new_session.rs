@@ -89,7 +89,7 @@ pub fn NewSessionPage() -> impl IntoView {
                         ids.for_text(&prompt, || request_id(js_sys::Date::now(), js_sys::Math::random()))
                     })
                     .unwrap_or_default();
-                let req = PromptRequest { text: prompt, client_request_id, model: None };
+                let req = PromptRequest { text: prompt, client_request_id, model: None, attachments: Vec::new() };
                 if let Err(e) = api::prompt(&summary.id, &req).await {
                     error.set(Some(e));
                     busy.set(false);

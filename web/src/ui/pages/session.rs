@@ -1,5 +1,6 @@
 //! The session page: loads the session, then opens it live: header, transcript, queue,
-//! prompt box, and the side panels (people, sandbox, pull request, artifacts, changes).
+//! prompt box, and the side panels (people, sandbox, pull request, artifacts and the media
+//! gallery, changes); any thumbnail opens the media lightbox.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,6 +15,8 @@ use crate::model::format;
 use crate::model::load::Load;
 use crate::ui::api;
 use crate::ui::components::feedback::{ErrorBanner, Loading, MaybeError};
+use crate::ui::components::lightbox::LightboxView;
+use crate::ui::components::media::MediaViewer;
 use crate::ui::components::origin::OriginLine;
 use crate::ui::components::participants::Participants;
 use crate::ui::components::pull_request::{PullRequestBadge, PullRequestPanel};
@@ -65,6 +68,7 @@ fn SessionLoader(id: String) -> impl IntoView {
 fn SessionView(state: SessionState) -> impl IntoView {
     crate::ui::set_title(&format::session_name(&state.summary));
     let store = SessionStore::open(state.summary.id.clone(), state);
+    let viewer = MediaViewer::new(store);
     // Hidden tab: idle; back: active.
     let visibility = window_event_listener(leptos::ev::visibilitychange, move |_| {
         let status = if document().hidden() { PresenceStatus::Idle } else { PresenceStatus::Active };
@@ -81,7 +85,7 @@ fn SessionView(state: SessionState) -> impl IntoView {
             })}
             <div class="session-grid">
                 <div class="session-main">
-                    <TranscriptView store/>
+                    <TranscriptView store viewer/>
                     <QueuePanel store/>
                     <MaybeError error=store.refused.into()/>
                     <Composer store/>
@@ -90,10 +94,11 @@ fn SessionView(state: SessionState) -> impl IntoView {
                     <Participants store/>
                     <SandboxPanel store/>
                     <PullRequestPanel store/>
-                    <Artifacts store/>
+                    <Artifacts store viewer/>
                     <Changes store/>
                 </aside>
             </div>
+            <LightboxView viewer/>
         </section>
     }
 }

@@ -1,8 +1,9 @@
-//! The follow-up prompt box of a session, with the stop button. Keys tell the others we are
-//! typing (at most every two seconds); a pause puts us back to "active".
+//! The follow-up prompt box of a session, with its attached images and the stop button. Keys
+//! tell the others we are typing (at most every two seconds); a pause puts us back to "active".
 
 use std::time::Duration;
 
+use leptos::html::Form;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use oi_protocol::client::ClientMessage;
@@ -10,6 +11,8 @@ use oi_protocol::rest::PromptRequest;
 use oi_protocol::session::PresenceStatus;
 use oi_protocol::ApiError;
 
+use super::session_attachments::{AttachButton, AttachmentChips, PromptImages};
+use crate::model::attachments::{request_key, PendingAttachments};
 use crate::model::compose::{request_id, RequestIds, TypingThrottle, TYPING_IDLE_MS};
 use crate::model::timeline::can_stop;
 use crate::ui::api;
@@ -26,8 +29,11 @@ pub fn Composer(store: SessionStore) -> impl IntoView {
     let ids = StoredValue::new(RequestIds::default());
     let throttle = StoredValue::new(TypingThrottle::default());
     let idle_timer = StoredValue::new_local(None::<TimeoutHandle>);
-
     let archived = Memo::new(move |_| store.state.with(|s| s.as_ref().is_some_and(|s| s.summary.archived)));
+    let images = PromptImages::new(store.id.get_value(), archived.into());
+    images.refuse_drops_elsewhere();
+    let uploading = Memo::new(move |_| images.pending.with(PendingAttachments::is_uploading));
+    let form = NodeRef::<Form>::new();
     let stoppable = Memo::new(move |_| store.state.with(|s| s.as_ref().is_some_and(can_stop)));
 
     let back_to_active = move || {
@@ -50,18 +56,24 @@ pub fn Composer(store: SessionStore) -> impl IntoView {
         if sending.get_untracked() || prompt.trim().is_empty() {
             return;
         }
+        let attachments = match images.pending.with_untracked(PendingAttachments::ready_ids) {
+            Ok(media_ids) => media_ids,
+            Err(not_ready) => return images.notes.set(vec![not_ready.message().to_string()]),
+        };
+        let key = request_key(&prompt, &attachments);
         let client_request_id = ids
-            .try_update_value(|ids| ids.for_text(&prompt, || request_id(js_sys::Date::now(), js_sys::Math::random())))
+            .try_update_value(|ids| ids.for_text(&key, || request_id(js_sys::Date::now(), js_sys::Math::random())))
             .unwrap_or_default();
         let id = store.id.get_value();
         sending.set(true);
         error.set(None);
         spawn_local(async move {
-            let req = PromptRequest { text: prompt, client_request_id, model: None };
+            let req = PromptRequest { text: prompt, client_request_id, model: None, attachments };
             match api::prompt(&id, &req).await {
                 Ok(_) => {
                     ids.update_value(RequestIds::accepted);
                     text.set(String::new());
+                    images.sent(&req.attachments);
                     back_to_active();
                 }
                 Err(e) => error.set(Some(e)),
@@ -83,12 +95,19 @@ pub fn Composer(store: SessionStore) -> impl IntoView {
     };
 
     view! {
-        <form class="composer" data-testid="composer" on:submit=move |ev| { ev.prevent_default(); send.run(()); }>
+        <form class="composer" data-testid="composer" node_ref=form class:dragging=move || images.dragging.get()
+            on:submit=move |ev| { ev.prevent_default(); send.run(()); }
+            on:paste=move |ev| images.on_paste(ev)
+            on:dragover=move |ev| images.on_dragover(ev)
+            on:dragleave=move |ev| images.on_dragleave(ev, form.get_untracked().map(Into::into))
+            on:drop=move |ev| images.on_drop(ev)>
             <Show when=move || archived.get()>
                 <p class="muted small">"This session is archived; unarchive it to send prompts."</p>
             </Show>
             <PromptBox text on_submit=send on_typing label="Follow-up prompt" rows=2
-                placeholder="Ask for a change, a fix or an explanation…" disabled=archived>
+                placeholder="Ask for a change, a fix or an explanation… (paste or drop images to attach them)"
+                disabled=archived under_box=move || view! { <AttachmentChips images/> }>
+                <AttachButton images/>
                 <Show when=move || stoppable.get()>
                     <button type="button" class="btn btn-danger" data-testid="stop-button"
                         disabled=move || stopping.get() on:click=stop>
@@ -96,7 +115,7 @@ pub fn Composer(store: SessionStore) -> impl IntoView {
                     </button>
                 </Show>
                 <button type="submit" class="btn btn-primary" data-testid="send-prompt"
-                    disabled=move || sending.get() || archived.get()>
+                    disabled=move || sending.get() || archived.get() || uploading.get()>
                     {move || if sending.get() { "Sending…" } else { "Send" }}
                 </button>
             </PromptBox>

@@ -1,19 +1,22 @@
-//! The session's results beside the transcript: the artifacts (branch and commits) and the
-//! session's diff per file.
+//! The session's results beside the transcript: the artifacts (the media gallery, the branch
+//! and commits) and the session's diff per file.
 
 use leptos::prelude::*;
 
 use crate::model::format::short_sha;
 use crate::model::timeline::{commits, session_diff};
 use crate::ui::components::diff::FileDiffView;
+use crate::ui::components::media::{MediaGallery, MediaViewer};
 use crate::ui::session_store::SessionStore;
 
 #[component]
-pub fn Artifacts(store: SessionStore) -> impl IntoView {
+pub fn Artifacts(store: SessionStore, viewer: MediaViewer) -> impl IntoView {
     let all = Memo::new(move |_| store.transcript.with(commits));
     view! {
         <section class="panel" aria-labelledby="artifacts-title" data-testid="artifacts">
             <h2 class="panel-title" id="artifacts-title">"Artifacts"</h2>
+            <MediaGallery viewer/>
+            <h3 class="panel-subtitle">"Branch and commits"</h3>
             {move || {
                 let all = all.get();
                 match all.last() {

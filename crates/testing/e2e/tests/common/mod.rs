@@ -139,6 +139,7 @@ pub fn normalized(t: &Transcript) -> Vec<(Option<String>, Vec<String>, Option<St
                     Part::Tool { tool, status, input, output, .. } => {
                         format!("tool {tool} {status:?} {input} {}", output.clone().unwrap_or_default())
                     }
+                    Part::Artifact { media, .. } => format!("artifact {:?} {}", media.kind, media.name),
                 })
                 .collect();
             (turn.prompt.clone(), parts, turn.outcome.map(|o| format!("{o:?}")))

@@ -1,6 +1,6 @@
-//! The classifier: when a Slack request names no repository and no rule chooses one, a small
-//! model (Settings → Integrations → Slack → `classifier_model`, `provider/model`) is asked to
-//! choose among the configured repositories. Its answer counts only when it is one of them
+//! The repository classifier: when a request from an integration (Slack, Linear) names no
+//! repository and no rule chooses one, a small model (the integration's `classifier_model`
+//! setting, `provider/model`) is asked to choose among the configured repositories. Its answer counts only when it is one of them
 //! (`oi_integrations::slack::routing::parse_classifier_answer`); anything else, and any
 //! failure, leaves the choice to the people in the thread (the menu).
 //!
@@ -23,7 +23,7 @@ pub async fn classify(env: &Env, model: &str, text: &str, candidates: &[String])
     match ask(env, model, text, candidates).await {
         Ok(answer) => parse_classifier_answer(&answer, candidates),
         Err(why) => {
-            worker::console_error!("the Slack classifier ({model}) did not answer: {why}");
+            worker::console_error!("the repository classifier ({model}) did not answer: {why}");
             None
         }
     }
