@@ -46,7 +46,7 @@ pub struct Booted {
 pub async fn serve(booted: Booted) -> i32 {
     let Booted { config, endpoints, bridge, agent, frames, push_requests, egress_url } = booted;
     log(&bridge, LogSource::Agent, format!("OpenCode {} ready ({})", agent.version, agent.startup));
-    bridge.send(AgentEvent::Ready);
+    bridge.send(AgentEvent::Ready { preview_ports: Vec::new() });
     let translator = Translator::new(agent.session_id.clone());
     let mut run = Run {
         config,

@@ -77,7 +77,8 @@ mod tests {
         );
         let only_pass = h(&[("cookie", "oi_preview=x")]);
         assert_eq!(to_app(&only_pass, 5173), h(&[("host", "127.0.0.1:5173")]));
-        let outgoing = h(&[("Content-Type", "text/html"), ("Keep-Alive", "timeout=5"), ("Set-Cookie", "sid=1; Path=/")]);
+        let outgoing =
+            h(&[("Content-Type", "text/html"), ("Keep-Alive", "timeout=5"), ("Set-Cookie", "sid=1; Path=/")]);
         assert_eq!(from_app(&outgoing), h(&[("Content-Type", "text/html"), ("Set-Cookie", "sid=1; Path=/")]));
     }
 }
