@@ -81,7 +81,8 @@ pub fn on_message<S: SqlExec>(turn: &mut Turn<S>, message: BridgeMessage) -> Res
         }
         BridgeMessage::Event(event) => on_events(turn, vec![event]),
         BridgeMessage::Events { events } => on_events(turn, events),
-        BridgeMessage::Heartbeat => Ok(()),
+        // Preview frames go to their request in the object's memory (`previews.rs`), not here.
+        BridgeMessage::Heartbeat | BridgeMessage::PreviewHead(_) | BridgeMessage::PreviewBody(_) => Ok(()),
     }
 }
 

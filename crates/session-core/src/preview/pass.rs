@@ -6,6 +6,7 @@
 //! never stands in for the other.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use oi_protocol::{Role, User};
 use serde::{Deserialize, Serialize};
 
 use super::address::PreviewAddress;
@@ -41,8 +42,9 @@ impl Kind {
 /// What a ticket or pass says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreviewClaims {
-    /// The person's user id.
-    pub sub: String,
+    /// The person, and their role when the ticket was minted (a pass keeps it for its life).
+    pub user: User,
+    pub role: Role,
     /// The session.
     pub sid: String,
     pub port: u16,
@@ -75,10 +77,11 @@ impl Refused {
     }
 }
 
-/// A `kind` token for `user_id` to preview `address`, issued at `now_secs`.
-pub fn issue(kind: Kind, secret: &[u8], user_id: &str, address: &PreviewAddress, now_secs: i64) -> String {
+/// A `kind` token for `user` to preview `address`, issued at `now_secs`.
+pub fn issue(kind: Kind, secret: &[u8], user: &User, role: Role, address: &PreviewAddress, now_secs: i64) -> String {
     let claims = PreviewClaims {
-        sub: user_id.to_string(),
+        user: user.clone(),
+        role,
         sid: address.session_id.clone(),
         port: address.port,
         aud: kind.audience().to_string(),
@@ -129,16 +132,20 @@ mod tests {
 
     const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
 
+    fn ada() -> User {
+        User { id: "u-ada".into(), name: "Ada".into(), email: "ada@example.test".into(), login: None }
+    }
+
     fn at(port: u16) -> PreviewAddress {
         PreviewAddress { session_id: "ses_1".into(), port }
     }
 
     #[test]
     fn a_ticket_enters_once_its_own_preview_and_a_pass_keeps_it_open() {
-        let ticket = issue(Kind::Ticket, KEY, "u-ada", &at(3000), 1000);
+        let ticket = issue(Kind::Ticket, KEY, &ada(), Role::Member, &at(3000), 1000);
         let claims = verify(Kind::Ticket, KEY, &ticket, &at(3000), 1059).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.port), ("u-ada", 3000));
-        let pass = issue(Kind::Pass, KEY, "u-ada", &at(3000), 1000);
+        assert_eq!((claims.user.id.as_str(), claims.role, claims.port), ("u-ada", Role::Member, 3000));
+        let pass = issue(Kind::Pass, KEY, &ada(), Role::Member, &at(3000), 1000);
         assert!(verify(Kind::Pass, KEY, &pass, &at(3000), 1000 + PASS_TTL_SECS - 1).is_ok());
 
         let cases: &[(&str, Result<(), Refused>)] = &[
