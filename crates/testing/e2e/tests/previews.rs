@@ -28,11 +28,8 @@ async fn the_owner_previews_the_page_the_sandbox_serves() -> anyhow::Result<()> 
     let stack = Stack::start_with(vars(&[("LOCAL_IDENTITY_PICKER", "true")])).await?;
     let ada = stack.cp.api().as_local_user("Ada");
     let bob = stack.cp.api().as_local_user("Bob");
-    let request = CreateSessionRequest {
-        repo: repo.path().display().to_string(),
-        private: Some(true),
-        ..Default::default()
-    };
+    let request =
+        CreateSessionRequest { repo: repo.path().display().to_string(), private: Some(true), ..Default::default() };
     let session = ada.create_session(&request).await?;
     let (mut client, _) = ClientSocket::join(&stack.cp.client_endpoint(), &session.id, None).await?;
     let first = ada.prompt(&session.id, &Api::prompt_request("Hello")).await?.message_id;
@@ -63,7 +60,10 @@ async fn the_owner_previews_the_page_the_sandbox_serves() -> anyhow::Result<()> 
     let pass = pass.split(';').next().unwrap_or_default().to_string();
     let page = browser.get(format!("{}/", link.origin)).header("cookie", &pass).send().await?;
     assert_eq!(page.status(), 200, "{}", diagnostics(&stack));
-    assert!(page.headers().get("content-type").is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/html")));
+    assert!(page
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/html")));
     assert_eq!(page.text().await?, PAGE, "the page the sandbox serves");
     let missing = browser.get(format!("{}/nope.txt", link.origin)).header("cookie", &pass).send().await?;
     assert_eq!(missing.status(), 404, "the app's own answer");
