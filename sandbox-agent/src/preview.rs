@@ -39,18 +39,7 @@ pub fn port_of(url: &str) -> Option<u16> {
     url::Url::parse(url).ok()?.port()
 }
 
-/// Headers that belong to one hop (RFC 9110 §7.6.1), never passed on.
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
+use oi_protocol::preview::HOP_BY_HOP_HEADERS as HOP_BY_HOP;
 
 /// `headers` without hop-by-hop ones: those of [`HOP_BY_HOP`] and those `Connection` names.
 /// Order and repeats are kept.

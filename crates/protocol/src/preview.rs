@@ -18,6 +18,20 @@ pub const MAX_PREVIEW_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 /// How long the control plane waits for the app's status line, in seconds.
 pub const PREVIEW_HEAD_TIMEOUT_SECS: u64 = 30;
 
+/// Headers that belong to one hop (RFC 9110 §7.6.1): never carried across a preview, either
+/// way (nor any header a `Connection` header names).
+pub const HOP_BY_HOP_HEADERS: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
 /// A header, as a name and a value (order and repeats kept).
 pub type Header = (String, String);
 

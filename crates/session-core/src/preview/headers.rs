@@ -5,17 +5,7 @@
 /// The cookie that holds a preview pass on the preview origin.
 pub const PASS_COOKIE: &str = "oi_preview";
 
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
+use oi_protocol::preview::HOP_BY_HOP_HEADERS as HOP_BY_HOP;
 
 fn crosses(name: &str) -> bool {
     let name = name.to_ascii_lowercase();

@@ -5,7 +5,7 @@
 //! keeps in its cookie for a few hours. Both name the person, the session and the port, and one
 //! never stands in for the other.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use oi_protocol::{Role, User};
 use serde::{Deserialize, Serialize};
 
@@ -100,20 +100,13 @@ pub fn verify(
     address: &PreviewAddress,
     now_secs: i64,
 ) -> Result<PreviewClaims, Refused> {
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    validation.leeway = 0;
-    let claims = jsonwebtoken::decode::<PreviewClaims>(token, &DecodingKey::from_secret(secret), &validation)
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature | jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => {
-                Refused::BadSignature
-            }
-            _ => Refused::Malformed,
-        })?
-        .claims;
+    let claims: PreviewClaims = crate::auth::web_session::decode_hs256(token, secret).map_err(|bad_signature| {
+        if bad_signature {
+            Refused::BadSignature
+        } else {
+            Refused::Malformed
+        }
+    })?;
     if claims.aud != kind.audience() {
         return Err(Refused::WrongKind);
     }

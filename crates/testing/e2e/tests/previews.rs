@@ -14,16 +14,13 @@ use oi_protocol::rest::CreateSessionRequest;
 use oi_testkit::{Api, BareRepo, ClientSocket, Stack};
 
 const PAGE: &str = "<!doctype html><title>Widgets</title><h1>Widgets preview</h1>\n";
-const START: &str = "cd \"$(dirname \"$0\")/..\"\nnohup /usr/bin/python3 -m http.server 3000 --bind 127.0.0.1 >/tmp/http.log 2>&1 &\n\
-for i in $(seq 50); do /usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 3000))' 2>/dev/null && exit 0; sleep 0.1; done\n\
-echo 'the page server did not start' >&2; exit 1\n";
 
 #[tokio::test]
 async fn the_owner_previews_the_page_the_sandbox_serves() -> anyhow::Result<()> {
     let repo = BareRepo::with_files(&[
         ("index.html", PAGE),
         (".openinspect/config.json", "{\"preview_ports\": [3000]}\n"),
-        (".openinspect/start.sh", START),
+        (".openinspect/start.sh", &start_sh_serving(3000)),
     ])?;
     let stack = Stack::start_with(vars(&[("LOCAL_IDENTITY_PICKER", "true")])).await?;
     let ada = stack.cp.api().as_local_user("Ada");
