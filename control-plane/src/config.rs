@@ -124,3 +124,21 @@ pub fn network_allow(env: &Env, repo: &str) -> Vec<String> {
         oi_session_core::network::registries_for(None, repo).unwrap_or_default()
     })
 }
+
+/// The domain preview origins live under: `PREVIEW_DOMAIN` (a deployment routes
+/// `*.<domain>` to the Worker), else `localhost:<this request's port>` (browsers send
+/// `*.localhost` to this machine).
+pub fn preview_domain(env: &Env, url: &worker::Url) -> String {
+    var(env, "PREVIEW_DOMAIN").unwrap_or_else(|| match url.port() {
+        Some(port) => format!("localhost:{port}"),
+        None => "localhost".to_string(),
+    })
+}
+
+/// The key that signs preview tickets and passes: derived (SHA-256 with a label) from the
+/// first of `SESSION_SIGNING_KEY`, `SECRETS_KEY`, `LOCAL_TOKEN` that is set.
+pub fn preview_secret(env: &Env) -> Option<Vec<u8>> {
+    use sha2::{Digest, Sha256};
+    let base = ["SESSION_SIGNING_KEY", "SECRETS_KEY", "LOCAL_TOKEN"].iter().find_map(|name| secret(env, name))?;
+    Some(Sha256::digest(format!("open-inspect preview passes\n{base}").as_bytes()).to_vec())
+}

@@ -30,6 +30,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod linear;
 pub mod pools;
+pub mod preview;
 pub mod provider_client;
 pub mod rate_limiter;
 pub mod secrets;
@@ -40,6 +41,16 @@ use worker::{event, Context, Env, MessageBatch, Request, Response, Result, Sched
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    // A preview origin is the sandbox's app, whatever the path (`preview`).
+    if let Some(at) = preview::address_of(&req, &env) {
+        return preview::handle(req, &env, at).await;
+    }
+    // The Worker runs first for every request (so it sees preview origins); the web app's
+    // files are the assets binding's.
+    let path = req.path();
+    if !(path == "/api" || path.starts_with("/api/") || path.starts_with("/auth/")) {
+        return env.assets("ASSETS")?.fetch_request(req).await;
+    }
     api::handle(req, env, ctx).await
 }
 

@@ -167,6 +167,12 @@ impl Agent {
         }
     }
 
+    /// The ports OpenCode and the warm-up model listen on now (OpenCode's changes on a restart).
+    pub fn ports(&self) -> Vec<u16> {
+        let warmup = self.warmup.as_ref().map(|model| model.base_url.as_str());
+        [Some(self.client.base_url()), warmup].into_iter().flatten().filter_map(crate::preview::port_of).collect()
+    }
+
     pub async fn restart(&mut self, config: &Config) -> Result<()> {
         self.stop().await;
         self.launch(config).await

@@ -4,6 +4,10 @@
 //! `OI_HEARTBEAT_MS`);
 //! reconnects with capped exponential backoff. A close with 4409 (replaced) or 4410 (session
 //! deleted), or a refused handshake (401, 403, 404, 410), ends the sandbox.
+//!
+//! Unnumbered frames (a preview's head and body, see [`oi_protocol::preview`]) bypass the
+//! outbox: a `preview` command comes with the [`LiveConnection`] it arrived on, whose answer
+//! goes on that connection only and is lost with it (the viewer retries).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,6 +15,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use oi_protocol::bridge::{AgentEvent, BridgeCommand, BridgeMessage, CLOSE_REPLACED, CLOSE_SESSION_DELETED};
 use oi_protocol::limits::MAX_FRAME_BYTES;
+use oi_protocol::preview::PreviewRequest;
 use tokio::sync::{mpsc, watch, Notify};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -23,11 +28,16 @@ use crate::redact::Masker;
 
 /// The most events one frame carries.
 const MAX_BURST_EVENTS: usize = 256;
+/// How many unnumbered frames may wait for the socket; a sender waits beyond that.
+const LIVE_QUEUE_FRAMES: usize = 8;
 
 /// What the bridge tells the supervisor.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum Inbound {
+    /// A command (other than `preview`).
     Command(BridgeCommand),
+    /// A viewer's request, with the connection its answer goes on.
+    Preview(PreviewRequest, LiveConnection),
     /// The control plane ended this sandbox; shut down.
     Terminated(String),
 }
@@ -42,6 +52,11 @@ struct Shared {
 }
 
 impl Shared {
+    fn new() -> Self {
+        let (pending, _) = watch::channel(0);
+        Self { masker: Mutex::default(), outbox: Mutex::new(Outbox::new()), wake: Notify::new(), pending }
+    }
+
     fn publish(&self) {
         let n = self.outbox.lock().expect("outbox").pending();
         // `send_replace`, not `send`: the count must update even while nobody is watching.
@@ -78,6 +93,43 @@ impl EventSender {
         drop(masker);
         self.shared.publish();
         self.shared.wake.notify_one();
+    }
+}
+
+/// One connection's queue of unnumbered frames (a preview's head and body): not numbered, not
+/// kept, not re-sent; they fail once that connection drops.
+#[derive(Debug, Clone)]
+pub struct LiveConnection {
+    queue: mpsc::Sender<BridgeMessage>,
+}
+
+/// Why an unnumbered frame was not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameRefused {
+    /// Events go through the outbox ([`EventSender`]), never here.
+    Numbered,
+    /// Its JSON is longer than [`MAX_FRAME_BYTES`].
+    TooLarge(usize),
+    /// The connection dropped.
+    Disconnected,
+}
+
+impl LiveConnection {
+    /// A connection whose frames go to `queue` (the bridge's own, or a test's).
+    pub(crate) fn new(queue: mpsc::Sender<BridgeMessage>) -> Self {
+        Self { queue }
+    }
+
+    /// Sends `message` on this connection, waiting while [`LIVE_QUEUE_FRAMES`] wait already.
+    pub async fn send(&self, message: BridgeMessage) -> Result<(), FrameRefused> {
+        if matches!(message, BridgeMessage::Event(_) | BridgeMessage::Events { .. }) {
+            return Err(FrameRefused::Numbered);
+        }
+        let size = serde_json::to_string(&message).map_or(usize::MAX, |json| json.len());
+        if size > MAX_FRAME_BYTES {
+            return Err(FrameRefused::TooLarge(size));
+        }
+        self.queue.send(message).await.map_err(|_| FrameRefused::Disconnected)
     }
 }
 
@@ -121,9 +173,7 @@ fn terminal_status(status: u16) -> bool {
 /// [`Endpoints::control_plane`](crate::endpoints::Endpoints::control_plane)).
 pub fn start(config: &Config, control_plane: &str) -> BridgeHandle {
     let (inbound_tx, inbound_rx) = mpsc::unbounded_channel();
-    let (pending, _) = watch::channel(0);
-    let shared =
-        Arc::new(Shared { masker: Mutex::default(), outbox: Mutex::new(Outbox::new()), wake: Notify::new(), pending });
+    let shared = Arc::new(Shared::new());
     let task = Task {
         url: bridge_url(control_plane, &config.session_id),
         token: config.sandbox_token.clone(),
@@ -184,8 +234,13 @@ impl Task {
         }
     }
 
-    /// One connection, from handshake to drop.
+    /// One connection, from handshake to drop; while it is up, it takes unnumbered frames.
     async fn connection(&self) -> Ended {
+        let (queue, mut unnumbered) = mpsc::channel(LIVE_QUEUE_FRAMES);
+        self.connected(LiveConnection::new(queue), &mut unnumbered).await
+    }
+
+    async fn connected(&self, live: LiveConnection, unnumbered: &mut mpsc::Receiver<BridgeMessage>) -> Ended {
         let mut request = match self.url.as_str().into_client_request() {
             Ok(r) => r,
             Err(e) => return Ended::Terminated(format!("bad control-plane URL: {e}")),
@@ -239,6 +294,11 @@ impl Task {
                             self.shared.publish();
                         }
                         BridgeCommand::Error { error } => tracing::warn!("the control plane refused a frame: {error}"),
+                        BridgeCommand::Preview(request) => {
+                            if self.inbound.send(Inbound::Preview(request, live.clone())).is_err() {
+                                return Ended::SupervisorGone;
+                            }
+                        }
                         other => {
                             if self.inbound.send(Inbound::Command(other)).is_err() {
                                 return Ended::SupervisorGone;
@@ -247,6 +307,11 @@ impl Task {
                     }
                 }
                 _ = self.shared.wake.notified(), if sent.is_some() => {}
+                Some(message) = unnumbered.recv() => {
+                    if sink.send(frame(&message)).await.is_err() {
+                        return dropped("send failed", sent.is_some());
+                    }
+                }
                 _ = heartbeat.tick() => {
                     if sink.send(frame(&BridgeMessage::Heartbeat)).await.is_err() {
                         return dropped("heartbeat failed", sent.is_some());
@@ -301,13 +366,7 @@ mod flush_tests {
     #[tokio::test]
     async fn flush_waits_for_the_ack_of_every_queued_event() {
         // A control plane that never answers: flush must time out, not return at once.
-        let (pending, _) = watch::channel(0);
-        let shared = Arc::new(Shared {
-            masker: Mutex::default(),
-            outbox: Mutex::new(Outbox::new()),
-            wake: Notify::new(),
-            pending,
-        });
+        let shared = Arc::new(Shared::new());
         let (_tx, inbound) = mpsc::unbounded_channel();
         let handle = BridgeHandle { shared: shared.clone(), inbound };
         handle.send(AgentEvent::Notice(Notice { level: NoticeLevel::Info, message: "x".into() }));
@@ -315,5 +374,36 @@ mod flush_tests {
         shared.outbox.lock().unwrap().ack(1);
         shared.publish();
         assert!(handle.flush(Duration::from_millis(200)).await);
+    }
+}
+
+#[cfg(test)]
+mod unnumbered_tests {
+    use super::*;
+    use oi_protocol::bridge::NumberedEvent;
+    use oi_protocol::events::{Notice, NoticeLevel};
+    use oi_protocol::preview::PreviewBody;
+
+    fn body(data: String) -> BridgeMessage {
+        BridgeMessage::PreviewBody(PreviewBody { request_id: "r1".into(), data, end: true, error: None })
+    }
+
+    #[tokio::test]
+    async fn unnumbered_frames_go_to_the_live_connection_only_and_fit_a_frame() {
+        let (queue, mut socket) = mpsc::channel(LIVE_QUEUE_FRAMES);
+        let live = LiveConnection::new(queue);
+        live.send(body("aGk=".into())).await.unwrap();
+        assert_eq!(socket.recv().await, Some(body("aGk=".into())));
+
+        let event = NumberedEvent {
+            id: 1,
+            event: AgentEvent::Notice(Notice { level: NoticeLevel::Info, message: "x".into() }),
+        };
+        assert_eq!(live.send(BridgeMessage::Event(event)).await, Err(FrameRefused::Numbered));
+        let too_large = live.send(body("A".repeat(MAX_FRAME_BYTES))).await;
+        assert!(matches!(too_large, Err(FrameRefused::TooLarge(n)) if n > MAX_FRAME_BYTES), "{too_large:?}");
+
+        drop(socket);
+        assert_eq!(live.send(body(String::new())).await, Err(FrameRefused::Disconnected));
     }
 }

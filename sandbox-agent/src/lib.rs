@@ -10,7 +10,8 @@
 //! tools: forwards to the control plane with the sandbox token), [`mcp`] (the agent's own tools,
 //! an MCP server OpenCode starts as `sandbox-agent mcp-tools`), [`browser`] (headless Chromium
 //! over the DevTools protocol, for the `screenshot` tool), [`bridge`] (the WebSocket),
-//! [`supervisor`] (the boot paths and the prompt loop tying them together).
+//! [`preview`] (a viewer's request to the app on a listed port, answered on the
+//! bridge), [`supervisor`] (the boot paths and the prompt loop tying them together).
 
 pub mod agent;
 pub mod boot;
@@ -26,6 +27,7 @@ pub mod mcp;
 pub mod network;
 pub mod opencode;
 pub mod outbox;
+pub mod preview;
 pub mod redact;
 pub mod scripts;
 pub mod supervisor;

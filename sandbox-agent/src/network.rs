@@ -151,6 +151,8 @@ fn authority(host: &str, port: u16) -> String {
 pub struct Network {
     gateway: PathBuf,
     forwarders: Mutex<HashMap<(String, u16), u16>>,
+    /// The registry proxy's port, once it serves.
+    proxy_port: Mutex<Option<u16>>,
     refusals: mpsc::UnboundedSender<String>,
 }
 
@@ -165,7 +167,7 @@ impl Network {
     /// The network, and the refusals it will report.
     pub fn new(gateway: PathBuf) -> (Self, mpsc::UnboundedReceiver<String>) {
         let (refusals, rx) = mpsc::unbounded_channel();
-        (Self { gateway, forwarders: Mutex::default(), refusals }, rx)
+        (Self { gateway, forwarders: Mutex::default(), proxy_port: Mutex::default(), refusals }, rx)
     }
 
     /// `url` (an `http://` URL outside) as a loopback URL that reaches it through the gateway.
@@ -198,10 +200,18 @@ impl Network {
         Ok(format!("http://127.0.0.1:{local}{rest}"))
     }
 
+    /// The loopback ports it listens on: its forwarders and the registry proxy.
+    pub fn local_ports(&self) -> Vec<u16> {
+        let mut ports: Vec<u16> = self.forwarders.lock().unwrap_or_else(|p| p.into_inner()).values().copied().collect();
+        ports.extend(*self.proxy_port.lock().unwrap_or_else(|p| p.into_inner()));
+        ports
+    }
+
     /// Serves the registry proxy on `listener` (bound before anything started, so its port is
     /// in every child's environment).
     pub fn serve_proxy(&self, listener: std::net::TcpListener) -> Result<()> {
         listener.set_nonblocking(true)?;
+        *self.proxy_port.lock().unwrap_or_else(|p| p.into_inner()) = Some(listener.local_addr()?.port());
         let listener = TcpListener::from_std(listener)?;
         let (gateway, refusals) = (self.gateway.clone(), self.refusals.clone());
         tokio::spawn(async move {
@@ -370,6 +380,22 @@ mod tests {
             assert!(lower.contains("host: 10.9.8.7:8787\r\n") && lower.contains("connection: close"), "{request}");
             assert!(!lower.contains("proxy-authorization") && !lower.contains("127.0.0.1"), "{request}");
         }
+    }
+
+    #[tokio::test]
+    async fn its_local_ports_are_the_forwarders_and_the_registry_proxy() {
+        let (network, _refusals) = Network::new(PathBuf::from("/nonexistent/gateway.sock"));
+        assert!(network.local_ports().is_empty());
+        let url = network.forwarded_url("http://10.9.8.7:8787").await.unwrap();
+        let forwarder = crate::preview::port_of(&url).unwrap();
+        let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let proxy_port = proxy.local_addr().unwrap().port();
+        network.serve_proxy(proxy).unwrap();
+        let mut ports = network.local_ports();
+        ports.sort();
+        let mut expected = vec![forwarder, proxy_port];
+        expected.sort();
+        assert_eq!(ports, expected);
     }
 
     #[tokio::test]

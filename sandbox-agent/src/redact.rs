@@ -130,7 +130,7 @@ impl Redactor {
             return;
         }
         match event {
-            AgentEvent::Ready => {}
+            AgentEvent::Ready { .. } => {}
             AgentEvent::TextDelta(TextDelta { message_id: _, part_id: _, delta }) => self.in_place(delta),
             AgentEvent::ToolCall(ToolCall {
                 message_id: _,
@@ -194,7 +194,7 @@ fn message_of(event: &AgentEvent) -> Option<&str> {
         AgentEvent::PromptFinished(e) => Some(&e.message_id),
         AgentEvent::Commit(e) => Some(&e.message_id),
         AgentEvent::TextDelta(_)
-        | AgentEvent::Ready
+        | AgentEvent::Ready { .. }
         | AgentEvent::Log(_)
         | AgentEvent::Notice(_)
         | AgentEvent::BootFailed { .. } => None,

@@ -94,7 +94,7 @@ async fn an_attached_image_reaches_the_model_as_an_image_url() {
         .unwrap();
     child.stdin.take().unwrap().write_all(format!("{TOKEN}\n").as_bytes()).await.unwrap();
     let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
-    cp.events_until(WAIT, |e| matches!(e, AgentEvent::Ready)).await;
+    cp.events_until(WAIT, |e| matches!(e, AgentEvent::Ready { .. })).await;
 
     cp.send(BridgeCommand::Prompt(PromptCommand {
         message_id: "msg_img".into(),

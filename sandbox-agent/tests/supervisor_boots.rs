@@ -146,7 +146,7 @@ async fn a_fresh_session_boots_serves_a_prompt_and_pushes_it() {
     let env = environment(dir.path(), session, &cp.url, Path::new("/nonexistent/repo.git"));
     let child = supervisor(dir.path(), &env, token).await;
 
-    let boot = cp.events_until(WAIT, |e| matches!(e, AgentEvent::Ready)).await;
+    let boot = cp.events_until(WAIT, |e| matches!(e, AgentEvent::Ready { .. })).await;
     let lines: Vec<(LogSource, &str)> = boot
         .iter()
         .filter_map(|e| match e {
@@ -208,7 +208,7 @@ async fn a_warm_pool_sandbox_joins_the_session_its_claim_names() {
     std::fs::write(&written, serde_json::to_string(&claim).unwrap()).unwrap();
     std::fs::rename(&written, &claim_file).unwrap();
 
-    let joined = cp.events_until(WAIT, |e| matches!(e, AgentEvent::Ready)).await;
+    let joined = cp.events_until(WAIT, |e| matches!(e, AgentEvent::Ready { .. })).await;
     assert!(
         joined.iter().any(|e| matches!(e, AgentEvent::Log(l) if l.line.starts_with("claimed from the warm pool"))),
         "{joined:#?}"

@@ -202,6 +202,10 @@ pub async fn forward(req: Request, env: &Env, id: &str, rest: &[String]) -> Outc
     let method = req.method();
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
     let route = match route(&rest, &method) {
+        // Previews are served only on their own origin (`crate::preview`).
+        Routed::Route(SessionRoute::Preview) => {
+            return Err(crate::http::not_found(&format!("{} {path}", method.as_ref())))
+        }
         Routed::Route(route) => route,
         Routed::NoSuchRoute => return Err(crate::http::not_found(&format!("{} {path}", method.as_ref()))),
         Routed::MethodNotAllowed => return Err(method_not_allowed(method.as_ref(), &path)),

@@ -52,6 +52,7 @@ pub fn attach_sandbox<S: SqlExec>(turn: &mut Turn<S>) -> Outcome<SandboxAttachme
         status: SandboxStatus::Spawning,
         sandbox_id: Some(sandbox_id.clone()),
         message: Some("waiting for a bridge to connect".into()),
+        preview_ports: Vec::new(),
     }))?;
     Ok(SandboxAttachment { sandbox_id, token })
 }
@@ -80,7 +81,8 @@ pub fn on_message<S: SqlExec>(turn: &mut Turn<S>, message: BridgeMessage) -> Res
         }
         BridgeMessage::Event(event) => on_events(turn, vec![event]),
         BridgeMessage::Events { events } => on_events(turn, events),
-        BridgeMessage::Heartbeat => Ok(()),
+        // Preview frames go to their request in the object's memory (`previews.rs`), not here.
+        BridgeMessage::Heartbeat | BridgeMessage::PreviewHead(_) | BridgeMessage::PreviewBody(_) => Ok(()),
     }
 }
 
@@ -112,7 +114,7 @@ fn on_events<S: SqlExec>(turn: &mut Turn<S>, events: Vec<NumberedEvent>) -> Resu
                 write_run(turn, &mut run, run_through)?;
                 turn.store.set_bridge_acked(id)?;
                 match control {
-                    AgentEvent::Ready => on_ready(turn)?,
+                    AgentEvent::Ready { preview_ports } => on_ready(turn, preview_ports)?,
                     AgentEvent::BootFailed { message } => on_boot_failed(turn, message)?,
                     other => unreachable!("every other agent event is a log entry: {}", other.kind()),
                 }
@@ -133,11 +135,11 @@ fn write_run<S: SqlExec>(turn: &mut Turn<S>, run: &mut Vec<EventBody>, through: 
     turn.record_all_acked(std::mem::take(run), through)
 }
 
-fn on_ready<S: SqlExec>(turn: &mut Turn<S>) -> Result<()> {
+fn on_ready<S: SqlExec>(turn: &mut Turn<S>, preview_ports: Vec<u16>) -> Result<()> {
     let Some(meta) = turn.store.meta()? else { return Ok(()) };
     let busy = turn.store.unfinished_prompts()?.iter().any(|p| queue::is_active(p.status));
     let status = if busy { SandboxStatus::Running } else { SandboxStatus::Ready };
-    turn.set_sandbox_status(&meta, status, None)?;
+    turn.sandbox_ready(&meta, status, preview_ports)?;
     turn.emit(Effect::LifecycleChanged);
     prompt_queue::dispatch_next(turn)
 }

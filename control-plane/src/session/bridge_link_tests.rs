@@ -79,7 +79,7 @@ fn ready_dispatches_and_a_pushed_commit_refreshes_the_pull_request() {
     let id = enqueue(&mut t, &person("Ada"), &prompt("one", "r1")).unwrap().message_id;
     assert!(to_bridge(t.effects()).is_empty(), "not ready yet");
     let mut t = turn(&store, T0 + 1, true);
-    on_message(&mut t, BridgeMessage::Event(numbered(1, AgentEvent::Ready))).unwrap();
+    on_message(&mut t, BridgeMessage::Event(numbered(1, AgentEvent::Ready { preview_ports: vec![] }))).unwrap();
     assert!(matches!(&to_bridge(t.effects())[0], BridgeCommand::Prompt(p) if p.message_id == id));
 
     let commit = Commit {

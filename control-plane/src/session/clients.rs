@@ -98,6 +98,16 @@ impl SessionObject {
             return Ok(());
         }
         match message {
+            BridgeMessage::PreviewHead(head) => {
+                let id = head.request_id.clone();
+                self.previews.deliver(&id, super::previews::PreviewFrame::Head(head), false);
+                Ok(())
+            }
+            BridgeMessage::PreviewBody(body) => {
+                let (id, last) = (body.request_id.clone(), body.end || body.error.is_some());
+                self.previews.deliver(&id, super::previews::PreviewFrame::Body(body), last);
+                Ok(())
+            }
             BridgeMessage::Event(event) if may_wait(&event.event) => self.bridge_events(vec![event]),
             BridgeMessage::Events { events } if events.iter().all(|e| may_wait(&e.event)) => self.bridge_events(events),
             other => {

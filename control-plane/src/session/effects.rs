@@ -118,13 +118,35 @@ impl<'a, S: SqlExec> Turn<'a, S> {
             status,
             sandbox_id: meta.sandbox_id.clone(),
             message,
+            preview_ports: Vec::new(),
+        }))
+        .map(drop)
+    }
+
+    /// The sandbox is ready (or running the prompt it holds), logged with the ports it lists
+    /// for previews (always, when it lists some, so the page learns them).
+    pub fn sandbox_ready(&mut self, meta: &Meta, status: SandboxStatus, preview_ports: Vec<u16>) -> Result<()> {
+        if preview_ports.is_empty() {
+            return self.set_sandbox_status(meta, status, None);
+        }
+        self.store.set_sandbox_status(status)?;
+        self.record(EventBody::SandboxStatus(SandboxStatusChanged {
+            status,
+            sandbox_id: meta.sandbox_id.clone(),
+            message: None,
+            preview_ports,
         }))
         .map(drop)
     }
 
     /// The current sandbox's status event, with its id.
     pub fn sandbox_event(&mut self, status: SandboxStatus, sandbox_id: Option<String>, message: String) -> Result<()> {
-        self.record(EventBody::SandboxStatus(SandboxStatusChanged { status, sandbox_id, message: Some(message) }))
-            .map(drop)
+        self.record(EventBody::SandboxStatus(SandboxStatusChanged {
+            status,
+            sandbox_id,
+            message: Some(message),
+            preview_ports: Vec::new(),
+        }))
+        .map(drop)
     }
 }

@@ -137,6 +137,11 @@ impl SessionObject {
             (SessionRoute::PullRequest, _) => self.open_pull_request(req, user).await,
             (SessionRoute::Attachments, _) => self.upload_attachment(req, url).await,
             (SessionRoute::Media, _) => self.read_media(&req, last_segment(url.path())).await,
+            (SessionRoute::PreviewLink, _) => self.preview_link(&req, &user, role, preview_port(url.path())?),
+            (SessionRoute::Preview, _) => {
+                let (port, target) = preview_target(url)?;
+                self.serve_preview(req, port, target).await
+            }
             (other, _) => unreachable!("{other:?} does not take a person"),
         }
     }
@@ -220,9 +225,15 @@ impl SessionObject {
 fn session_action(route: SessionRoute, method: &Method) -> Action {
     match (route, method) {
         (SessionRoute::Root, Method::Delete) => Action::DeleteSession,
-        (SessionRoute::Root | SessionRoute::Events | SessionRoute::Usage | SessionRoute::Media, _) => {
-            Action::ViewSession
-        }
+        (
+            SessionRoute::Root
+            | SessionRoute::Events
+            | SessionRoute::Usage
+            | SessionRoute::Media
+            | SessionRoute::PreviewLink
+            | SessionRoute::Preview,
+            _,
+        ) => Action::ViewSession,
         (SessionRoute::PullRequest, &Method::Get) => Action::ViewSession,
         (SessionRoute::Prompts | SessionRoute::PullRequest | SessionRoute::Attachments, _) => Action::PromptSession,
         (SessionRoute::Stop, _) => Action::StopSession,
@@ -242,6 +253,30 @@ fn session_action(route: SessionRoute, method: &Method) -> Action {
             _,
         ) => Action::DeleteSession,
     }
+}
+
+/// The port of `/api/sessions/:id/previews/:port` or `…/preview/:port/…`: 1024–65535.
+fn preview_port(path: &str) -> Outcome<u16> {
+    let segment = path.split('/').skip_while(|s| *s != "previews" && *s != "preview").nth(1).unwrap_or_default();
+    segment.parse::<u16>().ok().filter(|p| *p >= 1024).ok_or_else(|| {
+        ApiError::new(ErrorCode::InvalidRequest, format!("{segment:?} is not a port from 1024 to 65535")).into()
+    })
+}
+
+/// The port and the app's path and query of `/api/sessions/:id/preview/:port/<path>`.
+fn preview_target(url: &worker::Url) -> Outcome<(u16, String)> {
+    let port = preview_port(url.path())?;
+    let prefix = format!("/preview/{port}");
+    let path = url.path();
+    let rest = path.find(&prefix).map(|at| &path[at + prefix.len()..]).unwrap_or_default();
+    let rest = if rest.is_empty() { "/" } else { rest };
+    Ok((
+        port,
+        match url.query() {
+            Some(q) => format!("{rest}?{q}"),
+            None => rest.to_string(),
+        },
+    ))
 }
 
 /// The last segment of a path: the media id of the media routes.

@@ -90,7 +90,7 @@ mod tests {
     #[test]
     fn only_events_that_just_append_may_wait() {
         assert!(may_wait(&ev(1).event));
-        assert!(!may_wait(&AgentEvent::Ready));
+        assert!(!may_wait(&AgentEvent::Ready { preview_ports: vec![] }));
         assert!(!may_wait(&AgentEvent::BootFailed { message: "x".into() }));
         let tool = |status| {
             AgentEvent::ToolCall(oi_protocol::events::ToolCall {

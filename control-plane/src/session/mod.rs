@@ -26,6 +26,7 @@ mod media_routes;
 mod model_proxy;
 pub mod origin_notices;
 mod origin_posts;
+pub mod previews;
 pub mod prompt_queue;
 mod pull_request;
 pub mod routes;
@@ -105,6 +106,8 @@ pub struct SessionObject {
     /// Prompts whose pushed commit brings the session's open pull request up to date, after
     /// the frame.
     pull_request_refresh: RefCell<Vec<String>>,
+    /// Preview answers streaming from the sandbox now (`previews.rs`).
+    previews: previews::PendingPreviews,
 }
 
 impl worker::DurableObject for SessionObject {
@@ -121,6 +124,7 @@ impl worker::DurableObject for SessionObject {
             inbound: Default::default(),
             reschedule_wanted: Default::default(),
             pull_request_refresh: Default::default(),
+            previews: Default::default(),
         }
     }
 

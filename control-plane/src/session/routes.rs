@@ -70,6 +70,11 @@ pub enum SessionRoute {
     SandboxMediaRead,
     /// `GET /shared-media/:media_id?key=`: an evidence piece, by its link.
     SharedMedia,
+    /// `POST /previews/:port`: a link that enters the preview of a port.
+    PreviewLink,
+    /// `* /preview/:port/*target`: a viewer's request to the app, forwarded only by the
+    /// preview origin's handler (`crate::preview`); the public API does not route it.
+    Preview,
 }
 
 impl SessionRoute {
@@ -96,7 +101,9 @@ impl SessionRoute {
             | SessionRoute::Usage
             | SessionRoute::PullRequest
             | SessionRoute::Attachments
-            | SessionRoute::Media => Credential::Person,
+            | SessionRoute::Media
+            | SessionRoute::PreviewLink
+            | SessionRoute::Preview => Credential::Person,
         }
     }
 
@@ -123,6 +130,8 @@ impl SessionRoute {
             ["sandbox", "media"] => SessionRoute::SandboxMediaUpload,
             ["sandbox", "media", id] if !id.is_empty() => SessionRoute::SandboxMediaRead,
             ["shared-media", id] if !id.is_empty() => SessionRoute::SharedMedia,
+            ["previews", port] if !port.is_empty() => SessionRoute::PreviewLink,
+            ["preview", port, ..] if !port.is_empty() => SessionRoute::Preview,
             _ => return None,
         })
     }
@@ -147,7 +156,11 @@ impl SessionRoute {
             | SessionRoute::SandboxPullRequest
             | SessionRoute::SandboxOrigin
             | SessionRoute::Attachments
-            | SessionRoute::SandboxMediaUpload => &[Method::Post],
+            | SessionRoute::SandboxMediaUpload
+            | SessionRoute::PreviewLink => &[Method::Post],
+            SessionRoute::Preview => {
+                &[Method::Get, Method::Head, Method::Post, Method::Put, Method::Patch, Method::Delete, Method::Options]
+            }
         }
     }
 }
@@ -200,6 +213,8 @@ mod tests {
             ("sandbox/media", Credential::SandboxToken),
             ("sandbox/media/med_1", Credential::SandboxToken),
             ("shared-media/med_1", Credential::MediaLink),
+            ("previews/3000", Credential::Person),
+            ("preview/3000/app.js", Credential::Person),
         ];
         for (rest, want) in cases {
             let segments: Vec<&str> = rest.split('/').collect();
@@ -245,6 +260,8 @@ mod sandbox_reach_tests {
             "sandbox/media",
             "sandbox/media/med_1",
             "shared-media/med_1",
+            "previews/3000",
+            "preview/3000/index.html",
         ];
         for rest in paths {
             let segments: Vec<&str> = rest.split('/').collect();

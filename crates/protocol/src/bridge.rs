@@ -31,6 +31,10 @@ pub enum BridgeMessage {
     Events { events: Vec<NumberedEvent> },
     /// Liveness, every 30 s.
     Heartbeat,
+    /// A preview's status line and headers (`crate::preview`); not numbered.
+    PreviewHead(crate::preview::PreviewHead),
+    /// A piece of a preview's body; not numbered.
+    PreviewBody(crate::preview::PreviewBody),
 }
 
 /// An agent event with the bridge's number for it.
@@ -41,7 +45,8 @@ pub struct NumberedEvent {
 }
 
 impl BridgeMessage {
-    pub const TYPES: &'static [&'static str] = &["hello", "event", "events", "heartbeat"];
+    pub const TYPES: &'static [&'static str] =
+        &["hello", "event", "events", "heartbeat", "preview_head", "preview_body"];
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -49,6 +54,8 @@ impl BridgeMessage {
             BridgeMessage::Event(_) => "event",
             BridgeMessage::Events { .. } => "events",
             BridgeMessage::Heartbeat => "heartbeat",
+            BridgeMessage::PreviewHead(_) => "preview_head",
+            BridgeMessage::PreviewBody(_) => "preview_body",
         }
     }
 }
@@ -62,8 +69,12 @@ pub const CLOSE_SESSION_DELETED: u16 = 4410;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AgentEvent {
-    /// The sandbox has booted and its agent is healthy.
-    Ready,
+    /// The sandbox has booted and its agent is healthy. `preview_ports` are the ports the
+    /// repository lists for previews (`.openinspect/config.json`).
+    Ready {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        preview_ports: Vec<u16>,
+    },
     TextDelta(TextDelta),
     ToolCall(ToolCall),
     StepFinished(StepFinished),
@@ -98,7 +109,7 @@ impl AgentEvent {
 
     pub fn kind(&self) -> &'static str {
         match self {
-            AgentEvent::Ready => "ready",
+            AgentEvent::Ready { .. } => "ready",
             AgentEvent::TextDelta(_) => "text_delta",
             AgentEvent::ToolCall(_) => "tool_call",
             AgentEvent::StepFinished(_) => "step_finished",
@@ -127,6 +138,9 @@ pub enum BridgeCommand {
     Stop { message_id: String },
     /// A frame from the bridge was refused.
     Error { error: ApiError },
+    /// Send a viewer's request to the app on a listed port (`crate::preview`); answered with
+    /// `preview_head` and `preview_body` frames.
+    Preview(crate::preview::PreviewRequest),
 }
 
 /// A prompt for the sandbox to run. `message_id` ties every event of the run to it.
@@ -148,7 +162,7 @@ pub struct PromptCommand {
 }
 
 impl BridgeCommand {
-    pub const TYPES: &'static [&'static str] = &["welcome", "ack", "prompt", "stop", "error"];
+    pub const TYPES: &'static [&'static str] = &["welcome", "ack", "prompt", "stop", "error", "preview"];
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -157,6 +171,7 @@ impl BridgeCommand {
             BridgeCommand::Prompt(_) => "prompt",
             BridgeCommand::Stop { .. } => "stop",
             BridgeCommand::Error { .. } => "error",
+            BridgeCommand::Preview(_) => "preview",
         }
     }
 }
@@ -178,7 +193,7 @@ impl TryFrom<AgentEvent> for crate::events::EventBody {
             AgentEvent::Log(e) => EventBody::Log(e),
             AgentEvent::Notice(e) => EventBody::Notice(e),
             AgentEvent::Commit(e) => EventBody::Commit(e),
-            other @ (AgentEvent::Ready | AgentEvent::BootFailed { .. }) => return Err(other),
+            other @ (AgentEvent::Ready { .. } | AgentEvent::BootFailed { .. }) => return Err(other),
         })
     }
 }
@@ -192,7 +207,7 @@ mod tests {
     fn agent_events_become_log_entries_of_the_same_type() {
         for (agent, kind) in [
             (AgentEvent::Notice(Notice { level: NoticeLevel::Info, message: "hi".into() }), Some("notice")),
-            (AgentEvent::Ready, None),
+            (AgentEvent::Ready { preview_ports: vec![] }, None),
             (AgentEvent::BootFailed { message: "no".into() }, None),
         ] {
             let agent_kind = agent.kind();
@@ -208,7 +223,7 @@ mod tests {
 
     #[test]
     fn a_single_event_and_a_burst_share_the_numbered_shape() {
-        let one = NumberedEvent { id: 7, event: AgentEvent::Ready };
+        let one = NumberedEvent { id: 7, event: AgentEvent::Ready { preview_ports: vec![] } };
         let single = serde_json::to_value(BridgeMessage::Event(one.clone())).unwrap();
         assert_eq!(single, serde_json::json!({"type": "event", "id": 7, "event": {"type": "ready"}}));
         let burst = serde_json::to_value(BridgeMessage::Events { events: vec![one] }).unwrap();

@@ -263,6 +263,9 @@ pub struct SandboxStatusChanged {
     pub sandbox_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// With `ready`: the ports the repository lists for previews.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preview_ports: Vec<u16>,
 }
 
 /// The session was archived or unarchived.

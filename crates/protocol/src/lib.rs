@@ -32,6 +32,7 @@ pub mod integrations;
 pub mod limits;
 pub mod media;
 pub mod origin;
+pub mod preview;
 pub mod provider;
 pub mod rest;
 pub mod review;

@@ -96,7 +96,8 @@ fn round_trips_by_name(kind: &str, name: &str, json: &str) -> bool {
             IntegrationLinkList => oi_protocol::integrations::IntegrationLinkList,
             MediaInfo => oi_protocol::media::MediaInfo,
             AgentUpload => oi_protocol::media::AgentUpload,
-            WebhookAck => oi_protocol::source_control::WebhookAck
+            WebhookAck => oi_protocol::source_control::WebhookAck,
+            PreviewLink => oi_protocol::preview::PreviewLink
     )
 }
 
@@ -178,6 +179,7 @@ fn every_example_round_trips_and_every_type_has_one() {
         "MediaInfo",
         "AgentUpload",
         "WebhookAck",
+        "PreviewLink",
     ] {
         assert!(names.contains(rest), "docs/protocol.md has no {rest} example");
     }

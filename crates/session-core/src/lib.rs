@@ -15,6 +15,7 @@ pub mod model_proxy;
 pub mod network;
 pub mod paging;
 pub mod pr_head_push;
+pub mod preview;
 pub mod queue;
 pub mod rate_limit;
 pub mod repo_url;

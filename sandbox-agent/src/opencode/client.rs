@@ -22,6 +22,11 @@ impl OpencodeClient {
         Self { base, password, http }
     }
 
+    /// `http://127.0.0.1:{port}`, where OpenCode listens.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
     fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http.request(method, format!("{}{path}", self.base)).basic_auth("opencode", Some(&self.password))
     }

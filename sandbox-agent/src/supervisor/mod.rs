@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 
 use crate::bridge::BridgeHandle;
 use crate::config::Config;
+use crate::egress::Egress;
 use crate::network::Network;
 
 /// How long the supervisor waits for its last events to be acknowledged before it exits.
@@ -64,6 +65,15 @@ fn report_refusals(refusals: Refusals, bridge: &BridgeHandle) {
             events.send(AgentEvent::Log(LogLine { source: LogSource::Supervisor, line }));
         }
     });
+}
+
+/// The loopback ports the supervisor serves for the life of the process: the egress, and the
+/// isolated network's forwarders and registry proxy (OpenCode's are asked of the agent, as a
+/// restart changes them). No preview reaches them.
+fn own_ports(egress: &Egress, network: Option<&Network>) -> Vec<u16> {
+    let mut ports = network.map(Network::local_ports).unwrap_or_default();
+    ports.extend(crate::preview::port_of(egress.base_url()));
+    ports
 }
 
 /// Reports a failed boot to the session and waits (a while) for it to be received.

@@ -3,7 +3,8 @@
 //! decides what each does; a prompt's attached images are read through the egress and handed to
 //! OpenCode with its text, see [`attachments`]), OpenCode's event frames (translated and sent
 //! on), the pull-request tool's requests to push the running prompt's work first, and OpenCode's
-//! exits (restarted with backoff, at most [`MAX_RESTARTS`] times).
+//! exits (restarted with backoff, at most [`MAX_RESTARTS`] times). A `preview` command is
+//! answered in a task of its own ([`crate::preview`]) on the bridge connection it came on.
 //!
 //! Invariant: one prompt runs at a time, and its work is committed and pushed before it is
 //! reported finished.
@@ -26,6 +27,7 @@ use crate::endpoints::Endpoints;
 use crate::git::{self, Checkout};
 use crate::opencode::process::{restart_delay, MAX_RESTARTS};
 use crate::opencode::{attachments, ids};
+use crate::preview::{self, Previews};
 use crate::translate::{Output, RunEnded, Translator};
 
 /// Everything the loop needs, from the boot that started OpenCode.
@@ -39,14 +41,20 @@ pub struct Booted {
     pub push_requests: mpsc::UnboundedReceiver<PushRequest>,
     /// The egress (`http://127.0.0.1:{port}`), through which a prompt's attachments are read.
     pub egress_url: String,
+    /// The loopback ports the supervisor serves (besides OpenCode's): no preview reaches them.
+    pub own_ports: Vec<u16>,
 }
 
 /// Reports the sandbox ready and runs prompts until the control plane ends it; returns the
 /// process exit code.
 pub async fn serve(booted: Booted) -> i32 {
-    let Booted { config, endpoints, bridge, agent, frames, push_requests, egress_url } = booted;
+    let Booted { config, endpoints, bridge, agent, frames, push_requests, egress_url, own_ports } = booted;
     log(&bridge, LogSource::Agent, format!("OpenCode {} ready ({})", agent.version, agent.startup));
-    bridge.send(AgentEvent::Ready);
+    let listed = preview::listed_ports(&config.workspace).unwrap_or_else(|why| {
+        notice(&bridge, NoticeLevel::Warning, why);
+        Vec::new()
+    });
+    bridge.send(AgentEvent::Ready { preview_ports: listed.clone() });
     let translator = Translator::new(agent.session_id.clone());
     let mut run = Run {
         config,
@@ -58,6 +66,8 @@ pub async fn serve(booted: Booted) -> i32 {
         egress_url,
         http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client"),
         pushed_early: None,
+        previews: Previews::new(listed),
+        own_ports,
         translator,
         current: None,
         prompts: Prompts::default(),
@@ -78,6 +88,9 @@ struct Run {
     http: reqwest::Client,
     /// The running prompt whose work the pull-request tool already had pushed.
     pushed_early: Option<String>,
+    previews: Previews,
+    /// The supervisor's loopback ports besides OpenCode's (see [`Booted::own_ports`]).
+    own_ports: Vec<u16>,
     translator: Translator,
     /// The running prompt.
     current: Option<Prompt>,
@@ -92,6 +105,11 @@ impl Run {
             tokio::select! {
                 inbound = self.bridge.inbound.recv() => match inbound {
                     Some(Inbound::Command(command)) => self.on_command(command).await,
+                    Some(Inbound::Preview(request, connection)) => {
+                        let mut reserved = self.own_ports.clone();
+                        reserved.extend(self.agent.ports());
+                        self.previews.spawn(request, reserved, connection);
+                    }
                     Some(Inbound::Terminated(reason)) => {
                         tracing::info!("the control plane ended the sandbox: {reason}");
                         self.agent.stop().await;
@@ -152,7 +170,11 @@ impl Run {
                     Stop::AlreadyFinished => {}
                 }
             }
-            BridgeCommand::Welcome { .. } | BridgeCommand::Ack { .. } | BridgeCommand::Error { .. } => {}
+            // The bridge keeps these, and hands a preview over with its connection.
+            BridgeCommand::Welcome { .. }
+            | BridgeCommand::Ack { .. }
+            | BridgeCommand::Error { .. }
+            | BridgeCommand::Preview(_) => {}
         }
     }
 

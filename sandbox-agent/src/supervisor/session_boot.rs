@@ -10,7 +10,7 @@
 use tokio::sync::mpsc;
 
 use super::serve::{serve, Booted};
-use super::{fail, network_failed, report_refusals, Refusals};
+use super::{fail, network_failed, own_ports, report_refusals, Refusals};
 use crate::agent::Agent;
 use crate::boot;
 use crate::bridge;
@@ -65,5 +65,6 @@ pub async fn run(config: Config, network: Option<&Network>, refusals: Refusals) 
     };
     let push_requests = egress.push_requests();
     let egress_url = egress.base_url().to_string();
-    serve(Booted { config, endpoints, bridge, agent, frames, push_requests, egress_url }).await
+    let own_ports = own_ports(&egress, network);
+    serve(Booted { config, endpoints, bridge, agent, frames, push_requests, egress_url, own_ports }).await
 }

@@ -15,7 +15,7 @@ use oi_protocol::provider::ClaimSandbox;
 use tokio::sync::mpsc;
 
 use super::serve::{serve, Booted};
-use super::{fail, network_failed, report_refusals, Refusals};
+use super::{fail, network_failed, own_ports, report_refusals, Refusals};
 use crate::agent::Agent;
 use crate::boot::{self, log, StderrReport};
 use crate::boot_plan::GitSync;
@@ -96,7 +96,8 @@ pub async fn run(config: Config, network: Option<&Network>, refusals: Refusals) 
     }
     let push_requests = egress.push_requests();
     let egress_url = egress.base_url().to_string();
-    serve(Booted { config: claimed, endpoints, bridge, agent, frames, push_requests, egress_url }).await
+    let own_ports = own_ports(&egress, network);
+    serve(Booted { config: claimed, endpoints, bridge, agent, frames, push_requests, egress_url, own_ports }).await
 }
 
 /// The session a claim names, and its control plane as this sandbox reaches it (the claim

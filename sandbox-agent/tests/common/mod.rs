@@ -1,5 +1,6 @@
 //! A fake control plane for running the real `sandbox-agent` binary: the bridge socket of one
-//! session (welcomes, acknowledges and hands over every event; sends the test's commands), the
+//! session (welcomes, acknowledges and hands over every event and every preview frame; sends the
+//! test's commands, and answers a preview request with what comes back), the
 //! model proxy (on to the scripted model), the git endpoint (`git http-backend` on a bare
 //! repository) and the media the test stores (`GET /sandbox/media/:media_id`). Every HTTP
 //! request must carry the session's sandbox token. It listens on 127.0.0.1 and stops when
@@ -165,9 +166,33 @@ struct Http {
     media: Media,
 }
 
+/// A preview's answer as the bridge sent it: its head, then its body frames reassembled.
+#[derive(Debug)]
+pub struct PreviewAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// How many body frames carried data.
+    pub data_frames: usize,
+    /// The last frame's error, if the body was cut short.
+    pub error: Option<String>,
+}
+
+impl PreviewAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
 pub struct ControlPlane {
     pub url: String,
     events: mpsc::UnboundedReceiver<AgentEvent>,
+    /// The `preview_head` and `preview_body` frames, in the order they came.
+    previews: mpsc::UnboundedReceiver<BridgeMessage>,
     to_bridge: mpsc::UnboundedSender<ToBridge>,
     media: Media,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -194,17 +219,18 @@ impl ControlPlane {
         let front = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", front.local_addr().unwrap());
         let (events_tx, events) = mpsc::unbounded_channel();
+        let (previews_tx, previews) = mpsc::unbounded_channel();
         let (to_bridge, commands) = mpsc::unbounded_channel();
         let commands = Arc::new(Mutex::new(commands));
         let bridge_path = format!("/api/sessions/{session}/sandbox");
         let bearer = format!("Bearer {token}");
         let accept = tokio::spawn(async move {
             while let Ok((stream, _)) = front.accept().await {
-                let (events_tx, commands) = (events_tx.clone(), commands.clone());
+                let (events_tx, previews_tx, commands) = (events_tx.clone(), previews_tx.clone(), commands.clone());
                 let (bridge_path, bearer) = (bridge_path.clone(), bearer.clone());
                 tokio::spawn(async move {
                     if is_upgrade(&stream).await {
-                        bridge(stream, &bridge_path, &bearer, events_tx, commands).await;
+                        bridge(stream, &bridge_path, &bearer, events_tx, previews_tx, commands).await;
                     } else if let Ok(mut upstream) = TcpStream::connect(backend_addr).await {
                         let mut stream = stream;
                         let _ = tokio::io::copy_bidirectional(&mut stream, &mut upstream).await;
@@ -212,7 +238,7 @@ impl ControlPlane {
                 });
             }
         });
-        Self { url, events, to_bridge, media, tasks: vec![serve, accept] }
+        Self { url, events, previews, to_bridge, media, tasks: vec![serve, accept] }
     }
 
     /// Stores `bytes` as `media_id`, served at `GET /sandbox/media/{media_id}` as `content_type`.
@@ -226,6 +252,46 @@ impl ControlPlane {
 
     pub fn close(&self, code: u16) {
         self.to_bridge.send(ToBridge::Close(code)).unwrap();
+    }
+
+    /// Sends `request` as a `preview` command and waits (at most `within`) for its answer: the
+    /// head, then body frames until `end`. Frames of other requests are a failure.
+    pub async fn preview(&mut self, request: oi_protocol::preview::PreviewRequest, within: Duration) -> PreviewAnswer {
+        use base64::Engine;
+        let id = request.request_id.clone();
+        self.send(BridgeCommand::Preview(request));
+        let deadline = tokio::time::Instant::now() + within;
+        let mut answer: Option<PreviewAnswer> = None;
+        loop {
+            let frame = match tokio::time::timeout_at(deadline, self.previews.recv()).await {
+                Ok(Some(frame)) => frame,
+                Ok(None) => panic!("the bridge is gone; the answer so far: {answer:?}"),
+                Err(_) => panic!("no whole answer to {id} within {within:?}; so far: {answer:?}"),
+            };
+            match (frame, answer.as_mut()) {
+                (BridgeMessage::PreviewHead(head), None) if head.request_id == id => {
+                    answer = Some(PreviewAnswer {
+                        status: head.status,
+                        headers: head.headers,
+                        body: vec![],
+                        data_frames: 0,
+                        error: None,
+                    });
+                }
+                (BridgeMessage::PreviewBody(body), Some(so_far)) if body.request_id == id => {
+                    let data = base64::engine::general_purpose::STANDARD.decode(&body.data).unwrap();
+                    if !data.is_empty() {
+                        so_far.data_frames += 1;
+                        so_far.body.extend(data);
+                    }
+                    if body.end {
+                        so_far.error = body.error;
+                        return answer.unwrap();
+                    }
+                }
+                (other, so_far) => panic!("unexpected while waiting for {id}: {other:?}; so far: {so_far:?}"),
+            }
+        }
     }
 
     /// The events up to and including the first that `until` accepts (at most `within`).
@@ -271,6 +337,7 @@ async fn bridge(
     path: &str,
     bearer: &str,
     events: mpsc::UnboundedSender<AgentEvent>,
+    previews: mpsc::UnboundedSender<BridgeMessage>,
     commands: Arc<Mutex<mpsc::UnboundedReceiver<ToBridge>>>,
 ) {
     // The callback's error type is tungstenite's.
@@ -316,6 +383,9 @@ async fn bridge(
                         let _ = sink.send(text(&BridgeCommand::Ack { through: acked })).await;
                     }
                     BridgeMessage::Heartbeat => {}
+                    frame @ (BridgeMessage::PreviewHead(_) | BridgeMessage::PreviewBody(_)) => {
+                        let _ = previews.send(frame);
+                    }
                 }
             }
             command = commands.recv() => match command {

@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod media;
 pub mod new_session_form;
 pub mod origin;
+pub mod previews;
 pub mod pull_request;
 pub mod pull_request_view;
 pub mod query;

@@ -244,6 +244,7 @@ mod tests {
                     status: SandboxStatus::Ready,
                     sandbox_id: Some("sbx_1".into()),
                     message: None,
+                    preview_ports: Vec::new(),
                 }),
             ),
         });

@@ -121,6 +121,11 @@ pub async fn upload_attachment(session_id: &str, name: &str, image: &Blob) -> Re
     send_raw(Request::post(&attachments::upload_path(session_id, name)), image).await
 }
 
+/// A link that enters the preview of the sandbox's `port` (on the preview's own origin).
+pub async fn preview_link(id: &str, port: u16) -> Result<oi_protocol::preview::PreviewLink, ApiError> {
+    post::<(), _>(&format!("/api/sessions/{id}/previews/{port}"), None).await
+}
+
 /// A single-use token for the session's WebSocket.
 pub async fn ws_token(id: &str) -> Result<WsTokenGrant, ApiError> {
     post::<(), _>(&format!("/api/sessions/{id}/ws-token"), None).await

@@ -147,6 +147,24 @@ pub fn issue(claims: &WebClaims, keys: &SigningKeys) -> String {
         .expect("HS256 takes any key and these claims always serialize")
 }
 
+/// The claims of an HS256 token signed with `secret`, with no time or claim checked (no clock
+/// inside jsonwebtoken: the caller checks every claim against the `now` it was given). The
+/// error is whether the signature (or algorithm) was wrong, as opposed to a malformed token.
+pub fn decode_hs256<T: serde::de::DeserializeOwned>(token: &str, secret: &[u8]) -> Result<T, bool> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    validation.leeway = 0;
+    jsonwebtoken::decode::<T>(token, &DecodingKey::from_secret(secret), &validation).map(|d| d.claims).map_err(|e| {
+        matches!(
+            e.kind(),
+            jsonwebtoken::errors::ErrorKind::InvalidSignature | jsonwebtoken::errors::ErrorKind::InvalidAlgorithm
+        )
+    })
+}
+
 /// Checks a token's signature, issuer, audience and times; returns its claims.
 pub fn verify(token: &str, keys: &SigningKeys, audience: &str, now_secs: i64) -> Result<WebClaims, TokenError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
@@ -155,22 +173,13 @@ pub fn verify(token: &str, keys: &SigningKeys, audience: &str, now_secs: i64) ->
     }
     let secret = header.kid.as_deref().and_then(|kid| keys.secret(kid)).ok_or(TokenError::UnknownKey)?;
 
-    let mut validation = Validation::new(Algorithm::HS256);
-    // No clock inside jsonwebtoken, and every claim is checked below.
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    validation.leeway = 0;
-
-    let claims = jsonwebtoken::decode::<WebClaims>(token, &DecodingKey::from_secret(secret), &validation)
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature | jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => {
-                TokenError::BadSignature
-            }
-            _ => TokenError::Malformed,
-        })?
-        .claims;
+    let claims: WebClaims = decode_hs256(token, secret).map_err(|bad_signature| {
+        if bad_signature {
+            TokenError::BadSignature
+        } else {
+            TokenError::Malformed
+        }
+    })?;
 
     if claims.iss != ISSUER {
         return Err(TokenError::WrongIssuer);

@@ -18,14 +18,14 @@ use oi_testkit::{github_app, Api, BareRepo, ClientSocket, Stack, StackOptions};
 use serde_json::json;
 
 const PAGE: &str = "<!doctype html><html><body style=\"margin:0;background:#0a7\"><h1>Widgets</h1></body></html>\n";
-const START: &str = "cd \"$(dirname \"$0\")/..\"\nnohup /usr/bin/python3 -m http.server 3000 --bind 127.0.0.1 >/tmp/http.log 2>&1 &\n\
-for i in $(seq 50); do /usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 3000))' 2>/dev/null && exit 0; sleep 0.1; done\n\
-echo 'the page server did not start' >&2; exit 1\n";
 
 #[tokio::test]
 async fn an_attached_image_reaches_the_model_and_a_screenshot_becomes_evidence_in_the_pr() -> anyhow::Result<()> {
-    let repo =
-        BareRepo::with_files(&[("README.md", "# widgets\n"), ("index.html", PAGE), (".openinspect/start.sh", START)])?;
+    let repo = BareRepo::with_files(&[
+        ("README.md", "# widgets\n"),
+        ("index.html", PAGE),
+        (".openinspect/start.sh", &start_sh_serving(3000)),
+    ])?;
     let github =
         GithubDouble::start(github_app::with_app(DoubleConfig::new("Iv1.e2e", "unused"), &repo.path())).await?;
     let mut vars = github_app::control_plane_vars(&github.url);

@@ -64,7 +64,7 @@ impl BridgeSocket {
     /// its agent is healthy), so prompts are dispatched to it.
     pub async fn connect_ready(ws_base: &str, session_id: &str, sandbox_id: &str, token: &str) -> Result<Self> {
         let mut bridge = Self::connect(ws_base, session_id, sandbox_id, token).await?;
-        bridge.emit(AgentEvent::Ready).await?;
+        bridge.emit(AgentEvent::Ready { preview_ports: vec![] }).await?;
         Ok(bridge)
     }
 

@@ -218,3 +218,13 @@ pub fn tool_output(client: &ClientSocket, message_id: &str) -> String {
         })
         .unwrap_or_default()
 }
+
+/// A `.openinspect/start.sh` that serves the repository's files on `127.0.0.1:<port>` in the
+/// sandbox (Python's `http.server`, in the background) and returns once it answers.
+pub fn start_sh_serving(port: u16) -> String {
+    format!(
+        "cd \"$(dirname \"$0\")/..\"\nnohup /usr/bin/python3 -m http.server {port} --bind 127.0.0.1 >/tmp/http.log 2>&1 &\n\
+         for i in $(seq 50); do /usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {port}))' \
+         2>/dev/null && exit 0; sleep 0.1; done\necho 'the page server did not start' >&2; exit 1\n"
+    )
+}
