@@ -141,6 +141,7 @@ async fn the_model_takes_a_screenshot_and_it_is_uploaded_through_the_egress() {
     assert_eq!(first.authorization.as_deref(), Some(format!("Bearer {TOKEN}").as_str()));
     assert_eq!(first.content_type.as_deref(), Some("image/png"));
     assert_eq!(png::dimensions(&first.body), Some((800, 600)));
+    let first_len = first.body.len();
     let query = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     assert_eq!(
         first.query,
@@ -174,4 +175,8 @@ async fn the_model_takes_a_screenshot_and_it_is_uploaded_through_the_egress() {
         results[1]
     );
     assert!(!results.concat().contains(TOKEN));
+    // It also saw the screenshot it saved (not the refused one), to check its own work.
+    let images = &requests.last().unwrap().images;
+    assert_eq!(images.len(), 1, "{images:?}");
+    assert_eq!((images[0].mime.as_deref(), images[0].bytes), (Some("image/png"), Some(first_len)));
 }

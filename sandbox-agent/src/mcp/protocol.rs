@@ -48,6 +48,14 @@ pub fn error(id: Value, code: i64, message: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
 }
 
+/// A successful `tools/call` result that also shows the model an image: the text, then the
+/// image as an MCP `image` block (base64, with its MIME type).
+pub fn tool_result_with_image(text: &str, mime: &str, bytes: &[u8]) -> Value {
+    use base64::Engine;
+    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+    json!({"content": [{"type": "text", "text": text}, {"type": "image", "data": data, "mimeType": mime}], "isError": false})
+}
+
 /// A `tools/call` result: one text block; `is_error` tells the model the tool failed.
 pub fn tool_result(text: &str, is_error: bool) -> Value {
     json!({"content": [{"type": "text", "text": text}], "isError": is_error})
@@ -260,5 +268,9 @@ mod tests {
     #[test]
     fn tool_results_are_one_text_block() {
         assert_eq!(tool_result("ok", false), json!({"content": [{"type": "text", "text": "ok"}], "isError": false}));
+        assert_eq!(
+            tool_result_with_image("saw it", "image/png", b"\x89PNG"),
+            json!({"content": [{"type": "text", "text": "saw it"}, {"type": "image", "data": "iVBORw==", "mimeType": "image/png"}], "isError": false})
+        );
     }
 }

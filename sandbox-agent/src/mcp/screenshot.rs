@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::answers::failure;
 use super::origin::{fields, text};
+use super::protocol::{tool_result, tool_result_with_image};
 use crate::browser::{self, Area, Capture, Shot, Viewport};
 use crate::egress::Egress;
 
@@ -157,11 +158,30 @@ pub async fn call(
     egress_url: &str,
     chromium_bin: &Path,
     request: &ScreenshotRequest,
-) -> (String, bool) {
+) -> Value {
     let capture = match browser::capture(chromium_bin, &request.shot).await {
         Ok(capture) => capture,
-        Err(why) => return (format!("Could not take the screenshot: {why}"), true),
+        Err(why) => return tool_result(&format!("Could not take the screenshot: {why}"), true),
     };
+    let (text, is_error) = save(client, egress_url, request, &capture).await;
+    if is_error || capture.png.len() > MAX_SHOWN_BYTES {
+        let note = if is_error { "" } else { " (too large to show you here; capture a smaller area to see it)" };
+        return tool_result(&format!("{text}{note}"), is_error);
+    }
+    // The model sees what it captured, so it can check its own work.
+    tool_result_with_image(&text, "image/png", &capture.png)
+}
+
+/// Screenshots up to this size are also shown to the model.
+pub const MAX_SHOWN_BYTES: usize = 1024 * 1024;
+
+/// Uploads the capture through the egress; says how it went.
+async fn save(
+    client: &reqwest::Client,
+    egress_url: &str,
+    request: &ScreenshotRequest,
+    capture: &Capture,
+) -> (String, bool) {
     if capture.png.len() as u64 > MAX_IMAGE_BYTES {
         let why = format!(
             "it is {} MB, more than the {} MB an image may be; capture a smaller area (a `selector`, no `full_page`)",
@@ -184,7 +204,7 @@ pub async fn call(
     };
     let status = res.status().as_u16();
     match res.text().await {
-        Ok(body) => outcome(status, &body, &capture),
+        Ok(body) => outcome(status, &body, capture),
         Err(e) => (format!("Could not save the screenshot: its answer ({status}) broke off: {e}"), true),
     }
 }

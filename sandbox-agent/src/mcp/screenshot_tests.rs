@@ -138,11 +138,11 @@ async fn a_file_url_is_refused_before_chromium_starts() {
             evidence: false,
         },
     };
-    let (text, failed) =
+    let result =
         call(&reqwest::Client::new(), "http://127.0.0.1:9", Path::new("/nonexistent/chromium"), &request).await;
-    assert!(failed);
+    assert_eq!(result["isError"], true);
     assert_eq!(
-        text,
-        "Could not take the screenshot: `url` must be an http:// or https:// URL (got \"file:///etc/hostname\")"
+        result["content"],
+        serde_json::json!([{"type": "text", "text": "Could not take the screenshot: `url` must be an http:// or https:// URL (got \"file:///etc/hostname\")"}])
     );
 }

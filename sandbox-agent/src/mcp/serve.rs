@@ -56,8 +56,8 @@ where
                 let (client, egress_url, replies) = (client.clone(), egress_url.clone(), replies.clone());
                 calls.spawn(async move {
                     let chromium = crate::browser::chromium::binary_from_env();
-                    let (text, is_error) = screenshot::call(&client, &egress_url, &chromium, &request).await;
-                    let _ = replies.send(protocol::result(id, protocol::tool_result(&text, is_error)));
+                    let result = screenshot::call(&client, &egress_url, &chromium, &request).await;
+                    let _ = replies.send(protocol::result(id, result));
                 });
             }
         }
