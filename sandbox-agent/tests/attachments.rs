@@ -9,7 +9,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use base64::Engine;
@@ -20,8 +19,6 @@ use oi_protocol::media::{MediaInfo, MediaKind, MediaType};
 use oi_protocol::supervisor_env as var;
 use oi_protocol::User;
 use oi_scripted_model::ScriptedModel;
-use tokio::io::AsyncWriteExt;
-use tokio::process::Command;
 
 const WAIT: Duration = Duration::from_secs(90);
 const SESSION: &str = "ses_attach";
@@ -78,21 +75,7 @@ async fn an_attached_image_reaches_the_model_as_an_image_url() {
     let png = base64::engine::general_purpose::STANDARD.decode(PNG_BASE64).unwrap();
     cp.store_media("med_shot", "image/png", png.clone());
 
-    for sub in ["home", "state"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-    }
-    let log_path = dir.path().join("supervisor.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sandbox-agent"))
-        .env_clear()
-        .envs(environment(dir.path(), &cp.url))
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{TOKEN}\n").as_bytes()).await.unwrap();
+    let (mut child, log_path) = common::start_supervisor(dir.path(), environment(dir.path(), &cp.url), TOKEN).await;
     let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
     cp.events_until(WAIT, |e| matches!(e, AgentEvent::Ready { .. })).await;
 

@@ -9,7 +9,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::{bare_repo, opencode_bin, ControlPlane, PreviewAnswer};
@@ -17,8 +16,6 @@ use oi_protocol::bridge::AgentEvent;
 use oi_protocol::preview::{PreviewRequest, PREVIEW_CHUNK_BYTES};
 use oi_protocol::supervisor_env as var;
 use oi_scripted_model::ScriptedModel;
-use tokio::io::AsyncWriteExt;
-use tokio::process::Command;
 
 const WAIT: Duration = Duration::from_secs(90);
 const SESSION: &str = "ses_preview";
@@ -113,22 +110,8 @@ async fn previews_reach_the_listed_port_and_only_it() {
     );
     let model = ScriptedModel::start("127.0.0.1:0").await.unwrap();
     let mut cp = ControlPlane::start(SESSION, TOKEN, model.url(), repo).await;
-    for sub in ["home", "state"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-    }
     let _server = SiteServer(dir.path().join("home/site-server.pid"));
-    let log_path = dir.path().join("supervisor.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sandbox-agent"))
-        .env_clear()
-        .envs(environment(dir.path(), &cp.url))
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{TOKEN}\n").as_bytes()).await.unwrap();
+    let (mut child, log_path) = common::start_supervisor(dir.path(), environment(dir.path(), &cp.url), TOKEN).await;
     let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
 
     let boot = cp.events_until(WAIT, |e| matches!(e, AgentEvent::Ready { .. })).await;

@@ -237,6 +237,8 @@ impl SessionObject {
         if let Some(connection) = connection {
             if self.store.meta_field(|m| m.bridge_connection.clone())?.flatten().as_deref() == Some(&connection) {
                 self.store.set_bridge_connection(None, None)?;
+                // Previews in flight end now instead of waiting out their deadline.
+                self.previews.fail_all();
             }
         }
         Ok(())

@@ -276,6 +276,7 @@ impl SessionObject {
                         let _ = ws.close(Some(code), Some(reason));
                         self.sockets.borrow_mut().bridge_closed(&ws);
                     }
+                    self.previews.fail_all();
                 }
                 Effect::LifecycleChanged => self.reschedule_wanted.set(true),
                 Effect::RefreshPullRequest { message_id } => self.pull_request_refresh.borrow_mut().push(message_id),

@@ -493,3 +493,29 @@ async fn git_http_backend(
     }
     response.body(Body::from(out.stdout[body_start..].to_vec())).unwrap()
 }
+
+/// Starts the real `sandbox-agent` binary as a provider would: only `environment`, the sandbox
+/// token on stdin, in `dir` (with `home/` and `state/` made), its stderr in
+/// `dir/supervisor.log` (the path returned). It is killed when the child is dropped.
+pub async fn start_supervisor(
+    dir: &Path,
+    environment: std::collections::BTreeMap<String, String>,
+    token: &str,
+) -> (tokio::process::Child, PathBuf) {
+    for sub in ["home", "state"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    let log_path = dir.join("supervisor.log");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sandbox-agent"))
+        .env_clear()
+        .envs(environment)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{token}\n").as_bytes()).await.unwrap();
+    (child, log_path)
+}
